@@ -1,0 +1,89 @@
+"""ZVT APDU: CLASS INSTR LEN [data] (PA00P016 §5.2). Pure, no I/O.
+
+LEN is one byte 00..FE, or FF followed by a two-byte length, low byte first,
+for 255 bytes of data and more. The length counts the data block only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posdiag.errors import ProtocolError
+
+MAX_DATA = 0xFFFF
+EXTENDED = 0xFF
+
+
+@dataclass(frozen=True, slots=True)
+class Apdu:
+    """One application message: command (CLASS, INSTR) or response (CCRC, APRC)."""
+
+    cls: int
+    instr: int
+    data: bytes = b""
+    # Some senders use the FF form for short data; kept so re-encoding gives the same bytes.
+    long_length: bool = False
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.cls <= 0xFF and 0 <= self.instr <= 0xFF):
+            raise ProtocolError(f"APDU class/instruction out of range: {self.cls}, {self.instr}")
+        if len(self.data) > MAX_DATA:
+            raise ProtocolError(f"APDU data of {len(self.data)} bytes exceeds {MAX_DATA}")
+
+    @property
+    def command(self) -> tuple[int, int]:
+        return (self.cls, self.instr)
+
+    def encode(self) -> bytes:
+        length = encode_length(len(self.data), self.long_length)
+        return bytes((self.cls, self.instr)) + length + self.data
+
+    def __str__(self) -> str:
+        return f"{self.cls:02X} {self.instr:02X} [{len(self.data)}] {self.data.hex(' ').upper()}"
+
+
+def encode_length(n: int, long_form: bool = False) -> bytes:
+    if n < EXTENDED and not long_form:
+        return bytes((n,))
+    if n > MAX_DATA:
+        raise ProtocolError(f"APDU data of {n} bytes exceeds {MAX_DATA}")
+    return bytes((EXTENDED, n & 0xFF, n >> 8))
+
+
+def header_size(buf: bytes | bytearray) -> int | None:
+    """Bytes of CLASS INSTR LEN[ext] at the start of buf, or None if more are needed."""
+    if len(buf) < 3:
+        return None
+    return 5 if buf[2] == EXTENDED else 3
+
+
+def total_size(buf: bytes | bytearray) -> int | None:
+    """Full size of the APDU starting at buf[0], or None if the header is incomplete.
+
+    This is what a TCP reader needs to reassemble APDUs split across reads.
+    """
+    head = header_size(buf)
+    if head is None or len(buf) < head:
+        return None
+    length = buf[2] if head == 3 else buf[3] | (buf[4] << 8)
+    return head + length
+
+
+def parse_apdu(buf: bytes | bytearray) -> tuple[Apdu, int]:
+    """Decode one APDU from the start of buf; return it and the bytes it used."""
+    size = total_size(buf)
+    if size is None:
+        raise ProtocolError(f"APDU header incomplete: {len(buf)} byte(s), need at least 3")
+    if len(buf) < size:
+        raise ProtocolError(f"APDU truncated: length says {size} bytes, only {len(buf)} present")
+    head = header_size(buf)
+    assert head is not None
+    return Apdu(buf[0], buf[1], bytes(buf[head:size]), long_length=head == 5 and size - 5 < EXTENDED), size
+
+
+def decode_apdu(buf: bytes | bytearray) -> Apdu:
+    """Decode exactly one APDU; trailing bytes are an error."""
+    apdu, used = parse_apdu(buf)
+    if used != len(buf):
+        raise ProtocolError(f"{len(buf) - used} byte(s) after the end of the APDU")
+    return apdu

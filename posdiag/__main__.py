@@ -1,0 +1,3 @@
+from posdiag.cli import main
+
+main()

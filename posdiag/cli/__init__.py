@@ -1,0 +1,118 @@
+"""The `posdiag` command line.
+
+Commands live in their own modules and are imported only when invoked, so
+`posdiag --version` loads neither drivers, crypto nor pyusb. Every command
+module exposes one click command (or group) named in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from posdiag import __version__
+
+# name -> "module:attribute"; order is the order shown by --help.
+COMMANDS: dict[str, str] = {
+    "devices": "posdiag.cli.devices:devices",
+    "info": "posdiag.cli.info:info",
+    "backup": "posdiag.cli.backup:backup",
+    "verify": "posdiag.cli.backup:verify",
+    "inspect": "posdiag.cli.backup:inspect",
+    "decrypt": "posdiag.cli.age:decrypt",
+    "keygen": "posdiag.cli.age:keygen",
+    "test": "posdiag.cli.test:test",
+    "simulate": "posdiag.cli.simulate:simulate",
+    "demo": "posdiag.cli.demo:demo",
+    "report": "posdiag.cli.report:report",
+    "zvt": "posdiag.cli.zvt:zvt",
+    "kit": "posdiag.cli.kit:kit",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def _available(self) -> dict[str, str]:
+        # A command whose module is not written yet is simply not offered.
+        return {
+            name: target
+            for name, target in self.lazy.items()
+            if importlib.util.find_spec(target.split(":")[0]) is not None
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self._available()) + sorted(super().list_commands(ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._available().get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="posdiag")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Back up, verify and acceptance-test payment terminals.
+
+    \b
+    Examples:
+      posdiag info --port /dev/ttyACM0
+      posdiag backup --port sim --to /media/stick -r age1...
+      posdiag demo
+    """
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI, turning posdiag errors into one stderr line."""
+    # Imported here so that --version stays free of it (errors imports nothing heavy anyway).
+    from posdiag.errors import PosdiagError
+
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        # standalone_mode=False returns ctx.exit()'s code; commands themselves return None.
+        code = cli.main(args=args, prog_name="posdiag", standalone_mode=False)
+    except PosdiagError as err:
+        if debug:
+            raise
+        click.echo(f"posdiag: {err}", err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("posdiag: aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(2 if isinstance(err, click.UsageError) else err.exit_code)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("posdiag: interrupted.", err=True)
+        sys.exit(130)
+    except OSError as err:
+        if debug:
+            raise
+        # Unexpected OS failures are most often the medium or the device; say which file.
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        click.echo(f"posdiag: {err.strerror or err}{where}; check the device or medium and retry.",
+                   err=True)
+        sys.exit(4)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,119 @@
+"""Every error posdiag raises on purpose.
+
+Each class carries the process exit code of design.md, so the one top-level
+handler in ``posdiag.cli`` maps any of them to a single stderr sentence and an
+exit code; nothing else calls ``sys.exit``.
+
+Exit codes: 1 a test or verification failed; 2 usage or plan error;
+3 device or link error; 4 media error.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_DEVICE = 3
+EXIT_MEDIA = 4
+
+
+class PosdiagError(Exception):
+    """Base class. The message is one sentence: what happened and what to do."""
+
+    exit_code: int = EXIT_CHECK_FAILED
+
+
+# --- 1: a check failed -----------------------------------------------------------------
+
+
+class CheckFailed(PosdiagError):
+    """A test, a verification or a comparison did not hold."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class VerificationError(CheckFailed):
+    """A backup set, signature or hash did not verify."""
+
+
+class DecryptionError(CheckFailed):
+    """An encrypted file could not be decrypted (wrong key, damaged or not that format)."""
+
+
+# --- 2: usage ------------------------------------------------------------------------------
+
+
+class UsageError(PosdiagError):
+    """The command line, an input file or a plan is wrong; nothing was touched."""
+
+    exit_code = EXIT_USAGE
+
+
+class PlanError(UsageError):
+    """A test plan or configuration file is invalid."""
+
+
+class BadInput(UsageError):
+    """User-supplied data (hex, recipients, options) could not be understood."""
+
+
+# --- 3: device and link --------------------------------------------------------------------
+
+
+class DeviceError(PosdiagError):
+    """The device or the link to it failed."""
+
+    exit_code = EXIT_DEVICE
+
+
+class LinkError(DeviceError):
+    """The byte pipe failed: port missing, busy, closed, or dropped."""
+
+
+class PortNotFound(LinkError):
+    pass
+
+
+class PortBusy(LinkError):
+    pass
+
+
+class LinkClosed(LinkError):
+    """The peer closed the connection or the cable was pulled."""
+
+
+class LinkTimeout(LinkError):
+    """The peer did not answer in time (T1/T2/T3/T4 in ZVT terms)."""
+
+
+class TransmissionError(LinkError):
+    """A frame could not be delivered after all retries (NAK, CRC error, no ACK)."""
+
+
+class ProtocolError(DeviceError):
+    """Bytes that do not follow the protocol. Codecs raise only this on bad input."""
+
+
+class TerminalRefused(DeviceError):
+    """The terminal answered the command negatively (84 xx or an abort 06 1E)."""
+
+    def __init__(self, message: str, result_code: int | None = None) -> None:
+        super().__init__(message)
+        self.result_code = result_code
+
+
+class DeviceNotFound(DeviceError):
+    """No device of the wanted kind is attached."""
+
+
+class PermissionDenied(DeviceError):
+    """The operating system refused access to the device."""
+
+
+# --- 4: media ------------------------------------------------------------------------------
+
+
+class MediaError(PosdiagError):
+    """The backup medium failed: removed, full, read-only or unreadable."""
+
+    exit_code = EXIT_MEDIA
