@@ -1,0 +1,192 @@
+"""Moving whole APDUs over a byte link: serial framing with ACK/NAK, or raw TCP.
+
+Serial (PA00P016 §3): every framed message is answered at once with a raw
+ACK (06) or NAK (15). The sender waits T2 for it and repeats on NAK or silence,
+three sends in all; the receiver NAKs a bad CRC and a frame whose bytes stop
+for longer than T1. TCP (§4): APDUs travel raw and may arrive split or merged.
+
+Both sides of a link use the same rules, so the emulator has its own copy of
+this loop in ``posdiag.emulator`` (with faults); this one is the ECR's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+from posdiag.drivers.zvt.apdu import Apdu, decode_apdu, parse_apdu, total_size
+from posdiag.drivers.zvt.serial_framing import (
+    ACK,
+    NAK,
+    AckReceived,
+    FrameError,
+    FrameReceived,
+    FrameReceiver,
+    NakReceived,
+    Noise,
+    frame,
+)
+from posdiag.errors import LinkTimeout, ProtocolError, TransmissionError
+from posdiag.link.base import ByteLink, Deadline
+
+log = logging.getLogger(__name__)
+
+T1 = 0.2  # max gap between bytes of one frame
+T2 = 5.0  # max wait for ACK/NAK after a frame
+SENDS = 3  # first send + two repeats
+
+
+class ApduTransport(Protocol):
+    description: str
+
+    def send(self, apdu: Apdu) -> None: ...
+
+    def receive(self, timeout: float) -> Apdu:
+        """The next APDU from the peer; LinkTimeout when none arrives in time."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SerialTransport:
+    """ZVT serial transport on a ByteLink (device, pty, rfc2217://, socket://)."""
+
+    def __init__(
+        self,
+        link: ByteLink,
+        *,
+        t1: float = T1,
+        t2: float = T2,
+        sends: int = SENDS,
+        receive_policy: Callable[[], str] | None = None,
+    ):
+        """receive_policy lets an emulator inject faults: for each good frame it returns
+        "ack" (normal), "nak" (reject it) or "lost-ack" (process it, swallow the ACK)."""
+        self.link = link
+        self.receive_policy = receive_policy
+        self.description = link.description
+        self.t1, self.t2, self.sends = t1, t2, sends
+        self._receiver = FrameReceiver()
+        self._pending: deque[bytes] = deque()  # frames that arrived while we waited for an ACK
+        self._last_received: bytes | None = None  # for dropping a repeat after a lost ACK
+        self.stats = {"sent": 0, "repeats": 0, "naks_sent": 0, "naks_received": 0}
+
+    def send(self, apdu: Apdu) -> None:
+        wire = frame(apdu.encode())
+        self._last_received = None  # we spoke: an equal frame from the peer is new
+        for attempt in range(1, self.sends + 1):
+            if attempt > 1:
+                self.stats["repeats"] += 1
+            self.link.write(wire)
+            self.stats["sent"] += 1
+            outcome = self._await_ack()
+            if outcome == "ack":
+                return
+            log.debug("frame %s not acknowledged (%s), attempt %d", apdu.command, outcome, attempt)
+        raise TransmissionError(
+            f"the terminal did not acknowledge {apdu.cls:02X} {apdu.instr:02X} after "
+            f"{self.sends} attempts; check the cable, baud rate and that the terminal is on."
+        )
+
+    def _await_ack(self) -> str:
+        deadline = Deadline(self.t2)
+        while not deadline.expired:
+            data = self.link.read(256, min(deadline.remaining(), self.t1) or 0.001)
+            if not data:
+                if self._receiver.in_frame:
+                    self._t1_expired()
+                continue
+            outcome = None
+            # Every event is handled: a frame may arrive in the same read as the ACK.
+            for event in self._receiver.feed(data):
+                if isinstance(event, AckReceived):
+                    outcome = outcome or "ack"
+                elif isinstance(event, NakReceived):
+                    self.stats["naks_received"] += 1
+                    outcome = outcome or "nak"
+                # A frame from the peer means ours arrived and only its ACK was lost.
+                elif isinstance(event, FrameReceived) and self._accept(event):
+                    outcome = outcome or "ack"
+            if outcome:
+                return outcome
+        return "timeout"
+
+    def receive(self, timeout: float) -> Apdu:
+        deadline = Deadline(timeout)
+        while True:
+            if self._pending:
+                return _decode(self._pending.popleft())
+            if deadline.expired:
+                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
+            data = self.link.read(1024, min(deadline.remaining(), self.t1) or 0.001)
+            if not data:
+                if self._receiver.in_frame:
+                    self._t1_expired()
+                continue
+            for event in self._receiver.feed(data):
+                if isinstance(event, FrameReceived):
+                    self._accept(event)
+                elif isinstance(event, FrameError | Noise):
+                    log.debug("line noise from %s: %s", self.description, event)
+
+    def _accept(self, event: FrameReceived) -> bool:
+        """ACK or NAK a received frame; queue it if new. True if it was acknowledged."""
+        verdict = "nak" if not event.crc_ok else "ack"
+        if verdict == "ack" and self.receive_policy is not None:
+            verdict = self.receive_policy()
+        if verdict == "nak":
+            self.link.write(bytes((NAK,)))
+            self.stats["naks_sent"] += 1
+            return False
+        if verdict == "ack":
+            self.link.write(bytes((ACK,)))
+        if event.apdu == self._last_received:
+            log.debug("dropping a repeated frame (our ACK was lost)")
+            return True
+        self._last_received = event.apdu
+        self._pending.append(event.apdu)
+        return True
+
+    def _t1_expired(self) -> None:
+        self._receiver.reset()
+        self.link.write(bytes((NAK,)))
+        self.stats["naks_sent"] += 1
+
+    def close(self) -> None:
+        self.link.close()
+
+
+class TcpTransport:
+    """ZVT over TCP: raw APDUs, reassembled across reads."""
+
+    def __init__(self, link: ByteLink) -> None:
+        self.link = link
+        self.description = link.description
+        self._buffer = bytearray()
+
+    def send(self, apdu: Apdu) -> None:
+        self.link.write(apdu.encode())
+
+    def receive(self, timeout: float) -> Apdu:
+        deadline = Deadline(timeout)
+        while True:
+            size = total_size(self._buffer)
+            if size is not None and len(self._buffer) >= size:
+                apdu, used = parse_apdu(self._buffer)
+                del self._buffer[:used]
+                return apdu
+            if deadline.expired:
+                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
+            self._buffer += self.link.read(65536, deadline.remaining() or 0.001)
+
+    def close(self) -> None:
+        self.link.close()
+
+
+def _decode(data: bytes) -> Apdu:
+    try:
+        return decode_apdu(data)
+    except ProtocolError as err:
+        raise ProtocolError(f"malformed APDU from the terminal: {err}") from err

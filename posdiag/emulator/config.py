@@ -1,0 +1,74 @@
+"""What the emulated terminal is: identity and settings, from options or a TOML file.
+
+Defaults are those of a terminal fresh from a typical acquirer (design.md):
+password 123456, currency EUR (978), 9600 8N2 on serial, port 20007 on TCP.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from posdiag.errors import BadInput, PlanError
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalConfig:
+    device_name: str = "posdiag EMU-700 (emulated)"
+    serial_number: str = "EMU0000001"
+    software_version: str = "EMU-ZVT 1.0.0"
+    terminal_id: str = "52500001"  # 8 digits, BMP 29
+    merchant_id: str = "100200300"  # VU number, BMP 2A (15 chars on the wire)
+    currency: int = 978  # EUR
+    mcc: str = "5999"
+    password: str = "123456"
+    merchant_name: str = "POSDIAG TEST SHOP"
+    merchant_city: str = "BERLIN"
+    receipt_width: int = 40
+    baud: int = 9600
+    tcp_port: int = 20007
+    max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
+
+    def __post_init__(self) -> None:
+        if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():
+            raise BadInput(f"terminal id {self.terminal_id!r} must be 8 digits.")
+        if len(self.password) != 6 or not self.password.isdigit():
+            raise BadInput("the terminal password must be 6 digits.")
+        if not 0 < self.currency < 1000:
+            raise BadInput(f"currency {self.currency} is not an ISO 4217 numeric code.")
+        if len(self.merchant_id) > 15:
+            raise BadInput("the merchant (VU) number has at most 15 characters.")
+
+    def with_options(self, **options: Any) -> TerminalConfig:
+        known = {f.name for f in fields(self)}
+        unknown = set(options) - known
+        if unknown:
+            raise BadInput(f"unknown terminal setting(s): {', '.join(sorted(unknown))}.")
+        return replace(self, **{k: v for k, v in options.items() if v is not None})
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalConfig:
+    """Defaults, then the [terminal] table of a TOML file (if given), then options."""
+    config = TerminalConfig()
+    if path is not None:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise BadInput(f"terminal file {path} does not exist.") from err
+        except tomllib.TOMLDecodeError as err:
+            raise PlanError(f"{path}: {err}") from err
+        table = data.get("terminal", data)
+        if not isinstance(table, dict):
+            raise PlanError(f"{path}: [terminal] must be a table.")
+        types = {f.name: f.type for f in fields(TerminalConfig)}
+        for key, value in table.items():
+            if key not in types:
+                raise PlanError(f"{path}: unknown terminal setting {key!r}.")
+            expected = int if types[key] in ("int", int) else str
+            if not isinstance(value, expected):
+                raise PlanError(f"{path}: {key} must be {expected.__name__}, not {value!r}.")
+        config = config.with_options(**table)
+    return config.with_options(**overrides)

@@ -1,0 +1,90 @@
+"""Faults the emulated terminal can be told to inject (``--fault SPEC``, ``sim:fault=A+B``).
+
+    disconnect@N   the link drops once after the terminal has sent N bytes; a new
+                   connection works
+    noise=P        each byte on the line (both directions) corrupted with probability P
+    nak=N          the terminal NAKs every Nth frame it receives (serial)
+    delay=MS       extra latency before every frame the terminal sends
+    silent         the terminal answers nothing at all
+    drop-ack=N     the terminal swallows its ACK for every Nth frame it receives (serial)
+    paper-out      the printer has no paper
+    cover-open     the printer cover is open
+    card-misread   the card reader cannot read the card
+    pin-timeout    nobody types the PIN: the PIN pad times out
+
+All randomness comes from the emulator's seed, so a fault run is repeatable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from posdiag.errors import BadInput
+
+FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout")
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    disconnect_after: int | None = None
+    noise: float = 0.0
+    nak_every: int = 0
+    drop_ack_every: int = 0
+    delay_ms: int = 0
+    silent: bool = False
+    paper_out: bool = False
+    cover_open: bool = False
+    card_misread: bool = False
+    pin_timeout: bool = False
+
+    @property
+    def any_link_fault(self) -> bool:
+        return bool(self.disconnect_after is not None or self.noise or self.delay_ms)
+
+
+def parse_faults(specs: list[str] | tuple[str, ...] | str | None) -> Faults:
+    """Parse fault spellings; several may be joined with '+' or given repeatedly."""
+    if specs is None:
+        return Faults()
+    if isinstance(specs, str):
+        specs = [specs]
+    faults = Faults()
+    for spec in specs:
+        for item in filter(None, (s.strip() for s in spec.split("+"))):
+            faults = _apply(faults, item)
+    return faults
+
+
+def _apply(faults: Faults, item: str) -> Faults:
+    try:
+        if item.startswith("disconnect@"):
+            return replace(faults, disconnect_after=_non_negative(int(item[11:])))
+        if item.startswith("noise="):
+            p = float(item[6:])
+            if not 0.0 <= p <= 1.0:
+                raise ValueError
+            return replace(faults, noise=p)
+        if item.startswith("nak="):
+            return replace(faults, nak_every=_positive(int(item[4:])))
+        if item.startswith("drop-ack="):
+            return replace(faults, drop_ack_every=_positive(int(item[9:])))
+        if item.startswith("delay="):
+            return replace(faults, delay_ms=_non_negative(int(item[6:])))
+    except ValueError as err:
+        raise BadInput(f"fault {item!r} has a bad value; see `posdiag simulate --help`.") from err
+    if item in FLAGS:
+        return replace(faults, **{item.replace("-", "_"): True})
+    raise BadInput(f"unknown fault {item!r}; known: disconnect@N, noise=P, nak=N, drop-ack=N, "
+                   f"delay=MS, {', '.join(FLAGS)}.")
+
+
+def _positive(n: int) -> int:
+    if n < 1:
+        raise ValueError
+    return n
+
+
+def _non_negative(n: int) -> int:
+    if n < 0:
+        raise ValueError
+    return n

@@ -1,0 +1,227 @@
+"""How the emulated terminal answers each ECR command (PA00P015 §2).
+
+A handler gets the session and the command APDU; it answers 80 00 00 (or
+refuses with 84 xx), then, as master, sends its messages and ends with
+Completion 06 0F or Abort 06 1E. Unknown commands are refused with 84 83 00
+by the session itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from posdiag.drivers.zvt import bcd
+from posdiag.drivers.zvt import messages_ecr as messages
+from posdiag.drivers.zvt.apdu import Apdu
+from posdiag.drivers.zvt.bmp import Bmp, decode_bmps, encode_bmps
+from posdiag.drivers.zvt.tlv import TlvNode, encode_length, encode_tlv, find, find_all
+from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
+from posdiag.emulator.session import Handler, PtSession
+
+RC_PRINTER_NOT_READY = 0xCC
+RC_FUNCTION_NOT_POSSIBLE = 0x83
+RC_WRONG_CURRENCY = 0x6F
+RC_PROTOCOL_ERROR = 0x9A
+
+
+# --- building blocks -----------------------------------------------------------------------
+
+
+def tlv_bmp(nodes: list[TlvNode] | tuple[TlvNode, ...]) -> bytes:
+    body = encode_tlv(tuple(nodes))
+    return b"\x06" + encode_length(len(body)) + body
+
+
+def completion(session: PtSession, data: bytes = b"") -> None:
+    session.send(Apdu(0x06, 0x0F, data))
+
+
+def abort(session: PtSession, result_code: int, extra: bytes = b"") -> None:
+    session.send(Apdu(0x06, 0x1E, bytes((result_code,)) + extra))
+
+
+def intermediate(session: PtSession, status: int) -> None:
+    """04 FF, only to an ECR that asked for intermediate status (config bit 08)."""
+    if session.terminal.state.registered.wants_intermediate_status:
+        session.send(Apdu(0x04, 0xFF, bytes((status,))))
+
+
+def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> bool:
+    """Send a receipt to the ECR or print it on the terminal's printer.
+
+    Returns False when it could not be printed (printer not ready)."""
+    from posdiag.emulator.receipts import print_line_apdus, text_block_apdu
+
+    registered = session.terminal.state.registered
+    bit = 0x02 if payment else 0x04
+    if registered.config_byte & 0x80 and registered.config_byte & bit:
+        apdus = [text_block_apdu(receipt)] if registered.text_blocks \
+            else print_line_apdus(receipt.lines)
+        for apdu in apdus:
+            reply = session.send(apdu)
+            if reply.cls == 0x84 and reply.instr == RC_PRINTER_NOT_READY:
+                return False
+        return True
+    if registered.config_byte & bit:
+        return True  # the ECR composes this receipt itself from the status information
+    return session.terminal.printer.print_receipt(receipt)
+
+
+def now_fields() -> bytes:
+    """BMP 0C time and AA date (YYMMDD) of now."""
+    now = datetime.now()
+    return encode_bmps([Bmp.of(0x0C, now.strftime("%H%M%S")), Bmp.of(0xAA, now.strftime("%y%m%d"))])
+
+
+# --- Registration 06 00 ----------------------------------------------------------------------
+
+
+def registration(session: PtSession, command: Apdu) -> None:
+    request = messages.Registration.from_apdu(command)  # ProtocolError -> 84 9A by the session
+    terminal = session.terminal
+    if request.password != terminal.config.password:
+        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+        return
+    if request.currency_code is not None and request.currency_code != terminal.config.currency:
+        # 84 1E with 6F and the terminal's currency (§2.1, wrong currency code).
+        session.transport.send(Apdu(0x84, 0x1E, bytes((RC_WRONG_CURRENCY,))
+                                    + bcd.int_to_bcd(terminal.config.currency, 2)))
+        return
+    tlv_nodes = request.tlv
+    permitted = frozenset(
+        (node.value[0], node.value[1])
+        for node in find_all(tlv_nodes, 0x0A)
+        if isinstance(node.value, bytes) and len(node.value) == 2
+    )
+    registered = terminal.state.registered
+    registered.config_byte = request.config
+    registered.currency = request.currency_code
+    registered.tlv_enabled = request.bmp(0x06) is not None
+    registered.permitted = permitted
+    session.answer()
+    reply = encode_bmps([
+        Bmp.of(0x19, 0x00),
+        Bmp.of(0x29, terminal.config.terminal_id),
+        Bmp.of(0x49, terminal.config.currency),
+    ])
+    if registered.tlv_enabled:
+        echo: list[TlvNode] = []
+        if permitted:
+            echo.append(TlvNode(0x26, tuple(TlvNode(0x0A, bytes(c)) for c in sorted(permitted))))
+        if find(tlv_nodes, 0x12) is not None:
+            echo.append(TlvNode(0x12, bcd.int_to_bcd(terminal.config.receipt_width, 1)))
+        reply += tlv_bmp(echo)
+    completion(session, reply)
+
+
+# --- Status Enquiry 05 01 ------------------------------------------------------------------
+
+
+def status_enquiry(session: PtSession, command: Apdu) -> None:
+    request = messages.StatusEnquiry.from_apdu(command)
+    if request.password is not None and request.password != session.terminal.config.password:
+        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+        return
+    service = request.value(0x03) or 0
+    tlv_requested = request.bmp(0x06) is not None
+    terminal = session.terminal
+    config = terminal.config
+    session.answer()
+    out = b""
+    if not service & 0x02:  # bit 1 set: do not send the software version
+        version = config.software_version.encode("ascii", "replace")
+        out += bytes(0xF0 | int(d) for d in f"{len(version):03d}") + version
+    out += bytes((terminal.state.status,))
+    if service & 0x04 or tlv_requested or terminal.state.registered.tlv_enabled:
+        device = TlvNode(0xE4, (
+            TlvNode(0x1F40, config.device_name.encode("ascii", "replace")),
+            TlvNode(0x1F41, config.software_version.encode("ascii", "replace")),
+            TlvNode(0x1F42, config.serial_number.encode("ascii", "replace")),
+            TlvNode(0x1F43, bytes((terminal.state.status,))),
+        ))
+        now = datetime.now()
+        clock = TlvNode(0x34, (
+            TlvNode(0x1F0E, bcd.pack_bcd(now.strftime("%Y%m%d"))),
+            TlvNode(0x1F0F, bcd.pack_bcd(now.strftime("%H%M%S"))),
+        ))
+        out += tlv_bmp([TlvNode(0x1F44, bcd.pack_bcd(config.terminal_id)), device, clock])
+    completion(session, out)
+
+
+# --- Log-Off 06 02, Abort 06 B0 -------------------------------------------------------------
+
+
+def log_off(session: PtSession, command: Apdu) -> None:
+    from posdiag.emulator.terminal import Registration
+
+    session.terminal.state.registered = Registration()  # config byte 86, TLV off (§2.24)
+    session.answer()
+
+
+def abort_command(session: PtSession, command: Apdu) -> None:
+    # Outside a running transaction there is nothing to abort: acknowledge (§2.23).
+    session.answer()
+
+
+# --- Diagnosis 06 70, Print System Configuration 06 1A --------------------------------------
+
+
+def system_configuration_receipt(session: PtSession) -> Receipt:
+    terminal = session.terminal
+    config = terminal.config
+    lines = [
+        ReceiptLine("SYSTEM CONFIGURATION", CENTRED),
+        ReceiptLine(config.merchant_name, CENTRED),
+        ReceiptLine(config.merchant_city, CENTRED),
+        ReceiptLine(""),
+        ReceiptLine(f"Device:   {config.device_name}"),
+        ReceiptLine(f"Serial:   {config.serial_number}"),
+        ReceiptLine(f"Software: {config.software_version}"),
+        ReceiptLine(f"TID:      {config.terminal_id}"),
+        ReceiptLine(f"VU no.:   {config.merchant_id}"),
+        ReceiptLine(f"Currency: {config.currency:03d}"),
+        ReceiptLine(f"MCC:      {config.mcc}"),
+        ReceiptLine(f"ECR config byte: {terminal.state.registered.config_byte:02X}"),
+        ReceiptLine(f"Status:   {terminal.state.status:02X}"),
+        ReceiptLine(datetime.now().strftime("%d.%m.%Y %H:%M:%S")),
+    ]
+    return Receipt(ADMIN, tuple(lines))
+
+
+def print_system_configuration(session: PtSession, command: Apdu) -> None:
+    session.answer()
+    if not deliver(session, system_configuration_receipt(session), payment=False):
+        abort(session, RC_PRINTER_NOT_READY)
+        return
+    completion(session)
+
+
+def diagnosis(session: PtSession, command: Apdu) -> None:
+    diagnosis_type = 0x02  # extended diagnosis is the default (TLV 1B)
+    for bmp in decode_bmps(command.data):
+        if bmp.id == 0x06:
+            node = find(bmp.value, 0x1B)
+            if node is not None and isinstance(node.value, bytes) and node.value:
+                diagnosis_type = node.value[0]
+    session.answer()
+    intermediate(session, 0x0E)  # please wait
+    lines = [ReceiptLine("DIAGNOSIS", CENTRED), ReceiptLine(f"type {diagnosis_type:02X}")]
+    config = session.terminal.config
+    lines += [ReceiptLine(f"TID {config.terminal_id}"), ReceiptLine("host connection OK")]
+    session.terminal.state.status = 0x00  # a diagnosis clears "diagnosis required"
+    if not deliver(session, Receipt(ADMIN, tuple(lines)), payment=False):
+        abort(session, RC_PRINTER_NOT_READY)
+        return
+    completion(session, now_fields())
+
+
+def default_handlers() -> dict[tuple[int, int], Handler]:
+    return {
+        (0x06, 0x00): registration,
+        (0x05, 0x01): status_enquiry,
+        (0x06, 0x02): log_off,
+        (0x06, 0xB0): abort_command,
+        (0x06, 0x70): diagnosis,
+        (0x06, 0x1A): print_system_configuration,
+    }
+

@@ -1,0 +1,80 @@
+"""The PORT strings of the command line.
+
+    /dev/ttyACM0, /dev/ttyUSB0, COM3    a serial device (ZVT serial framing)
+    rfc2217://HOST:PORT                  serial framing through a network serial server
+    socket://HOST:PORT                   serial framing over a raw TCP socket
+    tcp://HOST[:PORT]                    ZVT over TCP: raw APDUs, default port 20007
+    sim[:key=value,...]                  a built-in emulated terminal for this command;
+                                         keys: journal, seed, baud, fault (A+B), operator, transport
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from posdiag.errors import BadInput
+from posdiag.link.tcp import ZVT_TCP_PORT
+
+SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity"}
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    kind: str  # "serial" | "tcp" | "sim"
+    url: str = ""
+    host: str = ""
+    port: int = 0
+    options: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if self.kind == "tcp":
+            return f"tcp://{self.host}:{self.port}"
+        if self.kind == "sim":
+            return "sim" + (":" + ",".join(f"{k}={v}" for k, v in self.options.items())
+                            if self.options else "")
+        return self.url
+
+
+def parse_port(text: str) -> PortSpec:
+    """Parse a PORT string; BadInput (exit 2) says what is wrong."""
+    text = text.strip()
+    if not text:
+        raise BadInput("the port is empty; give a device path, tcp://HOST:PORT or sim.")
+    if text == "sim" or text.startswith("sim:"):
+        return PortSpec("sim", options=_sim_options(text[4:]))
+    if text.startswith("tcp://"):
+        parts = urlsplit(text)
+        try:
+            port = parts.port or ZVT_TCP_PORT
+        except ValueError as err:
+            raise BadInput(f"bad port number in {text!r}; use tcp://HOST:PORT.") from err
+        if not parts.hostname:
+            raise BadInput(f"no host in {text!r}; use tcp://HOST:PORT.")
+        return PortSpec("tcp", host=parts.hostname, port=port)
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        if scheme not in ("rfc2217", "socket", "loop", "spy", "alt", "hwgrep"):
+            raise BadInput(f"unknown port scheme {scheme!r}; use a device path, tcp://, "
+                           "rfc2217://, socket:// or sim.")
+        return PortSpec("serial", url=text)
+    if text.startswith("/") or text.upper().startswith("COM"):
+        return PortSpec("serial", url=text)
+    raise BadInput(f"{text!r} is not a port; use a device path such as /dev/ttyACM0, "
+                   "tcp://HOST:PORT, rfc2217://HOST:PORT or sim.")
+
+
+def _sim_options(text: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise BadInput(f"sim option {item!r} needs a value, e.g. sim:journal=100.")
+        if key not in SIM_KEYS:
+            raise BadInput(f"unknown sim option {key!r}; known: {', '.join(sorted(SIM_KEYS))}.")
+        if key == "fault" and key in options:
+            options[key] += "+" + value.strip()
+        else:
+            options[key] = value.strip()
+    return options

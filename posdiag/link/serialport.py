@@ -1,0 +1,111 @@
+"""Serial links through pyserial's ``serial_for_url``.
+
+One class serves device paths (/dev/ttyACM0, /dev/pts/N), ``rfc2217://host:port``
+(a network serial server) and ``socket://host:port`` (raw TCP carrying the
+serial framing), because pyserial picks the transport from the URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+
+import serial
+
+from posdiag.errors import LinkClosed, LinkError, PermissionDenied, PortBusy, PortNotFound
+
+DEFAULT_BAUD = 9600  # ZVT default; 8N2 (PA00P016 §2)
+
+
+def open_serial(url: str, baud: int = DEFAULT_BAUD, *, exclusive: bool = True) -> SerialLink:
+    """Open a serial URL at baud 8N2 with RTS and DTR raised (as real ECRs do)."""
+    kwargs: dict[str, object] = {
+        "baudrate": baud,
+        "bytesize": serial.EIGHTBITS,
+        "parity": serial.PARITY_NONE,
+        "stopbits": serial.STOPBITS_TWO,
+        "xonxoff": False,
+        "rtscts": False,
+        "timeout": 0,
+    }
+    is_device = "://" not in url
+    if is_device and exclusive:
+        kwargs["exclusive"] = True  # a second posdiag on the same port fails fast
+    try:
+        port = serial.serial_for_url(url, **kwargs)
+    except serial.SerialException as err:
+        raise _open_error(url, err) from err
+    except ValueError as err:
+        raise LinkError(f"cannot open {url}: {err}; check the port string.") from err
+    if is_device:
+        try:
+            port.rts = True
+            port.dtr = True
+        except (OSError, serial.SerialException):
+            pass  # ptys and some bridges have no modem lines
+    return SerialLink(port, url)
+
+
+def _open_error(url: str, err: serial.SerialException) -> LinkError:
+    code = getattr(err, "errno", None)
+    text = str(err)
+    if code == errno.ENOENT or "No such file" in text:
+        return PortNotFound(
+            f"serial port {url} does not exist; run `posdiag devices` to list ports."
+        )
+    if code == errno.EACCES or "Permission denied" in text:
+        return PermissionDenied(
+            f"no permission to open {url}; add your user to the dialout group or install the "
+            "udev rules (`posdiag kit install`)."
+        )
+    if code == errno.EBUSY or "exclusively lock" in text or "busy" in text.lower():
+        return PortBusy(f"serial port {url} is busy; close the other program using it and retry.")
+    if "refused" in text.lower() or code == errno.ECONNREFUSED:
+        return PortNotFound(f"nothing answers at {url} (connection refused); check host and port.")
+    return LinkError(f"cannot open {url}: {text}")
+
+
+class SerialLink:
+    """A ByteLink over a pyserial port object."""
+
+    def __init__(self, port: serial.SerialBase, description: str) -> None:
+        self._port = port
+        self.description = description
+
+    @property
+    def baudrate(self) -> int:
+        return int(self._port.baudrate)
+
+    def read(self, size: int, timeout: float) -> bytes:
+        try:
+            self._port.timeout = timeout
+            first = self._port.read(1)
+            if not first:
+                return b""
+            self._port.timeout = 0
+            more = self._port.in_waiting
+            rest = self._port.read(min(more, size - 1)) if more and size > 1 else b""
+            return first + rest
+        except serial.SerialException as err:
+            raise self._io_error(err) from err
+        except OSError as err:
+            raise self._io_error(err) from err
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except (serial.SerialException, OSError) as err:
+            raise self._io_error(err) from err
+
+    def close(self) -> None:
+        with contextlib.suppress(serial.SerialException, OSError):
+            self._port.close()
+
+    def _io_error(self, err: Exception) -> LinkError:
+        text = str(err)
+        if "disconnected" in text or "returned no data" in text or "closed" in text.lower() \
+                or getattr(err, "errno", None) in (errno.EIO, errno.ENXIO, errno.EBADF):
+            return LinkClosed(f"the link to {self.description} was lost (cable pulled or device "
+                              "gone); reconnect and retry.")
+        return LinkError(f"I/O error on {self.description}: {text}")

@@ -1,0 +1,77 @@
+"""Open a terminal from a PORT string: the one place that turns a port into a driver.
+
+``sim`` ports start an emulated terminal for the duration of the ``with`` block,
+on a real pty (or a loopback TCP port with ``sim:transport=tcp``), so the driver
+runs exactly the code it runs against hardware.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from posdiag.errors import BadInput
+from posdiag.link.ports import PortSpec, parse_port
+
+
+@contextlib.contextmanager
+def open_terminal(port: str | PortSpec, *, driver: str = "zvt", **options: Any) -> Iterator[Any]:
+    """Yield an opened Terminal; close it (and any emulator) on exit.
+
+    options go to the driver (e.g. password, baud, t2, t3) and, for sim ports, may
+    carry ``emulator=`` to use an already-built EmulatedTerminal.
+    """
+    from posdiag.registry import load_driver
+
+    spec = parse_port(port) if isinstance(port, str) else port
+    driver_class = load_driver(driver)
+    with contextlib.ExitStack() as stack:
+        if spec.kind == "sim":
+            emulator = options.pop("emulator", None) or build_emulator(spec.options)
+            stack.callback(emulator.stop)
+            spec, options = _attach(emulator, spec, options)
+        terminal = driver_class.open(spec, **options)
+        stack.callback(terminal.close)
+        yield terminal
+
+
+def build_emulator(options: dict[str, str]) -> Any:
+    """An EmulatedTerminal configured from sim:key=value options."""
+    from posdiag.emulator.config import load_config
+    from posdiag.emulator.faults import parse_faults
+    from posdiag.emulator.terminal import EmulatedTerminal
+
+    try:
+        seed = int(options.get("seed", "0"))
+        journal = int(options.get("journal", "0"))
+    except ValueError as err:
+        raise BadInput("sim options seed and journal take whole numbers.") from err
+    config = load_config(options.get("identity"))
+    return EmulatedTerminal(
+        config,
+        faults=parse_faults(options.get("fault")),
+        seed=seed,
+        journal=journal,
+        operator=options.get("operator", "auto"),
+    )
+
+
+def _attach(emulator: Any, spec: PortSpec, options: dict[str, Any]) -> tuple[PortSpec, dict]:
+    transport = spec.options.get("transport", "serial")
+    if transport == "tcp":
+        host, port = emulator.serve_tcp("127.0.0.1", 0)
+        return PortSpec("tcp", host=host, port=port), options
+    if transport != "serial":
+        raise BadInput(f"sim transport {transport!r} unknown; use serial or tcp.")
+    baud = spec.options.get("baud")
+    try:
+        line = emulator.serve_serial(int(baud) if baud else None)
+    except ValueError as err:
+        raise BadInput(f"sim baud {baud!r} is not a number.") from err
+    options = dict(options)
+    if baud:
+        options.setdefault("baud", int(baud))
+    # After an injected cable pull the emulator opens a new pty; reconnects follow it.
+    options.setdefault("path_source", lambda: line.path)
+    return PortSpec("serial", url=line.path), options
