@@ -60,6 +60,18 @@ class FileBlock:
     file_size: int  # total size the terminal reported
 
 
+@dataclass(frozen=True, slots=True)
+class PrintedReceipt:
+    """A receipt the terminal sent to the ECR for printing (ZVT 06 D1 / 06 D3)."""
+
+    kind: str  # "merchant", "customer", "admin" or "unknown"
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
 # File ids of ZVT Read File (TLV 1D).
 FILE_MERCHANT_JOURNAL = 0x01
 FILE_APPLICATION_LOG = 0x02
@@ -80,3 +92,94 @@ class Terminal(Protocol):
     def read_file(self, file_id: int, offset: int = 0) -> Iterator[FileBlock]:
         """Blocks of the file from offset to its end, in order; resumable from any offset."""
         ...
+
+
+# --- Receipt printers and card readers ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterStatus:
+    """A receipt printer's real-time status (ESC/POS DLE EOT 1..4); None = not reported."""
+
+    responding: bool
+    online: bool | None = None
+    cover_open: bool | None = None
+    paper_near_end: bool | None = None
+    paper_end: bool | None = None
+    cutter_error: bool | None = None
+    unrecoverable_error: bool | None = None
+    recoverable_error: bool | None = None
+    raw: tuple[tuple[int, int], ...] = ()  # (DLE EOT n, reply byte) as received
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The status in words, e.g. ("online",) or ("offline", "cover open")."""
+        if not self.responding:
+            return ("no answer",)
+        words = [] if self.online is None else ["online" if self.online else "offline"]
+        flags = (("cover open", self.cover_open), ("paper near end", self.paper_near_end),
+                 ("paper end", self.paper_end), ("cutter error", self.cutter_error),
+                 ("unrecoverable error", self.unrecoverable_error),
+                 ("recoverable error", self.recoverable_error))
+        return tuple(words + [word for word, on in flags if on])
+
+    @property
+    def ready(self) -> bool:
+        """Online with paper, cover shut and no error."""
+        return self.responding and self.online is not False and not any(
+            (self.cover_open, self.paper_end, self.cutter_error, self.unrecoverable_error,
+             self.recoverable_error))
+
+
+@runtime_checkable
+class Printer(Protocol):
+    """A receipt printer. print_bytes takes a finished ESC/POS stream."""
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def status(self) -> PrinterStatus: ...
+
+    def print_bytes(self, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRead:
+    """One track of a swipe. Only the verdict is shown; the track itself never is."""
+
+    number: int  # 1, 2 or 3
+    ok: bool
+    error: str | None = None  # why the read is bad: "no data", "LRC mismatch", ...
+    length: int = 0  # characters read
+    masked_pan: str | None = None  # first 6 / last 4
+    # The track codec's object (posdiag.tracks), for comparison with a test card; never print it.
+    parsed: object | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Swipe:
+    """What a card reader delivered for one swipe."""
+
+    tracks: tuple[TrackRead, ...]
+    source: str  # "magtek-hid" or "keyboard"
+
+    def track(self, number: int) -> TrackRead | None:
+        return next((t for t in self.tracks if t.number == number), None)
+
+    @property
+    def ok(self) -> bool:
+        """At least one track read and none of those with data failed."""
+        present = [t for t in self.tracks if t.error != "no data"]
+        return bool(present) and all(t.ok for t in present)
+
+
+@runtime_checkable
+class CardReader(Protocol):
+    """A magnetic-stripe reader."""
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read_swipe(self, timeout: float = 30.0) -> Swipe: ...

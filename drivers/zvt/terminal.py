@@ -1,0 +1,217 @@
+"""ZvtTerminal: the posdiag Terminal interface spoken in ZVT (ECR side).
+
+Each method runs one dialog (dialog.py) with a typed command (messages_ecr.py)
+and turns the terminal's messages into posdiag records, or a typed error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Self
+
+from posdiag.devices import PrintedReceipt, TerminalIdentity
+from posdiag.drivers.zvt import messages_ecr as cmd
+from posdiag.drivers.zvt.apdu import Apdu
+from posdiag.drivers.zvt.codes import (
+    intermediate_status_text,
+    result_text,
+    terminal_status_text,
+)
+from posdiag.drivers.zvt.dialog import T3, T4, DialogResult, End, run_dialog
+from posdiag.drivers.zvt.messages import decode_message
+from posdiag.drivers.zvt.messages_base import Message, int_node
+from posdiag.drivers.zvt.messages_pt import (
+    AbortFromTerminal,
+    Completion,
+    IntermediateStatus,
+    StatusEnquiryCompletion,
+)
+from posdiag.drivers.zvt.receipts import ReceiptCollector
+from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
+from posdiag.errors import LinkClosed, ProtocolError, TerminalRefused
+from posdiag.link.ports import PortSpec
+
+log = logging.getLogger(__name__)
+
+# Registration: ECR prints payment and admin receipts via print lines (80|04|02), wants
+# intermediate status (08), controls payment and admin (10|20) = BE; TLV 26 permits 06 D3.
+DEFAULT_CONFIG_BYTE = 0xBE
+EUR = 978
+
+
+class ZvtTerminal:
+    """A terminal reached through a ZVT transport."""
+
+    def __init__(
+        self,
+        transport: ApduTransport,
+        *,
+        password: str = "123456",
+        currency: int = EUR,
+        config_byte: int = DEFAULT_CONFIG_BYTE,
+        t3: float = T3,
+        t4: float = T4,
+        reconnect: Callable[[], ApduTransport] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.password = password
+        self.currency = currency
+        self.config_byte = config_byte
+        self.t3, self.t4 = t3, t4
+        self._reconnect = reconnect
+        self.registered = False
+        self.terminal_id: str | None = None
+        self.receipts: list[PrintedReceipt] = []  # everything printed via the ECR
+        self.on_status: Callable[[str], None] | None = None  # intermediate texts, for prompts
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        spec: PortSpec,
+        *,
+        baud: int | None = None,
+        t2: float = T2,
+        path_source: Callable[[], str] | None = None,
+        **options: Any,
+    ) -> Self:
+        """Open the link a PortSpec names (serial device or URL, or tcp://)."""
+        options = {k: v for k, v in options.items() if v is not None}
+
+        def connect() -> ApduTransport:
+            if spec.kind == "tcp":
+                from posdiag.link.tcp import open_tcp
+
+                return TcpTransport(open_tcp(spec.host, spec.port))
+            from posdiag.link.serialport import DEFAULT_BAUD, open_serial
+
+            url = path_source() if path_source else spec.url
+            return SerialTransport(open_serial(url, baud or DEFAULT_BAUD), t2=t2)
+
+        return cls(connect(), reconnect=connect, **options)
+
+    def reconnect(self) -> None:
+        """Open the link anew after it was lost (cable pulled, socket closed)."""
+        if self._reconnect is None:
+            raise LinkClosed("the link is lost and cannot be reopened; reconnect and retry.")
+        self.transport.close()
+        self.transport = self._reconnect()
+        self.registered = False
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # --- the dialog, once ------------------------------------------------------------------
+
+    def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
+            t3: float | None = None) -> DialogResult:
+        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused."""
+        apdu = command if isinstance(command, Apdu) else command.to_apdu()
+        collector = ReceiptCollector()
+
+        def watch(message: Apdu) -> None:
+            collector.feed(message)
+            if message.command == IntermediateStatus.COMMAND and self.on_status:
+                status = IntermediateStatus.from_apdu(message)
+                self.on_status(" ".join(status.texts) or intermediate_status_text(status.status))
+
+        try:
+            result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=self.t4,
+                                on_message=watch)
+        finally:
+            self.receipts.extend(collector.close())
+        if result.aborted and result.final is not None:
+            abort = AbortFromTerminal.from_apdu(result.final)
+            detail = f" ({abort.error_text})" if abort.error_text else ""
+            raise TerminalRefused(
+                f"the terminal aborted {apdu.cls:02X} {apdu.instr:02X}: "
+                f"{result_text(abort.result_code)}{detail}.",
+                result_code=abort.result_code,
+            )
+        return result
+
+    # --- commands of the foundation --------------------------------------------------------
+
+    def register(self) -> Completion:
+        """Registration 06 00 with TLV 26 permitting text blocks; remembers the TID."""
+        request = cmd.Registration.create(
+            self.password, self.config_byte, self.currency, service_byte=0x01,
+            tlv=[cmd.permitted_commands([(0x06, 0xD3)]), int_node(0x12, 0x40)],
+        )
+        result = self.run(request)
+        completion = Completion.from_apdu(_final(result))
+        self.registered = True
+        self.terminal_id = completion.terminal_id
+        return completion
+
+    def ensure_registered(self) -> None:
+        if not self.registered:
+            self.register()
+
+    def status_enquiry(self) -> StatusEnquiryCompletion:
+        result = self.run(cmd.StatusEnquiry.create(self.password))
+        message = decode_message(_final(result), answering=(0x05, 0x01))
+        if not isinstance(message, StatusEnquiryCompletion):
+            raise ProtocolError("the terminal answered Status Enquiry without a status byte")
+        return message
+
+    def identify(self) -> TerminalIdentity:
+        """Registration (TID, currency) + Status Enquiry (device info, software, status)."""
+        completion = self.register()
+        status = self.status_enquiry()
+        device = status.tlv_find(0xE4)
+        info: dict[int, bytes] = {}
+        if device is not None and isinstance(device.value, tuple):
+            info = {n.tag: n.value for n in device.value if isinstance(n.value, bytes)}
+        tid_node = status.tlv_find(0x1F44)
+        terminal_id = completion.terminal_id
+        if terminal_id is None and tid_node is not None and isinstance(tid_node.value, bytes):
+            terminal_id = tid_node.value.hex()
+
+        def text(tag: int) -> str | None:
+            raw = info.get(tag)
+            return raw.decode("cp437", errors="replace").strip() if raw else None
+
+        return TerminalIdentity(
+            device_name=text(0x1F40),
+            serial_number=text(0x1F42),
+            software_version=status.version_text or text(0x1F41),
+            terminal_id=terminal_id,
+            currency=completion.currency,
+            status=status.terminal_status,
+            status_text=terminal_status_text(status.terminal_status),
+        )
+
+    def status(self) -> tuple[int, str]:
+        """The terminal status byte (§11) and its text."""
+        status = self.status_enquiry()
+        return status.terminal_status, terminal_status_text(status.terminal_status)
+
+    def log_off(self) -> None:
+        self.run(cmd.LogOff(), end=End.ACK)
+        self.registered = False
+
+    def abort(self) -> None:
+        """Abort 06 B0: ask the terminal to end what it is doing."""
+        self.run(cmd.AbortCommand(), end=End.ACK)
+
+    def diagnosis(self, diagnosis_type: int | None = None) -> list[PrintedReceipt]:
+        self.ensure_registered()
+        before = len(self.receipts)
+        self.run(cmd.Diagnosis.create(diagnosis_type))
+        return self.receipts[before:]
+
+    def print_system_configuration(self) -> list[PrintedReceipt]:
+        """06 1A: the terminal prints its configuration (admin receipt)."""
+        self.ensure_registered()
+        before = len(self.receipts)
+        self.run(cmd.PrintSystemConfiguration())
+        return self.receipts[before:]
+
+
+def _final(result: DialogResult) -> Apdu:
+    if result.final is None:
+        raise ProtocolError("the dialog ended without a completion")
+    return result.final
