@@ -1,0 +1,70 @@
+"""`posdiag keygen` and `posdiag decrypt`: age identities and age v1 files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the identity to this new file (mode 0600) and print its recipient.")
+def keygen(output: Path | None) -> None:
+    """Create an age identity (X25519 key pair), like age-keygen.
+
+    Without -o the identity file is printed. With -o it is written to a new file
+    (never overwritten) and only the public age1… recipient is printed, for use
+    with `posdiag backup -r`.
+
+    \b
+    Examples:
+      posdiag keygen -o office.key
+      posdiag backup --port sim --to /media/stick -r "$(posdiag keygen -o office.key)"
+    """
+    from posdiag.crypto.age.keys import format_identity_file, generate_identity, write_identity_file
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    if output is None:
+        identity, recipient = generate_identity()
+        click.echo(format_identity_file(identity, recipient, now=now), nl=False)
+        return
+    click.echo(write_identity_file(output, now=now))
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("-i", "--identity", "identity_files", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Identity file (AGE-SECRET-KEY-1…); may be repeated.")
+@click.option("-p", "--passphrase", is_flag=True,
+              help="Ask for the passphrase of a passphrase-encrypted file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the plaintext here, only after the whole file verified "
+                   "(default: standard output).")
+def decrypt(file: Path, identity_files: tuple[Path, ...], passphrase: bool,
+            output: Path | None) -> None:
+    """Decrypt any age v1 file (binary or armored) with an identity or a passphrase.
+
+    With -o nothing appears at OUTPUT unless the whole file verified. To standard
+    output, chunks are written as each one verifies, as the age tool does.
+
+    \b
+    Examples:
+      posdiag decrypt journal-0001.age -i office.key -o journal-0001.bin
+      posdiag decrypt notes.age -p > notes.txt
+    """
+    from posdiag.crypto.age import Identity, ScryptIdentity, load_identities
+    from posdiag.crypto.age.files import decrypt_file
+    from posdiag.errors import UsageError
+
+    if not identity_files and not passphrase:
+        raise UsageError("No key given; add -i IDENTITY_FILE or -p for a passphrase file.")
+    identities: list[Identity] = [i for path in identity_files for i in load_identities(path)]
+    if passphrase:
+        secret = click.prompt("Passphrase", hide_input=True, err=True)
+        identities.append(ScryptIdentity(secret.encode("utf-8")))
+    size = decrypt_file(file, output, identities)
+    if output is not None:
+        click.echo(f"Decrypted {size} bytes to {output}.", err=True)

@@ -1,0 +1,1 @@
+"""Cryptography for posdiag: pure functions on pyca/cryptography, no device I/O."""

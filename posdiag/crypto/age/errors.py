@@ -1,0 +1,30 @@
+"""Why an age file did not decrypt, as subclasses of DecryptionError.
+
+Callers catch ``DecryptionError`` (exit code 1); the subclasses exist so the
+CCTV vectors can check *which* stage rejected a file, and so a message can say
+what to try next. They map one-to-one onto the vectors' ``expect:`` values.
+"""
+
+from __future__ import annotations
+
+from posdiag.errors import DecryptionError
+
+
+class ArmorError(DecryptionError):
+    """The ASCII armor (-----BEGIN AGE ENCRYPTED FILE-----) is malformed."""
+
+
+class HeaderError(DecryptionError):
+    """The header is not a well-formed age v1 header, or a stanza for us is malformed."""
+
+
+class NoIdentityMatch(DecryptionError):
+    """No identity given could unwrap any recipient stanza of the file."""
+
+
+class HeaderMacError(DecryptionError):
+    """A file key was unwrapped but the header MAC does not match: the header was altered."""
+
+
+class PayloadError(DecryptionError):
+    """The encrypted payload is damaged, truncated or has trailing data."""
