@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.transport import ApduTransport
-from posdiag.errors import LinkTimeout, ProtocolError
+from posdiag.errors import LinkTimeout, ProtocolError, TransmissionError
 
 if TYPE_CHECKING:
     from posdiag.emulator.terminal import EmulatedTerminal
@@ -82,7 +82,8 @@ class PtSession:
             return
         try:
             handler(self, command)
-        except EcrNotAnswering as err:
+        except (EcrNotAnswering, TransmissionError) as err:
+            # Like a real PT: give up this dialog, stay ready for the next command.
             log.info("emulator: %s; dialog dropped", err)
         except ProtocolError as err:
             log.debug("emulator: cannot parse %s: %s", command, err)

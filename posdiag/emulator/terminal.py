@@ -18,6 +18,7 @@ from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.transport import SerialTransport, TcpTransport
 from posdiag.emulator.config import TerminalConfig
 from posdiag.emulator.faults import Faults
+from posdiag.emulator.ledger import Ledger
 from posdiag.emulator.lines import Disconnect, FaultyLink, PtyLine
 from posdiag.emulator.receipts import Printer
 from posdiag.emulator.session import Handler, PtSession
@@ -64,8 +65,9 @@ class EmulatedTerminal:
         *,
         faults: Faults | None = None,
         seed: int = 0,
+        journal: int = 0,
+        operator: str = "auto",
         handlers: dict[tuple[int, int], Handler] | None = None,
-        **_: Any,
     ) -> None:
         self.config = config or TerminalConfig()
         self.faults = faults or Faults()
@@ -82,6 +84,10 @@ class EmulatedTerminal:
             handlers = default_handlers()
         self.handlers = handlers
         self.frames_received = 0
+        self.operator_mode = operator
+        self.ledger = Ledger(self.config.terminal_id, self.config.currency)
+        if journal:
+            self.ledger.generate(journal, seed)
         self.printer = Printer(paper_out=self.faults.paper_out, cover_open=self.faults.cover_open)
 
     # --- bookkeeping used by handlers -----------------------------------------------------
@@ -179,6 +185,7 @@ class EmulatedTerminal:
                 closer.close()
         for thread in self._threads:
             thread.join(timeout=2)
+        self.ledger.close()
 
 
 def _without_disconnect(faults: Faults) -> Faults:
