@@ -78,7 +78,8 @@ def parse_apdu(buf: bytes | bytearray) -> tuple[Apdu, int]:
         raise ProtocolError(f"APDU truncated: length says {size} bytes, only {len(buf)} present")
     head = header_size(buf)
     assert head is not None
-    return Apdu(buf[0], buf[1], bytes(buf[head:size]), long_length=head == 5 and size - 5 < EXTENDED), size
+    long_form = head == 5 and size - 5 < EXTENDED
+    return Apdu(buf[0], buf[1], bytes(buf[head:size]), long_length=long_form), size
 
 
 def decode_apdu(buf: bytes | bytearray) -> Apdu:

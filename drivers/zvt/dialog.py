@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from posdiag.drivers.zvt.apdu import Apdu
@@ -60,6 +60,65 @@ class DialogResult:
 Responder = Callable[[Apdu], Apdu | None]
 
 
+class Dialog:
+    """One dialog, message by message: constructing it sends the command and takes the
+    first answer; iterating answers each PT message and yields it, ending with the one
+    that ended the dialog. Readers of large files stream blocks through this without
+    keeping them."""
+
+    def __init__(
+        self,
+        transport: ApduTransport,
+        command: Apdu,
+        *,
+        end: End = End.COMPLETION,
+        t3: float = T3,
+        t4: float = T4,
+        responder: Responder | None = None,
+    ) -> None:
+        self.transport, self.command, self.end = transport, command, end
+        self.t4, self.responder = t4, responder
+        self.final: Apdu | None = None
+        transport.send(command)
+        try:
+            self.answer = transport.receive(t3)
+        except LinkTimeout as err:
+            raise LinkTimeout(
+                f"the terminal did not answer {command.cls:02X} {command.instr:02X} within "
+                f"{t3:g} s (T3); check that it is on, connected and set to ECR mode."
+            ) from err
+        _check_answer(command, self.answer)
+
+    def __iter__(self) -> Iterator[Apdu]:
+        if self.end is End.ACK:
+            return
+        command = self.command
+        deadline = Deadline(self.t4)
+        while True:
+            try:
+                message = self.transport.receive(deadline.remaining())
+            except LinkTimeout as err:
+                raise LinkTimeout(
+                    f"the terminal did not finish {command.cls:02X} {command.instr:02X} within "
+                    f"{self.t4:g} s (T4); check the terminal's display."
+                ) from err
+            if message.cls in (0x80, 0x84):
+                log.debug("ignoring a stray %s from the terminal", message)  # never ACK an ACK
+                continue
+            reply = self.responder(message) if self.responder else None
+            self.transport.send(reply or ACK_APDU)
+            done = message.command in (COMPLETION, ABORT) or (
+                self.end is End.STATUS and message.command == STATUS_INFORMATION
+            )
+            if done:
+                self.final = message
+            yield message
+            if done:
+                return
+            if message.command in (INTERMEDIATE_STATUS, STATUS_INFORMATION):
+                deadline.restart()  # PA00P016 §5.2.6: only these two restart T4
+
+
 def run_dialog(
     transport: ApduTransport,
     command: Apdu,
@@ -70,45 +129,15 @@ def run_dialog(
     responder: Responder | None = None,
     on_message: Callable[[Apdu], None] | None = None,
 ) -> DialogResult:
-    """Send a command and follow the dialog to its end; raise on refusal or timeout."""
-    transport.send(command)
-    try:
-        answer = transport.receive(t3)
-    except LinkTimeout as err:
-        raise LinkTimeout(
-            f"the terminal did not answer {command.cls:02X} {command.instr:02X} within "
-            f"{t3:g} s (T3); check that it is on, connected and set to ECR mode."
-        ) from err
-    _check_answer(command, answer)
-    result = DialogResult(command, answer)
-    if end is End.ACK:
-        return result
-
-    deadline = Deadline(t4)
-    while True:
-        try:
-            message = transport.receive(deadline.remaining())
-        except LinkTimeout as err:
-            raise LinkTimeout(
-                f"the terminal did not finish {command.cls:02X} {command.instr:02X} within "
-                f"{t4:g} s (T4); check the terminal's display."
-            ) from err
-        if message.cls == 0x80 or message.cls == 0x84:
-            log.debug("ignoring a stray %s from the terminal", message)  # never ACK an ACK
-            continue
-        reply = responder(message) if responder else None
-        transport.send(reply or ACK_APDU)
+    """Send a command and follow the dialog to its end, keeping every message."""
+    dialog = Dialog(transport, command, end=end, t3=t3, t4=t4, responder=responder)
+    result = DialogResult(command, dialog.answer)
+    for message in dialog:
         result.messages.append(message)
         if on_message:
             on_message(message)
-        if message.command in (COMPLETION, ABORT):
-            result.final = message
-            return result
-        if end is End.STATUS and message.command == STATUS_INFORMATION:
-            result.final = message
-            return result
-        if message.command in (INTERMEDIATE_STATUS, STATUS_INFORMATION):
-            deadline.restart()  # PA00P016 §5.2.6: only these two restart T4
+    result.final = dialog.final
+    return result
 
 
 def _check_answer(command: Apdu, answer: Apdu) -> None:

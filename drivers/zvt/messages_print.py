@@ -1,0 +1,127 @@
+"""Receipt printing messages, sent by the PT to the ECR and, where the PT has a printer, back.
+
+  06 D1  Print Line        attribute text [06 TLV]   (attribute table 16 of PA00P015 §3.5)
+  06 D3  Print Text-Block  06 TLV{25{09 attribute, 07 line ...}, 1F07 receipt type, 14 charset}
+
+Text is in the PT's character set: CP437 unless Registration TLV 14 switched it
+(card complete and Feig send ISO 8859-1), so decoding takes the charset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Self
+
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp
+from posdiag.drivers.zvt.messages_base import (
+    TEXT_CODEC,
+    BmpCommand,
+    FieldView,
+    Message,
+    build_bmps,
+    tlv_bmp,
+)
+from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.errors import ProtocolError
+
+
+@dataclass(frozen=True)
+class PrintLine(Message):
+    COMMAND = (0x06, 0xD1)
+    NAME = "Print Line"
+
+    attribute: int = 0
+    text_bytes: bytes = b""  # in the PT's character set (CP437 unless TLV 14 changed it)
+    bmps: tuple[Bmp, ...] = ()  # card complete appends 06 TLV{1F07} after the text
+
+    def data(self) -> bytes:
+        return bytes((self.attribute,)) + self.text_bytes + encode_bmps(self.bmps)
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        if not data:
+            raise ProtocolError("Print Line: attribute byte missing")
+        body = bytes(data[1:])
+        text, trailer = body, ()
+        # A trailing TLV container is recognised only when it ends exactly at the data end.
+        for pos in range(len(body)):
+            if body[pos] != TLV_BMP:
+                continue
+            try:
+                bmp, end = parse_bmp(body, pos)
+            except ProtocolError:
+                continue
+            if end == len(body):
+                text, trailer = body[:pos], (bmp,)
+                break
+        return cls(data[0], text, trailer, long_length=long_length)
+
+    @classmethod
+    def create(cls, text: str, attribute: int = 0, charset: str = TEXT_CODEC) -> Self:
+        return cls(attribute, text.encode(charset))
+
+    def text(self, charset: str = TEXT_CODEC) -> str:
+        """The line decoded; pass "latin-1" for terminals switched to ISO 8859-1."""
+        return self.text_bytes.decode(charset, errors="replace")
+
+    @property
+    def is_line_feed(self) -> bool:
+        return self.attribute == 0xFF
+
+    @property
+    def ends_receipt(self) -> bool:
+        return bool(self.attribute & 0x80) and self.attribute not in (0x80, 0xFF)
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        attr = self.attribute
+        if self.is_line_feed:
+            count = self.text_bytes[0] if self.text_bytes else 1
+            return [FieldView(None, "attribute", "0xFF (line feed)"),
+                    FieldView(None, "line feeds", str(count))]  # fmt: skip
+        notes = []
+        if self.ends_receipt:
+            notes.append("last line of receipt")
+        elif attr & 0x40:
+            notes.append("centred")
+        if not attr & 0x80:
+            if attr & 0x20:
+                notes.append("double width")
+            if attr & 0x10:
+                notes.append("double height")
+            if attr & 0x0F:
+                notes.append(f"indent {attr & 0x0F}")
+        label = f"0x{attr:02X}" + (f" ({', '.join(notes)})" if notes else "")
+        return [FieldView(None, "attribute", label),
+                FieldView(None, "text", repr(self.text(charset)))]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PrintTextBlock(BmpCommand):
+    COMMAND = (0x06, 0xD3)
+    NAME = "Print Text-Block"
+
+    @classmethod
+    def create(
+        cls, lines: Sequence[str], receipt_type: int | None = None, end_of_receipt: bool = True,
+        charset: str = TEXT_CODEC,
+    ) -> Self:  # fmt: skip
+        items = [TlvNode(0x07, line.encode(charset)) for line in lines]
+        if end_of_receipt:
+            items.append(TlvNode(0x09, b"\xff"))
+        nodes = [TlvNode(0x25, tuple(items))]
+        if receipt_type is not None:
+            nodes.append(TlvNode(0x1F07, bytes((receipt_type,))))
+        return cls(bmps=build_bmps(tlv_bmp(nodes)))
+
+    @property
+    def receipt_type(self) -> int | None:
+        node = self.tlv_find(0x1F07)
+        return int.from_bytes(node.value, "big") if node and isinstance(node.value, bytes) else None
+
+    def lines(self, charset: str = TEXT_CODEC) -> list[str]:
+        box = self.tlv_find(0x25)
+        if box is None or not isinstance(box.value, tuple):
+            return []
+        return [n.value.decode(charset, errors="replace") for n in box.value
+                if n.tag == 0x07 and isinstance(n.value, bytes)]  # fmt: skip

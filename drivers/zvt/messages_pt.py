@@ -1,0 +1,392 @@
+"""Messages the PT sends to the ECR (PA00P015 §3) and the two response APDUs.
+
+Layouts:
+  80 00  Ack                    [data]  (key codes, 06 TLV, MsgSeqId echo, ...)
+  84 xx  Nack                   xx = result code; 84 00 is positive, 84 9C "please wait"
+  04 FF  Intermediate Status    status [timeout (BCD minutes) [06 TLV 24{07 ...}]]
+  04 0F  Status Information     BMPs (27, 04, 0B, 0C, 0D, 22, 8A, 06 ...)
+  06 0F  Completion             BMPs; answering 05 01: [LLLVAR SW version] status [06 TLV]
+  06 1E  Abort (from PT)        result code [CC, only for 6F] [BMPs: 06 TLV 1F16/1F17, 87]
+  (06 D1 Print Line and 06 D3 Print Text-Block are in messages_print.py)
+  04 01  Set Date/Time in ECR   AA date 0C time
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from posdiag.devices import BrandTotal, FileBlock, Totals
+from posdiag.drivers.zvt import bcd, tlv
+from posdiag.drivers.zvt.apdu import Apdu
+from posdiag.drivers.zvt.bmp import (
+    TLV_BMP,
+    Bmp,
+    decode_totals,
+    encode_bmps,
+    render_bmp,
+)
+from posdiag.drivers.zvt.codes import (
+    currency_alpha,
+    intermediate_status_text,
+    result_text,
+    terminal_status_text,
+)
+from posdiag.drivers.zvt.messages_base import (
+    TEXT_CODEC,
+    BmpCommand,
+    FieldView,
+    Message,
+    parse_bmps,
+)
+from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.errors import ProtocolError
+
+
+@dataclass(frozen=True)
+class Ack(Message):
+    COMMAND = (0x80, 0x00)
+    NAME = "Positive Acknowledgement"
+
+    payload: bytes = b""
+
+    def data(self) -> bytes:
+        return self.payload
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        return cls(data, long_length=long_length)
+
+    def _tlv_bmps(self) -> tuple[int, tuple[Bmp, ...]] | None:
+        """(bytes skipped, BMPs) when the data is [key code] followed only by TLV containers."""
+        for skip in (0, 1):
+            try:
+                bmps = parse_bmps(self.payload[skip:])
+            except ProtocolError:
+                continue
+            if all(b.id == TLV_BMP for b in bmps):
+                return skip, bmps
+        return None
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        if not self.payload:
+            return []
+        # Answer data can be keyed input (06 E2) or an encrypted PIN block (06 E7): it is
+        # shown only as TLV, whose rendering withholds card data and PIN blocks.
+        found = self._tlv_bmps()
+        if found is None:
+            return [FieldView(None, "answer data", f"<{len(self.payload)} bytes, not shown>")]
+        skip, bmps = found
+        views = [FieldView(None, "key code", f"0x{self.payload[0]:02X}")] if skip else []
+        return views + [FieldView(f"{b.id:02X}", b.name, render_bmp(b)) for b in bmps]
+
+    @property
+    def tlv(self) -> tuple[TlvNode, ...]:
+        found = self._tlv_bmps()
+        return () if found is None else tuple(n for b in found[1] for n in b.value)
+
+
+@dataclass(frozen=True)
+class Nack(Message):
+    """84 xx: xx is the error (a result code); 84 00 is positive, 84 9C asks to repeat later."""
+
+    COMMAND = (0x84, 0x00)
+    NAME = "Negative Acknowledgement"
+
+    error: int = 0x83
+    payload: bytes = b""
+
+    @property
+    def command(self) -> tuple[int, int]:
+        return (0x84, self.error)
+
+    def data(self) -> bytes:
+        return self.payload
+
+    @classmethod
+    def from_apdu(cls, apdu: Apdu) -> Self:
+        if apdu.cls != 0x84:
+            raise ProtocolError(f"a negative acknowledgement is 84 xx, got {apdu.cls:02X}")
+        return cls(apdu.instr, apdu.data, long_length=apdu.long_length)
+
+    @property
+    def positive(self) -> bool:
+        return self.error in (0x00, 0x9C)
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        views = [FieldView(None, "error", f"{self.error:02X} ({result_text(self.error)})")]
+        if self.payload:
+            views.append(FieldView(None, "data", self.payload.hex(" ").upper()))
+        return views
+
+
+@dataclass(frozen=True)
+class IntermediateStatus(Message):
+    COMMAND = (0x04, 0xFF)
+    NAME = "Intermediate Status"
+
+    status: int = 0
+    timeout: int | None = None  # the byte as sent; BCD minutes per spec (see timeout_minutes)
+    bmps: tuple[Bmp, ...] = ()  # 06 TLV with 24{07 text lines}
+
+    def __post_init__(self) -> None:
+        if self.timeout is None and self.bmps:
+            raise ProtocolError("Intermediate Status: a TLV container requires the timeout byte")
+
+    def data(self) -> bytes:
+        tail = b"" if self.timeout is None else bytes((self.timeout,)) + encode_bmps(self.bmps)
+        return bytes((self.status,)) + tail
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        if not data:
+            raise ProtocolError("Intermediate Status: status byte missing")
+        timeout = data[1] if len(data) > 1 else None
+        return cls(data[0], timeout, parse_bmps(data[2:]), long_length=long_length)
+
+    @property
+    def timeout_minutes(self) -> int | None:
+        if self.timeout is None:
+            return None
+        try:
+            return bcd.bcd_to_int(bytes((self.timeout,)))
+        except ProtocolError:
+            return None
+
+    @property
+    def texts(self) -> list[str]:
+        """Display lines of TLV 24 (used with status FF)."""
+        box = self.tlv_find(0x24)
+        if box is None or not isinstance(box.value, tuple):
+            return []
+        return [n.value.decode(TEXT_CODEC) for n in box.value
+                if n.tag == 0x07 and isinstance(n.value, bytes)]  # fmt: skip
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        views = [FieldView(None, "status", f"{self.status:02X} "
+                           f"({intermediate_status_text(self.status)})")]  # fmt: skip
+        if self.timeout is not None:
+            minutes = self.timeout_minutes
+            text = f"{minutes} min" if minutes is not None else f"0x{self.timeout:02X} (not BCD)"
+            views.append(FieldView(None, "timeout T4", text))
+        return views
+
+
+@dataclass(frozen=True)
+class TransactionData(BmpCommand):
+    """Shared accessors for BMP-list messages that report a transaction."""
+
+    @property
+    def result_code(self) -> int | None:
+        return self.value(0x27)
+
+    @property
+    def amount(self) -> int | None:
+        return self.value(0x04)
+
+    @property
+    def trace(self) -> int | None:
+        return self.value(0x0B)
+
+    @property
+    def receipt_number(self) -> int | None:
+        return self.value(0x87)
+
+    @property
+    def terminal_id(self) -> str | None:
+        return self.value(0x29)
+
+    @property
+    def pan_masked(self) -> str | None:
+        """The PAN as first 6 / last 4 at most; the full number is never kept."""
+        return self.value(0x22)
+
+    @property
+    def card_type(self) -> int | None:
+        """ZVT card-type ID: BMP 8A, or TLV 41 when 8A is FF or absent."""
+        node = self.tlv_find(0x41)
+        use_tlv = self.value(0x8A) in (None, 0xFF)
+        if use_tlv and node is not None and isinstance(node.value, bytes) and node.value:
+            return int.from_bytes(node.value, "big")
+        return self.value(0x8A)
+
+    @property
+    def card_name(self) -> str | None:
+        name = self.value(0x8B)
+        return None if name is None else name.rstrip("\x00")
+
+
+@dataclass(frozen=True)
+class StatusInformation(TransactionData):
+    COMMAND = (0x04, 0x0F)
+    NAME = "Status Information"
+
+    def totals(self) -> Totals | None:
+        """Turnover totals (after 06 10 / 06 50): BMP 04 total, optional BMP 60 breakdown."""
+        if self.amount is None:
+            return None
+        raw = self.bmp(0x60)
+        decoded = decode_totals(raw.raw) if raw is not None else None
+        if decoded is None:
+            return Totals(self.amount, self.currency)
+        first, last, brands = decoded
+        return Totals(self.amount, self.currency, first, last,
+                      tuple(BrandTotal(n, c, a) for n, c, a in brands))  # fmt: skip
+
+    def file_blocks(self) -> list[FileBlock]:
+        """Read File data (TLV 2D{1C block, 1D id, 1E offset, 1F00 total size})."""
+        blocks = []
+        for node in tlv.find_all(self.tlv, 0x2D):
+            if not isinstance(node.value, tuple):
+                continue
+            parts = {n.tag: n.value for n in node.value if isinstance(n.value, bytes)}
+            if 0x1C not in parts:
+                continue
+            data = parts[0x1C]
+            blocks.append(FileBlock(
+                file_id=int.from_bytes(parts.get(0x1D, b"\x00"), "big"),
+                offset=int.from_bytes(parts.get(0x1E, b"\x00"), "big"),
+                data=data,
+                file_size=int.from_bytes(parts[0x1F00], "big") if 0x1F00 in parts else len(data),
+            ))  # fmt: skip
+        return blocks
+
+
+@dataclass(frozen=True)
+class Completion(TransactionData):
+    COMMAND = (0x06, 0x0F)
+    NAME = "Completion"
+
+    @property
+    def status_byte(self) -> int | None:
+        return self.value(0x19)
+
+
+@dataclass(frozen=True)
+class StatusEnquiryCompletion(Message):
+    """06 0F answering 05 01: the SW version (untagged LLLVAR) and status byte are positional."""
+
+    COMMAND = (0x06, 0x0F)
+    NAME = "Completion (Status Enquiry)"
+
+    terminal_status: int = 0
+    software_version: bytes | None = None  # raw, ZVT 7-bit ASCII
+    bmps: tuple[Bmp, ...] = ()
+
+    def data(self) -> bytes:
+        version = b""
+        if self.software_version is not None:
+            n = len(self.software_version)
+            if n > 999:
+                raise ProtocolError("software version longer than an LLLVAR allows (999)")
+            version = bytes(0xF0 | int(d) for d in f"{n:03d}") + self.software_version
+        return version + bytes((self.terminal_status,)) + encode_bmps(self.bmps)
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        version = None
+        if len(data) >= 3 and all(b >> 4 == 0xF and b & 0xF <= 9 for b in data[:3]):
+            n = int("".join(str(b & 0xF) for b in data[:3]))
+            version, data = bytes(data[3 : 3 + n]), data[3 + n :]
+            if len(version) != n:
+                raise ProtocolError("Status Enquiry Completion: software version truncated")
+        if not data:
+            raise ProtocolError("Status Enquiry Completion: terminal status byte missing")
+        return cls(data[0], version, parse_bmps(data[1:]), long_length=long_length)
+
+    @property
+    def version_text(self) -> str | None:
+        return None if self.software_version is None else self.software_version.decode(TEXT_CODEC)
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        views = []
+        if self.version_text is not None:
+            views.append(FieldView(None, "software version", repr(self.version_text)))
+        views.append(FieldView(None, "terminal status", f"{self.terminal_status:02X} "
+                               f"({terminal_status_text(self.terminal_status)})"))  # fmt: skip
+        return views
+
+
+@dataclass(frozen=True)
+class AbortFromTerminal(Message):
+    COMMAND = (0x06, 0x1E)
+    NAME = "Abort (from PT)"
+
+    result_code: int = 0x6C
+    currency_code: int | None = None  # only after result code 6F (wrong currency)
+    bmps: tuple[Bmp, ...] = ()  # 06 TLV 1F16/1F17; 87 after B8 (open pre-auth enquiry)
+
+    def __post_init__(self) -> None:
+        if self.currency_code is not None and self.result_code != 0x6F:
+            raise ProtocolError("Abort: a currency code follows only result code 6F")
+
+    def data(self) -> bytes:
+        cc = b"" if self.currency_code is None else bcd.int_to_bcd(self.currency_code, 2)
+        return bytes((self.result_code,)) + cc + encode_bmps(self.bmps)
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        if not data:
+            raise ProtocolError("Abort: result code missing")
+        rc, rest = data[0], data[1:]
+        currency = None
+        if rc == 0x6F and len(rest) >= 2:
+            try:
+                return cls(rc, None, parse_bmps(rest), long_length=long_length)
+            except ProtocolError:
+                currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
+        return cls(rc, currency, parse_bmps(rest), long_length=long_length)
+
+    @property
+    def currency(self) -> int | None:
+        return self.currency_code
+
+    @property
+    def error_text(self) -> str | None:
+        """TLV 1F17, the terminal's own words for the failure."""
+        node = self.tlv_find(0x1F17)
+        return node.value.decode(TEXT_CODEC) if node and isinstance(node.value, bytes) else None
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        rc = self.result_code
+        views = [FieldView(None, "result code", f"{rc:02X} ({result_text(rc)})")]
+        if self.currency_code is not None:
+            cc = self.currency_code
+            views.append(FieldView(None, "currency code", f"{cc:03d} ({currency_alpha(cc)})"))
+        return views
+
+
+@dataclass(frozen=True)
+class SetDateTimeInEcr(BmpCommand):
+    COMMAND = (0x04, 0x01)
+    NAME = "Set Date and Time in ECR"
+
+
+@dataclass(frozen=True)
+class NumericInputDukptAnswer(Message):
+    """80 00 answering 06 E7: key code (00 OK, 1B stop, 6C timeout) + 06 TLV{1F32, 1F75}."""
+
+    COMMAND = (0x80, 0x00)
+    NAME = "Positive Acknowledgement (DUKPT numeric input)"
+
+    key_code: int = 0
+    bmps: tuple[Bmp, ...] = ()
+
+    def data(self) -> bytes:
+        return bytes((self.key_code,)) + encode_bmps(self.bmps)
+
+    @classmethod
+    def parse_data(cls, data: bytes, long_length: bool) -> Self:
+        if not data:
+            raise ProtocolError("DUKPT numeric input answer: key code missing")
+        return cls(data[0], parse_bmps(data[1:]), long_length=long_length)
+
+    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+        names = {0x00: "OK", 0x1B: "abort key", 0x6C: "timeout"}
+        text = names.get(self.key_code, "unknown key code")
+        return [FieldView(None, "key code", f"0x{self.key_code:02X} ({text})")]
+
+
+PT_MESSAGES: tuple[type[Message], ...] = (
+    Ack, IntermediateStatus, StatusInformation, Completion, AbortFromTerminal, SetDateTimeInEcr,
+)  # fmt: skip
