@@ -94,6 +94,10 @@ class ProtocolError(DeviceError):
     """Bytes that do not follow the protocol. Codecs raise only this on bad input."""
 
 
+class DukptExhausted(DeviceError):
+    """A DUKPT device used its last transaction counter and needs a new initial key."""
+
+
 class TerminalRefused(DeviceError):
     """The terminal answered the command negatively (84 xx or an abort 06 1E)."""
 
@@ -117,3 +121,19 @@ class MediaError(PosdiagError):
     """The backup medium failed: removed, full, read-only or unreadable."""
 
     exit_code = EXIT_MEDIA
+
+
+class MediaRemoved(MediaError):
+    """The medium went away or failed mid-write (EIO, ENODEV, ENXIO, ENOENT)."""
+
+
+class MediaFull(MediaError):
+    """No space left on the medium (ENOSPC, EFBIG, EDQUOT)."""
+
+
+class MediaReadOnly(MediaError):
+    """The medium is read-only or was remounted read-only after an error (EROFS, EACCES, EPERM)."""
+
+
+class MediaCorrupt(MediaError):
+    """A file read back from the medium differs from what was written."""

@@ -1,0 +1,115 @@
+"""Finding the backup stick (``--to auto``) and checking it has room, without root.
+
+A mounted filesystem counts as removable USB media when its block device's
+disk has ``/sys/block/<disk>/removable`` = 1 or sits on the USB bus (the
+removable flag alone misses USB SSD enclosures, backup-media.md §3.1). The
+system's own mounts (/, /boot, /boot/firmware) never count. Exactly one
+candidate must be found; none or several is a usage error listing what was seen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from posdiag.backup.writer import Medium, media_error
+from posdiag.errors import MediaFull, UsageError
+
+SYSTEM_MOUNTS = ("/", "/boot", "/boot/firmware", "/boot/efi")
+HEADROOM = 1 << 20  # manifests, README and age headers
+
+
+@dataclass(frozen=True, slots=True)
+class MountedMedium:
+    device: str  # /dev/sdb1
+    mount_point: Path
+    fs_type: str
+    disk: str  # sdb
+    removable: bool
+    usb: bool
+
+
+def _unescape(field: str) -> str:
+    # /proc/self/mounts escapes space, tab, newline and backslash as \\ooo octal.
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_mounts(text: str) -> list[tuple[str, str, str]]:
+    """(device, mount point, fs type) per line of /proc/self/mounts."""
+    mounts = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].startswith("/dev/"):
+            mounts.append((_unescape(parts[0]), _unescape(parts[1]), parts[2]))
+    return mounts
+
+
+def _disk_of(device: str, sys_root: Path) -> tuple[str, Path] | None:
+    """The whole-disk name and its sysfs folder for a partition or disk device path."""
+    name = Path(os.path.realpath(device)).name if sys_root == Path("/sys") else Path(device).name
+    node = sys_root / "class" / "block" / name
+    if not node.exists():
+        return None
+    real = node.resolve()
+    # A partition's sysfs folder sits inside its disk's folder and has a "partition" file.
+    disk_dir = real.parent if (real / "partition").exists() else real
+    return disk_dir.name, disk_dir
+
+
+def list_mounted_media(mounts_text: str | None = None,
+                       sys_root: Path = Path("/sys")) -> list[MountedMedium]:
+    """Every mounted block-device filesystem with what sysfs says about its disk."""
+    if mounts_text is None:
+        mounts_text = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+    found = []
+    for device, mount_point, fs_type in parse_mounts(mounts_text):
+        disk = _disk_of(device, sys_root)
+        if disk is None:  # not in sysfs (device-mapper, gone): listed as seen, never chosen
+            found.append(MountedMedium(device, Path(mount_point), fs_type, "", False, False))
+            continue
+        disk_name, disk_dir = disk
+        removable_file = sys_root / "block" / disk_name / "removable"
+        removable = removable_file.exists() and removable_file.read_text().strip() == "1"
+        usb = "/usb" in str(disk_dir)
+        found.append(MountedMedium(device, Path(mount_point), fs_type, disk_name, removable, usb))
+    return found
+
+
+def find_backup_medium(mounts_text: str | None = None,
+                       sys_root: Path = Path("/sys")) -> MountedMedium:
+    """The one mounted removable USB filesystem; UsageError if there is none or several."""
+    media = list_mounted_media(mounts_text, sys_root)
+    candidates = [m for m in media if (m.removable or m.usb)
+                  and str(m.mount_point) not in SYSTEM_MOUNTS]
+    if len(candidates) == 1:
+        return candidates[0]
+    seen = ", ".join(f"{m.device} on {m.mount_point} ({m.fs_type}"
+                     f"{', removable' if m.removable else ''}{', usb' if m.usb else ''})"
+                     for m in media) or "no mounted block devices"
+    if not candidates:
+        raise UsageError(f"No mounted USB stick found (seen: {seen}); plug in and mount the "
+                         "stick, or give --to DIR.")
+    raise UsageError(f"Several removable media are mounted (seen: {seen}); give --to DIR to "
+                     "choose one.")
+
+
+def free_bytes(path: Path) -> int:
+    """Bytes an unprivileged user may still write on the filesystem holding ``path``."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
+def require_free_space(medium: Medium, path: Path, needed: int) -> None:
+    """MediaFull before writing anything when the journal cannot fit (plus headroom)."""
+    try:
+        available = medium.free_bytes(path)
+    except OSError as err:
+        raise media_error(err, path) from err
+    if available < needed + HEADROOM:
+        raise MediaFull(f"The medium at {path} has {available // 1024} KiB free but the journal "
+                        f"needs about {(needed + HEADROOM) // 1024} KiB; use a larger or empty "
+                        "stick.")

@@ -1,0 +1,65 @@
+"""The one place the backup encrypts and decrypts: age v1 through posdiag.crypto.age.
+
+Kept apart so the storage logic never depends on how age is implemented, and
+so the kit's rule is visible in one file: it encrypts to public recipients
+only; decrypting needs an identity the kit does not hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from posdiag.errors import BadInput
+
+if TYPE_CHECKING:
+    from posdiag.crypto.age import DecryptingReader, EncryptingWriter, Identity, Recipient
+
+
+def encrypting(dst: BinaryIO, recipients: Sequence[Recipient]) -> EncryptingWriter:
+    """A context-managed writer that age-encrypts into ``dst`` (finalised on clean exit only)."""
+    from posdiag.crypto.age import age_writer
+
+    return age_writer(dst, recipients)
+
+
+def decrypting(src: BinaryIO, identities: Sequence[Identity]) -> DecryptingReader:
+    """A reader of the authenticated plaintext of the age file ``src``."""
+    from posdiag.crypto.age import open_decrypting
+
+    return open_decrypting(src, identities)
+
+
+def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
+                    passphrase: str | None = None) -> tuple[list[Recipient], list[str]]:
+    """Parsed recipients and their labels for the manifest ("age1…" or "scrypt")."""
+    from posdiag.crypto.age import ScryptRecipient, load_recipients, parse_recipient
+
+    recipients: list[Recipient] = [parse_recipient(text.strip()) for text in texts]
+    for path in files:
+        recipients.extend(load_recipients(path))
+    labels = [str(r) for r in recipients]
+    if passphrase is not None:
+        if recipients:
+            raise BadInput("A passphrase cannot be combined with -r/-R recipients (age allows a "
+                           "passphrase only on its own); use one or the other.")
+        recipients = [ScryptRecipient(passphrase.encode("utf-8"))]
+        labels = ["scrypt"]
+    if not recipients:
+        raise BadInput("No recipient given; pass -r age1… (the office key), -R FILE or "
+                       "--passphrase.")
+    return recipients, labels
+
+
+def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -> list[Identity]:
+    from posdiag.crypto.age import ScryptIdentity, load_identities
+
+    identities: list[Identity] = []
+    for path in files:
+        identities.extend(load_identities(path))
+    if passphrase is not None:
+        identities.append(ScryptIdentity(passphrase.encode("utf-8")))
+    if not identities:
+        raise BadInput("No identity given; pass -i IDENTITY-FILE or --passphrase.")
+    return identities
