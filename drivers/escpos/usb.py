@@ -1,0 +1,197 @@
+"""USB pipes through pyusb: find, detach the kernel driver, claim, and move bytes.
+
+Endpoints are read from the interface descriptors, never assumed: clones put the
+printer's bulk OUT on 0x01, 0x02 or 0x03 (docs/escpos.md). The card-reader
+driver uses the same pipe with an interrupt IN endpoint.
+
+``POSDIAG_USB=emulated`` selects the emulated backend (posdiag.emulator.usb), so
+the whole pyusb path runs without hardware or libusb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from typing import Any
+
+from posdiag.errors import (
+    DeviceError,
+    DeviceNotFound,
+    LinkClosed,
+    LinkError,
+    LinkTimeout,
+    PermissionDenied,
+    PortBusy,
+)
+
+UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
+CLASS_PRINTER = 7
+CLASS_HID = 3
+_TRANSFER_TYPES = {"bulk": 2, "interrupt": 3}
+
+
+def select_backend(backend: Any = None) -> Any:
+    """The pyusb backend to use: the one given, the emulated one if POSDIAG_USB=emulated,
+    else None (pyusb picks libusb)."""
+    if backend is not None:
+        return backend
+    if os.environ.get("POSDIAG_USB", "").lower() == "emulated":
+        from posdiag.emulator.usb import shared_backend
+
+        return shared_backend()
+    return None
+
+
+def usb_error(err: Exception, what: str) -> DeviceError:
+    """One typed error, one sentence, for a pyusb failure on `what`."""
+    code = getattr(err, "errno", None)
+    if code == errno.EACCES:
+        return PermissionDenied(f"no permission to use {what}; {UDEV_HINT}.")
+    if code == errno.EBUSY:
+        return PortBusy(f"{what} is busy: another driver or program (usblp, CUPS, usbhid) holds "
+                        "it; stop that program and retry.")
+    if code in (errno.ENODEV, errno.ENOENT, errno.EPIPE):
+        return LinkClosed(f"{what} was unplugged or went away; reconnect it and retry.")
+    if code == errno.ETIMEDOUT:
+        return LinkTimeout(f"{what} did not answer in time; check that it is powered and ready.")
+    return LinkError(f"USB error on {what} ({err}); reconnect it and retry.")
+
+
+def find_device(*, vid: int | None = None, pid: int | None = None, bus: int | None = None,
+                address: int | None = None, backend: Any = None) -> Any:
+    """The pyusb Device matching the ids or the bus position; DeviceNotFound if none."""
+    import usb.core
+
+    match: dict[str, int] = {}
+    for key, value in (("idVendor", vid), ("idProduct", pid), ("bus", bus),
+                       ("address", address)):
+        if value is not None:
+            match[key] = value
+    where = describe(vid=vid, pid=pid, bus=bus, address=address)
+    try:
+        device = usb.core.find(backend=select_backend(backend), **match)
+    except usb.core.NoBackendError as err:
+        raise DeviceError("pyusb found no USB library; install libusb (`apt install "
+                          "libusb-1.0-0`) or set POSDIAG_USB=emulated for the emulator.") from err
+    except usb.core.USBError as err:
+        raise usb_error(err, where) from err
+    if device is None:
+        raise DeviceNotFound(f"no USB device {where} is attached; run `posdiag devices` to list "
+                             "them.")
+    return device
+
+
+def describe(*, vid: int | None = None, pid: int | None = None, bus: int | None = None,
+             address: int | None = None) -> str:
+    if vid is not None:
+        return f"{vid:04x}:{pid or 0:04x}"
+    return f"at bus {bus} address {address}"
+
+
+class UsbPipe:
+    """A claimed interface of a USB device with one OUT and/or one IN endpoint."""
+
+    def __init__(self, device: Any, setting: Any, ep_out: Any, ep_in: Any, what: str,
+                 detached: bool) -> None:
+        self.device, self.setting = device, setting  # setting: the pyusb Interface claimed
+        self.interface: int = setting.bInterfaceNumber
+        self.ep_out, self.ep_in = ep_out, ep_in
+        self.description = what
+        self._detached = detached
+        self._closed = False
+
+    @classmethod
+    def open(cls, *, interface_class: int | None = None, transfer: str = "bulk",
+             backend: Any = None, **where: int | None) -> UsbPipe:
+        """Find the device, pick the first interface with endpoints of the transfer type
+        (preferring interface_class), detach its kernel driver, claim it."""
+        import usb.core
+        import usb.util
+
+        device = find_device(backend=backend, **where)
+        what = f"USB device {describe(**where)}"
+        try:
+            try:
+                config = device.get_active_configuration()
+            except usb.core.USBError:
+                device.set_configuration()
+                config = device.get_active_configuration()
+            intf = _pick_interface(config, interface_class, _TRANSFER_TYPES[transfer])
+            if intf is None:
+                raise DeviceError(f"{what} has no {transfer} endpoints; it is not a device of "
+                                  "the expected kind.")
+            number = intf.bInterfaceNumber
+            detached = False
+            with contextlib.suppress(NotImplementedError):
+                if device.is_kernel_driver_active(number):
+                    device.detach_kernel_driver(number)
+                    detached = True
+            usb.util.claim_interface(device, number)
+        except usb.core.USBError as err:
+            raise usb_error(err, what) from err
+        ep_out = _endpoint(intf, usb.util.ENDPOINT_OUT)
+        ep_in = _endpoint(intf, usb.util.ENDPOINT_IN)
+        return cls(device, intf, ep_out, ep_in, what, detached)
+
+    def write(self, data: bytes, timeout: float = 10.0) -> None:
+        import usb.core
+
+        self._check_open()
+        if self.ep_out is None:
+            raise DeviceError(f"{self.description} has no OUT endpoint; it cannot take data.")
+        try:
+            self.ep_out.write(data, int(timeout * 1000))
+        except usb.core.USBError as err:
+            raise usb_error(err, self.description) from err
+
+    def read(self, size: int, timeout: float) -> bytes:
+        """Up to size bytes (at least one packet's worth is asked for); b"" on timeout."""
+        import usb.core
+
+        self._check_open()
+        if self.ep_in is None:
+            return b""
+        try:
+            return bytes(self.ep_in.read(max(size, self.ep_in.wMaxPacketSize),
+                                         max(1, int(timeout * 1000))))
+        except usb.core.USBTimeoutError:
+            return b""
+        except usb.core.USBError as err:
+            if getattr(err, "errno", None) == errno.ETIMEDOUT:
+                return b""
+            raise usb_error(err, self.description) from err
+
+    def close(self) -> None:
+        import usb.util
+
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):  # a device unplugged mid-print cannot be released
+            usb.util.release_interface(self.device, self.interface)
+            if self._detached:
+                self.device.attach_kernel_driver(self.interface)
+        with contextlib.suppress(Exception):
+            usb.util.dispose_resources(self.device)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LinkClosed(f"{self.description} was already closed; open it again.")
+
+
+UsbTransport = UsbPipe  # the printer Transport over USB is just a bulk pipe
+
+
+def _pick_interface(config: Any, wanted_class: int | None, transfer_type: int) -> Any:
+    candidates = [i for i in config
+                  if any(e.bmAttributes & 3 == transfer_type for e in i)]
+    preferred = [i for i in candidates if i.bInterfaceClass == wanted_class]
+    return (preferred or candidates or [None])[0]
+
+
+def _endpoint(intf: Any, direction: int) -> Any:
+    import usb.util
+
+    return usb.util.find_descriptor(
+        intf, custom_match=lambda e: usb.util.endpoint_direction(e.bEndpointAddress) == direction)

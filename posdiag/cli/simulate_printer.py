@@ -1,0 +1,68 @@
+"""`posdiag simulate printer`: an emulated ESC/POS printer on raw TCP or a pseudo-terminal."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+
+@click.command("printer")
+@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen for raw TCP print jobs (9100).")
+@click.option("--serial", "serial", is_flag=True, help="Open a pseudo-terminal and print its path.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts",
+              show_default=True, help="Directory for the receipts (.txt, .png with Pillow).")
+@click.option("--encoding", default="gb18030", show_default=True,
+              type=click.Choice(["gb18030", "gbk"]), help="Chinese-mode (FS &) encoding.")
+@click.option("--width", default=48, show_default=True, help="Characters per line in .txt.")
+@click.option("--fault", "faults", multiple=True,
+              type=click.Choice(["paper_out", "paper_near_end", "cover_open", "cutter_error"]),
+              help="Start with this fault (repeatable).")
+def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: int,
+            faults: tuple[str, ...]) -> None:
+    """Run an emulated receipt printer until Ctrl-C.
+
+    Every receipt it receives (ended by a cut) is written to --out as
+    receipt-NNNN.txt, and as .png when Pillow is installed. It answers DLE EOT
+    status requests like an Epson-compatible printer.
+
+    \b
+    Examples:
+      posdiag simulate printer --tcp 127.0.0.1:9100 --out receipts/
+      posdiag simulate printer --serial --out receipts/
+    """
+    from posdiag.emulator.printer import (
+        EmulatedPrinter,
+        PtyPrinterServer,
+        ReceiptWriter,
+        TcpPrinterServer,
+    )
+    from posdiag.errors import BadInput
+
+    if bool(tcp) == serial:
+        raise BadInput("give exactly one of --tcp HOST:PORT or --serial.")
+    writer = ReceiptWriter(out_dir, width=width, report=click.echo)
+    device = EmulatedPrinter(chinese_encoding=encoding, on_receipt=writer)
+    for fault in faults:
+        device.set_fault(fault)
+    server: TcpPrinterServer | PtyPrinterServer
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not host or not port.isdigit():
+            raise BadInput(f"--tcp wants HOST:PORT such as 127.0.0.1:9100, not {tcp!r}.")
+        server = TcpPrinterServer(device, host, int(port))
+        click.echo(f"printer listening on {host}:{server.address[1]} (raw TCP); "
+                   f"receipts go to {writer.out_dir}/")
+    else:
+        server = PtyPrinterServer(device)
+        click.echo(f"printer on serial port {server.slave_path}; receipts go to "
+                   f"{writer.out_dir}/")
+    server.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        device.finish()  # a last receipt without a cut is still written
+        click.echo(f"{writer.count} receipt(s) written.")
