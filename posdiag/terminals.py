@@ -47,7 +47,14 @@ def build_emulator(options: dict[str, str]) -> Any:
         journal = int(options.get("journal", "0"))
     except ValueError as err:
         raise BadInput("sim options seed and journal take whole numbers.") from err
-    config = load_config(options.get("identity"))
+    timers = {}
+    for key in ("t2", "t3"):
+        if key in options:
+            try:
+                timers[key] = float(options[key])
+            except ValueError as err:
+                raise BadInput(f"sim option {key} takes seconds, e.g. {key}=0.5.") from err
+    config = load_config(options.get("identity"), **timers)
     return EmulatedTerminal(
         config,
         faults=parse_faults(options.get("fault")),
@@ -70,6 +77,9 @@ def _attach(emulator: Any, spec: PortSpec, options: dict[str, Any]) -> tuple[Por
     except ValueError as err:
         raise BadInput(f"sim baud {baud!r} is not a number.") from err
     options = dict(options)
+    for key in ("t2", "t3"):  # the ECR keeps the same timers as its emulated terminal
+        if key in spec.options:
+            options.setdefault(key, float(spec.options[key]))
     if baud:
         options.setdefault("baud", int(baud))
     # After an injected cable pull the emulator opens a new pty; reconnects follow it.

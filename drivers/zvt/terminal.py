@@ -7,18 +7,20 @@ and turns the terminal's messages into posdiag records, or a typed error.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Self
 
 from posdiag.devices import PrintedReceipt, TerminalIdentity
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
+from posdiag.drivers.zvt.books import BookCommands
 from posdiag.drivers.zvt.codes import (
     intermediate_status_text,
     result_text,
     terminal_status_text,
 )
-from posdiag.drivers.zvt.dialog import T3, T4, DialogResult, End, run_dialog
+from posdiag.drivers.zvt.dialog import T3, T4, DialogResult, End, Responder, run_dialog
 from posdiag.drivers.zvt.messages import decode_message
 from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_pt import (
@@ -27,9 +29,11 @@ from posdiag.drivers.zvt.messages_pt import (
     IntermediateStatus,
     StatusEnquiryCompletion,
 )
+from posdiag.drivers.zvt.payments import PaymentCommands
 from posdiag.drivers.zvt.receipts import ReceiptCollector
 from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
-from posdiag.errors import LinkClosed, ProtocolError, TerminalRefused
+from posdiag.errors import LinkClosed, PortNotFound, ProtocolError, TerminalRefused
+from posdiag.link.base import Deadline
 from posdiag.link.ports import PortSpec
 
 log = logging.getLogger(__name__)
@@ -37,10 +41,13 @@ log = logging.getLogger(__name__)
 # Registration: ECR prints payment and admin receipts via print lines (80|04|02), wants
 # intermediate status (08), controls payment and admin (10|20) = BE; TLV 26 permits 06 D3.
 DEFAULT_CONFIG_BYTE = 0xBE
+# Large blocks keep a journal dump near line rate; Read File halves it on a noisy line.
+DEFAULT_MAX_APDU = 4096
+RECONNECT_WAIT = 5.0
 EUR = 978
 
 
-class ZvtTerminal:
+class ZvtTerminal(BookCommands, PaymentCommands):
     """A terminal reached through a ZVT transport."""
 
     def __init__(
@@ -53,6 +60,7 @@ class ZvtTerminal:
         t3: float = T3,
         t4: float = T4,
         reconnect: Callable[[], ApduTransport] | None = None,
+        max_apdu: int = DEFAULT_MAX_APDU,
     ) -> None:
         self.transport = transport
         self.password = password
@@ -60,6 +68,7 @@ class ZvtTerminal:
         self.config_byte = config_byte
         self.t3, self.t4 = t3, t4
         self._reconnect = reconnect
+        self.max_apdu = max_apdu
         self.registered = False
         self.terminal_id: str | None = None
         self.receipts: list[PrintedReceipt] = []  # everything printed via the ECR
@@ -97,7 +106,15 @@ class ZvtTerminal:
         if self._reconnect is None:
             raise LinkClosed("the link is lost and cannot be reopened; reconnect and retry.")
         self.transport.close()
-        self.transport = self._reconnect()
+        deadline = Deadline(RECONNECT_WAIT)
+        while True:  # a re-plugged cable takes a moment to show up as a device again
+            try:
+                self.transport = self._reconnect()
+                break
+            except (PortNotFound, LinkClosed):
+                if deadline.expired:
+                    raise
+                time.sleep(0.1)
         self.registered = False
 
     def close(self) -> None:
@@ -106,7 +123,7 @@ class ZvtTerminal:
     # --- the dialog, once ------------------------------------------------------------------
 
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
-            t3: float | None = None) -> DialogResult:
+            t3: float | None = None, responder: Responder | None = None) -> DialogResult:
         """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused."""
         apdu = command if isinstance(command, Apdu) else command.to_apdu()
         collector = ReceiptCollector()
@@ -119,7 +136,7 @@ class ZvtTerminal:
 
         try:
             result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=self.t4,
-                                on_message=watch)
+                                on_message=watch, responder=responder)
         finally:
             self.receipts.extend(collector.close())
         if result.aborted and result.final is not None:
@@ -138,7 +155,11 @@ class ZvtTerminal:
         """Registration 06 00 with TLV 26 permitting text blocks; remembers the TID."""
         request = cmd.Registration.create(
             self.password, self.config_byte, self.currency, service_byte=0x01,
-            tlv=[cmd.permitted_commands([(0x06, 0xD3)]), int_node(0x12, 0x40)],
+            tlv=[
+                cmd.permitted_commands([(0x06, 0xD3)]),
+                int_node(0x12, 0x40),  # receipt width 40 (BCD)
+                int_node(0x1A, self.max_apdu, 2),  # largest APDU we take: sizes file blocks
+            ],
         )
         result = self.run(request)
         completion = Completion.from_apdu(_final(result))
@@ -174,7 +195,12 @@ class ZvtTerminal:
             raw = info.get(tag)
             return raw.decode("cp437", errors="replace").strip() if raw else None
 
+        try:
+            merchant = self.merchant_id()
+        except TerminalRefused:
+            merchant = None  # some terminals refuse 06 10 to the ECR; the identity stands
         return TerminalIdentity(
+            merchant_id=merchant,
             device_name=text(0x1F40),
             serial_number=text(0x1F42),
             software_version=status.version_text or text(0x1F41),

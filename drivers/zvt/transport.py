@@ -149,6 +149,12 @@ class SerialTransport:
         self._pending.append(event.apdu)
         return True
 
+    def reset(self) -> None:
+        """Forget partial and queued frames (after resynchronising with the peer)."""
+        self._receiver.reset()
+        self._pending.clear()
+        self._last_received = None
+
     def _t1_expired(self) -> None:
         self._receiver.reset()
         self.link.write(bytes((NAK,)))

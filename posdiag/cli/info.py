@@ -35,6 +35,7 @@ def info(port: str, password: str, baud: int | None, as_json: bool) -> None:
         ("Serial number", identity.serial_number),
         ("Software", identity.software_version),
         ("Terminal ID", identity.terminal_id),
+        ("Merchant (VU)", identity.merchant_id),
         ("Currency", f"{identity.currency:03d}" if identity.currency is not None else None),
         ("Status", f"{identity.status_text} ({identity.status:02X})"
          if identity.status is not None else None),

@@ -30,6 +30,8 @@ class TerminalConfig:
     baud: int = 9600
     tcp_port: int = 20007
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
+    t2: float = 5.0  # PA00P016: wait for ACK/NAK after a frame
+    t3: float = 5.0  # wait for the ECR's answer to a PT message
 
     def __post_init__(self) -> None:
         if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():
@@ -67,8 +69,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
         for key, value in table.items():
             if key not in types:
                 raise PlanError(f"{path}: unknown terminal setting {key!r}.")
-            expected = int if types[key] in ("int", int) else str
-            if not isinstance(value, expected):
-                raise PlanError(f"{path}: {key} must be {expected.__name__}, not {value!r}.")
+            expected: type | tuple[type, ...] = {"int": int, "float": (int, float)}.get(
+                str(types[key]), str)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise PlanError(f"{path}: {key} has the wrong type ({value!r}).")
         config = config.with_options(**table)
     return config.with_options(**overrides)

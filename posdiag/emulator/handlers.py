@@ -98,6 +98,9 @@ def registration(session: PtSession, command: Apdu) -> None:
     registered.currency = request.currency_code
     registered.tlv_enabled = request.bmp(0x06) is not None
     registered.permitted = permitted
+    max_apdu = find(tlv_nodes, 0x1A)
+    if max_apdu is not None and isinstance(max_apdu.value, bytes) and max_apdu.value:
+        registered.max_apdu = int.from_bytes(max_apdu.value, "big")
     session.answer()
     reply = encode_bmps([
         Bmp.of(0x19, 0x00),
@@ -216,12 +219,17 @@ def diagnosis(session: PtSession, command: Apdu) -> None:
 
 
 def default_handlers() -> dict[tuple[int, int], Handler]:
+    from posdiag.emulator.handlers_books import book_handlers
+    from posdiag.emulator.handlers_payment import payment_handlers
+
     return {
+        **book_handlers(),
         (0x06, 0x00): registration,
         (0x05, 0x01): status_enquiry,
         (0x06, 0x02): log_off,
         (0x06, 0xB0): abort_command,
         (0x06, 0x70): diagnosis,
         (0x06, 0x1A): print_system_configuration,
+        **payment_handlers(),
     }
 

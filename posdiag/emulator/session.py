@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACK = Apdu(0x80, 0x00)
-T3 = 5.0  # how long the PT waits for the ECR's answer to one of its messages
 
 Handler = Callable[["PtSession", Apdu], None]
 
@@ -51,7 +50,7 @@ class PtSession:
         """Send a PT message while master and wait for the ECR's 80 00 / 84 xx answer."""
         self.transport.send(apdu)
         try:
-            reply = self.transport.receive(T3)
+            reply = self.transport.receive(self.terminal.config.t3)
         except LinkTimeout as err:
             raise EcrNotAnswering(f"ECR did not answer {apdu.cls:02X} {apdu.instr:02X}") from err
         return reply

@@ -11,7 +11,7 @@ import logging
 import random
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from posdiag.drivers.zvt.apdu import Apdu
@@ -36,6 +36,7 @@ class Registration:
     currency: int | None = None
     tlv_enabled: bool = False
     permitted: frozenset[tuple[int, int]] = frozenset()
+    max_apdu: int | None = None  # TLV 1A: the largest APDU the ECR accepts
 
     @property
     def wants_intermediate_status(self) -> bool:
@@ -85,10 +86,14 @@ class EmulatedTerminal:
         self.handlers = handlers
         self.frames_received = 0
         self.operator_mode = operator
+        self.clock_offset = 0.0  # seconds the terminal's clock is ahead (Set Date/Time 06 91)
         self.ledger = Ledger(self.config.terminal_id, self.config.currency)
         if journal:
             self.ledger.generate(journal, seed)
         self.printer = Printer(paper_out=self.faults.paper_out, cover_open=self.faults.cover_open)
+        from posdiag.emulator.handlers_payment import PaymentDevices
+
+        self.payment = PaymentDevices.create(self, operator)  # card reader, PIN pad, host, person
 
     # --- bookkeeping used by handlers -----------------------------------------------------
 
@@ -120,7 +125,8 @@ class EmulatedTerminal:
     def _serial_loop(self, line: PtyLine) -> None:
         while not self.stopping:
             link = FaultyLink(line, self.faults, self.rng) if self.faults.any_link_fault else line
-            transport = SerialTransport(link, receive_policy=self._receive_policy)
+            transport = SerialTransport(link, t2=self.config.t2,
+                                        receive_policy=self._receive_policy)
             try:
                 self._serve_transport(transport)
             except Disconnect:
@@ -153,7 +159,9 @@ class EmulatedTerminal:
 
     def _tcp_connection(self, conn: socket.socket, peer: Any) -> None:
         tcp = TcpLink(conn, f"ECR {peer}")
-        link = FaultyLink(tcp, self.faults, self.rng) if self.faults.any_link_fault else tcp
+        # TCP checks its own bytes: line noise is a serial fault, the rest apply.
+        faults = replace(self.faults, noise=0.0)
+        link = FaultyLink(tcp, faults, self.rng) if faults.any_link_fault else tcp
         try:
             self._serve_transport(TcpTransport(link))
         except Disconnect:
@@ -189,6 +197,4 @@ class EmulatedTerminal:
 
 
 def _without_disconnect(faults: Faults) -> Faults:
-    from dataclasses import replace
-
     return replace(faults, disconnect_after=None)  # "drops once": a new connection works

@@ -5,7 +5,8 @@
     socket://HOST:PORT                   serial framing over a raw TCP socket
     tcp://HOST[:PORT]                    ZVT over TCP: raw APDUs, default port 20007
     sim[:key=value,...]                  a built-in emulated terminal for this command;
-                                         keys: journal, seed, baud, fault (A+B), operator, transport
+                                         keys: journal, seed, baud, fault (A+B), operator,
+                                         transport (serial|tcp), identity (TOML), t2, t3
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 from posdiag.errors import BadInput
 from posdiag.link.tcp import ZVT_TCP_PORT
 
-SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity"}
+SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity", "t2", "t3"}
 
 
 @dataclass(frozen=True, slots=True)
