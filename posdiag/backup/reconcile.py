@@ -44,7 +44,9 @@ def compare_totals(terminal: Totals, journal: Totals) -> TotalsComparison:
     if brands_compared:
         theirs, ours = _by_bucket(terminal), _by_bucket(journal)
         for bucket in BRAND_ORDER:
-            if theirs[bucket] != ours[bucket]:
+            # BMP 60 carries each count in one binary byte: compare counts modulo 256.
+            (t_n, t_a), (j_n, j_a) = theirs[bucket], ours[bucket]
+            if (t_n % 256, t_a) != (j_n % 256, j_a):
                 t_count, t_amount = theirs[bucket]
                 j_count, j_amount = ours[bucket]
                 differences.append(f"{bucket}: terminal {t_count} for {format_amount(t_amount)}, "
