@@ -19,7 +19,7 @@ from posdiag.tracks import Track1, Track2, TrackError, decode_bits
 
 NO_DATA = "no data"
 READER_ERROR = "the reader reported a bad read"
-_TRACK_TYPES = {1: Track1, 2: Track2}
+_TRACK_TYPES: dict[int, type[Track1] | type[Track2]] = {1: Track1, 2: Track2}
 
 
 def parse_track(number: int, text: str | None, *, reader_error: bool = False) -> TrackRead:

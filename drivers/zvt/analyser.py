@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from posdiag.drivers.zvt import serial_framing, tlv
@@ -172,13 +173,14 @@ def analyse(
     """Report on one captured message, and the decoded message when there is one."""
     if len(data) == 1 and data[0] in TRANSPORT:
         return FrameReport("transport", TRANSPORT[data[0]], direction=direction, line=line), None
-    kind, crc_ok, problems = "apdu", None, []
+    kind, crc_ok = "apdu", None
+    problems: list[str] = []
     if data[:2] == b"\x10\x02":
         kind = "serial"
         data, crc_ok, problems = _unframe(data)
         if not crc_ok:
             problems.append("CRC mismatch")
-    base = {"kind": kind, "direction": direction, "crc_ok": crc_ok, "line": line}
+    base = partial(FrameReport, kind=kind, direction=direction, crc_ok=crc_ok, line=line)
     cls, instr = (data[0], data[1]) if len(data) >= 2 else (None, None)
     name = command_name(cls, instr) if cls is not None and instr is not None else "unreadable"
     try:
@@ -186,11 +188,11 @@ def analyse(
         message = decode_message(apdu, answering)
     except ProtocolError as err:
         problems.append(str(err))
-        return FrameReport(name=name, cls=cls, instr=instr, error="; ".join(problems), **base), None
-    return FrameReport(
+        return base(name=name, cls=cls, instr=instr, error="; ".join(problems)), None
+    return base(
         name=message_name(message), cls=cls, instr=instr,
         fields=tuple(message.fields(charset)), tlv=message.tlv,
-        error="; ".join(problems) or None, **base,
+        error="; ".join(problems) or None,
     ), message  # fmt: skip
 
 

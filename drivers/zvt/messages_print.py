@@ -43,7 +43,8 @@ class PrintLine(Message):
         if not data:
             raise ProtocolError("Print Line: attribute byte missing")
         body = bytes(data[1:])
-        text, trailer = body, ()
+        text: bytes = body
+        trailer: tuple[Bmp, ...] = ()
         # A trailing TLV container is recognised only when it ends exactly at the data end.
         for pos in range(len(body)):
             if body[pos] != TLV_BMP:

@@ -69,8 +69,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
         for key, value in table.items():
             if key not in types:
                 raise PlanError(f"{path}: unknown terminal setting {key!r}.")
-            expected: type | tuple[type, ...] = {"int": int, "float": (int, float)}.get(
-                str(types[key]), str)
+            kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float)}
+            expected = kinds.get(str(types[key]), str)
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise PlanError(f"{path}: {key} has the wrong type ({value!r}).")
         config = config.with_options(**table)

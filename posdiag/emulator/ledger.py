@@ -12,7 +12,7 @@ import random
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from posdiag.cards import mask_pan
@@ -90,9 +90,9 @@ class Ledger:
                                                      record.aid)
                 while len(self.booked) > MAX_REMEMBERED:
                     self.booked.popitem(last=False)
-            if record.type == "reversal" and record.orig_receipt in self.booked:
-                old = self.booked[record.orig_receipt]
-                self.booked[record.orig_receipt] = Booked(**{**_fields(old), "reversed": True})
+            original = record.orig_receipt
+            if record.type == "reversal" and original is not None and original in self.booked:
+                self.booked[original] = replace(self.booked[original], reversed=True)
         self.log(f"{record.time} {record.type} receipt {record.receipt:04d} trace "
                  f"{record.trace:06d} result {record.result:02X}")
 
@@ -189,10 +189,6 @@ class Ledger:
         if not candidates:
             candidates = [b for b in self.booked.values() if not b.reversed]
         return rng.choice(candidates)
-
-
-def _fields(booked: Booked) -> dict[str, object]:
-    return {name: getattr(booked, name) for name in Booked.__slots__}
 
 
 def _random_pan(rng: random.Random, prefix: str, length: int) -> str:

@@ -12,7 +12,14 @@ import errno
 
 import serial
 
-from posdiag.errors import LinkClosed, LinkError, PermissionDenied, PortBusy, PortNotFound
+from posdiag.errors import (
+    DeviceError,
+    LinkClosed,
+    LinkError,
+    PermissionDenied,
+    PortBusy,
+    PortNotFound,
+)
 
 DEFAULT_BAUD = 9600  # ZVT default; 8N2 (PA00P016 §2)
 
@@ -46,7 +53,7 @@ def open_serial(url: str, baud: int = DEFAULT_BAUD, *, exclusive: bool = True) -
     return SerialLink(port, url)
 
 
-def _open_error(url: str, err: serial.SerialException) -> LinkError:
+def _open_error(url: str, err: serial.SerialException) -> DeviceError:
     code = getattr(err, "errno", None)
     text = str(err)
     if code == errno.ENOENT or "No such file" in text:

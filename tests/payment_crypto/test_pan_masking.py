@@ -1,0 +1,171 @@
+"""PANs: Luhn, masking to first 6 / last 4, finding PANs in text, and the logging filter.
+
+Known Luhn values: /work/shared/docs/reference/payment-crypto.md §4.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from posdiag.cards import (
+    MaskingFilter,
+    assert_no_pans,
+    find_pans,
+    luhn_check_digit,
+    luhn_valid,
+    mask_pan,
+    mask_text,
+)
+from posdiag.errors import BadInput
+
+# --- known answers -------------------------------------------------------------------------
+
+PUBLIC_TEST_PANS = [
+    "4761739001010010", "5413330002001155", "6210947000000021", "3569990010082211",
+    "36070500001376", "6510000000000166", "374245455400001", "6799990200000001114",
+    "67030010054610102", "4012000098765439", "5499740000000057", "4012345678909",
+]
+
+
+def test_luhn_known_values() -> None:
+    assert luhn_valid("79927398713")
+    assert all(luhn_valid(pan) for pan in PUBLIC_TEST_PANS)
+    # used in PIN-block examples but not Luhn-valid (payment-crypto.md §4)
+    assert not luhn_valid("4321987654321098")
+    assert not luhn_valid("5555555551234567")
+    assert not luhn_valid("")
+    assert not luhn_valid("4761 7390 0101 0010")
+
+
+def test_luhn_check_digit() -> None:
+    assert luhn_check_digit("476173900101001") == "0"
+    assert luhn_check_digit("7992739871") == "3"
+
+
+@pytest.mark.parametrize(
+    ("pan", "masked"),
+    [
+        ("4761739001010010", "476173******0010"),
+        ("4012345678909", "401234***8909"),
+        ("6799990200000001114", "679999*********1114"),
+        ("123456", "**3456"),
+    ],
+)
+def test_mask_pan_keeps_first_six_and_last_four(pan: str, masked: str) -> None:
+    assert mask_pan(pan) == masked
+
+
+def test_mask_pan_refuses_non_digits() -> None:
+    with pytest.raises(BadInput):
+        mask_pan("4761-7390")
+
+
+def test_find_pans_takes_whole_digit_runs_only() -> None:
+    text = "pan=4761739001010010; ref 123456789012; grouped 4761 7390 0101 0010; 4012345678909."
+    assert find_pans(text) == ["4761739001010010", "4012345678909"]
+    # a Luhn-invalid 16-digit run is not a PAN
+    assert find_pans("4321987654321098") == []
+    # 20 digits are not a PAN by themselves
+    assert find_pans("04761739001010010000") == []
+
+
+def test_mask_text_masks_pans_and_blanks_long_runs_hiding_one() -> None:
+    assert mask_text("card 4761739001010010 ok") == "card 476173******0010 ok"
+    glued = "0000" + "4761739001010010"
+    assert mask_text(f"dump {glued} end") == f"dump {'*' * len(glued)} end"
+    assert mask_text("amount 000000001000 terminal 52500017") == (
+        "amount 000000001000 terminal 52500017"
+    )
+
+
+def test_assert_no_pans_reports_masked_numbers_only() -> None:
+    assert assert_no_pans("nothing here, 12345") == []
+    with pytest.raises(AssertionError) as info:
+        assert_no_pans("leak 4761739001010010")
+    assert "4761739001010010" not in str(info.value)
+    assert "476173******0010" in str(info.value)
+
+
+# --- the logging filter --------------------------------------------------------------------
+
+
+@pytest.fixture
+def masked_log() -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskingFilter())
+    logger = logging.getLogger("posdiag.test.masking")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    return logger, stream
+
+
+def test_filter_masks_messages_arguments_and_numbers(masked_log) -> None:
+    logger, stream = masked_log
+    logger.info("swiped %s", "4761739001010010")
+    logger.info("pan as number %d", 5413330002001155)
+    logger.info("pan %(pan)s by name", {"pan": "6210947000000021"})
+    logger.info("inline 4012345678909 in the message")
+    out = stream.getvalue()
+    assert_no_pans(out)
+    assert "476173******0010" in out
+    assert "541333******1155" in out
+
+
+def test_filter_masks_tracebacks(masked_log) -> None:
+    logger, stream = masked_log
+    try:
+        raise ValueError("bad track ;4761739001010010=30122011143878089?")
+    except ValueError:
+        logger.exception("parse failed")
+    assert_no_pans(stream.getvalue())
+    assert "ValueError" in stream.getvalue()
+
+
+def test_filter_survives_a_broken_format_string(masked_log) -> None:
+    logger, stream = masked_log
+    logger.info("two %s %s", "4761739001010010")
+    assert_no_pans(stream.getvalue())
+
+
+# --- properties ----------------------------------------------------------------------------
+
+
+def luhn_pans() -> st.SearchStrategy[str]:
+    return st.text(alphabet="0123456789", min_size=12, max_size=18).map(
+        lambda body: body + luhn_check_digit(body)
+    )
+
+
+filler = st.text(alphabet=st.sampled_from("0123456789 -=;?^%abcXYZ\n"), max_size=40)
+
+
+@given(st.lists(st.one_of(filler, luhn_pans()), max_size=8))
+def test_mask_text_never_leaves_a_luhn_valid_run(parts: list[str]) -> None:
+    masked = mask_text("".join(parts))
+    assert find_pans(masked) == []
+    assert_no_pans(masked)
+    assert mask_text(masked) == masked
+
+
+@given(pan=luhn_pans(), before=filler, after=filler)
+def test_a_separated_pan_keeps_first_six_and_last_four(pan: str, before: str, after: str) -> None:
+    text = f"{before}|{pan}|{after}"
+    masked = mask_text(text)
+    assert f"|{mask_pan(pan)}|" in masked
+    shown = mask_pan(pan)
+    assert shown[:6] == pan[:6] and shown[-4:] == pan[-4:]
+    assert set(shown[6:-4]) == {"*"} and len(shown) == len(pan)
+
+
+@given(st.text())
+def test_mask_text_keeps_text_without_long_digit_runs(text: str) -> None:
+    if not re.search("[0-9]{13}", text):
+        assert mask_text(text) == text
