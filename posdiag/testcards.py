@@ -72,13 +72,12 @@ class TestCard:
 
 
 def default_cards_path() -> Path:
-    """testplans/cards.toml of the source tree this package was loaded from."""
-    path = Path(__file__).resolve().parent.parent / "testplans" / "cards.toml"
+    """The shipped testplans/cards.toml (installed as posdiag.testplans)."""
+    from posdiag.testplans import shipped_path
+
+    path = shipped_path("cards.toml")
     if not path.is_file():
-        raise UsageError(
-            f"The test-card file {path} is missing (installed without the source tree?); "
-            "pass the path to a cards.toml."
-        )
+        raise UsageError(f"The test-card file {path} is missing; pass the path to a cards.toml.")
     return path
 
 

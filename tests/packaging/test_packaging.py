@@ -13,7 +13,8 @@ def test_every_package_folder_is_listed_in_pyproject():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(pyproject["tool"]["setuptools"]["packages"])
     found = set()
-    for top, name in (("posdiag", "posdiag"), ("drivers", "posdiag.drivers")):
+    for top, name in (("posdiag", "posdiag"), ("drivers", "posdiag.drivers"),
+                      ("testplans", "posdiag.testplans")):
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / top)
             found.add(".".join([name, *rel.parts]) if rel.parts else name)
@@ -69,6 +70,7 @@ def test_non_editable_install_works(tmp_path):
         check=True, env=env, capture_output=True, cwd=tmp_path,
     )
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import posdiag.drivers.zvt.terminal as t;"
+            " from posdiag.testcards import load_test_cards; assert 'visa' in load_test_cards();"
             " print(t.__file__)")
     out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
                          text=True, check=True, cwd=tmp_path)
