@@ -183,3 +183,79 @@ class CardReader(Protocol):
     def close(self) -> None: ...
 
     def read_swipe(self, timeout: float = 30.0) -> Swipe: ...
+
+
+# --- Payment-side results (ZVT 06 C0, 06 E7, 06 01/06 30/06 31) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardRead:
+    """A card the terminal read for the ECR (Read Card). Only the masked PAN is ever shown.
+
+    The tracks are kept in memory so a test can compare them with the card it swiped; they are
+    left out of repr, equality and ``to_dict``. Never log or store them (PCI DSS 3.3.1).
+    """
+
+    masked_pan: str | None  # first 6 / last 4
+    expiry_yymm: str | None = None
+    tracks: tuple[int, ...] = ()  # which tracks the terminal sent (1, 2, 3)
+    track1: str | None = field(default=None, repr=False, compare=False)
+    track2: str | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"masked_pan": self.masked_pan, "expiry_yymm": self.expiry_yymm,
+                "tracks": list(self.tracks)}
+
+
+@dataclass(frozen=True, slots=True)
+class PinEntry:
+    """Digits typed on the PIN pad (06 E7), decrypted on the ECR side.
+
+    Shows only the length and a mask; ``matches`` compares with an expected PIN without the
+    PIN ever appearing in repr, str or ``to_dict``.
+    """
+
+    length: int
+    ksn: str  # hex; identifies the DUKPT key, not a secret by itself
+    pin_format: int  # ISO 9564 format of the block the terminal sent
+    _pin: str = field(default="", repr=False, compare=False)
+
+    @property
+    def masked(self) -> str:
+        return "*" * self.length
+
+    def matches(self, pin: str) -> bool:
+        import hmac
+
+        return hmac.compare_digest(self._pin.encode(), pin.encode())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"length": self.length, "masked": self.masked, "ksn": self.ksn,
+                "pin_format": self.pin_format}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    """The outcome of a payment, reversal or refund, as the terminal reported it (04 0F)."""
+
+    kind: str  # "payment", "reversal" or "refund"
+    approved: bool
+    result_code: int
+    result_text: str
+    amount: int | None = None  # minor units
+    currency: int | None = None
+    receipt_number: int | None = None
+    trace: int | None = None
+    time: str | None = None  # HHMMSS
+    date: str | None = None  # MMDD
+    card_type: int | None = None  # ZVT card-type id
+    card_name: str | None = None
+    masked_pan: str | None = None
+    auth_code: str | None = None  # BMP 3B
+    aid: str | None = None  # EMV AID (TLV 43), upper-case hex
+    receipts: tuple[PrintedReceipt, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        data = {name: getattr(self, name) for name in self.__slots__ if name != "receipts"}
+        data["receipts"] = [{"kind": r.kind, "lines": list(r.lines)} for r in self.receipts]
+        return data

@@ -106,6 +106,17 @@ class TerminalRefused(DeviceError):
         self.result_code = result_code
 
 
+class PaymentDeclined(TerminalRefused):
+    """A payment, refund or reversal ended with a result code other than 00 (04 0F + 06 1E).
+
+    ``result`` holds the typed outcome (posdiag.devices.PaymentResult) with the receipts."""
+
+    def __init__(self, message: str, result_code: int | None = None,
+                 result: object | None = None) -> None:
+        super().__init__(message, result_code)
+        self.result = result
+
+
 class DeviceNotFound(DeviceError):
     """No device of the wanted kind is attached."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import signal
 import threading
+from collections.abc import Callable
 
 import click
 
@@ -50,10 +51,13 @@ class SimulateGroup(click.Group):
                    "merchant_id, currency, password, …).")
 @click.option("--operator", type=click.Choice(["auto", "manual"]), default="auto",
               show_default=True, help="auto answers every prompt with the default test card.")
+@click.option("--control", "control_path", type=click.Path(dir_okay=False), default=None,
+              help="Unix socket to act as the person at the (first) terminal: swipe NAME, "
+                   "pin DIGITS, ok, cancel, cover open|close, paper out|in, receipts, status.")
 @click.pass_context
 def simulate(ctx: click.Context, serial_: bool, tcp: str | None, count: int, journal: int,
              seed: int, baud: int | None, faults: tuple[str, ...], identity: str | None,
-             operator: str) -> None:
+             operator: str, control_path: str | None) -> None:
     """Run an emulated ZVT payment terminal until interrupted (Ctrl-C).
 
     The terminal answers like one fresh from an acquirer: password 123456,
@@ -65,6 +69,7 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, count: int, jou
       posdiag simulate --tcp 127.0.0.1:20007 --journal 500
       posdiag simulate --serial --fault noise=0.01 --fault nak=3
       posdiag simulate printer --tcp 127.0.0.1:9100 --out receipts/
+      posdiag simulate --serial --operator manual --control /tmp/pt.sock
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -82,6 +87,7 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, count: int, jou
         for i in range(count)
     ]
     stop = threading.Event()
+    stack_close: list[Callable[[], None]] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         for index, terminal in enumerate(terminals):
@@ -96,11 +102,17 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, count: int, jou
                     raise BadInput(f"--tcp needs HOST:PORT, not {tcp!r}.") from err
                 bound = terminal.serve_tcp(host or "127.0.0.1", port + index if port else 0)
                 click.echo(f"tcp://{bound[0]}:{bound[1]}")
+        if control_path:
+            from posdiag.emulator.control import serve_control
+
+            stack_close.append(serve_control(terminals[0], control_path))
         click.echo("emulated terminal running; press Ctrl-C to stop.", err=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        for close in stack_close:
+            close()
         for terminal in terminals:
             terminal.stop()

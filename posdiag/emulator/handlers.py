@@ -218,6 +218,14 @@ def diagnosis(session: PtSession, command: Apdu) -> None:
     completion(session, now_fields())
 
 
+def display_text(session: PtSession, command: Apdu) -> None:
+    """06 E0 (§2.26): show BMP F1-F8 on the display; answer 80 00, no Completion."""
+    request = messages.DisplayText.from_apdu(command)
+    lines = [request.value(0xF1 + i) for i in range(8)]
+    session.terminal.state.display = tuple(str(line) for line in lines if line is not None)
+    session.answer()
+
+
 def default_handlers() -> dict[tuple[int, int], Handler]:
     from posdiag.emulator.handlers_books import book_handlers
     from posdiag.emulator.handlers_payment import payment_handlers
@@ -230,6 +238,7 @@ def default_handlers() -> dict[tuple[int, int], Handler]:
         (0x06, 0xB0): abort_command,
         (0x06, 0x70): diagnosis,
         (0x06, 0x1A): print_system_configuration,
+        (0x06, 0xE0): display_text,
         **payment_handlers(),
     }
 

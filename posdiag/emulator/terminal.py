@@ -57,6 +57,7 @@ class TerminalStatus:
     status: int = 0x00  # §11 terminal status: 00 ready
     registered: Registration = field(default_factory=Registration)
     commands_seen: list[tuple[int, int]] = field(default_factory=list)
+    display: tuple[str, ...] = ()  # lines of the last Display Text 06 E0
 
 
 class EmulatedTerminal:
