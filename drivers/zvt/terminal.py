@@ -32,7 +32,7 @@ from posdiag.drivers.zvt.messages_pt import (
 from posdiag.drivers.zvt.payments import PaymentCommands
 from posdiag.drivers.zvt.receipts import ReceiptCollector
 from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
-from posdiag.errors import LinkClosed, PortNotFound, ProtocolError, TerminalRefused
+from posdiag.errors import LinkClosed, LinkError, ProtocolError, TerminalRefused
 from posdiag.link.base import Deadline
 from posdiag.link.ports import PortSpec
 
@@ -111,7 +111,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
             try:
                 self.transport = self._reconnect()
                 break
-            except (PortNotFound, LinkClosed):
+            except LinkError:  # not there yet, or half there (termios on a dying pty: EIO)
                 if deadline.expired:
                     raise
                 time.sleep(0.1)

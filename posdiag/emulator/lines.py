@@ -59,7 +59,10 @@ class PtyLine:
     def read(self, size: int, timeout: float) -> bytes:
         if self._master < 0:
             raise LinkClosed("the emulated line is closed")
-        ready, _, _ = select.select([self._master], [], [], max(timeout, 0))
+        try:
+            ready, _, _ = select.select([self._master], [], [], max(timeout, 0))
+        except (OSError, ValueError) as err:  # closed under us by stop() or a cable pull
+            raise LinkClosed("the emulated line was closed") from err
         if not ready:
             return b""
         try:
