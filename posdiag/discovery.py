@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from posdiag import usbids
+from posdiag.errors import UDEV_HINT
 
-UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
 CAPABILITIES = {
     usbids.TERMINAL: "ZVT terminal: info, backup, test (--port PATH)",
     usbids.PINPAD: "PIN pad: PIN entry tests through the terminal",

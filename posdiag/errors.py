@@ -16,6 +16,9 @@ EXIT_USAGE = 2
 EXIT_DEVICE = 3
 EXIT_MEDIA = 4
 
+# What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
+UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
+
 
 class PosdiagError(Exception):
     """Base class. The message is one sentence: what happened and what to do."""

@@ -12,23 +12,12 @@ URL grammar (``open_transport``):
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import re
 from typing import Any, Protocol
 
-from posdiag.errors import (
-    BadInput,
-    DeviceError,
-    LinkClosed,
-    LinkError,
-    PermissionDenied,
-    PortBusy,
-    PortNotFound,
-)
+from posdiag.errors import BadInput
 
 RAW_PORT = 9100
-UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
 _USB_IDS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
 _USB_BUS = re.compile(r"^(\d{1,3})/(\d{1,3})$")
 
@@ -53,7 +42,10 @@ def open_transport(url: str, *, baud: int = 9600, backend: Any = None) -> Transp
         from posdiag.drivers.escpos.usb import CLASS_PRINTER, UsbPipe
 
         return UsbPipe.open(interface_class=CLASS_PRINTER, backend=backend, **parse_usb_url(url))
-    return StreamTransport.open(url, baud=baud)
+    from posdiag.link.serialport import open_serial
+
+    # Device paths, socket:// (raw TCP 9100) and rfc2217:// alike; printers run 8N1.
+    return open_serial(serial_url(url), baud, stop_bits=1)
 
 
 def parse_usb_url(url: str) -> dict[str, int]:
@@ -72,63 +64,3 @@ def serial_url(url: str) -> str:
         host, _, port = url.removeprefix("tcp://").partition(":")
         return f"socket://{host}:{port or RAW_PORT}"
     return url
-
-
-class StreamTransport:
-    """A pyserial port: device paths, socket:// (raw TCP) and rfc2217:// alike."""
-
-    def __init__(self, port: Any, description: str) -> None:
-        self._port = port
-        self.description = description
-
-    @classmethod
-    def open(cls, url: str, *, baud: int = 9600) -> StreamTransport:
-        import serial
-
-        target = serial_url(url)
-        try:
-            port = serial.serial_for_url(target, baudrate=baud, timeout=0, write_timeout=10)
-        except serial.SerialException as err:
-            raise _open_error(url, err) from err
-        except ValueError as err:
-            raise BadInput(f"cannot open {url}: {err}; check the port string.") from err
-        return cls(port, url)
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._port.write(data)
-            self._port.flush()
-        except Exception as err:  # pyserial raises SerialException, OSError or socket errors
-            raise LinkClosed(f"the printer at {self.description} stopped accepting data "
-                             f"({err}); check cable and power, then print again.") from err
-
-    def read(self, size: int, timeout: float) -> bytes:
-        try:
-            self._port.timeout = timeout
-            first = self._port.read(1)
-            if not first or size == 1:
-                return bytes(first)
-            self._port.timeout = 0
-            return bytes(first) + bytes(self._port.read(size - 1))
-        except Exception as err:
-            raise LinkClosed(f"the link to the printer at {self.description} was lost ({err}); "
-                             "reconnect and retry.") from err
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._port.close()
-
-
-def _open_error(url: str, err: Exception) -> DeviceError:
-    code = getattr(err, "errno", None)
-    text = str(err)
-    if code == errno.EACCES or "Permission denied" in text:
-        return PermissionDenied(f"no permission to open {url}; join the dialout group or "
-                                f"{UDEV_HINT}.")
-    if code == errno.EBUSY or "busy" in text.lower() or "lock" in text:
-        return PortBusy(f"{url} is busy; close the program holding it and retry.")
-    if code == errno.ENOENT or "No such file" in text:
-        return PortNotFound(f"{url} does not exist; run `posdiag devices` to list ports.")
-    if "refused" in text.lower() or "timed out" in text.lower():
-        return PortNotFound(f"no printer answers at {url}; check address, port and power.")
-    return LinkError(f"cannot open {url} ({text}); check the port string and the cable.")

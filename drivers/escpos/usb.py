@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from posdiag.errors import (
+    UDEV_HINT,
     DeviceError,
     DeviceNotFound,
     LinkClosed,
@@ -25,7 +26,6 @@ from posdiag.errors import (
     PortBusy,
 )
 
-UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
 CLASS_PRINTER = 7
 CLASS_HID = 3
 _TRANSFER_TYPES = {"bulk": 2, "interrupt": 3}

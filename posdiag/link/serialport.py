@@ -12,7 +12,13 @@ import errno
 
 import serial
 
+try:  # pyserial's flush() calls tcdrain, which raises termios.error (not OSError) on a lost pty
+    from termios import error as _TermiosError
+except ImportError:  # not POSIX
+    _TermiosError = OSError  # type: ignore[assignment,misc]
+
 from posdiag.errors import (
+    UDEV_HINT,
     DeviceError,
     LinkClosed,
     LinkError,
@@ -24,13 +30,17 @@ from posdiag.errors import (
 DEFAULT_BAUD = 9600  # ZVT default; 8N2 (PA00P016 §2)
 
 
-def open_serial(url: str, baud: int = DEFAULT_BAUD, *, exclusive: bool = True) -> SerialLink:
-    """Open a serial URL at baud 8N2 with RTS and DTR raised (as real ECRs do)."""
+def open_serial(
+    url: str, baud: int = DEFAULT_BAUD, *, stop_bits: int = 2, exclusive: bool = True
+) -> SerialLink:
+    """Open a serial URL at baud, 8 data bits, no parity, with RTS and DTR raised.
+
+    ZVT wants 2 stop bits (8N2); ESC/POS printers usually 1."""
     kwargs: dict[str, object] = {
         "baudrate": baud,
         "bytesize": serial.EIGHTBITS,
         "parity": serial.PARITY_NONE,
-        "stopbits": serial.STOPBITS_TWO,
+        "stopbits": serial.STOPBITS_TWO if stop_bits == 2 else serial.STOPBITS_ONE,
         "xonxoff": False,
         "rtscts": False,
         "timeout": 0,
@@ -62,8 +72,7 @@ def _open_error(url: str, err: serial.SerialException) -> DeviceError:
         )
     if code == errno.EACCES or "Permission denied" in text:
         return PermissionDenied(
-            f"no permission to open {url}; add your user to the dialout group or install the "
-            "udev rules (`posdiag kit install`)."
+            f"no permission to open {url}; join the dialout group or {UDEV_HINT}."
         )
     if code == errno.EBUSY or "exclusively lock" in text or "busy" in text.lower():
         return PortBusy(f"serial port {url} is busy; close the other program using it and retry.")
@@ -104,6 +113,8 @@ class SerialLink:
             self._port.flush()
         except (serial.SerialException, OSError) as err:
             raise self._io_error(err) from err
+        except _TermiosError as err:
+            raise self._io_error(OSError(*err.args)) from err
 
     def close(self) -> None:
         with contextlib.suppress(serial.SerialException, OSError):
@@ -112,6 +123,7 @@ class SerialLink:
     def _io_error(self, err: Exception) -> LinkError:
         text = str(err)
         if "disconnected" in text or "returned no data" in text or "closed" in text.lower() \
+                or "Input/output error" in text \
                 or getattr(err, "errno", None) in (errno.EIO, errno.ENXIO, errno.EBADF):
             return LinkClosed(f"the link to {self.description} was lost (cable pulled or device "
                               "gone); reconnect and retry.")
