@@ -1,0 +1,330 @@
+"""Load a test plan: TOML -> a completely validated ``Plan``, or PlanError naming file:line.
+
+Everything is checked before any device is touched: unknown keys, wrong types, unknown step
+kinds, test cards missing from cards.toml, limits on measurements a kind does not take. tomllib
+gives no positions, so ``_SourceIndex`` finds the line of each key in the text itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posdiag.errors import PlanError, UsageError
+from posdiag.plan.model import Limit, Plan, StepSpec
+from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
+
+PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int}
+STEP_KEYS = {"kind", "name", "description", "timeout", "retries", "continue-on-fail", "limits"}
+FORMAT = 1
+
+_STEP_HEADER = re.compile(r"^\s*\[\[\s*step\s*\]\]")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*(?:\.\s*([A-Za-z0-9_\-]+)\s*)?=")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+@dataclass
+class _SourceIndex:
+    """Lines of [[step]] headers and of the keys under each table, found in the TOML text."""
+
+    steps: list[int] = field(default_factory=list)
+    step_keys: list[dict[str, int]] = field(default_factory=list)
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    table_lines: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, text: str) -> _SourceIndex:
+        index = cls()
+        section: dict[str, int] | None = None
+        prefix = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _STEP_HEADER.match(line):
+                index.steps.append(number)
+                section, prefix = {}, ""
+                index.step_keys.append(section)
+                continue
+            table = _TABLE_HEADER.match(line)
+            if table:
+                name = table.group(1)
+                if name.startswith("step.") and index.step_keys:
+                    section, prefix = index.step_keys[-1], name[5:] + "."
+                    section.setdefault(name[5:], number)
+                else:
+                    section, prefix = index.tables.setdefault(name, {}), ""
+                    index.table_lines.setdefault(name, number)
+                continue
+            key = _KEY.match(line)
+            if key and section is not None:
+                section.setdefault(prefix + key.group(1), number)
+                if key.group(2):
+                    section.setdefault(f"{prefix}{key.group(1)}.{key.group(2)}", number)
+            elif key and section is None:
+                index.tables.setdefault("", {}).setdefault(key.group(1), number)
+        return index
+
+    def step_line(self, i: int, key: str | None = None) -> int:
+        if i >= len(self.steps):
+            return 1
+        if key is not None:
+            keys = self.step_keys[i]
+            if key in keys:
+                return keys[key]
+            if key.split(".")[0] in keys:
+                return keys[key.split(".")[0]]
+        return self.steps[i]
+
+    def table_line(self, table: str, key: str | None = None) -> int:
+        if key is not None and key in self.tables.get(table, {}):
+            return self.tables[table][key]
+        return self.table_lines.get(table, 1)
+
+
+def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
+              backup: str | Path | None = None) -> Plan:
+    """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as err:
+        raise UsageError(f"The plan {path} does not exist; check the path.") from err
+    except OSError as err:
+        raise UsageError(f"Cannot read the plan {path} ({err.strerror}).") from err
+    try:
+        text = raw.decode("utf-8")
+        document = tomllib.loads(text)
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{path}:1: the plan is not UTF-8 text; save it as UTF-8.") from err
+    except tomllib.TOMLDecodeError as err:
+        found = _TOML_POSITION.search(str(err))
+        line = found.group(1) if found else "1"
+        message = _TOML_POSITION.sub("", str(err)).strip()
+        raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
+    return _Validator(path, _SourceIndex.of(text), cards, backup).plan(
+        document, hashlib.sha256(raw).hexdigest())
+
+
+class _Validator:
+    def __init__(self, path: Path, index: _SourceIndex, cards: dict[str, Any] | None,
+                 backup: str | Path | None) -> None:
+        self.path, self.index, self._cards, self.backup = path, index, cards, backup
+
+    def fail(self, line: int, what: str) -> PlanError:
+        return PlanError(f"{self.path}:{line}: {what}")
+
+    def cards(self, card_file: str | None) -> dict[str, Any]:
+        if self._cards is None:
+            from posdiag.testcards import load_test_cards
+
+            where = (self.path.parent / card_file) if card_file else None
+            self._cards = load_test_cards(where)
+        return self._cards
+
+    # --- the document ------------------------------------------------------------------------
+
+    def plan(self, document: dict[str, Any], sha256: str) -> Plan:
+        for key in document:
+            if key not in ("plan", "expect", "step"):
+                raise self.fail(self.index.table_line("", key) if key in self.index.tables.get(
+                    "", {}) else self.index.table_line(key),
+                    f"unknown top-level key {key!r}; a plan has [plan], [expect] and [[step]].")
+        header = self._table(document, "plan")
+        for key, value in header.items():
+            if key not in PLAN_KEYS:
+                raise self.fail(self.index.table_line("plan", key),
+                                f"unknown key {key!r} in [plan]; known: "
+                                f"{', '.join(sorted(PLAN_KEYS))}.")
+            self._type(value, PLAN_KEYS[key], self.index.table_line("plan", key), f"plan.{key}")
+        if header.get("format", FORMAT) != FORMAT:
+            raise self.fail(self.index.table_line("plan", "format"),
+                            f"plan format {header['format']} is not known; this posdiag reads "
+                            f"format {FORMAT}.")
+        if "name" not in header:
+            raise self.fail(self.index.table_line("plan"), "[plan] needs a name.")
+        expect = self._expect(self._table(document, "expect"))
+        steps_raw = document.get("step")
+        if not isinstance(steps_raw, list) or not steps_raw:
+            raise self.fail(1, "the plan has no steps; add [[step]] tables.")
+        steps = self._steps(steps_raw, header.get("cards"), expect)
+        return Plan(name=header["name"], path=str(self.path), sha256=sha256, steps=steps,
+                    description=header.get("description", ""), printer=header.get("printer"),
+                    expect=expect, cards_file=str(self.path.parent / header["cards"])
+                    if "cards" in header else None)
+
+    def _table(self, document: dict[str, Any], name: str) -> dict[str, Any]:
+        value = document.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(self.index.table_line("", name), f"{name} must be a table [{name}].")
+        return value
+
+    def _expect(self, expect: dict[str, Any]) -> dict[str, Any]:
+        for key, value in expect.items():
+            line = self.index.table_line("expect", key)
+            if key not in IDENTITY_FIELDS:
+                raise self.fail(line, f"unknown key {key!r} in [expect]; known: "
+                                f"{', '.join(IDENTITY_FIELDS)}.")
+            self._type(value, int if key == "currency" else str, line, f"expect.{key}")
+        return dict(expect)
+
+    def _type(self, value: Any, kind: type | tuple[type, ...], line: int, where: str) -> None:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            names = " or ".join(_type_name(k) for k in kinds)
+            raise self.fail(line, f"{where} must be {names}, not {_type_name(type(value))} "
+                            f"({value!r}).")
+
+    # --- steps -------------------------------------------------------------------------------
+
+    def _steps(self, raw_steps: list[Any], card_file: str | None,
+               expect: dict[str, Any]) -> tuple[StepSpec, ...]:
+        specs: list[StepSpec] = []
+        names: set[str] = set()
+        for i, raw in enumerate(raw_steps):
+            spec = self._step(i, raw, card_file, expect, specs)
+            name = spec.name
+            if name in names:
+                if "name" in raw:
+                    raise self.fail(self.index.step_line(i, "name"),
+                                    f"step name {name!r} is used twice; names must be unique.")
+                n = 2
+                while f"{name}-{n}" in names:
+                    n += 1
+                name = f"{name}-{n}"
+                spec = _with_name(spec, name)
+            names.add(name)
+            specs.append(spec)
+        return tuple(specs)
+
+    def _step(self, i: int, raw: Any, card_file: str | None, expect: dict[str, Any],
+              before: list[StepSpec]) -> StepSpec:
+        line = self.index.step_line(i)
+        if not isinstance(raw, dict):
+            raise self.fail(line, "a step must be a [[step]] table.")
+        kind_name = raw.get("kind")
+        if kind_name is None:
+            raise self.fail(line, f"step {i + 1} has no kind; use one of {', '.join(KINDS)}.")
+        if kind_name not in KINDS:
+            raise self.fail(self.index.step_line(i, "kind"),
+                            f"unknown step kind {kind_name!r}; use one of {', '.join(KINDS)}.")
+        kind = KINDS[kind_name]
+        for key in raw:
+            if key not in STEP_KEYS and key not in kind.options:
+                known = sorted(STEP_KEYS | set(kind.options))
+                raise self.fail(self.index.step_line(i, key),
+                                f"unknown key {key!r} in a {kind_name} step; known: "
+                                f"{', '.join(known)}.")
+        at = self.index.step_line
+
+        def typed(key: str, kinds: type | tuple[type, ...], default: Any) -> Any:
+            if key not in raw:
+                return default
+            self._type(raw[key], kinds, at(i, key), key)
+            return raw[key]
+
+        name = typed("name", str, kind_name)
+        timeout = float(typed("timeout", float, kind.timeout))
+        retries = typed("retries", int, 0)
+        if timeout <= 0:
+            raise self.fail(at(i, "timeout"), "timeout must be more than 0 seconds.")
+        if not 0 <= retries <= 10:
+            raise self.fail(at(i, "retries"), "retries must be 0 to 10.")
+        options = {key: self._option(i, key, option, raw)
+                   for key, option in kind.options.items()}
+        self._check_kind(i, kind, options, card_file, expect, before)
+        return StepSpec(
+            kind=kind_name, name=name, line=line, timeout=timeout, retries=retries,
+            continue_on_fail=typed("continue-on-fail", bool, False),
+            description=typed("description", str, kind.summary),
+            limits=self._limits(i, kind, raw.get("limits", {}), timeout),
+            options=options,
+        )
+
+    def _option(self, i: int, key: str, option: Option, raw: dict[str, Any]) -> Any:
+        line = self.index.step_line(i, key)
+        if key not in raw:
+            if option.required:
+                raise self.fail(self.index.step_line(i),
+                                f"a {raw['kind']} step needs {key} = ….")
+            return list(option.default) if isinstance(option.default, list) else option.default
+        value = raw[key]
+        self._type(value, option.type, line, key)
+        values = value if isinstance(value, list) else [value]
+        if option.items is not None:
+            for item in values:
+                self._type(item, option.items, line, f"each item of {key}")
+        if option.choices:
+            for item in values:
+                if item not in option.choices:
+                    raise self.fail(line, f"{key} = {item!r} is not allowed; use one of "
+                                    f"{', '.join(map(repr, option.choices))}.")
+        return value
+
+    def _check_kind(self, i: int, kind: Kind, options: dict[str, Any], card_file: str | None,
+                    expect: dict[str, Any], before: list[StepSpec]) -> None:
+        at = self.index.step_line
+        if "card" in options:
+            cards = self.cards(card_file)
+            if options["card"] not in cards:
+                raise self.fail(at(i, "card"), f"test card {options['card']!r} is not in "
+                                f"cards.toml; known: {', '.join(sorted(cards))}.")
+        if kind.name == "payment" and not 1 <= options["amount"] <= MAX_PAYMENT_CENTS:
+            raise self.fail(at(i, "amount"), f"a test payment is 1 to {MAX_PAYMENT_CENTS} cents "
+                            "(amount is in cents).")
+        if kind.name == "reversal" and not any(s.kind == "payment" for s in before):
+            raise self.fail(at(i), "a reversal step reverses the plan's last payment; put a "
+                            "payment step before it.")
+        if kind.name == "end-of-day" and options["confirm"] is not True:
+            raise self.fail(at(i, "confirm"), "end-of-day closes the batch; it runs only with "
+                            "confirm = true.")
+        if kind.name == "display" and not 1 <= len(options["text"]) <= 8:
+            raise self.fail(at(i, "text"), "a display shows 1 to 8 lines of text.")
+        if kind.name == "identity-match":
+            if options["source"] == "expect":
+                missing = [f for f in options["fields"] if f not in expect]
+                if missing:
+                    raise self.fail(at(i, "fields"), f"identity-match compares "
+                                    f"{', '.join(missing)} but [expect] has no value for it.")
+            elif options["backup"]:
+                options["backup"] = str((self.path.parent / options["backup"]).resolve())
+            elif self.backup is not None:
+                options["backup"] = str(self.backup)
+            if options["source"] == "backup" and not options["backup"]:
+                raise self.fail(at(i), "identity-match compares with a backup set; pass "
+                                "--backup SETDIR (the old terminal's set) or set backup = ….")
+
+    def _limits(self, i: int, kind: Kind, raw: Any, timeout: float) -> dict[str, Any]:
+        line = self.index.step_line(i, "limits")
+        limits = {name: Limit(maximum=timeout) if units == "s" else Limit()
+                  for name, units in kind.measurements.items()}
+        if not isinstance(raw, dict):
+            raise self.fail(line, "limits must be a table: limits.seconds = { max = 5 }.")
+        for name, bounds in raw.items():
+            where = self.index.step_line(i, f"limits.{name}")
+            if name not in kind.measurements:
+                raise self.fail(where, f"a {kind.name} step measures "
+                                f"{', '.join(kind.measurements) or 'nothing'}, not {name!r}.")
+            if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
+                raise self.fail(where, f"limits.{name} takes min and/or max, e.g. "
+                                f"{{ max = 5 }}.")
+            for key, value in bounds.items():
+                self._type(value, float, where, f"limits.{name}.{key}")
+            limits[name] = Limit(bounds.get("min"), bounds.get("max"))
+        return limits
+
+
+def _with_name(spec: StepSpec, name: str) -> StepSpec:
+    from dataclasses import replace
+
+    return replace(spec, name=name)
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+            list: "a list", dict: "a table"}.get(kind, kind.__name__)

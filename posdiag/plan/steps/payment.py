@@ -1,0 +1,91 @@
+"""Steps that move (test) money: payment 06 01 and the reversal 06 30 that undoes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from posdiag.cards import find_pans
+from posdiag.errors import UsageError
+from posdiag.plan.context import StepContext
+from posdiag.plan.model import StepSpec
+
+ENGINES = {"tdes": 0, "aes": 1}  # ZVT DUKPT engine index (TLV 1F77)
+
+
+def amount_texts(cents: int) -> tuple[str, str]:
+    """How a receipt may write the amount: 1.00 or 1,00."""
+    text = f"{cents // 100}.{cents % 100:02d}"
+    return text, text.replace(".", ",")
+
+
+def _receipt_texts(ctx: StepContext, result: Any, printed_before: int) -> list[str]:
+    texts = [r.text for r in result.receipts]
+    emulator = ctx.bench.emulator
+    if emulator is not None:  # receipts the terminal printed on its own printer
+        texts += [r.text for r in list(emulator.printer.printed)[printed_before:]]
+    return texts
+
+
+def _printed(ctx: StepContext) -> int:
+    emulator = ctx.bench.emulator
+    return len(emulator.printer.printed) if emulator is not None else 0
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    data = result.to_dict()
+    data["receipts"] = [r["kind"] for r in data["receipts"]]
+    return data
+
+
+def payment(ctx: StepContext, spec: StepSpec) -> None:
+    name, amount = ctx.options["card"], ctx.options["amount"]
+    card = ctx.card(name)
+    shown = f"{amount_texts(amount)[0]}"
+    ctx.instruct("card", f"Insert the test card '{name}' ({card.masked_pan}) for a test payment "
+                 f"of {shown}.", action="insert", card=name)
+    ctx.instruct("pin", f"Type the PIN of test card '{name}' on the PIN pad and press OK.",
+                 action="pin", card=name)
+    terminal = ctx.terminal
+    before = _printed(ctx)
+    with ctx.timed():
+        result = terminal.pay(amount)  # declined: PaymentDeclined, a FAIL with the result code
+    ctx.note("payment", _summary(result))
+    ctx.state.last_payment_receipt = result.receipt_number
+    ctx.state.last_payment_amount = amount
+    problems = []
+    if not result.approved:
+        problems.append(f"the payment was not approved ({result.result_text})")
+    if result.masked_pan != card.masked_pan:
+        problems.append(f"the terminal paid with {result.masked_pan}, not {card.masked_pan}")
+    texts = _receipt_texts(ctx, result, before)
+    if not texts:
+        problems.append("no receipt was printed")
+    elif not any(a in text for text in texts for a in amount_texts(amount)):
+        problems.append(f"no receipt shows the amount {shown}")
+    elif not any(card.masked_pan in text for text in texts):
+        problems.append(f"no receipt shows the masked card number {card.masked_pan}")
+    if any(find_pans(text) for text in texts):
+        problems.append("a receipt shows a full card number (it must be masked)")
+    if problems:
+        raise ctx.fail("; ".join(problems) + ".")
+
+
+def reversal(ctx: StepContext, spec: StepSpec) -> None:
+    receipt = ctx.state.last_payment_receipt
+    if receipt is None:
+        raise UsageError("there is no payment earlier in this run to reverse.")
+    ctx.instruct("card", "If the terminal asks for it, present the test card of the payment "
+                 "again.")
+    terminal = ctx.terminal
+    before = _printed(ctx)
+    with ctx.timed():
+        result = terminal.reverse(receipt)
+    ctx.note("reversal", _summary(result))
+    amount = ctx.state.last_payment_amount or 0
+    texts = _receipt_texts(ctx, result, before)
+    if not result.approved:
+        raise ctx.fail(f"the reversal of receipt {receipt} was not approved "
+                       f"({result.result_text}).")
+    if texts and not any(a in text for text in texts for a in amount_texts(amount)):
+        raise ctx.fail(f"no reversal receipt shows the amount {amount_texts(amount)[0]}.")
+    ctx.state.last_payment_receipt = None  # reversed: nothing left to undo

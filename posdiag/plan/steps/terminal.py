@@ -1,0 +1,112 @@
+"""Steps about the terminal itself: identify, identity-match, display, end-of-day."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from posdiag.errors import UsageError
+from posdiag.plan.context import StepContext
+from posdiag.plan.model import StepSpec
+
+READY = 0x00  # ZVT terminal status (§11): PT ready
+
+
+def identity_dict(identity: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(identity)
+    data.pop("extra", None)
+    return data
+
+
+def current_identity(ctx: StepContext) -> dict[str, Any]:
+    """The identity read earlier in the run, or read now."""
+    if ctx.state.identity is None:
+        ctx.state.identity = identity_dict(ctx.terminal.identify())
+    return ctx.state.identity
+
+
+def identify(ctx: StepContext, spec: StepSpec) -> None:
+    terminal = ctx.terminal
+    with ctx.timed():
+        identity = terminal.identify()
+    data = identity_dict(identity)
+    ctx.state.identity = data
+    ctx.note("identity", data)
+    if identity.status != READY:
+        shown = f"{identity.status:02X}" if identity.status is not None else "none"
+        raise ctx.fail(f"the terminal is not ready: {identity.status_text or 'no status'} "
+                       f"({shown}); clear its message and run the test again.")
+
+
+def _backup_identity(set_dir: Path) -> dict[str, Any]:
+    from posdiag.backup.verify import scan_set, verify_set
+
+    report = verify_set(set_dir)
+    if not report.ok:
+        problems = "; ".join(report.problems[:2])
+        raise UsageError(f"the backup set {set_dir} does not verify ({problems}); identity-match "
+                         "needs the old terminal's verified set.")
+    committed = scan_set(set_dir).committed
+    if committed is None or committed.manifest is None:  # verify_set said ok: cannot happen
+        raise UsageError(f"the backup set {set_dir} has no verified manifest.")
+    return dict(committed.manifest.terminal)
+
+
+def identity_match(ctx: StepContext, spec: StepSpec) -> None:
+    """TID, merchant (VU) number, currency: the replacement must be bound to the same merchant."""
+    options = ctx.options
+    if options["source"] == "backup":
+        expected = _backup_identity(Path(options["backup"]))
+        origin = f"the backup set {Path(options['backup']).name}"
+    else:
+        expected, origin = ctx.expect, "the plan's [expect]"
+    with ctx.timed():
+        actual = current_identity(ctx)
+    compared, differences = {}, []
+    for name in options["fields"]:
+        want, got = expected.get(name), actual.get(name)
+        compared[name] = {"expected": want, "actual": got}
+        if want is None:
+            differences.append(f"{origin} records no {name}")
+        elif str(want) != str(got):
+            differences.append(f"{name} is {got}, {origin} has {want}")
+    ctx.note("compared", compared)
+    ctx.note("against", origin)
+    if differences:
+        raise ctx.fail("; ".join(differences) + ": this terminal is not bound to the same "
+                       "merchant; have the acquirer/network operator re-assign it.")
+
+
+def display(ctx: StepContext, spec: StepSpec) -> None:
+    """Display Text 06 E0 (PA00P015 §2.26): the PT answers 80 00 and shows the lines."""
+    from posdiag.drivers.zvt import messages_ecr as cmd
+    from posdiag.drivers.zvt.dialog import End
+
+    lines = list(ctx.options["text"])
+    terminal = ctx.terminal
+    with ctx.timed():
+        if hasattr(terminal, "display_text"):
+            terminal.display_text(lines, duration=ctx.options["duration"])
+        else:
+            terminal.ensure_registered()
+            terminal.run(cmd.DisplayText.create(lines, ctx.options["duration"]), end=End.ACK)
+    emulator = ctx.bench.emulator
+
+    def check() -> tuple[bool, str]:
+        shown = tuple(emulator.state.display) if emulator is not None else ()
+        return (shown == tuple(lines),
+                "" if shown == tuple(lines) else f"the display shows {list(shown)!r}")
+
+    shown_text = " / ".join(lines)
+    answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
+                         check if emulator is not None else None)
+    if not answer.yes:
+        raise ctx.fail(f"the operator did not see the text on the display ({answer.reason}).")
+
+
+def end_of_day(ctx: StepContext, spec: StepSpec) -> None:
+    with ctx.timed():
+        totals = ctx.terminal.end_of_day(confirm=True)
+    ctx.note("totals", {"amount": totals.amount, "count": totals.count,
+                        "currency": totals.currency})
