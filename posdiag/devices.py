@@ -6,7 +6,7 @@ Services (backup, plan runner, kit) talk only to these; a driver package in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -79,19 +79,44 @@ FILE_APPLICATION_LOG = 0x02
 
 @runtime_checkable
 class Terminal(Protocol):
-    """A payment terminal reached through an ECR protocol. Extended by later issues."""
+    """A payment terminal reached through an ECR protocol.
 
-    def open(self) -> None: ...
+    A driver class is registered in the ``posdiag.drivers`` entry-point group and
+    builds an opened instance with ``Class.open(port_spec, **options)``; services
+    use only the methods below, and every failure is a typed PosdiagError.
+    """
 
     def close(self) -> None: ...
 
     def identify(self) -> TerminalIdentity: ...
+
+    def status(self) -> tuple[int, str]: ...
 
     def totals(self) -> Totals: ...
 
     def read_file(self, file_id: int, offset: int = 0) -> Iterator[FileBlock]:
         """Blocks of the file from offset to its end, in order; resumable from any offset."""
         ...
+
+    def end_of_day(self, *, confirm: bool = False) -> Totals:
+        """Settle and close the batch; refuses unless confirm=True."""
+        ...
+
+    def print_system_configuration(self) -> list[PrintedReceipt]: ...
+
+    def read_card(self, timeout: int = 30) -> CardRead: ...
+
+    def pin_entry(self, prompt: str = ..., **options: object) -> PinEntry: ...
+
+    def pay(self, amount_cents: int, **options: object) -> PaymentResult: ...
+
+    def reverse(self, receipt: int, **options: object) -> PaymentResult: ...
+
+    def refund(self, amount: int, **options: object) -> PaymentResult: ...
+
+    def print_text(self, lines: Sequence[str], **options: object) -> None: ...
+
+    def display_text(self, lines: Sequence[str], *, duration: int | None = None) -> None: ...
 
 
 # --- Receipt printers and card readers ---------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 from posdiag.devices import PrintedReceipt, TerminalIdentity
@@ -222,6 +222,11 @@ class ZvtTerminal(BookCommands, PaymentCommands):
     def abort(self) -> None:
         """Abort 06 B0: ask the terminal to end what it is doing."""
         self.run(cmd.AbortCommand(), end=End.ACK)
+
+    def display_text(self, lines: Sequence[str], *, duration: int | None = None) -> None:
+        """Display Text 06 E0: show up to 8 lines on the terminal; duration in seconds."""
+        self.ensure_registered()
+        self.run(cmd.DisplayText.create(list(lines), duration), end=End.ACK)
 
     def diagnosis(self, diagnosis_type: int | None = None) -> list[PrintedReceipt]:
         self.ensure_registered()

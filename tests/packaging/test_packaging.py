@@ -75,3 +75,16 @@ def test_non_editable_install_works(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
                          text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip().startswith(str(target))
+
+
+def test_the_zvt_driver_implements_the_whole_terminal_interface():
+    import inspect
+
+    from posdiag.devices import Terminal
+    from posdiag.registry import load_driver
+
+    driver = load_driver("zvt")
+    wanted = {name for name, _ in inspect.getmembers(Terminal, inspect.isfunction)
+              if not name.startswith("_")}
+    assert wanted and all(callable(getattr(driver, name, None)) for name in wanted), (
+        sorted(n for n in wanted if not callable(getattr(driver, n, None))))

@@ -80,17 +80,11 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
 
 def display(ctx: StepContext, spec: StepSpec) -> None:
     """Display Text 06 E0 (PA00P015 §2.26): the PT answers 80 00 and shows the lines."""
-    from posdiag.drivers.zvt import messages_ecr as cmd
-    from posdiag.drivers.zvt.dialog import End
 
     lines = list(ctx.options["text"])
     terminal = ctx.terminal
     with ctx.timed():
-        if hasattr(terminal, "display_text"):
-            terminal.display_text(lines, duration=ctx.options["duration"])
-        else:
-            terminal.ensure_registered()
-            terminal.run(cmd.DisplayText.create(lines, ctx.options["duration"]), end=End.ACK)
+        terminal.display_text(lines, duration=ctx.options["duration"])
     emulator = ctx.bench.emulator
 
     def check() -> tuple[bool, str]:
