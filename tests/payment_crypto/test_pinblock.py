@@ -156,7 +156,12 @@ def test_format0_round_trip(pin: str, pan: str) -> None:
     assert pinblock.parse_pin_block(pinblock.build_format0(pin, pan), pan) == pin
 
 
-@given(pin=pins, pan=pans, seed=st.binary(min_size=1, max_size=16))
+# Bytes >= 252 are redrawn by the A-F fill (to keep digits uniform); a repeating seed made only
+# of such bytes would never yield a digit, so the seeds here stay below 252.
+seeds = st.lists(st.integers(0, 251), min_size=1, max_size=16).map(bytes)
+
+
+@given(pin=pins, pan=pans, seed=seeds)
 def test_format1_and_3_round_trip(pin: str, pan: str, seed: bytes) -> None:
     def rng(n: int) -> bytes:
         return (seed * n)[:n]
