@@ -123,8 +123,12 @@ class ZvtTerminal(BookCommands, PaymentCommands):
     # --- the dialog, once ------------------------------------------------------------------
 
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
-            t3: float | None = None, responder: Responder | None = None) -> DialogResult:
-        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused."""
+            t3: float | None = None, t4: float | None = None,
+            responder: Responder | None = None) -> DialogResult:
+        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused.
+
+        t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
+        no person pass a shorter one, so a dialog the terminal gave up fails fast."""
         apdu = command if isinstance(command, Apdu) else command.to_apdu()
         collector = ReceiptCollector()
 
@@ -135,7 +139,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                 self.on_status(" ".join(status.texts) or intermediate_status_text(status.status))
 
         try:
-            result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=self.t4,
+            result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=t4 or self.t4,
                                 on_message=watch, responder=responder)
         finally:
             self.receipts.extend(collector.close())
@@ -161,7 +165,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                 int_node(0x1A, self.max_apdu, 2),  # largest APDU we take: sizes file blocks
             ],
         )
-        result = self.run(request)
+        result = self.run(request, t4=self.give_up_time())
         completion = Completion.from_apdu(_final(result))
         self.registered = True
         self.terminal_id = completion.terminal_id
@@ -172,7 +176,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
             self.register()
 
     def status_enquiry(self) -> StatusEnquiryCompletion:
-        result = self.run(cmd.StatusEnquiry.create(self.password))
+        result = self.run(cmd.StatusEnquiry.create(self.password), t4=self.give_up_time())
         message = decode_message(_final(result), answering=(0x05, 0x01))
         if not isinstance(message, StatusEnquiryCompletion):
             raise ProtocolError("the terminal answered Status Enquiry without a status byte")

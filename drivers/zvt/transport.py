@@ -71,6 +71,7 @@ class SerialTransport:
         self._receiver = FrameReceiver()
         self._pending: deque[bytes] = deque()  # frames that arrived while we waited for an ACK
         self._last_received: bytes | None = None  # for dropping a repeat after a lost ACK
+        self._nak_streak = 0  # frames NAKed since the last good one
         self.stats = {"sent": 0, "repeats": 0, "naks_sent": 0, "naks_received": 0}
 
     def send(self, apdu: Apdu) -> None:
@@ -130,6 +131,14 @@ class SerialTransport:
                     self._accept(event)
                 elif isinstance(event, FrameError | Noise):
                     log.debug("line noise from %s: %s", self.description, event)
+            if self._nak_streak >= self.sends and not self._pending:
+                # The peer sent one frame as often as it may and each arrived damaged: it has
+                # given up, so waiting for it (T3/T4) would only waste time.
+                self._nak_streak = 0
+                raise TransmissionError(
+                    f"frames from {self.description} kept arriving damaged; check the cable "
+                    "and the line, then retry."
+                )
 
     def _accept(self, event: FrameReceived) -> bool:
         """ACK or NAK a received frame; queue it if new. True if it was acknowledged."""
@@ -137,9 +146,9 @@ class SerialTransport:
         if verdict == "ack" and self.receive_policy is not None:
             verdict = self.receive_policy()
         if verdict == "nak":
-            self.link.write(bytes((NAK,)))
-            self.stats["naks_sent"] += 1
+            self._send_nak()
             return False
+        self._nak_streak = 0
         if verdict == "ack":
             self.link.write(bytes((ACK,)))
         if event.apdu == self._last_received:
@@ -154,11 +163,16 @@ class SerialTransport:
         self._receiver.reset()
         self._pending.clear()
         self._last_received = None
+        self._nak_streak = 0
 
     def _t1_expired(self) -> None:
         self._receiver.reset()
+        self._send_nak()
+
+    def _send_nak(self) -> None:
         self.link.write(bytes((NAK,)))
         self.stats["naks_sent"] += 1
+        self._nak_streak += 1
 
     def close(self) -> None:
         self.link.close()

@@ -62,8 +62,8 @@ class PtSession:
         while not self.terminal.stopping:
             try:
                 command = self.transport.receive(min(idle_timeout, 0.5))
-            except LinkTimeout:
-                continue
+            except (LinkTimeout, TransmissionError):
+                continue  # nothing, or only damaged frames: stay ready for the next command
             except ProtocolError as err:
                 log.debug("emulator: malformed APDU from ECR: %s", err)
                 self.refuse(0x9A)  # ZVT protocol error
