@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.backup.manifest import Manifest
-from posdiag.backup.verify import iter_segment, scan_set
+from posdiag.backup.verify import iter_segment, iter_snapshot, scan_set
 from posdiag.backup.writer import Medium
 from posdiag.errors import VerificationError
 from posdiag.journal import JournalParser, JournalRecord
@@ -37,6 +37,15 @@ class OpenedSet:
             for parsed in iter_segment(self.medium, self.set_dir, segment, identities, parser):
                 yield parsed.record
             last_seq = parser.last_seq
+
+    def snapshot(self, kind: str, identities: Sequence[Identity]) -> Iterator[bytes]:
+        """The decrypted bytes of the identity, totals or log snapshot, in chunks."""
+        entry = next((s for s in self.manifest.snapshots if s.kind == kind), None)
+        if entry is None:
+            raise VerificationError(f"The backup set holds no {kind} snapshot (generation "
+                                    f"{self.generation}); it was interrupted before it, or "
+                                    "written by an older posdiag.")
+        yield from iter_snapshot(self.medium, self.set_dir, entry, identities)
 
 
 def open_set(set_dir: Path, medium: Medium | None = None,

@@ -16,6 +16,9 @@ SIGNATURE_SUFFIX = ".minisig"
 _SEGMENT = re.compile(r"journal-(\d{6})(?:-(\d{1,3}))?\.age")
 _MANIFEST = re.compile(r"manifest-(\d{6})\.json")
 
+# Snapshots: what the terminal says about itself at backup time, one age file each.
+SNAPSHOT_KINDS = ("identity", "totals", "log")
+
 
 def segment_name(index: int, attempt: int = 1) -> str:
     return f"journal-{index:06d}.age" if attempt == 1 else f"journal-{index:06d}-{attempt}.age"
@@ -49,6 +52,20 @@ def free_segment_name(index: int, taken: Iterable[str]) -> str:
     raise RuntimeError(f"segment {index} has been attempted 999 times")
 
 
+def snapshot_name(kind: str, attempt: int = 1) -> str:
+    return f"{kind}.age" if attempt == 1 else f"{kind}-{attempt}.age"
+
+
+def free_snapshot_name(kind: str, taken: Iterable[str]) -> str:
+    """The first name for a ``kind`` snapshot that does not exist yet (never overwrite)."""
+    existing = {name.lower() for name in taken}
+    for attempt in range(1, 1000):
+        name = snapshot_name(kind, attempt)
+        if name not in existing:
+            return name
+    raise RuntimeError(f"the {kind} snapshot has been attempted 999 times")
+
+
 def next_generation(taken: Iterable[str]) -> int:
     """One above every manifest generation present, damaged ones included."""
     numbers = [n for n in (parse_manifest_name(name.lower()) for name in taken) if n is not None]
@@ -66,9 +83,9 @@ posdiag backup set
 ==================
 
 This folder holds an encrypted backup of a payment terminal's merchant journal,
-written by posdiag. Nothing in it can be read without the office age identity
-(secret key) the backup was encrypted to; the device that wrote it cannot read
-it either.
+totals, identity and log, written by posdiag. Nothing in it can be read without
+the office age identity (secret key) the backup was encrypted to; the device
+that wrote it cannot read it either.
 
 Files
 -----
@@ -78,6 +95,11 @@ journal-NNNNNN.age        The journal, cut into segments at record boundaries.
                           in that order gives the journal byte for byte.
 journal-NNNNNN-K.age      A later attempt at the same segment (an earlier attempt was
                           interrupted); only files named by a manifest count.
+identity.age              The terminal's identity and its system-configuration printout
+                          (JSON), as read when the backup started.
+totals.age                The terminal's own turnover totals (JSON) at the end.
+log.age                   The terminal's application log (file 02, text), card numbers
+                          masked. A name like totals-2.age is a later attempt.
 manifest-NNNNNN.json      Manifest generation NNNNNN: the segments, their sizes and
                           SHA-256 hashes, the terminal's identity, and the comparison of
                           the journal with the terminal's own totals. Files are never
@@ -93,6 +115,7 @@ Checking and reading
   posdiag verify THIS-FOLDER -i office.key     also decrypts and checks every record
   posdiag inspect THIS-FOLDER -i office.key    lists the transactions
   minisign -Vm manifest-NNNNNN.json -P <kit_key>
+  posdiag inspect THIS-FOLDER -i office.key --part totals   (identity, totals, log)
   age -d -i office.key journal-000001.age
 
 The journal holds masked card numbers only; no track data, CVV or PIN data is

@@ -48,6 +48,22 @@ class SegmentEntry:
     first_seq: int | None
     last_seq: int | None
     tally: dict[str, list[int]]  # BMP 60 bucket -> [count, amount] for this segment
+    kind: str = "journal"
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEntry:
+    """A segment holding what the terminal said about itself: identity, totals or its log.
+
+    Unlike journal segments these are not ranges of an append-only file but whole
+    readings taken during the backup; a later run replaces them by kind.
+    """
+
+    kind: str  # "identity", "totals" or "log" (layout.SNAPSHOT_KINDS)
+    file: FileEntry
+    offset: int  # of the plaintext within the terminal's file (log); 0 otherwise
+    length: int  # plaintext bytes
+    records: int  # log lines; 1 for identity and totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,7 @@ class Manifest:
     journal: JournalState
     segments: tuple[SegmentEntry, ...]
     readme: FileEntry | None = None
+    snapshots: tuple[SnapshotEntry, ...] = ()
     previous: PreviousGeneration | None = None
     skipped: tuple[str, ...] = ()  # damaged newer generations this one supersedes
     totals: dict[str, Any] | None = None  # terminal totals vs journal, once the journal is complete
@@ -113,6 +130,7 @@ def manifest_from_bytes(data: bytes, name: str = "manifest") -> Manifest:
             journal=JournalState(**obj["journal"]),
             segments=tuple(_segment(s) for s in obj["segments"]),
             readme=FileEntry(**obj["readme"]) if obj.get("readme") else None,
+            snapshots=tuple(_snapshot(s) for s in obj.get("snapshots", ())),
             previous=PreviousGeneration(**obj["previous"]) if obj.get("previous") else None,
             skipped=tuple(_str(s) for s in obj.get("skipped", ())),
             totals=obj.get("totals"),
@@ -143,6 +161,12 @@ def _segment(obj: dict[str, Any]) -> SegmentEntry:
     fields = dict(obj)
     fields["file"] = FileEntry(**fields["file"])
     return SegmentEntry(**fields)
+
+
+def _snapshot(obj: dict[str, Any]) -> SnapshotEntry:
+    fields = dict(obj)
+    fields["file"] = FileEntry(**fields["file"])
+    return SnapshotEntry(**fields)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -13,9 +13,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posdiag.backup.writer import Medium, media_error
 from posdiag.errors import MediaFull, UsageError
+
+if TYPE_CHECKING:
+    from posdiag.devices import TerminalIdentity
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/firmware", "/boot/efi")
 HEADROOM = 1 << 20  # manifests, README and age headers
@@ -93,6 +97,18 @@ def find_backup_medium(mounts_text: str | None = None,
                          "stick, or give --to DIR.")
     raise UsageError(f"Several removable media are mounted (seen: {seen}); give --to DIR to "
                      "choose one.")
+
+
+def choose_set_dir(root: Path, identity: TerminalIdentity, resume: bool) -> Path:
+    """posdiag-<terminal>[-N] on a medium: the newest such folder to resume, else a new one."""
+    from posdiag.backup.layout import set_dir_name
+
+    key = identity.serial_number or identity.terminal_id or "terminal"
+    n = 1
+    while (root / set_dir_name(key, n + 1)).exists() or (
+            not resume and (root / set_dir_name(key, n)).exists()):
+        n += 1
+    return root / set_dir_name(key, n)
 
 
 def free_bytes(path: Path) -> int:

@@ -12,8 +12,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from posdiag.backup.layout import README_NAME, free_segment_name, next_generation
-from posdiag.backup.manifest import FileEntry, Manifest, PreviousGeneration, SegmentEntry
+from posdiag.backup.layout import (
+    README_NAME,
+    free_segment_name,
+    free_snapshot_name,
+    next_generation,
+)
+from posdiag.backup.manifest import (
+    FileEntry,
+    Manifest,
+    PreviousGeneration,
+    SegmentEntry,
+    SnapshotEntry,
+)
 from posdiag.journal import TurnoverTally
 
 
@@ -45,9 +56,16 @@ class BackupPlan:
     write_readme: bool
     taken: frozenset[str]  # names that exist; never written again
     readme: FileEntry | None = None
+    snapshots: tuple[SnapshotEntry, ...] = ()  # identity, totals, log: at most one of each
 
     def segment_name(self) -> str:
         return free_segment_name(self.next_index, self.taken)
+
+    def snapshot_name(self, kind: str) -> str:
+        return free_snapshot_name(kind, self.taken)
+
+    def has_snapshot(self, kind: str) -> bool:
+        return any(s.kind == kind for s in self.snapshots)
 
     def tally(self, currency: int | None) -> TurnoverTally:
         """The turnover of every committed segment, summed."""
@@ -79,6 +97,7 @@ def make_plan(state: SetState) -> BackupPlan:
         write_readme=README_NAME.lower() not in taken,
         taken=taken,
         readme=manifest.readme,
+        snapshots=manifest.snapshots,
     )
 
 
@@ -105,6 +124,13 @@ def advance_generation(plan: BackupPlan, generation: int, manifest_sha256: str,
         skipped=(),
         taken=plan.taken | {n.lower() for n in names},
     )
+
+
+def with_snapshot(plan: BackupPlan, snapshot: SnapshotEntry) -> BackupPlan:
+    """The plan once ``snapshot`` is written and verified; it replaces one of the same kind."""
+    kept = tuple(s for s in plan.snapshots if s.kind != snapshot.kind)
+    return dataclasses.replace(plan, snapshots=(*kept, snapshot),
+                               taken=plan.taken | {snapshot.file.name.lower()})
 
 
 def with_readme(plan: BackupPlan, readme: FileEntry) -> BackupPlan:

@@ -7,7 +7,7 @@ only; decrypting needs an identity the kit does not hold.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -36,7 +36,7 @@ def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
     """Parsed recipients and their labels for the manifest ("age1…" or "scrypt")."""
     from posdiag.crypto.age import ScryptRecipient, load_recipients, parse_recipient
 
-    recipients: list[Recipient] = [parse_recipient(text.strip()) for text in texts]
+    recipients: list[Recipient] = [_recipient(text.strip(), parse_recipient) for text in texts]
     for path in files:
         recipients.extend(load_recipients(path))
     labels = [str(r) for r in recipients]
@@ -50,6 +50,20 @@ def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
         raise BadInput("No recipient given; pass -r age1… (the office key), -R FILE or "
                        "--passphrase.")
     return recipients, labels
+
+
+def _recipient(text: str, parse: Callable[[str], Recipient]) -> Recipient:
+    try:
+        return parse(text)
+    except BadInput as err:
+        # Echo only the start: a secret key pasted by mistake must not land in a terminal log.
+        shown = text[:8] + "…" if len(text) > 8 else text
+        if text.upper().startswith("AGE-SECRET-KEY-"):
+            raise BadInput("-r was given a secret key (AGE-SECRET-KEY-…), which must never be "
+                           "on the kit; pass the office key's public age1… recipient.") from err
+        why = str(err).rstrip(".")
+        raise BadInput(f"The recipient {shown!r} is not an age recipient ({why}); pass the "
+                       "office key's age1… line as printed by 'posdiag keygen'.") from err
 
 
 def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -> list[Identity]:

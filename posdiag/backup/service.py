@@ -1,5 +1,9 @@
 """run_backup: terminal journal → sanitised → age segments → signed manifest generations.
 
+First the terminal's identity and configuration printout become the ``identity``
+snapshot; at the end its totals and application log become the ``totals`` and
+``log`` snapshots (snapshots.py), each its own age file named by the manifest.
+
 Per segment: read journal blocks, parse every record (the sanitiser: no track
 data, CVV, PIN data or full PAN passes), encrypt whole records into one age
 file written once and read back, then write and read back a new signed
@@ -12,7 +16,7 @@ totals (reconcile.py). The service never prints: progress goes to a callback.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +31,7 @@ from posdiag.backup.manifest import (
     JournalState,
     Manifest,
     SegmentEntry,
+    SnapshotEntry,
     manifest_to_bytes,
     sign_manifest,
 )
@@ -34,6 +39,13 @@ from posdiag.backup.media import require_free_space
 from posdiag.backup.plan import BackupPlan
 from posdiag.backup.reconcile import TotalsComparison, compare_totals, comparison_to_json
 from posdiag.backup.sealing import encrypting
+from posdiag.backup.snapshots import (
+    LogMasker,
+    encode_identity,
+    encode_totals,
+    read_configuration,
+    read_log_blocks,
+)
 from posdiag.backup.verify import scan_set
 from posdiag.backup.writer import HashingWriter, Medium, hash_file, media_error, write_once
 from posdiag.devices import FILE_MERCHANT_JOURNAL, FileBlock, Terminal, TerminalIdentity
@@ -69,6 +81,7 @@ class BackupResult:
     records: int
     complete: bool
     totals: TotalsComparison | None
+    snapshots: tuple[str, ...] = ()  # kinds of the snapshot segments the set holds
 
 
 def utc_now() -> datetime:
@@ -91,6 +104,10 @@ class _JournalPump:
         self.reported_size: int | None = None
         self.exhausted = False
         self.interrupted: DeviceError | None = None
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
 
     def next_record(self) -> ParsedRecord | None:
         while not self._queue:
@@ -152,7 +169,8 @@ def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient
                segment_bytes: int = DEFAULT_SEGMENT_BYTES,
                now: Callable[[], datetime] = utc_now,
                on_progress: Callable[[BackupProgress], None] | None = None) -> BackupResult:
-    """Back up the terminal's merchant journal into ``set_dir`` (created if missing)."""
+    """Back up the terminal's journal, identity, totals and log into ``set_dir`` (created if
+    missing); with ``resume``, continue the set found there from its last verified generation."""
     medium = medium or Medium()
     labels = tuple(recipient_labels or (str(r) for r in recipients))
     identity = terminal.identify()
@@ -174,6 +192,12 @@ def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient
     elif plan.readme is None:
         plan = planning.with_readme(plan, hash_file(medium, set_dir / README_NAME))
 
+    identity_snapshot: bytes | None = None
+    if not plan.has_snapshot("identity"):
+        # Read first, written with the first generation: even if the journal dump then fails,
+        # the set says which terminal this was and how it was configured.
+        config = read_configuration(terminal)
+        identity_snapshot = encode_identity(identity, config.receipts, config.note)
     writer = _SetWriter(medium, set_dir, kit_key, identity, labels, now,
                         plan.set_id or uuid4().hex, identity.currency)
     started_at = plan.offset
@@ -182,7 +206,9 @@ def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient
     state_box = {"records": 0}
 
     def on_block(done: int, total: int | None) -> None:
-        progress(BackupProgress(done, total, records_before + state_box["records"]))
+        # Records received so far: written ones plus those parsed and waiting to be encrypted.
+        received = records_before + state_box["records"] + pump.queued
+        progress(BackupProgress(done, total, received))
 
     blocks = iter(terminal.read_file(FILE_MERCHANT_JOURNAL, max(plan.offset - 1, 0)))
     pump = _JournalPump(blocks, plan.offset, plan.last_seq, on_block)
@@ -196,16 +222,64 @@ def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient
                                  segment_bytes, identity.currency, state_box)
         plan = planning.advance_segment(plan, segment)
         segments_written += 1
+        if identity_snapshot is not None:
+            plan = _write_snapshot(medium, set_dir, plan, recipients, "identity",
+                                   [identity_snapshot])
+            identity_snapshot = None
         plan = writer.commit(plan, pump.reported_size, complete=False, totals=None)
     reported = pump.reported_size if pump.reported_size is not None else plan.offset
+    progress(BackupProgress(plan.offset, reported, plan.records))
     if pump.interrupted is not None:
         # Everything received before the drop is committed; --resume continues from there.
         raise pump.interrupted
-    comparison = compare_totals(terminal.totals(),
-                                plan.tally(identity.currency).to_totals())
+    if identity_snapshot is not None:  # an empty journal: no segment was written
+        plan = _write_snapshot(medium, set_dir, plan, recipients, "identity", [identity_snapshot])
+    terminal_totals = terminal.totals()
+    comparison = compare_totals(terminal_totals, plan.tally(identity.currency).to_totals())
+    plan = _write_snapshot(medium, set_dir, plan, recipients, "totals",
+                           [encode_totals(terminal_totals)])
+    plan = _write_log_snapshot(medium, set_dir, plan, recipients, terminal)
     plan = writer.commit(plan, reported, complete=True, totals=comparison)
     return BackupResult(set_dir, plan.next_generation - 1, kit_key.public_key, started_at,
-                        segments_written, plan.offset, reported, plan.records, True, comparison)
+                        segments_written, plan.offset, reported, plan.records, True, comparison,
+                        tuple(s.kind for s in plan.snapshots))
+
+
+def _write_snapshot(medium: Medium, set_dir: Path, plan: BackupPlan,
+                    recipients: Sequence[Recipient], kind: str, chunks: Iterable[bytes],
+                    offset: int = 0, count: Callable[[], int] = lambda: 1) -> BackupPlan:
+    """Encrypt ``chunks`` into a new write-once ``kind`` snapshot file; the plan naming it."""
+    length = 0
+
+    def produce(out: HashingWriter) -> None:
+        nonlocal length
+        with encrypting(out, recipients) as encryptor:  # type: ignore[arg-type]
+            for chunk in chunks:
+                encryptor.write(chunk)
+                length += len(chunk)
+
+    entry = write_once(medium, set_dir, plan.snapshot_name(kind), produce)
+    return planning.with_snapshot(plan, SnapshotEntry(kind, entry, offset, length, count()))
+
+
+def _write_log_snapshot(medium: Medium, set_dir: Path, plan: BackupPlan,
+                        recipients: Sequence[Recipient], terminal: Terminal) -> BackupPlan:
+    """The application log (file 02), streamed block by block with card numbers masked."""
+    masker = LogMasker()
+    start = {"offset": 0, "seen": False}
+
+    def chunks() -> Iterator[bytes]:
+        for offset, data in read_log_blocks(terminal):
+            if not start["seen"]:
+                start.update(offset=offset, seen=True)
+            yield masker.feed(data)
+        yield masker.finish()
+
+    plan = _write_snapshot(medium, set_dir, plan, recipients, "log", chunks(),
+                           count=lambda: masker.lines)
+    entry = plan.snapshots[-1]
+    return planning.with_snapshot(plan, SnapshotEntry("log", entry.file, start["offset"],
+                                                      entry.length, entry.records))
 
 
 def _next_or_shrank(pump: _JournalPump, committed: int) -> ParsedRecord | None:
@@ -270,6 +344,7 @@ class _SetWriter:
                                  plan.last_seq, complete and plan.offset == size),
             segments=plan.segments,
             readme=plan.readme,
+            snapshots=plan.snapshots,
             previous=plan.previous,
             skipped=plan.skipped,
             totals=comparison_to_json(totals) if totals else None,

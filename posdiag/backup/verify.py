@@ -20,13 +20,20 @@ from posdiag.backup.manifest import (
     FileEntry,
     Manifest,
     SegmentEntry,
+    SnapshotEntry,
     manifest_from_bytes,
     sha256_hex,
     verify_manifest_signature,
 )
 from posdiag.backup.plan import SetState
 from posdiag.backup.sealing import decrypting
+from posdiag.backup.snapshots import (
+    IDENTITY_FORMAT,
+    TOTALS_FORMAT,
+    parse_snapshot_json,
+)
 from posdiag.backup.writer import Medium, hash_file, media_error
+from posdiag.cards import mask_text
 from posdiag.errors import PosdiagError, ProtocolError, VerificationError
 from posdiag.journal import JournalParser, ParsedRecord, TurnoverTally
 
@@ -119,8 +126,8 @@ def _check_generation(medium: Medium, set_dir: Path, name: str, generation: int,
         raise media_error(err, set_dir / sig_name) from err
     except VerificationError as err:
         return GenerationCheck(generation, name, digest, None, str(err))
-    for segment in manifest.segments:
-        problem = _file_problem(segment.file, hashes.get(segment.file.name))
+    for entry in (*(s.file for s in manifest.segments), *(s.file for s in manifest.snapshots)):
+        problem = _file_problem(entry, hashes.get(entry.name))
         if problem:
             return GenerationCheck(generation, name, digest, manifest, problem)
     return GenerationCheck(generation, name, digest, manifest, None)
@@ -152,6 +159,7 @@ class VerifyReport:
     journal_bytes: int = 0
     records: int | None = None  # counted by decryption (None without identities)
     complete: bool = False
+    snapshots: list[str] = field(default_factory=list)  # kinds held by the newest good generation
     totals_agree: bool | None = None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -200,6 +208,16 @@ def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
     report.ciphertext_bytes = sum(s.file.size for s in manifest.segments)
     report.journal_bytes = manifest.journal.committed
     report.complete = manifest.journal.complete
+    if not report.complete:
+        # A set that stopped part-way (link, medium or process lost) must never pass as a
+        # finished backup, however sound its files are.
+        report.problems.append(f"the backup is incomplete: {manifest.journal.committed} of "
+                               f"{manifest.journal.reported_size} journal bytes committed; run "
+                               "the backup again with --resume")
+    report.snapshots = [s.kind for s in manifest.snapshots]
+    if report.complete and not manifest.snapshots:
+        report.notes.append("the set holds no identity, totals or log snapshot (written by an "
+                            "older posdiag)")
     if manifest.totals is not None:
         report.totals_agree = bool(manifest.totals.get("agree"))
     if manifest.readme is not None:
@@ -208,13 +226,18 @@ def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
         if problem:
             report.problems.append(problem)
     named = {n.lower() for g in scan.generations if g.manifest
-             for n in [s.file.name for s in g.manifest.segments]}
+             for n in [*(s.file.name for s in g.manifest.segments),
+                       *(s.file.name for s in g.manifest.snapshots)]}
     for name in scan.files:
         lower = name.lower()
         if lower.endswith(".age") and lower not in named:
             report.notes.append(f"{name} is named by no manifest (an interrupted write); ignored")
     if identities is not None:
         report.records = _check_contents(medium, set_dir, manifest, identities, report.problems)
+        for snapshot in manifest.snapshots:
+            problem = check_snapshot(medium, set_dir, manifest, snapshot, identities)
+            if problem:
+                report.problems.append(f"{snapshot.file.name}: {problem}")
     return report
 
 
@@ -264,3 +287,55 @@ def iter_segment(medium: Medium, set_dir: Path, segment: SegmentEntry,
         raise media_error(err, path) from err
     except ProtocolError as err:
         raise VerificationError(f"its content is not a clean journal: {err}") from err
+
+
+def iter_snapshot(medium: Medium, set_dir: Path, snapshot: SnapshotEntry,
+                  identities: Sequence[Identity]) -> Iterator[bytes]:
+    """The decrypted bytes of a snapshot segment, in chunks (constant memory)."""
+    path = set_dir / snapshot.file.name
+    try:
+        with medium.open_read(path) as file:
+            medium.drop_cache(file)
+            reader = decrypting(file, identities)
+            while chunk := reader.read(DECRYPT_CHUNK):
+                yield chunk
+    except OSError as err:
+        raise media_error(err, path) from err
+
+
+# Identity and totals snapshots are a few KiB; anything far larger is not one.
+_SMALL_SNAPSHOT = 1 << 20
+
+
+def check_snapshot(medium: Medium, set_dir: Path, manifest: Manifest, snapshot: SnapshotEntry,
+                   identities: Sequence[Identity]) -> str | None:
+    """Decrypt a snapshot and compare it with the manifest; the problem, or None if it holds."""
+    length, lines, small = 0, 0, bytearray()
+    try:
+        for chunk in iter_snapshot(medium, set_dir, snapshot, identities):
+            length += len(chunk)
+            lines += chunk.count(b"\n")
+            if snapshot.kind != "log" and len(small) <= _SMALL_SNAPSHOT:
+                small += chunk
+        if length != snapshot.length:
+            return f"decrypted {length} bytes, the manifest says {snapshot.length}"
+        if snapshot.kind == "log":
+            # The last line of a log may lack its newline.
+            if lines != snapshot.records and lines + 1 != snapshot.records:
+                return f"decrypted {lines} log lines, the manifest says {snapshot.records}"
+        elif snapshot.kind == "identity":
+            doc = parse_snapshot_json(bytes(small), IDENTITY_FORMAT, snapshot.file.name)
+            held = doc.get("identity") or {}
+            for key, value in manifest.terminal.items():
+                if held.get(key) != (mask_text(value) if isinstance(value, str) else value):
+                    return f"holds {key} {held.get(key)!r}, the manifest says {value!r}"
+        elif snapshot.kind == "totals":
+            doc = parse_snapshot_json(bytes(small), TOTALS_FORMAT, snapshot.file.name)
+            stated = (manifest.totals or {}).get("terminal")
+            if stated is not None and doc.get("totals") != stated:
+                return "holds other terminal totals than the manifest compared the journal with"
+        else:
+            return f"is a snapshot of unknown kind {snapshot.kind!r}"
+    except PosdiagError as err:
+        return str(err)
+    return None

@@ -78,23 +78,17 @@ def _result_json(result: BackupResult) -> dict[str, Any]:
         "records": result.records,
         "complete": result.complete,
         "totals": comparison_to_json(result.totals) if result.totals else None,
+        "snapshots": list(result.snapshots),
     }
 
 
 def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
     """--to DIR is the set folder; --to auto makes/continues posdiag-<terminal> on the stick."""
-    from posdiag.backup.layout import set_dir_name
-    from posdiag.backup.media import find_backup_medium
+    from posdiag.backup.media import choose_set_dir, find_backup_medium
 
     if to != "auto":
         return Path(to)
-    root = find_backup_medium().mount_point
-    key = identity.serial_number or identity.terminal_id or "terminal"
-    n = 1
-    while (root / set_dir_name(key, n + 1)).exists() or (
-            not resume and (root / set_dir_name(key, n)).exists()):
-        n += 1
-    return root / set_dir_name(key, n)
+    return choose_set_dir(find_backup_medium().mount_point, identity, resume)
 
 
 @click.command()
@@ -108,13 +102,13 @@ def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
               help="File of age recipients, one per line.")
 @click.option("--passphrase", is_flag=True, help="Encrypt to a passphrase instead (prompted).")
 @click.option("--resume", is_flag=True, help="Continue the backup set already in the folder.")
-@click.option("--segment-mib", type=click.IntRange(1, 1024), default=8, show_default=True,
-              help="Journal bytes per encrypted segment file.")
+@click.option("--segment-mib", type=click.FloatRange(1 / 64, 1024), default=8, show_default=True,
+              help="MiB of journal per encrypted segment file (0.25 = 256 KiB).")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
 def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tuple[Path, ...],
-           passphrase: bool, resume: bool, segment_mib: int, config_dir: Path | None,
+           passphrase: bool, resume: bool, segment_mib: float, config_dir: Path | None,
            as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
 
@@ -149,7 +143,7 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
         set_dir = _choose_set_dir(to, terminal.identify(), resume)
         try:
             result = run_backup(terminal, set_dir, parsed, kit_key, recipient_labels=labels,
-                                resume=resume, segment_bytes=segment_mib << 20,
+                                resume=resume, segment_bytes=int(segment_mib * 2**20),
                                 on_progress=progress)
         finally:
             progress.finish()
@@ -170,7 +164,7 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
         "set_dir": str(report.set_dir), "ok": report.ok, "generation": report.generation,
         "kit_keys": report.kit_keys, "segments": report.segments,
         "ciphertext_bytes": report.ciphertext_bytes, "journal_bytes": report.journal_bytes,
-        "records": report.records, "complete": report.complete,
+        "records": report.records, "complete": report.complete, "snapshots": report.snapshots,
         "totals_agree": report.totals_agree, "problems": report.problems, "notes": report.notes,
     }
 
@@ -209,9 +203,10 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
         if report.generation is not None:
             decrypted = (f", {report.records} records decrypted and checked"
                          if report.records is not None else "")
+            held = f"; snapshots: {', '.join(report.snapshots)}" if report.snapshots else ""
             click.echo(f"Generation {report.generation}: {report.segments} segments, "
                        f"{report.journal_bytes} journal bytes"
-                       f"{'' if report.complete else ' (incomplete)'}{decrypted}.")
+                       f"{'' if report.complete else ' (INCOMPLETE)'}{decrypted}{held}.")
             click.echo(f"Signed by kit key {', '.join(report.kit_keys)}")
             if report.totals_agree is not None:
                 click.echo("Totals " + ("agree with the terminal." if report.totals_agree
@@ -237,13 +232,21 @@ _COLUMNS = ("seq", "time", "type", "result", "amount", "currency", "brand", "pan
 @click.option("-p", "--passphrase", is_flag=True, help="Decrypt with a passphrase (prompted).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="json = one journal record per line (JSON Lines).")
-def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, fmt: str) -> None:
+@click.option("--part", type=click.Choice(["journal", "identity", "totals", "log"]),
+              default="journal", show_default=True,
+              help="What to show: the transactions, or a snapshot as stored (JSON or log text).")
+def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, fmt: str,
+            part: str) -> None:
     """List the transactions held in a backup set (masked card numbers only).
+
+    With --part identity|totals|log it prints that snapshot instead: the terminal's
+    identity and configuration printout, its own totals, or its application log.
 
     \b
     Examples:
       posdiag inspect ./set -i office.key
       posdiag inspect ./set -i office.key --format csv > journal.csv
+      posdiag inspect ./set -i office.key --part totals
     """
     from posdiag.backup.inspect import open_set
     from posdiag.backup.reconcile import format_amount
@@ -254,6 +257,12 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
     identities = identities_from(identity_files, secret)
     opened = open_set(set_dir)
     out = sys.stdout
+    if part != "journal":
+        from posdiag.cards import mask_text
+
+        for chunk in opened.snapshot(part, identities):  # masked when written; once more here
+            out.write(mask_text(chunk.decode("latin-1")))
+        return
     if fmt == "json":
         for record in opened.records(identities):
             out.write(encode_record(record).decode("utf-8"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from posdiag.backup.writer import Medium
-from posdiag.devices import FileBlock, TerminalIdentity, Totals
+from posdiag.devices import FILE_APPLICATION_LOG, FileBlock, TerminalIdentity, Totals
 from posdiag.errors import LinkClosed
 from posdiag.journal import JournalRecord, encode_record, totals_from_records
 
@@ -77,6 +77,7 @@ class FakeTerminal:
         self._totals = totals if totals is not None else totals_from_records(records or [], 978)
         self.serial = serial
         self.blocks_served = 0
+        self.log = b"2026-11-25T10:00:00 fake terminal log (test material)\n"
 
     def open(self) -> None:
         pass
@@ -92,6 +93,9 @@ class FakeTerminal:
         return self._totals
 
     def read_file(self, file_id: int, offset: int = 0) -> Iterator[FileBlock]:
+        if file_id == FILE_APPLICATION_LOG:  # a short log, not counted as journal blocks
+            yield FileBlock(file_id, 0, self.log, len(self.log))
+            return
         size = len(self.journal)
         served = 0
         while offset < size:
