@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+try:  # cryptography >= 43 keeps TDES among the "decrepit" algorithms
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+except ImportError:  # Debian 12's python3-cryptography (38), used on field kits
+    from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef]
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 from posdiag.errors import BadInput, DukptExhausted

@@ -1,0 +1,158 @@
+"""The kit configuration file (TOML, /etc/posdiag/kit.toml by default).
+
+    recipients = ["age1…office", "age1…escrow"]  # public keys only, at least one
+    port = "auto"        # or a PORT: /dev/posdiag/terminal-123, tcp://10.0.0.5:20007, sim:…
+    media = "auto"       # or the folder the stick is mounted on
+    plan = "/etc/posdiag/acceptance.toml"  # optional: acceptance plan run after each backup
+    hook = ["/usr/local/bin/kit-led"]      # optional: run as `hook STATE` on each state
+
+The kit holds public recipients only: a secret age key anywhere in the file is
+refused, so a stolen kit cannot read the backups it wrote. Every problem is a
+PlanError whose message names the file and says what to fix, because the
+service logs exactly that one line and waits for a fixed file.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posdiag.errors import BadInput, PlanError
+
+DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
+AUTO = "auto"
+KEYS = ("recipients", "port", "media", "plan", "hook")
+_SECRET_MARK = "AGE-SECRET-KEY-"
+
+
+@dataclass(frozen=True, slots=True)
+class KitConfig:
+    path: Path
+    recipients: tuple[str, ...]  # age1… strings, checked
+    port: str = AUTO
+    media: Path | None = None  # None: find the one mounted USB stick
+    plan: Path | None = None
+    hook: tuple[str, ...] | None = None
+
+
+def load_kit_config(path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
+    """Read and check the kit config; PlanError (one sentence) on anything wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"The kit config {path} does not exist; create it with your office "
+                        "recipients (see docs/field-kit.md).") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise PlanError(f"The kit config {path} cannot be read ({err}); check its "
+                        "permissions and encoding.") from err
+    return parse_kit_config(text, path)
+
+
+def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
+    """Check the TOML text of a kit config (pure: only ``plan`` and ``hook`` look at files)."""
+    if _SECRET_MARK in text.upper():
+        raise PlanError(f"The kit config {path} contains a secret age key (AGE-SECRET-KEY-…); "
+                        "a kit holds public age1… recipients only: remove the key and keep it "
+                        "in the office.")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise PlanError(f"The kit config {path} is not valid TOML ({err}); fix that line.") \
+            from err
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise PlanError(f"The kit config {path} has unknown setting(s) {', '.join(unknown)}; "
+                        f"known settings are {', '.join(KEYS)}.")
+    return KitConfig(
+        path=path,
+        recipients=_recipients(data.get("recipients"), path),
+        port=_port(data.get("port", AUTO), path),
+        media=_media(data.get("media", AUTO), path),
+        plan=_plan(data.get("plan"), path),
+        hook=_hook(data.get("hook"), path),
+    )
+
+
+def _recipients(value: Any, path: Path) -> tuple[str, ...]:
+    from posdiag.crypto.age import parse_recipient
+
+    if value is None:
+        raise PlanError(f"The kit config {path} has no recipients; add recipients = "
+                        "[\"age1…\"] with the office (and escrow) public keys.")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise PlanError(f"The kit config {path}: recipients must be a non-empty list of age1… "
+                        "strings.")
+    for index, text in enumerate(value, 1):
+        try:
+            parse_recipient(text)
+        except BadInput as err:
+            raise PlanError(f"The kit config {path}: recipient {index} is not usable ({err})") \
+                from err
+    return tuple(v.strip() for v in value)
+
+
+def _port(value: Any, path: Path) -> str:
+    from posdiag.link.ports import parse_port
+
+    if not isinstance(value, str):
+        raise PlanError(f"The kit config {path}: port must be a string such as \"auto\" or "
+                        "\"/dev/posdiag/terminal-123\".")
+    if value.strip() == AUTO:
+        return AUTO
+    try:
+        parse_port(value)
+    except BadInput as err:
+        raise PlanError(f"The kit config {path}: port is not usable ({err})") from err
+    return value.strip()
+
+
+def _media(value: Any, path: Path) -> Path | None:
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"The kit config {path}: media must be \"auto\" or the absolute folder "
+                        "the stick is mounted on.")
+    if value.strip() == AUTO:
+        return None
+    folder = Path(value.strip())
+    if not folder.is_absolute():
+        raise PlanError(f"The kit config {path}: media {value!r} must be an absolute folder "
+                        "or \"auto\".")
+    return folder
+
+
+def _plan(value: Any, path: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"The kit config {path}: plan must be the path of a test plan file.")
+    plan = Path(value.strip())
+    if not plan.is_absolute():
+        plan = path.parent / plan  # relative to the config, so a kit folder can move as one
+    if not plan.is_file():
+        raise PlanError(f"The kit config {path}: the plan {plan} does not exist; fix the path "
+                        "or remove the plan setting.")
+    return plan
+
+
+def _hook(value: Any, path: Path) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = shlex.split(value)
+        except ValueError as err:
+            raise PlanError(f"The kit config {path}: hook cannot be split into words ({err}); "
+                            "quote it properly or give a list.") from err
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v
+                                                           for v in value):
+        raise PlanError(f"The kit config {path}: hook must be a command, as a string or a "
+                        "list of strings.")
+    if shutil.which(value[0]) is None:
+        raise PlanError(f"The kit config {path}: the hook program {value[0]} is not found or "
+                        "not executable; install it or fix the path.")
+    return tuple(value)

@@ -1,0 +1,209 @@
+"""One kit cycle: identify the terminal, back it up (or resume), verify, run the plan, eject.
+
+The backup always goes to posdiag-<terminal>[-N] on the stick. If the newest
+such set is unfinished (the kit lost power, the cable or the stick), the cycle
+resumes it; if it is complete, a new set is started, so every finished cycle
+leaves one complete, verified set. The kit encrypts to the config's public
+recipients and signs with its own key: it can never decrypt what it wrote.
+Every state goes through ``StateSignal``; a failure is signalled, then raised.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posdiag.backup.kitkey import KitKey, config_dir, load_or_create_kit_key
+from posdiag.backup.media import choose_set_dir
+from posdiag.backup.service import DEFAULT_SEGMENT_BYTES, BackupProgress, BackupResult
+from posdiag.backup.writer import Medium
+from posdiag.errors import MediaRemoved, PosdiagError, VerificationError
+from posdiag.kit import signals
+from posdiag.kit.config import KitConfig
+from posdiag.kit.eject import EjectOutcome, eject
+from posdiag.kit.lock import cycle_lock, lock_path
+from posdiag.kit.signals import StateSignal, log
+
+if TYPE_CHECKING:
+    from posdiag.devices import TerminalIdentity
+
+RECORDS_FOLDER = "posdiag-records"  # acceptance-test records, next to the backup sets
+PLAN_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class CycleResult:
+    state: str  # the last state signalled: safe-to-remove or done
+    port: str
+    set_dir: Path
+    terminal: str  # serial number or terminal id
+    generation: int
+    records: int
+    journal_bytes: int
+    resumed_from: int  # journal offset this cycle started at; > 0 after an interruption
+    totals_agree: bool | None
+    verified: bool
+    plan_passed: bool | None  # None: no plan configured
+    powered_off: bool
+    eject_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutcome:
+    passed: bool
+    message: str
+
+
+PlanRunner = Callable[[Path, str, Path], PlanOutcome]
+Ejector = Callable[[Path], EjectOutcome]
+
+
+def run_plan(plan: Path, port: str, record_dir: Path) -> PlanOutcome:
+    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract)."""
+    if importlib.util.find_spec("posdiag.cli.test") is None:
+        return PlanOutcome(False, f"the plan {plan} was not run: this posdiag has no `test` "
+                                  "command yet.")
+    command = [sys.executable, "-m", "posdiag", "test", "--port", port, "--plan", str(plan),
+               "--record", str(record_dir)]
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=PLAN_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return PlanOutcome(False, f"the plan {plan} did not finish within "
+                                  f"{PLAN_TIMEOUT / 60:.0f} minutes.")
+    if done.returncode == 0:
+        return PlanOutcome(True, f"the plan {plan.name} passed; records in {record_dir}.")
+    last = (done.stderr or done.stdout or "").strip().splitlines()
+    return PlanOutcome(False, f"the plan {plan.name} failed (exit {done.returncode}"
+                              f"{': ' + last[-1] if last else ''}).")
+
+
+def kit_set_dir(root: Path, identity: TerminalIdentity,
+                medium: Medium | None = None) -> tuple[Path, bool]:
+    """(set folder, resume?): the newest unfinished set of this terminal, else a new one."""
+    from posdiag.backup.verify import scan_set
+
+    latest = choose_set_dir(root, identity, resume=True)
+    state = scan_set(latest, medium).state()
+    if state.is_empty:
+        return latest, False
+    if state.committed is None or not state.committed.journal.complete:
+        return latest, True  # interrupted: power loss, pulled stick or cable
+    return choose_set_dir(root, identity, resume=False), False
+
+
+class _ProgressLog:
+    """A journal line per tenth of the journal, so `journalctl -f` shows a backup moving."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def __call__(self, progress: BackupProgress) -> None:
+        if not progress.total:
+            return
+        percent = 100 * progress.done // progress.total
+        if percent >= self._next:
+            log.info("backup %d%%: %d of %d journal bytes, %d records", percent, progress.done,
+                     progress.total, progress.records)
+            self._next = percent - percent % 10 + 10
+
+
+def run_cycle(config: KitConfig, port: str, media_root: Path, *,
+              state_dir: Path | None = None, signal: StateSignal | None = None,
+              medium: Medium | None = None, segment_bytes: int = DEFAULT_SEGMENT_BYTES,
+              ejector: Ejector = eject, plan_runner: PlanRunner = run_plan) -> CycleResult:
+    """One full cycle under the cycle lock; UsageError at once if another cycle runs."""
+    state_dir = config_dir(state_dir)
+    signal = signal or StateSignal(config.hook)
+    with cycle_lock(lock_path(state_dir)):
+        try:
+            return _cycle(config, port, media_root, state_dir, signal, medium, segment_bytes,
+                          ejector, plan_runner)
+        except PosdiagError as err:
+            signal(signals.FAILED, str(err))
+            raise
+        except OSError as err:
+            signal(signals.FAILED, f"{err.strerror or err} ({err.filename or 'no file'}); "
+                                   "check the stick and the kit's state folder.")
+            raise
+
+
+def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
+           signal: StateSignal, medium: Medium | None, segment_bytes: int,
+           ejector: Ejector, plan_runner: PlanRunner) -> CycleResult:
+    if not media_root.is_dir():
+        raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
+                           "(or fix --media) and run the cycle again.")
+    kit_key = _kit_key(state_dir)
+    signal(signals.IDENTIFYING, f"opening the terminal on {port}")
+    result, terminal_name = _back_up(config, port, media_root, kit_key, signal, medium,
+                                     segment_bytes)
+    signal(signals.VERIFYING, f"checking signatures and hashes of {result.set_dir}")
+    _verify(result.set_dir, kit_key, medium)
+    totals_agree = None if result.totals is None else result.totals.agree
+    if totals_agree is False:
+        log.warning("The journal does not add up to the terminal's totals: %s",
+                    "; ".join(result.totals.differences) if result.totals else "")
+    plan_passed = None
+    if config.plan is not None:
+        signal(signals.TESTING, f"running the acceptance plan {config.plan}")
+        outcome = plan_runner(config.plan, port, media_root / RECORDS_FOLDER)
+        plan_passed = outcome.passed
+        if outcome.passed:
+            log.info("%s", outcome.message)
+        else:
+            signal(signals.TEST_FAILED, outcome.message)
+    signal(signals.SYNCING, f"flushing {media_root}")
+    ejected = ejector(media_root)
+    summary = (f"terminal {terminal_name}: {result.records} records ({result.journal_bytes} "
+               f"bytes) in {result.set_dir.name}, generation {result.generation}, verified; "
+               f"{ejected.message}")
+    final = signals.SAFE_TO_REMOVE if ejected.safe else signals.DONE
+    signal(final, summary)
+    return CycleResult(final, port, result.set_dir, terminal_name, result.generation,
+                       result.records, result.journal_bytes, result.resumed_from, totals_agree,
+                       True, plan_passed, ejected.powered_off, ejected.message)
+
+
+def _kit_key(state_dir: Path) -> KitKey:
+    kit_key = load_or_create_kit_key(state_dir)
+    if kit_key.created:
+        log.info("created the kit signing key %s; register its public key %s", kit_key.path,
+                 kit_key.public_key)
+    return kit_key
+
+
+def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
+             signal: StateSignal, medium: Medium | None,
+             segment_bytes: int) -> tuple[BackupResult, str]:
+    from posdiag.backup.sealing import recipients_from
+    from posdiag.backup.service import run_backup
+    from posdiag.terminals import open_terminal
+
+    recipients, labels = recipients_from(config.recipients)
+    with open_terminal(port) as terminal:
+        identity = terminal.identify()
+        name = identity.serial_number or identity.terminal_id or "unknown"
+        set_dir, resume = kit_set_dir(media_root, identity, medium)
+        signal(signals.BACKING_UP, f"{'resuming' if resume else 'starting'} the backup of "
+                                   f"terminal {name} ({identity.device_name or 'unnamed'}) "
+                                   f"into {set_dir}")
+        result = run_backup(terminal, set_dir, recipients, kit_key, recipient_labels=labels,
+                            resume=resume, medium=medium, segment_bytes=segment_bytes,
+                            on_progress=_ProgressLog())
+    return result, name
+
+
+def _verify(set_dir: Path, kit_key: KitKey, medium: Medium | None) -> None:
+    from posdiag.backup.verify import verify_set
+
+    report = verify_set(set_dir, None, kit_key.public_key, medium)
+    if not report.ok or not report.complete:
+        first = report.problems[0] if report.problems else "the newest generation is incomplete"
+        raise VerificationError(f"The backup in {set_dir} does not verify ({first}); keep the "
+                                "stick and run the cycle again to resume.")

@@ -1,0 +1,299 @@
+"""`posdiag kit install` / `uninstall`: write the kit's files, and remove exactly those.
+
+Plan, then act: ``plan_install`` decides what would be written and run (pure
+apart from reading what exists); ``install_kit`` does it, or only reports it
+with ``dry_run``. A manifest (JSON, next to kit.toml) records every file with
+its SHA-256, every folder and account the install created, so ``uninstall_kit``
+removes exactly that: a file changed since is left in place and reported.
+
+Under ``--prefix`` (tests, image builds) every path is inside the prefix and no
+account is created and nothing is reloaded; the same happens, with a message,
+when not running as root.
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posdiag.errors import UsageError
+from posdiag.kit.udev import GROUP, KIT_UNIT, STATE_DIR, USER, KitFile, kit_files
+
+MANIFEST_TARGET = "/etc/posdiag/kit-installed.json"
+MANIFEST_FORMAT = 1
+
+Runner = Callable[[Sequence[str]], int]
+
+
+def run_command(argv: Sequence[str]) -> int:
+    """Run a system command, its output going to ours (the installer's user sees it)."""
+    return subprocess.run(list(argv), check=False).returncode
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@dataclass
+class Environment:
+    """What the installer may touch; tests replace every part."""
+
+    prefix: Path | None = None
+    is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
+    which: Callable[[str], str | None] = shutil.which
+    run: Runner = run_command
+    group_exists: Callable[[str], bool] = _group_exists
+    user_exists: Callable[[str], bool] = _user_exists
+
+    def path(self, target: str) -> Path:
+        return self.prefix / target.lstrip("/") if self.prefix else Path(target)
+
+    @property
+    def system(self) -> bool:
+        """True when accounts and services of this machine may be changed."""
+        return self.prefix is None and self.is_root
+
+
+@dataclass(frozen=True, slots=True)
+class InstallReport:
+    lines: tuple[str, ...]
+    written: tuple[str, ...]  # paths (with the prefix) written or that would be written
+
+
+def _load_manifest(env: Environment) -> dict[str, Any] | None:
+    path = env.path(MANIFEST_TARGET)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"The install record {path} is unreadable ({err}); remove the kit "
+                         "files by hand (see docs/field-kit.md).") from err
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        raise UsageError(f"The install record {path} is not one this posdiag wrote; remove the "
+                         "kit files by hand (see docs/field-kit.md).")
+    return data
+
+
+def _missing_parents(path: Path) -> list[Path]:
+    missing = []
+    for parent in path.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing[::-1]  # outermost first
+
+
+def _write(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.posdiag-tmp")
+    with open(temp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temp, 0o644)
+    os.replace(temp, path)  # ext4 on the SD card: rename is atomic here (not on the stick)
+
+
+def install_kit(posdiag_bin: str, *, dry_run: bool = False,
+                env: Environment | None = None) -> InstallReport:
+    """Write rules, units and the polkit rule; create group and user; reload udev and systemd."""
+    env = env or Environment()
+    previous = _load_manifest(env) or {}
+    ours = {entry["path"]: entry["sha256"] for entry in previous.get("files", [])}
+    files = kit_files(posdiag_bin)
+    lines: list[str] = []
+    if posdiag_bin.startswith(("/home/", "/root/")):
+        lines.append(f"warning: {posdiag_bin} is in a home folder, which the service cannot "
+                     "see (ProtectHome); install posdiag under /opt and use --bin")
+    # Refuse before writing anything: a file we did not write is somebody else's.
+    for kit_file in files:
+        path = env.path(kit_file.target)
+        if path.exists() and kit_file.target not in ours and \
+                path.read_bytes() != kit_file.text.encode():
+            raise UsageError(f"{path} exists and was not written by `posdiag kit install`; move "
+                             "it away and install again.")
+    created_dirs = [str(d) for d in previous.get("dirs", [])]
+    written = []
+    for kit_file in files:
+        path = env.path(kit_file.target)
+        written.append(str(path))
+        if dry_run:
+            lines.append(f"would write {path}:")
+            lines.extend(f"    {line}" for line in kit_file.text.splitlines())
+            continue
+        for folder in _missing_parents(path):
+            folder.mkdir(mode=0o755)
+            created_dirs.append(_unprefixed(env, folder))
+        _write(path, kit_file.text.encode())
+        lines.append(f"wrote {path}")
+    accounts = _create_accounts(env, dry_run, lines, previous)
+    _reload(env, dry_run, lines, ("udevadm", "control", "--reload"))
+    _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))
+    manifest_path = env.path(MANIFEST_TARGET)
+    if dry_run:
+        lines.append(f"would record what was installed in {manifest_path}")
+        return InstallReport(tuple(lines), tuple(written))
+    for folder in _missing_parents(manifest_path):
+        folder.mkdir(mode=0o755)
+        created_dirs.append(_unprefixed(env, folder))
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "files": [{"path": f.target, "sha256": _sha256(f.text.encode())} for f in files],
+        "dirs": sorted(set(created_dirs)),
+        **accounts,
+    }
+    _write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    lines.append(f"recorded what was installed in {manifest_path}")
+    lines.append(f"next: write {env.path('/etc/posdiag/kit.toml')}, then "
+                 f"`systemctl enable --now {KIT_UNIT}`")
+    return InstallReport(tuple(lines), tuple(written))
+
+
+def _unprefixed(env: Environment, path: Path) -> str:
+    if env.prefix is None:
+        return str(path)
+    return "/" + str(path.relative_to(env.prefix))
+
+
+def _create_accounts(env: Environment, dry_run: bool, lines: list[str],
+                     previous: dict[str, Any]) -> dict[str, bool]:
+    made = {"group_created": bool(previous.get("group_created")),
+            "user_created": bool(previous.get("user_created"))}
+    commands = [
+        ("group", GROUP, env.group_exists, "group_created", ["groupadd", "--system", GROUP]),
+        ("user", USER, env.user_exists, "user_created",
+         ["useradd", "--system", "--gid", GROUP, "--home-dir", STATE_DIR, "--no-create-home",
+          "--shell", "/usr/sbin/nologin", USER]),
+    ]
+    for what, name, exists, key, argv in commands:
+        if not env.system:
+            why = "under --prefix" if env.prefix is not None else "not running as root"
+            lines.append(f"skipped creating the {what} {name} ({why}); as root run: "
+                         f"{' '.join(argv)}")
+            continue
+        if exists(name):
+            lines.append(f"the {what} {name} exists")
+            continue
+        if dry_run:
+            lines.append(f"would run: {' '.join(argv)}")
+            continue
+        if env.run(argv) != 0:
+            raise UsageError(f"`{' '.join(argv)}` failed; fix the error above and install "
+                             "again.")
+        made[key] = True
+        lines.append(f"created the {what} {name}")
+    return made
+
+
+def _reload(env: Environment, dry_run: bool, lines: list[str], argv: Sequence[str]) -> None:
+    if env.prefix is not None:
+        return  # files under a prefix are not this machine's: nothing to reload
+    if env.which(argv[0]) is None:
+        lines.append(f"{argv[0]} not found: skipped `{' '.join(argv)}`")
+        return
+    if not env.is_root:
+        lines.append(f"not root: skipped `{' '.join(argv)}`")
+        return
+    if dry_run:
+        lines.append(f"would run: {' '.join(argv)}")
+        return
+    code = env.run(argv)
+    lines.append(f"ran `{' '.join(argv)}`" + ("" if code == 0 else f" (exit {code})"))
+
+
+def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> InstallReport:
+    """Remove what the install manifest lists (unchanged files only), then the manifest."""
+    env = env or Environment()
+    manifest = _load_manifest(env)
+    if manifest is None:
+        raise UsageError(f"Nothing to uninstall: {env.path(MANIFEST_TARGET)} does not exist "
+                         "(the kit was not installed with `posdiag kit install` here).")
+    verb = "would remove" if dry_run else "removed"
+    lines: list[str] = []
+    removed: list[str] = []
+    if env.system and env.which("systemctl") is not None:
+        argv = ["systemctl", "disable", "--now", KIT_UNIT]
+        if dry_run:
+            lines.append(f"would run: {' '.join(argv)}")
+        else:
+            env.run(argv)  # not enabled is fine
+            lines.append(f"ran `{' '.join(argv)}`")
+    for entry in manifest.get("files", []):
+        path = env.path(entry["path"])
+        if not path.exists():
+            lines.append(f"{path} was already gone")
+            continue
+        if _sha256(path.read_bytes()) != entry["sha256"]:
+            lines.append(f"left {path} in place: it changed since it was installed")
+            continue
+        if not dry_run:
+            path.unlink()
+        removed.append(str(path))
+        lines.append(f"{verb} {path}")
+    _remove_accounts(env, dry_run, lines, manifest)
+    _reload(env, dry_run, lines, ("udevadm", "control", "--reload"))
+    _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))
+    manifest_path = env.path(MANIFEST_TARGET)
+    if not dry_run:
+        manifest_path.unlink()
+    lines.append(f"{verb} {manifest_path}")
+    # Folders the install created, deepest first, and only when nothing else is in them.
+    for folder in sorted(manifest.get("dirs", []), key=lambda d: d.count("/"), reverse=True):
+        path = env.path(folder)
+        if path.is_dir() and (dry_run or not any(path.iterdir())):
+            if not dry_run:
+                path.rmdir()
+            lines.append(f"{verb} folder {path}")
+    return InstallReport(tuple(lines), tuple(removed))
+
+
+def _remove_accounts(env: Environment, dry_run: bool, lines: list[str],
+                     manifest: dict[str, Any]) -> None:
+    for key, argv in (("user_created", ["userdel", USER]), ("group_created", ["groupdel", GROUP])):
+        if not manifest.get(key):
+            continue
+        if not env.system:
+            lines.append(f"skipped `{' '.join(argv)}` (not root or under --prefix)")
+        elif dry_run:
+            lines.append(f"would run: {' '.join(argv)}")
+        else:
+            code = env.run(argv)
+            lines.append(f"ran `{' '.join(argv)}`" + ("" if code == 0 else f" (exit {code})"))
+
+
+def repo_copies(root: Path, files: Sequence[KitFile] | None = None) -> dict[Path, str]:
+    """The udev/ folder of the repository as it must be: path -> text (for the drift test)."""
+    return {root / f.name: f.text for f in (files or kit_files())}
+
+
+def default_posdiag_command(argv0: str, python: str) -> str:
+    """What the units should run: this very posdiag script, else ``python -m posdiag``."""
+    script = Path(argv0)
+    if script.name == "posdiag" and script.is_file():
+        return str(script.absolute())
+    return f"{python} -m posdiag"

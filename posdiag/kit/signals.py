@@ -1,0 +1,78 @@
+"""State signalling for a kit with no screen: a journal log line always, plus an optional hook.
+
+The hook is a command from the kit config, run as ``HOOK STATE`` with
+POSDIAG_KIT_STATE and POSDIAG_KIT_MESSAGE in its environment, so a few lines
+of shell can drive an LED or a buzzer. A hook that fails, hangs or is missing
+is logged and otherwise ignored: signalling must never stop a backup.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from posdiag.cards import mask_text
+
+log = logging.getLogger("posdiag.kit")
+
+WAITING = "waiting"  # for a terminal and/or a stick
+CONFIG_INVALID = "config-invalid"  # the service waits for a fixed kit.toml
+IDENTIFYING = "identifying"
+BACKING_UP = "backing-up"
+VERIFYING = "verifying"
+TESTING = "testing"  # running the acceptance plan
+TEST_FAILED = "test-failed"
+SYNCING = "syncing"
+SAFE_TO_REMOVE = "safe-to-remove"  # verified, unmounted and powered off
+DONE = "done"  # verified, but the stick could not be powered off: unmount it by hand
+FAILED = "failed"
+STATES = (WAITING, CONFIG_INVALID, IDENTIFYING, BACKING_UP, VERIFYING, TESTING, TEST_FAILED,
+          SYNCING, SAFE_TO_REMOVE, DONE, FAILED)
+
+_LEVELS = {FAILED: logging.ERROR, CONFIG_INVALID: logging.ERROR, TEST_FAILED: logging.WARNING,
+           DONE: logging.WARNING}
+HOOK_TIMEOUT = 10.0
+
+Runner = Callable[..., Any]  # subprocess.run's shape
+
+
+class StateSignal:
+    """Call with (state, message): logs one line and runs the hook, if any."""
+
+    def __init__(self, hook: Sequence[str] | None = None, *, run: Runner = subprocess.run,
+                 logger: logging.Logger = log) -> None:
+        self.hook = tuple(hook) if hook else None
+        self._run = run
+        self._log = logger
+        self.history: list[str] = []  # states signalled, in order (tests and summaries)
+
+    def __call__(self, state: str, message: str) -> None:
+        if state not in STATES:
+            raise ValueError(f"unknown kit state {state!r}")
+        message = mask_text(message)
+        self.history.append(state)
+        self._log.log(_LEVELS.get(state, logging.INFO), "state %s: %s", state, message)
+        if self.hook:
+            self._run_hook(state, message)
+
+    def _run_hook(self, state: str, message: str) -> None:
+        assert self.hook is not None
+        env = dict(os.environ, POSDIAG_KIT_STATE=state, POSDIAG_KIT_MESSAGE=message)
+        try:
+            done = self._run([*self.hook, state], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             timeout=HOOK_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            self._log.warning("The status hook %s did not finish within %.0f s for state %s; "
+                              "make it return quickly.", self.hook[0], HOOK_TIMEOUT, state)
+            return
+        except OSError as err:
+            self._log.warning("The status hook %s could not be run (%s); check the hook "
+                              "setting in the kit config.", self.hook[0], err.strerror or err)
+            return
+        if getattr(done, "returncode", 0) != 0:
+            self._log.warning("The status hook %s exited with %s for state %s.",
+                              self.hook[0], done.returncode, state)
