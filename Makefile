@@ -23,10 +23,12 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check posdiag drivers tests bench
+	$(BIN)/mypy posdiag drivers
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check posdiag drivers tests bench
+	$(BIN)/mypy posdiag drivers
 
 bench: $(VENV)/.installed-test
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -116,7 +116,7 @@ class HashingWriter:
 
 
 def write_once(medium: Medium, directory: Path, name: str,
-               produce: Callable[[HashingWriter], None]) -> FileEntry:
+               produce: Callable[[HashingWriter], object]) -> FileEntry:
     """Create ``directory/name``, fill it with ``produce``, make it durable and verify it.
 
     If ``produce`` raises, the half-written file is removed when possible (it

@@ -20,15 +20,18 @@ IDENTITY_FIELDS = ("terminal_id", "merchant_id", "currency", "device_name", "ser
                    "software_version")
 
 
+TypeSpec = type | tuple[type, ...]  # a field named "type" below shadows the builtin
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One kind-specific step key: its type, whether it is required, its default."""
 
-    type: type | tuple[type, ...]
+    type: TypeSpec
     required: bool = False
     default: Any = None
     choices: tuple[Any, ...] = ()
-    items: type | None = None  # element type when type is list
+    items: TypeSpec | None = None  # element type when type is list
 
 
 @dataclass(frozen=True, slots=True)
