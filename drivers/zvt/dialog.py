@@ -29,6 +29,7 @@ T3 = 5.0
 T4 = 180.0
 
 ACK_APDU = Apdu(0x80, 0x00)
+ABORT_COMMAND = Apdu(0x06, 0xB0)
 STATUS_INFORMATION = (0x04, 0x0F)
 INTERMEDIATE_STATUS = (0x04, 0xFF)
 COMPLETION = (0x06, 0x0F)
@@ -75,9 +76,14 @@ class Dialog:
         t3: float = T3,
         t4: float = T4,
         responder: Responder | None = None,
+        abort_after: float | None = None,
     ) -> None:
+        """abort_after: seconds after which the ECR gives up waiting and sends Abort 06 B0
+        (e.g. nobody presents a card); the terminal then ends the dialog with 06 1E 6C."""
         self.transport, self.command, self.end = transport, command, end
         self.t4, self.responder = t4, responder
+        self.abort_after = abort_after
+        self.ecr_aborted = False
         self.final: Apdu | None = None
         transport.send(command)
         try:
@@ -94,10 +100,19 @@ class Dialog:
             return
         command = self.command
         deadline = Deadline(self.t4)
+        give_up = Deadline(self.abort_after) if self.abort_after is not None else None
         while True:
+            wait = deadline.remaining()
+            if give_up is not None and not self.ecr_aborted:
+                wait = min(wait, give_up.remaining())
             try:
-                message = self.transport.receive(deadline.remaining())
+                message = self.transport.receive(wait)
             except LinkTimeout as err:
+                if give_up is not None and not self.ecr_aborted and give_up.expired:
+                    self.transport.send(ABORT_COMMAND)  # the PT answers 80 00, then 06 1E
+                    self.ecr_aborted = True
+                    deadline.restart()
+                    continue
                 raise LinkTimeout(
                     f"the terminal did not finish {command.cls:02X} {command.instr:02X} within "
                     f"{self.t4:g} s (T4); check the terminal's display."
@@ -128,9 +143,11 @@ def run_dialog(
     t4: float = T4,
     responder: Responder | None = None,
     on_message: Callable[[Apdu], None] | None = None,
+    abort_after: float | None = None,
 ) -> DialogResult:
     """Send a command and follow the dialog to its end, keeping every message."""
-    dialog = Dialog(transport, command, end=end, t3=t3, t4=t4, responder=responder)
+    dialog = Dialog(transport, command, end=end, t3=t3, t4=t4, responder=responder,
+                    abort_after=abort_after)
     result = DialogResult(command, dialog.answer)
     for message in dialog:
         result.messages.append(message)

@@ -56,13 +56,15 @@ class PaymentCommands:
 
     # --- 06 C0 Read Card ----------------------------------------------------------------
 
-    def read_card(self: ZvtTerminal, timeout: int = 30) -> CardRead:
+    def read_card(self: ZvtTerminal, timeout: int = 30, *,
+                  abort_after: float | None = None) -> CardRead:
         """Wait up to ``timeout`` s (0 = no limit) for a card; its masked PAN and tracks.
 
-        Raises TerminalRefused with the terminal's result code (64 not readable, 6C time-out
-        or abort key)."""
+        abort_after: the ECR's own limit; when it passes, the ECR sends Abort 06 B0.
+        Raises TerminalRefused with the terminal's result code (64 not readable, 6C time-out,
+        abort key or ECR abort)."""
         self.ensure_registered()
-        result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS)
+        result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS, abort_after=abort_after)
         if result.final is None:
             raise ProtocolError("Read Card ended without Status-Information 04 0F")
         status = StatusInformation.from_apdu(result.final)

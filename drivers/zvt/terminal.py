@@ -124,7 +124,8 @@ class ZvtTerminal(BookCommands, PaymentCommands):
 
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
             t3: float | None = None, t4: float | None = None,
-            responder: Responder | None = None) -> DialogResult:
+            responder: Responder | None = None,
+            abort_after: float | None = None) -> DialogResult:
         """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused.
 
         t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
@@ -140,7 +141,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
 
         try:
             result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=t4 or self.t4,
-                                on_message=watch, responder=responder)
+                                on_message=watch, responder=responder, abort_after=abort_after)
         finally:
             self.receipts.extend(collector.close())
         if result.aborted and result.final is not None:

@@ -88,7 +88,7 @@ def _wait_card(session: PtSession, timeout: float | None) -> tuple[PresentedCard
     devices = _devices(session)
     intermediate(session, STATUS_INSERT_CARD)
     try:
-        presented = devices.operator.wait_card(timeout)
+        presented = devices.operator.wait_card(timeout, session.poll_abort)
     except Cancelled:
         return None, RC_ABORT_OR_TIMEOUT
     if presented is None:
@@ -121,7 +121,7 @@ def _pin_block(session: PtSession, card: TestCard) -> tuple[EncryptedPin | None,
     if session.terminal.faults.pin_timeout:
         return None, RC_ABORT_OR_TIMEOUT  # nobody types: the pad times out
     try:
-        digits = devices.operator.wait_pin(devices.pin_timeout)
+        digits = devices.operator.wait_pin(devices.pin_timeout, session.poll_abort)
     except Cancelled:
         return None, RC_ABORT_OR_TIMEOUT
     if digits is None:
@@ -336,7 +336,7 @@ def numeric_input_dukpt(session: PtSession, command: Apdu) -> None:
         session.answer(Apdu(0x80, 0x00, bytes((KEY_TIMEOUT,))))
         return
     try:
-        digits = devices.operator.wait_pin(duration or devices.pin_timeout)
+        digits = devices.operator.wait_pin(duration or devices.pin_timeout, session.poll_abort)
     except Cancelled:
         session.answer(Apdu(0x80, 0x00, bytes((KEY_STOP,))))
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,10 @@ class PresentedCard:
 
     card: TestCard
     how: str  # "swipe" or "insert"
+
+
+POLL_SLICE = 0.1  # how often a waiting terminal looks at the ECR line (for Abort 06 B0)
+Poll = Callable[[], None]
 
 
 class Cancelled(Exception):  # an event the handlers catch, never raised past them
@@ -132,27 +137,34 @@ class Operator:
 
     # --- what the terminal waits for ----------------------------------------------------------
 
-    def _next(self, deadline: float | None) -> Action | None:
-        """The next queued action, or None when the queue is empty (auto) or time ran out."""
+    def _next(self, deadline: float | None, poll: Poll | None = None) -> Action | None:
+        """The next queued action, or None when the queue is empty (auto) or time ran out.
+
+        poll is called between short waits; it raises Cancelled when the ECR aborts."""
         if self.mode == "auto":
             try:
                 return self._queue.get_nowait()
             except queue.Empty:
                 return None
-        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        try:
-            return self._queue.get(timeout=remaining)
-        except queue.Empty:
-            return None
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait = remaining if poll is None else min(remaining or POLL_SLICE, POLL_SLICE)
+            try:
+                return self._queue.get(timeout=wait)
+            except queue.Empty:
+                if remaining is not None and remaining <= wait:
+                    return None
+            if poll is not None:
+                poll()
 
-    def wait_card(self, timeout: float | None) -> PresentedCard | None:
+    def wait_card(self, timeout: float | None, poll: Poll | None = None) -> PresentedCard | None:
         """The card presented next; None on time-out. Raises Cancelled on the cancel key.
 
         Stray PIN digits or OK presses before a card are ignored, like on a real terminal.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            action = self._next(deadline)
+            action = self._next(deadline, poll)
             if action is None:
                 if self.mode == "auto":
                     return PresentedCard(self.card(self.default_card), "insert")
@@ -162,7 +174,7 @@ class Operator:
             if action.kind == "card":
                 return PresentedCard(self.card(action.value), action.how)
 
-    def wait_pin(self, timeout: float | None) -> str | None:
+    def wait_pin(self, timeout: float | None, poll: Poll | None = None) -> str | None:
         """Digits typed and confirmed with OK; None on time-out. Raises Cancelled on cancel.
 
         In auto mode an empty queue types the default test card's PIN (1234), whatever card
@@ -171,7 +183,7 @@ class Operator:
         deadline = None if timeout is None else time.monotonic() + timeout
         digits = ""
         while True:
-            action = self._next(deadline)
+            action = self._next(deadline, poll)
             if action is None:
                 if self.mode == "auto":
                     return digits or self.card(self.default_card).pin

@@ -55,6 +55,23 @@ class PtSession:
             raise EcrNotAnswering(f"ECR did not answer {apdu.cls:02X} {apdu.instr:02X}") from err
         return reply
 
+    def poll_abort(self) -> None:
+        """While the terminal waits for the person: an Abort 06 B0 from the ECR ends the wait.
+
+        Raises Cancelled after answering 80 00 00; anything else is refused (84 83 00)."""
+        from posdiag.emulator.operator import Cancelled
+
+        try:
+            command = self.transport.receive(0.02)
+        except LinkTimeout:
+            return
+        self.terminal.log_command(command)
+        if command.command == (0x06, 0xB0):
+            self.answer()
+            raise Cancelled
+        if command.cls not in (0x80, 0x84):
+            self.refuse(0x83)  # busy: one dialog at a time
+
     # --- the loop -------------------------------------------------------------------------
 
     def serve(self, idle_timeout: float = 3600.0) -> None:
