@@ -148,11 +148,13 @@ class Operator:
                 return None
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            wait = remaining if poll is None else min(remaining or POLL_SLICE, POLL_SLICE)
+            wait = remaining
+            if poll is not None:
+                wait = POLL_SLICE if remaining is None else min(remaining, POLL_SLICE)
             try:
                 return self._queue.get(timeout=wait)
             except queue.Empty:
-                if remaining is not None and remaining <= wait:
+                if remaining is not None and wait is not None and remaining <= wait:
                     return None
             if poll is not None:
                 poll()
