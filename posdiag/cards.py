@@ -94,9 +94,22 @@ def _mask_run(match: re.Match[str]) -> str:
     return run
 
 
+# Magnetic-stripe track layouts (ISO/IEC 7813): whatever follows the PAN is sensitive
+# authentication data (expiry, service code, discretionary data with PVV/CVV) and goes whole.
+_TRACK2 = re.compile(r";?(\d{12,19})[=D]\d{4,}\??")
+_TRACK1 = re.compile(r"%?B(\d{12,19})\^[^^\n]{0,26}\^[^?\n]*\??")
+
+
+def redact_tracks(text: str) -> str:
+    """``text`` with track 1 / track 2 data replaced by the masked PAN and a marker."""
+    text = _TRACK1.sub(lambda m: f"B{mask_pan(m.group(1))}^<track data withheld>", text)
+    return _TRACK2.sub(lambda m: f"{mask_pan(m.group(1))}=<track data withheld>", text)
+
+
 def mask_text(text: str) -> str:
-    """``text`` with every PAN masked to first 6 / last 4 (and PAN-hiding long runs blanked)."""
-    return _DIGIT_RUN.sub(_mask_run, text)
+    """``text`` with track data withheld and every PAN masked to first 6 / last 4 (and
+    PAN-hiding long runs blanked)."""
+    return _DIGIT_RUN.sub(_mask_run, redact_tracks(text))
 
 
 def assert_no_pans(text: str) -> list[str]:

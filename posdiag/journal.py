@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from posdiag.cards import mask_text
 from posdiag.devices import BrandTotal, Totals
 from posdiag.errors import ProtocolError
 
@@ -125,14 +126,15 @@ def parse_record(line: bytes, offset: int = 0) -> JournalRecord:
                 raise ProtocolError(f"The {where} holds sensitive authentication data (field "
                                     f"{key!r}); it must never be stored, so nothing of it was "
                                     "written.")
-            raise ProtocolError(f"The {where} has an unknown field {key!r}; refusing to copy "
-                                "data that was not checked.")
+            raise ProtocolError(f"The {where} has an unknown field {mask_text(key[:40])!r}; "
+                                "refusing to copy data that was not checked.")
     missing = sorted(_REQUIRED - obj.keys())
     if missing:
         raise ProtocolError(f"The {where} lacks the field(s) {', '.join(missing)}; the journal "
                             "is damaged.")
     if obj["v"] != FORMAT_VERSION or isinstance(obj["v"], bool):
-        raise ProtocolError(f"The {where} has format version {obj['v']!r}; this posdiag reads "
+        version = mask_text(repr(obj["v"])[:20])
+        raise ProtocolError(f"The {where} has format version {version}; this posdiag reads "
                             f"version {FORMAT_VERSION} only.")
     record = JournalRecord(**obj)
     _check_record(record, offset)

@@ -47,6 +47,8 @@ def build_emulator(options: dict[str, str]) -> Any:
         journal = int(options.get("journal", "0"))
     except ValueError as err:
         raise BadInput("sim options seed and journal take whole numbers.") from err
+    if journal < 0:
+        raise BadInput("sim option journal takes a count of transactions, 0 or more.")
     timers = {}
     for key in ("t2", "t3"):
         if key in options:

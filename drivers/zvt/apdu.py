@@ -39,7 +39,11 @@ class Apdu:
         return bytes((self.cls, self.instr)) + length + self.data
 
     def __str__(self) -> str:
-        return f"{self.cls:02X} {self.instr:02X} [{len(self.data)}] {self.data.hex(' ').upper()}"
+        # Only the header: the data can be card data (tracks in 04 0F, PAN in 06 01).
+        return f"{self.cls:02X} {self.instr:02X} [{len(self.data)} bytes]"
+
+    def __repr__(self) -> str:
+        return f"Apdu({self.cls:#04x}, {self.instr:#04x}, <{len(self.data)} bytes>)"
 
 
 def encode_length(n: int, long_form: bool = False) -> bytes:

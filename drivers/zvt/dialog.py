@@ -132,6 +132,9 @@ class Dialog:
                 return
             if message.command in (INTERMEDIATE_STATUS, STATUS_INFORMATION):
                 deadline.restart()  # PA00P016 §5.2.6: only these two restart T4
+                minutes = _t4_minutes(message)
+                if minutes:  # an 04 FF may also set T4 itself, in BCD minutes
+                    deadline = Deadline(minutes * 60.0)
 
 
 def run_dialog(
@@ -155,6 +158,16 @@ def run_dialog(
             on_message(message)
     result.final = dialog.final
     return result
+
+
+def _t4_minutes(message: Apdu) -> int | None:
+    """The T4 an intermediate status sets: its optional second byte, BCD minutes."""
+    if message.command != INTERMEDIATE_STATUS or len(message.data) < 2:
+        return None
+    byte = message.data[1]
+    if byte >> 4 > 9 or byte & 0x0F > 9:
+        return None  # not BCD: keep the running T4
+    return (byte >> 4) * 10 + (byte & 0x0F)
 
 
 def _check_answer(command: Apdu, answer: Apdu) -> None:

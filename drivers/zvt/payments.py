@@ -51,6 +51,9 @@ STATUS_INFORMATION = (0x04, 0x0F)
 PRINT_COMMANDS = ((0x06, 0xD1), (0x06, 0xD3))
 
 
+NO_LIMIT = 7 * 24 * 3600.0  # "wait forever", as a number the clock can handle
+
+
 class PaymentCommands:
     """Mixed into ZvtTerminal."""
 
@@ -64,7 +67,10 @@ class PaymentCommands:
         Raises TerminalRefused with the terminal's result code (64 not readable, 6C time-out,
         abort key or ECR abort)."""
         self.ensure_registered()
-        result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS, abort_after=abort_after)
+        # The command's own timeout replaces T3/T4 (§2.21); 0 means the terminal waits on.
+        t4 = timeout + self.t3 if timeout else NO_LIMIT
+        result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS, t4=t4,
+                          abort_after=abort_after)
         if result.final is None:
             raise ProtocolError("Read Card ended without Status-Information 04 0F")
         status = StatusInformation.from_apdu(result.final)

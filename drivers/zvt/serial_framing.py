@@ -13,7 +13,7 @@ reads and feeds (h11 style), and tests drive it without a port.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from posdiag.errors import ProtocolError
 
@@ -73,7 +73,7 @@ def unframe(data: bytes) -> tuple[bytes, bool]:
 
 @dataclass(frozen=True, slots=True)
 class FrameReceived:
-    apdu: bytes
+    apdu: bytes = field(repr=False)
     crc_ok: bool
     received_crc: int
     computed_crc: int
@@ -93,7 +93,7 @@ class NakReceived:
 class Noise:
     """Bytes between frames that are neither ACK, NAK nor a frame start."""
 
-    data: bytes
+    data: bytes = field(repr=False)  # may be a damaged frame holding card data
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class FrameError:
     """A frame started but was malformed (bad DLE sequence); the receiver resynchronised."""
 
     reason: str
-    data: bytes
+    data: bytes = field(repr=False)
 
 
 Event = FrameReceived | AckReceived | NakReceived | Noise | FrameError

@@ -130,7 +130,7 @@ class SerialTransport:
                 if isinstance(event, FrameReceived):
                     self._accept(event)
                 elif isinstance(event, FrameError | Noise):
-                    log.debug("line noise from %s: %s", self.description, event)
+                    log.debug("line noise from %s: %d byte(s)", self.description, len(event.data))
             if self._nak_streak >= self.sends and not self._pending:
                 # The peer sent one frame as often as it may and each arrived damaged: it has
                 # given up, so waiting for it (T3/T4) would only waste time.

@@ -137,7 +137,8 @@ def manifest_from_bytes(data: bytes, name: str = "manifest") -> Manifest:
             currency=obj.get("currency"),
             extra=dict(obj.get("extra", {})),
         )
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
+            RecursionError) as err:  # RecursionError: deeply nested JSON from a damaged file
         raise VerificationError(f"{name} is damaged or not a posdiag manifest ({err}); "
                                 "fall back to an older generation or re-run the backup.") from err
     if manifest_to_bytes(manifest) != data:

@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     except PosdiagError as err:
         if debug:
             raise
-        click.echo(f"posdiag: {err}", err=True)
+        from posdiag.cards import mask_text  # messages may quote what a device sent
+
+        click.echo(f"posdiag: {mask_text(str(err))}", err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
         click.echo("posdiag: aborted.", err=True)

@@ -85,8 +85,11 @@ def _result_json(result: BackupResult) -> dict[str, Any]:
 def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
     """--to DIR is the set folder; --to auto makes/continues posdiag-<terminal> on the stick."""
     from posdiag.backup.media import choose_set_dir, find_backup_medium
+    from posdiag.errors import BadInput
 
     if to != "auto":
+        if Path(to).exists() and not Path(to).is_dir():
+            raise BadInput(f"--to {to} is a file; give a folder for the backup set, or auto.")
         return Path(to)
     return choose_set_dir(find_backup_medium().mount_point, identity, resume)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import click
 
-from posdiag.errors import BadInput
+from posdiag.errors import BadInput, LinkError
 
 FAULT_HELP = """Inject a fault (repeatable, or join with '+'):
 disconnect@N (link drops once after the terminal sent N bytes),
@@ -100,7 +100,15 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, count: int, jou
                     port = int(port_text)
                 except ValueError as err:
                     raise BadInput(f"--tcp needs HOST:PORT, not {tcp!r}.") from err
-                bound = terminal.serve_tcp(host or "127.0.0.1", port + index if port else 0)
+                if not 0 <= port <= 65535 - (count - 1 if port else 0):
+                    raise BadInput(f"port {port} (for {count} terminal(s)) is outside 0..65535.")
+                address = (host or "127.0.0.1", port + index if port else 0)
+                try:
+                    bound = terminal.serve_tcp(*address)
+                except OSError as err:
+                    raise LinkError(f"cannot listen on {address[0]}:{address[1]} "
+                                    f"({err.strerror or err}); pick another address or port, "
+                                    "or port 0 for any free one.") from err
                 click.echo(f"tcp://{bound[0]}:{bound[1]}")
         if control_path:
             from posdiag.emulator.control import serve_control

@@ -102,11 +102,10 @@ def registration(session: PtSession, command: Apdu) -> None:
     if max_apdu is not None and isinstance(max_apdu.value, bytes) and max_apdu.value:
         registered.max_apdu = int.from_bytes(max_apdu.value, "big")
     session.answer()
-    reply = encode_bmps([
-        Bmp.of(0x19, 0x00),
-        Bmp.of(0x29, terminal.config.terminal_id),
-        Bmp.of(0x49, terminal.config.currency),
-    ])
+    fields = [Bmp.of(0x19, 0x00), Bmp.of(0x29, terminal.config.terminal_id)]
+    if request.currency_code is not None:  # the PT echoes a CC only to an ECR that sent one
+        fields.append(Bmp.of(0x49, terminal.config.currency))
+    reply = encode_bmps(fields)
     if registered.tlv_enabled:
         echo: list[TlvNode] = []
         if permitted:

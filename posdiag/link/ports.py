@@ -45,8 +45,8 @@ def parse_port(text: str) -> PortSpec:
     if text == "sim" or text.startswith("sim:"):
         return PortSpec("sim", options=_sim_options(text[4:]))
     if text.startswith("tcp://"):
-        parts = urlsplit(text)
         try:
+            parts = urlsplit(text)
             port = parts.port or ZVT_TCP_PORT
         except ValueError as err:
             raise BadInput(f"bad port number in {text!r}; use tcp://HOST:PORT.") from err

@@ -120,3 +120,10 @@ def test_silent_terminal_over_tcp_times_out_on_t3():
         transport.close()
     finally:
         terminal.stop()
+
+
+def test_registration_without_currency_gets_no_currency_back(emulator):
+    transport = serial_to(emulator)
+    result = run_dialog(transport, Apdu(0x06, 0x00, bytes.fromhex("123456 BA")))
+    assert result.final.data == bytes.fromhex("19 00 29 52 50 00 01")  # no BMP 49 (§2.1)
+    transport.close()

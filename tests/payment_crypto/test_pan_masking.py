@@ -169,3 +169,15 @@ def test_a_separated_pan_keeps_first_six_and_last_four(pan: str, before: str, af
 def test_mask_text_keeps_text_without_long_digit_runs(text: str) -> None:
     if not re.search("[0-9]{13}", text):
         assert mask_text(text) == text
+
+
+def test_track_data_is_withheld_whole_not_only_its_pan():
+    from posdiag.cards import mask_text
+
+    text = ("swipe ;4761739001010010=25122011143878089? and "
+            "%B4761739001010010^VISA ACQUIRER TEST/CARD^2512201114380078? and "
+            "bcd 4761739001010010D25122011143878089")
+    masked = mask_text(text)
+    assert "2512201" not in masked and "1143878089" not in masked
+    assert masked.count("476173******0010") == 3
+    assert "<track data withheld>" in masked

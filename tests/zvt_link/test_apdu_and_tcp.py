@@ -88,3 +88,10 @@ def test_tcp_receive_times_out_on_a_partial_apdu():
     transport = TcpTransport(ChunkLink([bytes.fromhex("06 0F 05 00")]))
     with pytest.raises(LinkTimeout):
         transport.receive(0.05)
+
+
+def test_apdu_text_forms_never_show_the_data():
+    # A Read Card answer carries track 2; logging an APDU must not copy it.
+    apdu = Apdu(0x04, 0x0F, bytes.fromhex("23 F3 F7 47 61 73 90 01 01 00 10 D2 51 22 01"))
+    assert str(apdu) == "04 0F [15 bytes]"
+    assert "4761" not in repr(apdu) and "47 61" not in str(apdu)
