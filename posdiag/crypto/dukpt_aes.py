@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from posdiag.crypto import pinblock
-from posdiag.errors import BadInput, DukptExhausted
+from posdiag.crypto.dukpt_registers import DukptRegisters
+from posdiag.errors import BadInput
 
 TEST_BDK_AES128 = bytes.fromhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")
 """The public X9.24-3:2017 supplement TEST BDK (AES-128). For simulators and test devices only."""
@@ -201,21 +202,23 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
 # --- device side ---------------------------------------------------------------------------
 
 
-class DukptAesDevice:
+class DukptAesDevice(DukptRegisters):
     """The device's AES DUKPT state: 32 intermediate derivation key registers and the counter.
 
     Register ``i`` (0-based) belongs to counter bit ``1 << i``, as in X9.24-3's reference
     code. The initial key is used once at load time and not kept.
     """
 
+    COUNTER_BITS = COUNTER_BITS
+    MAX_ONE_BITS = MAX_ONE_BITS
+    MAX_COUNTER = MAX_COUNTER
+    NAME = "AES"
+
     def __init__(self, initial_key: bytes, initial_key_id: bytes) -> None:
         """Load_Initial_Key: fill all 32 registers from the IK; counter 1 is next."""
         self._key_type = KeyType.aes_for(initial_key)
         self._ksn = ksn_with_counter(initial_key_id, 0)
-        self._registers: list[bytes | None] = [None] * COUNTER_BITS
-        self._counter = 0
-        self._fill_below(initial_key, 1 << COUNTER_BITS)
-        self._counter = 1
+        self._load(initial_key)
 
     @classmethod
     def at_counter(cls, initial_key: bytes, initial_key_id: bytes, counter: int) -> DukptAesDevice:
@@ -224,60 +227,26 @@ class DukptAesDevice:
         The registers are computed with the host derivation instead of running every earlier
         transaction, so tests can start near the end of the counter range.
         """
-        if not is_valid_counter(counter):
-            raise BadInput(f"{counter:#x} is not a usable AES DUKPT counter; pick 1..0xFFFF0000.")
         device = cls.__new__(cls)
         device._key_type = KeyType.aes_for(initial_key)
         device._ksn = ksn_with_counter(initial_key_id, 0)
-        device._counter = counter
-        device._registers = [None] * COUNTER_BITS
-        lowest = counter & -counter
-        for index in range(COUNTER_BITS):
-            bit = 1 << index
-            target = (counter & ~((bit << 1) - 1)) | bit
-            held = bit == lowest or (bit > lowest and not counter & bit)
-            if held and target.bit_count() <= MAX_ONE_BITS:
-                device._registers[index] = transaction_key_from_initial_key(
-                    initial_key, ksn_with_counter(initial_key_id, target)
-                )
-        return device
+        return device._preload(counter, lambda target: transaction_key_from_initial_key(
+            initial_key, ksn_with_counter(initial_key_id, target)))
 
-    @property
-    def counter(self) -> int:
-        """The counter the next transaction will use (0 once exhausted)."""
-        return self._counter if self._counter <= COUNTER_MASK else 0
+    def _index(self, bit: int) -> int:
+        return bit.bit_length() - 1
 
-    @property
-    def exhausted(self) -> bool:
-        return self._counter > COUNTER_MASK
+    def _derive(self, key: bytes, counter: int) -> bytes:
+        """Update_Derivation_Keys: the derivation data names the counter with its new bit."""
+        data = _counter_data(self._ksn, counter)
+        return derive_key(key, KeyUsage.KEY_DERIVATION, self._key_type, data)
 
-    @property
-    def ksn(self) -> bytes:
-        """The KSN the next transaction will send."""
-        self._check_not_exhausted()
-        return ksn_with_counter(self._ksn[:8], self._counter)
+    def _ksn_for(self, counter: int) -> bytes:
+        return ksn_with_counter(self._ksn[:8], counter)
 
-    def registers(self) -> tuple[bytes | None, ...]:
-        """A copy of the registers, index i for counter bit 1 << i (None where erased)."""
-        return tuple(self._registers)
-
-    def next_transaction_key(self) -> tuple[bytes, bytes]:
-        """Return (KSN, transaction key) for this transaction and advance the counter."""
-        self._check_not_exhausted()
-        counter = self._counter
-        lowest = counter & -counter
-        index = lowest.bit_length() - 1
-        key = self._registers[index]
-        if key is None:  # cannot happen through the public API; guards a corrupted state
-            raise DukptExhausted("The AES DUKPT register is empty; reload the initial key.")
-        ksn = ksn_with_counter(self._ksn[:8], counter)
-        if counter.bit_count() < MAX_ONE_BITS:
-            self._fill_below(key, lowest)
-            self._counter = counter + 1
-        else:
-            self._counter = counter + lowest  # skips every counter with more than 16 one-bits
-        self._registers[index] = None
-        return ksn, key
+    @staticmethod
+    def _is_valid_counter(counter: int) -> bool:
+        return is_valid_counter(counter)
 
     def encrypt_pin(
         self,
@@ -289,19 +258,3 @@ class DukptAesDevice:
         ksn, key = self.next_transaction_key()
         pin_key = derive_working_key(key, ksn, KeyUsage.PIN_ENCRYPTION, KeyType.AES128)
         return ksn, pinblock.encipher_format4(pin, pan, pin_key, rng)
-
-    def _fill_below(self, key: bytes, top_bit: int) -> None:
-        """Update_Derivation_Keys: regenerate the registers of every bit below ``top_bit``."""
-        bit = top_bit >> 1
-        while bit:
-            data = _counter_data(self._ksn, self._counter | bit)
-            self._registers[bit.bit_length() - 1] = derive_key(
-                key, KeyUsage.KEY_DERIVATION, self._key_type, data
-            )
-            bit >>= 1
-
-    def _check_not_exhausted(self) -> None:
-        if self._counter > COUNTER_MASK:
-            raise DukptExhausted(
-                "The AES DUKPT device used its last counter (0xFFFF0000); load a new initial key."
-            )

@@ -22,7 +22,8 @@ except ImportError:  # Debian 12's python3-cryptography (38), used on field kits
     from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef]
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
-from posdiag.errors import BadInput, DukptExhausted
+from posdiag.crypto.dukpt_registers import DukptRegisters
+from posdiag.errors import BadInput
 
 TEST_BDK_TDES = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
 """The public ANSI X9.24-1 TEST base derivation key. For simulators and test devices only."""
@@ -226,7 +227,7 @@ def decrypt_data(data_key: bytes, data: bytes) -> bytes:
 # --- device side ---------------------------------------------------------------------------
 
 
-class DukptTdesDevice:
+class DukptTdesDevice(DukptRegisters):
     """The PIN pad's DUKPT state: 21 future-key registers, the KSN and the counter.
 
     Register ``i`` (0-based) belongs to counter bit ``1 << (20 - i)``, as registers #1..#21
@@ -234,14 +235,16 @@ class DukptTdesDevice:
     standard is left out: this state lives in process memory, not in battery-backed RAM.
     """
 
+    COUNTER_BITS = COUNTER_BITS
+    MAX_ONE_BITS = MAX_ONE_BITS
+    MAX_COUNTER = MAX_COUNTER
+    NAME = "TDES"
+
     def __init__(self, ipek: bytes, iksn: bytes) -> None:
         """Load Initial Key: fill every future-key register from the IPEK, counter 1 next."""
         _check_key(ipek)
         self._ksn = ksn_with_counter(iksn, 0)
-        self._registers: list[bytes | None] = [None] * COUNTER_BITS
-        self._counter = 0
-        self._fill_below(ipek, 1 << COUNTER_BITS)
-        self._counter = 1
+        self._load(ipek)
 
     @classmethod
     def at_counter(cls, ipek: bytes, iksn: bytes, counter: int) -> DukptTdesDevice:
@@ -251,76 +254,27 @@ class DukptTdesDevice:
         computes the registers with the host derivation instead, so tests can start near the
         end of the counter range.
         """
-        if not is_valid_counter(counter):
-            raise BadInput(f"{counter:#x} is not a usable TDES DUKPT counter; pick 1..0x1FF800.")
         device = cls.__new__(cls)
         device._ksn = ksn_with_counter(iksn, 0)
-        device._counter = counter
-        device._registers = [None] * COUNTER_BITS
-        lowest = counter & -counter
-        for index in range(COUNTER_BITS):
-            bit = 1 << (COUNTER_BITS - 1 - index)
-            target = (counter & ~((bit << 1) - 1)) | bit
-            held = bit == lowest or (bit > lowest and not counter & bit)
-            if held and target.bit_count() <= MAX_ONE_BITS:
-                device._registers[index] = transaction_key_from_ipek(
-                    ipek, ksn_with_counter(iksn, target)
-                )
-        return device
+        return device._preload(
+            counter, lambda target: transaction_key_from_ipek(ipek, ksn_with_counter(iksn, target))
+        )
 
-    @property
-    def counter(self) -> int:
-        """The counter the next transaction will use (0 once exhausted)."""
-        return self._counter if self._counter <= COUNTER_MASK else 0
+    def _index(self, bit: int) -> int:
+        return COUNTER_BITS - bit.bit_length()
 
-    @property
-    def exhausted(self) -> bool:
-        return self._counter > COUNTER_MASK
+    def _derive(self, key: bytes, counter: int) -> bytes:
+        """New Key-3: the non-reversible key generation over the KSN's right 8 bytes."""
+        return _nrkgp(key, (int.from_bytes(self._ksn[2:], "big") | counter).to_bytes(8, "big"))
 
-    @property
-    def ksn(self) -> bytes:
-        """The KSN the next transaction will send."""
-        self._check_not_exhausted()
-        return ksn_with_counter(self._ksn, self._counter)
+    def _ksn_for(self, counter: int) -> bytes:
+        return ksn_with_counter(self._ksn, counter)
 
-    def registers(self) -> tuple[bytes | None, ...]:
-        """A copy of the future-key registers (#1..#21; None where erased or never filled)."""
-        return tuple(self._registers)
-
-    def next_transaction_key(self) -> tuple[bytes, bytes]:
-        """Request PIN Entry: return (KSN, transaction key) and advance to the next counter."""
-        self._check_not_exhausted()
-        counter = self._counter
-        lowest = counter & -counter
-        index = COUNTER_BITS - lowest.bit_length()
-        key = self._registers[index]
-        if key is None:  # cannot happen through the public API; guards a corrupted state
-            raise DukptExhausted("The DUKPT future-key register is empty; reload the initial key.")
-        ksn = ksn_with_counter(self._ksn, counter)
-        if counter.bit_count() < MAX_ONE_BITS:
-            self._fill_below(key, lowest)
-            self._counter = counter + 1
-        else:
-            self._counter = counter + lowest  # skips every counter with more than 10 one-bits
-        self._registers[index] = None
-        return ksn, key
+    @staticmethod
+    def _is_valid_counter(counter: int) -> bool:
+        return is_valid_counter(counter)
 
     def encrypt_pin_block(self, clear_block: bytes) -> tuple[bytes, bytes]:
         """Encrypt an ISO 9564 format 0/1/3 block under the next PIN key: (KSN, encrypted)."""
         ksn, key = self.next_transaction_key()
         return ksn, encrypt_pin_block(working_key(key, Variant.PIN), clear_block)
-
-    def _fill_below(self, key: bytes, top_bit: int) -> None:
-        """New Key-3 loop: regenerate the registers of every bit below ``top_bit``."""
-        base = int.from_bytes(self._ksn[2:], "big") | self._counter
-        bit = top_bit >> 1
-        while bit:
-            index = COUNTER_BITS - bit.bit_length()
-            self._registers[index] = _nrkgp(key, (base | bit).to_bytes(8, "big"))
-            bit >>= 1
-
-    def _check_not_exhausted(self) -> None:
-        if self._counter > COUNTER_MASK:
-            raise DukptExhausted(
-                "The TDES DUKPT device used its last counter (0x1FF800); load a new initial key."
-            )
