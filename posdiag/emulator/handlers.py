@@ -67,6 +67,15 @@ def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> bool:
     return session.terminal.printer.print_receipt(receipt)
 
 
+def print_and_complete(session: PtSession, receipt: Receipt, *, payment: bool,
+                       data: bytes = b"") -> None:
+    """Deliver the receipt, then Completion; Abort CC when it could not be printed."""
+    if deliver(session, receipt, payment=payment):
+        completion(session, data)
+    else:
+        abort(session, RC_PRINTER_NOT_READY)
+
+
 def now_fields() -> bytes:
     """BMP 0C time and AA date (YYMMDD) of now."""
     now = datetime.now()
@@ -192,10 +201,7 @@ def system_configuration_receipt(session: PtSession) -> Receipt:
 
 def print_system_configuration(session: PtSession, command: Apdu) -> None:
     session.answer()
-    if not deliver(session, system_configuration_receipt(session), payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
-        return
-    completion(session)
+    print_and_complete(session, system_configuration_receipt(session), payment=False)
 
 
 def diagnosis(session: PtSession, command: Apdu) -> None:
@@ -211,10 +217,7 @@ def diagnosis(session: PtSession, command: Apdu) -> None:
     config = session.terminal.config
     lines += [ReceiptLine(f"TID {config.terminal_id}"), ReceiptLine("host connection OK")]
     session.terminal.state.status = 0x00  # a diagnosis clears "diagnosis required"
-    if not deliver(session, Receipt(ADMIN, tuple(lines)), payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
-        return
-    completion(session, now_fields())
+    print_and_complete(session, Receipt(ADMIN, tuple(lines)), payment=False, data=now_fields())
 
 
 def display_text(session: PtSession, command: Apdu) -> None:

@@ -20,6 +20,7 @@ from posdiag.emulator.handlers import (
     completion,
     deliver,
     intermediate,
+    print_and_complete,
     tlv_bmp,
 )
 from posdiag.emulator.receipts import ADMIN, CENTRED, MERCHANT, Receipt, ReceiptLine
@@ -180,9 +181,8 @@ def repeat_receipt(session: PtSession, command: Apdu) -> None:
     if not service & 0x02:
         lines = (ReceiptLine("*** DUPLICATE ***", CENTRED),
                  ReceiptLine(f"{terminal.config.merchant_name}", CENTRED))
-        if not deliver(session, Receipt(MERCHANT, lines), payment=True):
-            abort(session, RC_PRINTER_NOT_READY)
-            return
+        print_and_complete(session, Receipt(MERCHANT, lines), payment=True)
+        return
     completion(session)
 
 
@@ -192,10 +192,7 @@ def print_turnover_receipts(session: PtSession, command: Apdu) -> None:
         return
     session.answer()
     totals = session.terminal.ledger.totals()
-    if not deliver(session, totals_receipt(session, totals, "TURNOVER"), payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
-        return
-    completion(session)
+    print_and_complete(session, totals_receipt(session, totals, "TURNOVER"), payment=False)
 
 
 # --- clock and initialisation ------------------------------------------------------------------
@@ -231,10 +228,7 @@ def initialisation(session: PtSession, command: Apdu) -> None:
     receipt = Receipt(ADMIN, (ReceiptLine("INITIALISATION", CENTRED),
                               ReceiptLine(f"TID {terminal.config.terminal_id}"),
                               ReceiptLine("successful")))
-    if not deliver(session, receipt, payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
-        return
-    completion(session)
+    print_and_complete(session, receipt, payment=False)
 
 
 def book_handlers() -> dict[tuple[int, int], Handler]:
