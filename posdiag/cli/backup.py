@@ -47,7 +47,8 @@ class _ProgressLine:
             if rate > 0 and progress.done < progress.total:
                 seconds = int((progress.total - progress.done) / rate)
                 eta = f"  ETA {seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        self._stream.write(f"\r{text}  {progress.records} records{eta}   ")
+        # \x1b[K clears what a longer previous line left behind (the ETA goes at the end).
+        self._stream.write(f"\r{text}  {progress.records} records{eta}\x1b[K")
         self._stream.flush()
 
     def finish(self) -> None:
