@@ -13,8 +13,9 @@ from datetime import datetime
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as messages
 from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.bmp import Bmp, decode_bmps, encode_bmps
-from posdiag.drivers.zvt.tlv import TlvNode, encode_length, encode_tlv, find, find_all
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decode_bmps, encode_bmps
+from posdiag.drivers.zvt.messages_pt import StatusEnquiryCompletion
+from posdiag.drivers.zvt.tlv import TlvNode, find, find_all
 from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
 from posdiag.emulator.session import Handler, PtSession
 
@@ -28,8 +29,16 @@ RC_PROTOCOL_ERROR = 0x9A
 
 
 def tlv_bmp(nodes: list[TlvNode] | tuple[TlvNode, ...]) -> bytes:
-    body = encode_tlv(tuple(nodes))
-    return b"\x06" + encode_length(len(body)) + body
+    """BMP 06 with these TLV nodes, as bytes to append to a message's data."""
+    return Bmp.of(TLV_BMP, tuple(nodes)).encode()
+
+
+def wrong_password(session: PtSession, password: str | None) -> bool:
+    """True (and the command refused with 84 83) if password is given and not the terminal's."""
+    if password is not None and password != session.terminal.config.password:
+        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+        return True
+    return False
 
 
 def completion(session: PtSession, data: bytes = b"") -> None:
@@ -88,8 +97,7 @@ def now_fields() -> bytes:
 def registration(session: PtSession, command: Apdu) -> None:
     request = messages.Registration.from_apdu(command)  # ProtocolError -> 84 9A by the session
     terminal = session.terminal
-    if request.password != terminal.config.password:
-        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+    if wrong_password(session, request.password):
         return
     if request.currency_code is not None and request.currency_code != terminal.config.currency:
         # 84 1E with 6F and the terminal's currency (§2.1, wrong currency code).
@@ -130,19 +138,16 @@ def registration(session: PtSession, command: Apdu) -> None:
 
 def status_enquiry(session: PtSession, command: Apdu) -> None:
     request = messages.StatusEnquiry.from_apdu(command)
-    if request.password is not None and request.password != session.terminal.config.password:
-        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+    if wrong_password(session, request.password):
         return
     service = request.value(0x03) or 0
     tlv_requested = request.bmp(0x06) is not None
     terminal = session.terminal
     config = terminal.config
     session.answer()
-    out = b""
-    if not service & 0x02:  # bit 1 set: do not send the software version
-        version = config.software_version.encode("ascii", "replace")
-        out += bytes(0xF0 | int(d) for d in f"{len(version):03d}") + version
-    out += bytes((terminal.state.status,))
+    # Service byte bit 1 set: no software version.
+    version = None if service & 0x02 else config.software_version.encode("ascii", "replace")
+    bmps: tuple[Bmp, ...] = ()
     if service & 0x04 or tlv_requested or terminal.state.registered.tlv_enabled:
         device = TlvNode(0xE4, (
             TlvNode(0x1F40, config.device_name.encode("ascii", "replace")),
@@ -155,8 +160,10 @@ def status_enquiry(session: PtSession, command: Apdu) -> None:
             TlvNode(0x1F0E, bcd.pack_bcd(now.strftime("%Y%m%d"))),
             TlvNode(0x1F0F, bcd.pack_bcd(now.strftime("%H%M%S"))),
         ))
-        out += tlv_bmp([TlvNode(0x1F44, bcd.pack_bcd(config.terminal_id)), device, clock])
-    completion(session, out)
+        tid = TlvNode(0x1F44, bcd.pack_bcd(config.terminal_id))
+        bmps = (Bmp.of(TLV_BMP, (tid, device, clock)),)
+    reply = StatusEnquiryCompletion(terminal.state.status, version, bmps)
+    session.send(reply.to_apdu())
 
 
 # --- Log-Off 06 02, Abort 06 B0 -------------------------------------------------------------

@@ -22,6 +22,7 @@ from posdiag.emulator.handlers import (
     intermediate,
     print_and_complete,
     tlv_bmp,
+    wrong_password,
 )
 from posdiag.emulator.receipts import ADMIN, CENTRED, MERCHANT, Receipt, ReceiptLine
 from posdiag.emulator.session import Handler, PtSession
@@ -32,13 +33,6 @@ RC_OK = 0x00
 # 2D with its length (4), 1D (3), 1E with 4 bytes (6), 1F00 with 4 bytes (7), 1C header (4).
 READ_FILE_OVERHEAD = 40
 MIN_BLOCK = 16
-
-
-def _bad_password(session: PtSession, password: str) -> bool:
-    if password != session.terminal.config.password:
-        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
-        return True
-    return False
 
 
 # --- Read File 08 11 -------------------------------------------------------------------------
@@ -136,7 +130,7 @@ def _money(cents: int) -> str:
 
 def turnover_totals(session: PtSession, command: Apdu) -> None:
     request = messages.TurnoverTotals.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     session.answer()
     session.send(Apdu(0x04, 0x0F, totals_fields(session, session.terminal.ledger.totals())))
@@ -145,7 +139,7 @@ def turnover_totals(session: PtSession, command: Apdu) -> None:
 
 def end_of_day(session: PtSession, command: Apdu) -> None:
     request = messages.EndOfDay.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     session.answer()
     intermediate(session, 0x04)  # waiting for the host
@@ -167,7 +161,7 @@ def end_of_day(session: PtSession, command: Apdu) -> None:
 
 def repeat_receipt(session: PtSession, command: Apdu) -> None:
     request = messages.RepeatReceipt.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     service = request.value(0x03) or 0
     terminal = session.terminal
@@ -188,7 +182,7 @@ def repeat_receipt(session: PtSession, command: Apdu) -> None:
 
 def print_turnover_receipts(session: PtSession, command: Apdu) -> None:
     request = messages.PrintTurnoverReceipts.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     session.answer()
     totals = session.terminal.ledger.totals()
@@ -200,7 +194,7 @@ def print_turnover_receipts(session: PtSession, command: Apdu) -> None:
 
 def set_date_time(session: PtSession, command: Apdu) -> None:
     request = messages.SetDateTime.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     date, time = request.value(0xAA), request.value(0x0C)
     try:
@@ -218,7 +212,7 @@ def set_date_time(session: PtSession, command: Apdu) -> None:
 
 def initialisation(session: PtSession, command: Apdu) -> None:
     request = messages.Initialisation.from_apdu(command)
-    if _bad_password(session, request.password):
+    if wrong_password(session, request.password):
         return
     session.answer()
     intermediate(session, 0xCA)  # automatic initialisation

@@ -26,7 +26,14 @@ from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import Bmp, encode_bmps
 from posdiag.drivers.zvt.messages_print import PrintLine, PrintTextBlock
 from posdiag.drivers.zvt.tlv import TlvNode
-from posdiag.emulator.handlers import abort, completion, deliver, intermediate, tlv_bmp
+from posdiag.emulator.handlers import (
+    abort,
+    completion,
+    deliver,
+    intermediate,
+    tlv_bmp,
+    wrong_password,
+)
 from posdiag.emulator.host import Host
 from posdiag.emulator.operator import Cancelled, Operator, PresentedCard
 from posdiag.emulator.payment_receipts import TransactionView, transaction_receipts
@@ -257,8 +264,7 @@ def authorisation(session: PtSession, command: Apdu) -> None:
 
 def refund(session: PtSession, command: Apdu) -> None:
     request = messages.Refund.from_apdu(command)
-    if request.password != session.terminal.config.password:
-        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+    if wrong_password(session, request.password):
         return
     amount = request.value(0x04)
     if amount is None:
@@ -271,8 +277,7 @@ def refund(session: PtSession, command: Apdu) -> None:
 def reversal(session: PtSession, command: Apdu) -> None:
     request = messages.Reversal.from_apdu(command)
     terminal = session.terminal
-    if request.password != terminal.config.password:
-        session.refuse(RC_FUNCTION_NOT_POSSIBLE)
+    if wrong_password(session, request.password):
         return
     number = request.value(0x87)
     if number is None:

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from posdiag.cards import mask_pan
+from posdiag.cards import luhn_check_digit, mask_pan
 from posdiag.devices import FILE_APPLICATION_LOG, FILE_MERCHANT_JOURNAL, Totals
 from posdiag.journal import JournalRecord, TurnoverTally, encode_record
 
@@ -194,10 +194,4 @@ class Ledger:
 def _random_pan(rng: random.Random, prefix: str, length: int) -> str:
     """A Luhn-valid PAN with this prefix; only its mask ever leaves this function."""
     body = prefix + "".join(str(rng.randint(0, 9)) for _ in range(length - len(prefix) - 1))
-    total = 0
-    for i, digit in enumerate(reversed(body)):
-        d = int(digit)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 
 from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.tlv import TlvNode, encode_length, encode_tlv
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp
+from posdiag.drivers.zvt.tlv import TlvNode
 
 # Receipt types of TLV 1F07.
 MERCHANT = 0x01
@@ -91,5 +92,5 @@ def text_block_apdu(receipt: Receipt) -> Apdu:
         children.append(TlvNode(0x07, line.text.encode(TEXT_CODEC, "replace")))
     children.append(TlvNode(0x09, b"\xff"))  # end of receipt
     receipt_type = TlvNode(0x1F07, bytes((receipt.kind,)))
-    container = encode_tlv((receipt_type, TlvNode(0x25, tuple(children))))
-    return Apdu(0x06, 0xD3, b"\x06" + encode_length(len(container)) + container)
+    container = Bmp.of(TLV_BMP, (receipt_type, TlvNode(0x25, tuple(children))))
+    return Apdu(0x06, 0xD3, container.encode())
