@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from posdiag import __version__
+from posdiag.cli.options import add_global_options, debug_option, lang_option
+from posdiag.i18n import language_from_environment, set_language
 
 # name -> "module:attribute"; order is the order shown by --help.
 COMMANDS: dict[str, str] = {
@@ -58,6 +60,7 @@ class LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module_name, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
+        add_global_options(command)
         return command
 
 
@@ -67,9 +70,10 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="posdiag")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@debug_option
+@lang_option
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Back up, verify and acceptance-test payment terminals.
 
     \b
@@ -78,7 +82,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       posdiag backup --port sim --to /media/stick -r age1...
       posdiag demo
     """
-    ctx.obj = {"debug": debug}
+    ctx.ensure_object(dict)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,6 +92,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    # The language is chosen before any command module is imported, so that help texts
+    # made at import time are already in it; --lang may stand anywhere on the line.
+    set_language(_lang_in(args) or language_from_environment())
     try:
         # standalone_mode=False returns ctx.exit()'s code; commands themselves return None.
         code = cli.main(args=args, prog_name="posdiag", standalone_mode=False)
@@ -118,3 +125,16 @@ def main(argv: list[str] | None = None) -> None:
                    err=True)
         sys.exit(4)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _lang_in(args: list[str]) -> str | None:
+    """The value of the last --lang on the command line, if any."""
+    found: str | None = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found

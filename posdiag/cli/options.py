@@ -38,3 +38,46 @@ def baud_option(f: Any) -> Any:
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, sort_keys=False))
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().ensure_object(dict)["debug"] = True
+
+
+def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        from posdiag.i18n import normalise_language, set_language
+
+        if normalise_language(value) is None:
+            raise click.BadParameter(f"{value!r} is not a language posdiag speaks (zh-CN, en).")
+        set_language(value)
+
+
+def debug_option(f: Any) -> Any:
+    return click.option(
+        "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+        help="Show a traceback on errors.",
+    )(f)
+
+
+def lang_option(f: Any) -> Any:
+    return click.option(
+        "--lang", metavar="zh-CN|en", expose_value=False, is_eager=True, callback=_set_lang,
+        help="Language of messages and documents (default: from LC_ALL, LC_MESSAGES, LANG).",
+    )(f)
+
+
+def add_global_options(command: click.Command) -> None:
+    """Give a command (and every sub-command of a group) --debug and --lang, once.
+
+    They are accepted anywhere on the line, so `posdiag backup … --debug` works as
+    `posdiag --debug backup …` does.
+    """
+    names = {name for param in command.params for name in getattr(param, "opts", [])}
+    for decorate, name in ((debug_option, "--debug"), (lang_option, "--lang")):
+        if name not in names:
+            decorate(command)  # a click option decorator applied to a Command appends to it
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
