@@ -5,7 +5,8 @@ handler in ``posdiag.cli`` maps any of them to a single stderr sentence and an
 exit code; nothing else calls ``sys.exit``.
 
 Exit codes: 1 a test or verification failed; 2 usage or plan error;
-3 device or link error; 4 media error.
+3 device or link error; 4 media error; 130 interrupted (Ctrl-C or SIGTERM) after the
+device was left in a usable state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_DEVICE = 3
 EXIT_MEDIA = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 # What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
 UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
@@ -151,3 +153,13 @@ class MediaReadOnly(MediaError):
 
 class MediaCorrupt(MediaError):
     """A file read back from the medium differs from what was written."""
+
+
+# --- 130: interrupted ----------------------------------------------------------------------
+
+
+class Interrupted(PosdiagError):
+    """The user pressed Ctrl-C or the service got SIGTERM; the device was told to stop
+    (ZVT Abort 06 B0) and left usable. The message says how to continue (e.g. --resume)."""
+
+    exit_code = EXIT_INTERRUPTED
