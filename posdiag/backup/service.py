@@ -48,6 +48,7 @@ from posdiag.backup.snapshots import (
 )
 from posdiag.backup.verify import scan_set
 from posdiag.backup.writer import HashingWriter, Medium, hash_file, media_error, write_once
+from posdiag.cards import mask_data
 from posdiag.devices import FILE_MERCHANT_JOURNAL, FileBlock, Terminal, TerminalIdentity
 from posdiag.errors import DeviceError, ProtocolError, UsageError
 from posdiag.journal import JournalParser, ParsedRecord, TurnoverTally
@@ -150,17 +151,20 @@ class _JournalShrank(Exception):
 
 def _check_same_terminal(manifest: Manifest, identity: TerminalIdentity) -> None:
     for key in ("serial_number", "terminal_id"):
-        theirs, ours = manifest.terminal.get(key), getattr(identity, key)
+        # The manifest holds the identity PAN-masked (_identity_json), so compare masked.
+        theirs, ours = manifest.terminal.get(key), mask_data(getattr(identity, key))
         if theirs and ours and theirs != ours:
             raise UsageError(f"This backup set belongs to the terminal with {key} {theirs}, not "
                              f"{ours}; choose another folder to back up this terminal.")
 
 
 def _identity_json(identity: TerminalIdentity) -> dict[str, Any]:
+    """The identity as the plaintext manifest holds it: device text, so PAN-masked."""
     fields = ("device_name", "serial_number", "software_version", "terminal_id", "merchant_id",
               "currency")
-    return {name: getattr(identity, name) for name in fields if getattr(identity, name)
-            is not None}
+    masked: dict[str, Any] = mask_data({name: getattr(identity, name) for name in fields
+                                        if getattr(identity, name) is not None})
+    return masked
 
 
 def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient],

@@ -224,6 +224,11 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
                                 f"({len(report.problems)} problem(s)); do not rely on it.")
 
 
+def _shown(data: bytes) -> str:
+    """Snapshot bytes as text for the screen: bytes that are not UTF-8 shown as \\xNN."""
+    return data.decode("utf-8", "backslashreplace")
+
+
 _COLUMNS = ("seq", "time", "type", "result", "amount", "currency", "brand", "pan", "receipt",
             "trace", "auth", "tid")
 
@@ -260,30 +265,36 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
     secret = click.prompt("Passphrase", hide_input=True, err=True) if passphrase else None
     identities = identities_from(identity_files, secret)
     opened = open_set(set_dir)
+    from posdiag.cards import mask_text
+    from posdiag.display import untrusted
+
     out = sys.stdout
     if part != "journal":
-        from posdiag.cards import mask_text
+        from posdiag.backup.snapshots import LogMasker
 
-        for chunk in opened.snapshot(part, identities):  # masked when written; once more here
-            out.write(mask_text(chunk.decode("latin-1")))
+        masker = LogMasker()  # masked when written; once more here, whole lines at a time
+        for chunk in opened.snapshot(part, identities):
+            out.write(untrusted(_shown(masker.feed(chunk)), keep_newlines=True))
+        out.write(untrusted(_shown(masker.finish()), keep_newlines=True))
         return
     if fmt == "json":
         for record in opened.records(identities):
-            out.write(encode_record(record).decode("utf-8"))
+            out.write(mask_text(encode_record(record).decode("utf-8")))
         return
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(_COLUMNS)
         for record in opened.records(identities):
-            writer.writerow([getattr(record, c) if getattr(record, c) is not None else ""
-                             for c in _COLUMNS])
+            writer.writerow([mask_text(str(getattr(record, c)))
+                             if getattr(record, c) is not None else "" for c in _COLUMNS])
         return
     out.write(f"{'seq':>7} {'time':19} {'type':8} {'rc':>3} {'amount':>12} {'brand':12} "
               f"{'pan':19} {'receipt':>7}\n")
     count = 0
     for r in opened.records(identities):
         count += 1
-        out.write(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
-                  f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
-                  f"{r.pan or '-':19} {r.receipt:>7}\n")
+        # Masked as a whole line: digits of neighbouring columns may join into a run.
+        out.write(mask_text(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
+                            f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
+                            f"{r.pan or '-':19} {r.receipt:>7}\n"))
     click.echo(f"{count} records, manifest generation {opened.generation}.", err=True)
