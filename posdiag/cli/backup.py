@@ -215,10 +215,12 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
             if report.totals_agree is not None:
                 click.echo("Totals " + ("agree with the terminal." if report.totals_agree
                                         else "DISAGREE with the terminal."))
+        from posdiag.display import untrusted  # notes and problems quote names on the stick
+
         for note in report.notes:
-            click.echo(f"note: {note}")
+            click.echo(f"note: {untrusted(note)}")
         for problem in report.problems:
-            click.echo(f"PROBLEM: {problem}")
+            click.echo(f"PROBLEM: {untrusted(problem)}")
     if not report.ok:
         raise VerificationError(f"The backup set {set_dir} does not verify "
                                 f"({len(report.problems)} problem(s)); do not rely on it.")

@@ -83,7 +83,9 @@ class ConsoleOperator:
         return Answer("done", self.name)
 
     def show_status(self, text: str) -> None:
-        self.out.write(f"    terminal: {text}\n")
+        from posdiag.display import untrusted  # what the terminal's display shows
+
+        self.out.write(f"    terminal: {untrusted(text)}\n")
         self.out.flush()
 
     def confirm(self, prompt: Prompt) -> Answer:
