@@ -28,6 +28,7 @@ from typing import Any
 from posdiag.cards import holds_pan, mask_text
 from posdiag.devices import BrandTotal, Totals
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 FORMAT_VERSION = 1
 MAX_LINE_BYTES = 2048  # a record is ~300 bytes; the bound keeps the parser's memory constant
@@ -231,9 +232,10 @@ def _check_card_numbers(record: JournalRecord, where: str) -> None:
             continue
         text = value if isinstance(value, str) else str(value)
         if holds_pan(text, strict=True):
-            raise ProtocolError(f"The {where} holds a card number in its {field!r} field; a "
-                                "journal with card numbers must not be stored (PCI DSS 3.4), "
-                                "so nothing of it was written.")
+            raise ProtocolError(_("The {where} holds a card number in its '{field}' field; a "
+                                  "journal with card numbers must not be stored (PCI DSS "
+                                  "3.4), so nothing of it was written.")
+                                .format(where=where, field=field))
 
 
 class JournalParser:

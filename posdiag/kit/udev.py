@@ -7,8 +7,9 @@
     posdiag-kit-stick@.service  mounts that stick through udisks2 (never from udev: udevd
                                 runs with PrivateMounts and kills slow RUN programs)
     posdiag-kit.service         `posdiag kit run`, as the unprivileged user posdiag
-    polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off sticks
-                                through udisks2 without a desktop session
+                                (both units sandboxed: posdiag/kit/sandbox.py)
+    polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off removable
+                                USB drives through udisks2 without a desktop session
 
 Facts: backup-media.md §3.2-3.4 (systemd-mount(1), systemd.device(5), udisksctl(1),
 udiskie's polkit rule). Pure text: install.py writes it, the repo keeps a copy in
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from posdiag import usbids
+from posdiag.kit.sandbox import KIT_SANDBOX, STICK_SANDBOX, render_sandbox
 from posdiag.usbids import KnownDevice
 
 GROUP = "posdiag"
@@ -134,11 +136,7 @@ Restart=always
 RestartSec=5
 # SIGTERM mid-write loses at most the segment in flight; the next cycle resumes.
 TimeoutStopSec=30
-NoNewPrivileges=yes
-ProtectSystem=full
-ProtectHome=yes
-PrivateTmp=yes
-
+{render_sandbox(KIT_SANDBOX)}
 [Install]
 WantedBy=multi-user.target
 """
@@ -160,7 +158,7 @@ Group={GROUP}
 ExecStart={UDISKSCTL} mount --no-user-interaction --block-device /dev/%I
 Restart=on-failure
 RestartSec=2
-"""
+{render_sandbox(STICK_SANDBOX)}"""
 
 
 POLKIT_ACTIONS = (
@@ -177,12 +175,16 @@ POLKIT_ACTIONS = (
 def render_polkit_rule(group: str = GROUP) -> str:
     actions = "".join(f'        "{action}",\n' for action in POLKIT_ACTIONS)
     return _header("//", "polkit rule for a posdiag field kit.") + f"""
-// Members of group {group} (the kit service) may mount, unmount and power off
-// removable drives through udisks2 without a desktop session; nothing else.
+// Members of group {group} (the kit service) may mount, unmount, eject and power off
+// removable USB drives through udisks2 without a desktop session; nothing else. udisks2
+// passes "drive.removable" = "true" and "drive.removable.bus" for removable drives only,
+// so the SD card, an internal or a network disk is never granted.
 polkit.addRule(function(action, subject) {{
     var allowed = [
 {actions}    ];
-    if (subject.isInGroup("{group}") && allowed.indexOf(action.id) >= 0) {{
+    if (subject.isInGroup("{group}") && allowed.indexOf(action.id) >= 0 &&
+        action.lookup("drive.removable") == "true" &&
+        action.lookup("drive.removable.bus") == "usb") {{
         return polkit.Result.YES;
     }}
 }});
