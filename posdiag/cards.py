@@ -61,10 +61,15 @@ _DOTS = r".\uff0e"
 SEPARATORS = f"[{_SPACES}{_DASHES}{_DOTS}]"
 # \d in a str pattern is any Unicode decimal digit (category Nd), exactly what str.isdecimal()
 # accepts and unicodedata.decimal() converts.
-_RUN = re.compile(rf"\d+(?:{SEPARATORS}\d+)*")
+# Only runs of 13 digits or more are matched (shorter ones cannot hold a card number). A
+# match starts at a run's first digit (a later start has fewer digits ahead) and is greedy,
+# so it is the whole run; no two ways to match, so the scan is linear.
+_RUN = re.compile(rf"\d(?:{SEPARATORS}?\d){{{MIN_PAN_LENGTH - 1},}}")
 # Stricter, for fields of a fixed form (the journal): any single character but a letter G-Z
 # joins digits, so "4761/7390/0101/0010" and hex nibbles "4761E7390E0101E0010" are one run.
-_STRICT_RUN = re.compile(r"\d+(?:[^\dG-Zg-z\n\r]\d+)*")
+_STRICT_RUN = re.compile(rf"\d(?:[^\dG-Zg-z\n\r]?\d){{{MIN_PAN_LENGTH - 1},}}")
+# Track layouts need 12 ASCII digits in a row; text without them skips the track patterns.
+_TRACK_HINT = re.compile(r"[0-9]{12}")
 _DIGIT = re.compile(r"\d")
 
 # A run of more digits than this is blanked whole without looking at its windows: it holds
@@ -152,6 +157,8 @@ def _digit_value(char: str) -> int:
 
 
 def _mask_run(run: str) -> str:
+    if len(run) < MIN_PAN_LENGTH:  # fewer characters than a card number has digits
+        return run
     positions = [m.start() for m in _DIGIT.finditer(run)]
     if len(positions) < MIN_PAN_LENGTH:
         return run
@@ -226,7 +233,13 @@ def mask_text(text: str) -> str:
     """``text`` with track data withheld and the middle of every card number hidden."""
     if isinstance(text, Digest) or not _DIGIT.search(text):
         return text
-    return _RUN.sub(lambda m: _mask_run(m.group()), redact_tracks(text))
+    if _TRACK_HINT.search(text):
+        text = redact_tracks(text)
+    return _RUN.sub(_mask_match, text)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    return _mask_run(match.group())
 
 
 def holds_pan(text: str, *, strict: bool = False) -> bool:
@@ -238,6 +251,8 @@ def holds_pan(text: str, *, strict: bool = False) -> bool:
     """
     for match in _runs(text, strict):
         run = match.group()
+        if len(run) < MIN_PAN_LENGTH:
+            continue
         values = [_digit_value(c) for c in run if c.isdecimal()]
         if len(values) >= MIN_PAN_LENGTH and (len(values) > _BLANK_LONGER_THAN
                                               or next(_luhn_windows(values), None)):

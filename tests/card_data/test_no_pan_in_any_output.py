@@ -221,7 +221,15 @@ def test_every_command_on_a_hostile_terminal_keeps_card_numbers_masked(tmp_path,
         results["backup --json (new set)"] = run("backup", "--port", port, "--to",
                                                  str(stick / "set2"), "-r", recipient,
                                                  "--json", env=env)
+        plan = Path(__file__).parents[2] / "testplans" / "quick.toml"
+        results["test"] = run("test", "--port", port, "--plan", str(plan), "--record",
+                              str(stick / "records"), "--junit", str(stick / "junit.xml"),
+                              env=env)
     assert results["backup"].returncode in (0, 1), results["backup"].stderr
+    assert list((stick / "records").glob("posdiag-test-*.json")), results["test"].stderr
+    results["report"] = run("report", str(stick / "records"), "-o", str(stick / "report.html"),
+                            env=env)
+    assert results["report"].returncode == 0, results["report"].stderr
     results["verify"] = run("verify", str(set_dir), "-i", str(key), env=env)
     results["verify --json"] = run("verify", str(set_dir), "-i", str(key), "--json", env=env)
     for fmt in ("table", "csv", "json"):
