@@ -40,18 +40,18 @@ bench: $(VENV)/.installed-test
 LOCALES := posdiag/locale
 catalogs: $(VENV)/.installed-test
 	mkdir -p build
-	$(BIN)/pybabel extract --quiet -F babel.cfg --project posdiag --version 0.1.0 \
+	$(BIN)/pybabel extract -F babel.cfg --project posdiag --version 0.1.0 \
 		--add-location=file --sort-output --width 100 -o build/posdiag.pot .
 	for lang in en zh_CN; do \
 		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/posdiag.po ]; then \
-			$(BIN)/pybabel update --quiet -D posdiag -i build/posdiag.pot -d $(LOCALES) -l $$lang \
+			$(BIN)/pybabel update -D posdiag -i build/posdiag.pot -d $(LOCALES) -l $$lang \
 				--width 100 --ignore-obsolete --ignore-pot-creation-date --no-fuzzy-matching; \
 		else \
-			$(BIN)/pybabel init --quiet -D posdiag -i build/posdiag.pot -d $(LOCALES) -l $$lang \
+			$(BIN)/pybabel init -D posdiag -i build/posdiag.pot -d $(LOCALES) -l $$lang \
 				--width 100; \
 		fi; \
 	done
-	$(BIN)/pybabel compile --quiet -D posdiag -d $(LOCALES) --statistics
+	$(BIN)/pybabel compile -D posdiag -d $(LOCALES) --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

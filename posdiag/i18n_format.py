@@ -12,9 +12,13 @@ for it, and ``posdiag --version`` does not.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -103,6 +107,44 @@ def format_money(minor_units: int | None, currency: int | str | None,
 # --- dates and times -------------------------------------------------------------------------
 
 
+def local_zone() -> tzinfo:
+    """This machine's time zone by IANA name (TZ, /etc/timezone, /etc/localtime), else UTC.
+
+    A named zone (not just today's offset) keeps summer time right for past moments and lets
+    a document record which zone its times are in (``zone_name``)."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, OSError, ZoneInfoNotFoundError):
+                continue
+    return UTC
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone ("Asia/Shanghai"), "UTC" for UTC."""
+    return getattr(zone, "key", None) or "UTC"
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone of an IANA name recorded by ``zone_name`` (unknown names: UTC)."""
+    if name in ("", "UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        return UTC
+
+
 def parse_time(value: str | datetime | None) -> datetime | None:
     """An RFC 3339 time from a record ("2026-01-01T12:00:00.000Z") as an aware datetime.
 
@@ -160,6 +202,14 @@ def format_time(value: str | datetime | None, language: str | None = None,
         return NOTHING if value in (None, "") else str(value)
     return babel_dates.format_time(moment, "medium", tzinfo=moment.tzinfo,
                                    locale=babel_locale(language))
+
+
+def format_list(items: list[str], language: str | None = None) -> str:
+    """Items joined as the language lists them ("A, B, and C"; "A、B和C")."""
+    from babel.lists import format_list as babel_format_list
+
+    return babel_format_list([str(i) for i in items], locale=babel_locale(language)) if items \
+        else ""
 
 
 # --- numbers and durations -------------------------------------------------------------------
