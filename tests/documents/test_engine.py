@@ -163,7 +163,7 @@ def test_a_missing_cjk_font_is_a_clear_error_never_empty_boxes(monkeypatch, tmp_
     monkeypatch.setattr("posdiag.documents.fonts._fc_match", lambda: None)
     with pytest.raises(DocumentSetupError, match="apt install fonts-noto-cjk"):
         find_fonts()
-    with pytest.raises(DocumentSetupError, match="中文字体.*fonts-noto-cjk"), \
+    with pytest.raises(DocumentSetupError, match=r"中文字体.*fonts-noto-cjk"), \
             use_language("zh-CN"):
         render_pdf(sample())
     monkeypatch.setenv(FONT_ENV, str(tmp_path / "gone.ttf"))

@@ -100,7 +100,8 @@ def test_a_run_shows_identity_local_times_and_outcome_in_words():
 def test_each_step_has_one_duration_and_findings_in_words():
     text = text_of(render(entry()))
     assert "250 ms" in text and "3.1 s" in text
-    assert "0.2 s" not in text.split("Raw record fields")[0]  # the seconds measurement is not repeated
+    # The seconds measurement is not repeated as a second duration.
+    assert "0.2 s" not in text.split("Raw record fields")[0]
     assert "Attempt 1: FAIL, card not readable" in text
     assert "seconds was 31.50 s, outside the limit ≥ 1 s, ≤ 30 s." in text
     assert "Card 411111******1111 read (tracks 1, 2)." in text
