@@ -34,7 +34,8 @@ def decrypting(src: BinaryIO, identities: Sequence[Identity]) -> DecryptingReade
 def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
                     passphrase: str | None = None) -> tuple[list[Recipient], list[str]]:
     """Parsed recipients and their labels for the manifest ("age1…" or "scrypt")."""
-    from posdiag.crypto.age import ScryptRecipient, load_recipients, parse_recipient
+    from posdiag.age_files import load_recipients
+    from posdiag.crypto.age import ScryptRecipient, parse_recipient
 
     recipients: list[Recipient] = [_recipient(text.strip(), parse_recipient) for text in texts]
     for path in files:
@@ -67,7 +68,8 @@ def _recipient(text: str, parse: Callable[[str], Recipient]) -> Recipient:
 
 
 def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -> list[Identity]:
-    from posdiag.crypto.age import ScryptIdentity, load_identities
+    from posdiag.age_files import load_identities
+    from posdiag.crypto.age import ScryptIdentity
 
     identities: list[Identity] = []
     for path in files:

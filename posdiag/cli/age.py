@@ -11,33 +11,38 @@ import click
 @click.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the identity to this new file (mode 0600) and print its recipient.")
-def keygen(output: Path | None) -> None:
-    """Create an age identity (X25519 key pair), like age-keygen.
+@click.option("--pq", "post_quantum", is_flag=True,
+              help="Make a hybrid post-quantum identity (ML-KEM-768 + X25519, age1pq1…), "
+                   "recommended for office keys of backups kept for years; needs cryptography "
+                   ">= 48.")
+def keygen(output: Path | None, post_quantum: bool) -> None:
+    """Create an age identity (X25519, or hybrid post-quantum with --pq), like age-keygen.
 
     Without -o the identity file is printed. With -o it is written to a new file
-    (never overwritten) and only the public age1… recipient is printed, for use
-    with `posdiag backup -r`.
+    (never overwritten) and only the public recipient (age1… or age1pq1…) is
+    printed, for use with `posdiag backup -r`.
 
     \b
     Examples:
-      posdiag keygen -o office.key
-      posdiag backup --port sim --to /media/stick -r "$(posdiag keygen -o office.key)"
+      posdiag keygen --pq -o office.key
+      posdiag backup --port sim --to /media/stick -r "$(posdiag keygen --pq -o office.key)"
     """
-    from posdiag.crypto.age.keys import format_identity_file, generate_identity, write_identity_file
+    from posdiag.age_files import write_identity_file
+    from posdiag.crypto.age.keys import format_identity_file, generate_identity
 
     now = datetime.now(UTC).replace(microsecond=0)
     if output is None:
-        identity, recipient = generate_identity()
+        identity, recipient = generate_identity(post_quantum)
         click.echo(format_identity_file(identity, recipient, now=now), nl=False)
         return
-    click.echo(write_identity_file(output, now=now))
+    click.echo(write_identity_file(output, now=now, post_quantum=post_quantum))
 
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("-i", "--identity", "identity_files", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="Identity file (AGE-SECRET-KEY-1…); may be repeated.")
+              help="Identity file (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…); may be repeated.")
 @click.option("-p", "--passphrase", is_flag=True,
               help="Ask for the passphrase of a passphrase-encrypted file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -55,16 +60,18 @@ def decrypt(file: Path, identity_files: tuple[Path, ...], passphrase: bool,
       posdiag decrypt journal-0001.age -i office.key -o journal-0001.bin
       posdiag decrypt notes.age -p > notes.txt
     """
-    from posdiag.crypto.age import Identity, ScryptIdentity, load_identities
-    from posdiag.crypto.age.files import decrypt_file
+    from posdiag.age_files import decrypt_file, load_identities
+    from posdiag.crypto.age import Identity, ScryptIdentity
     from posdiag.errors import UsageError
+    from posdiag.i18n import _
 
     if not identity_files and not passphrase:
-        raise UsageError("No key given; add -i IDENTITY_FILE or -p for a passphrase file.")
+        raise UsageError(_("No key given; add -i IDENTITY_FILE or -p for a passphrase file."))
     identities: list[Identity] = [i for path in identity_files for i in load_identities(path)]
     if passphrase:
-        secret = click.prompt("Passphrase", hide_input=True, err=True)
+        secret = click.prompt(_("Passphrase"), hide_input=True, err=True)
         identities.append(ScryptIdentity(secret.encode("utf-8")))
     size = decrypt_file(file, output, identities)
     if output is not None:
-        click.echo(f"Decrypted {size} bytes to {output}.", err=True)
+        click.echo(_("Decrypted {size} bytes to {path}.").format(size=size, path=output),
+                   err=True)

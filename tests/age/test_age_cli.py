@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from posdiag import age_files
 from posdiag.cli import main
 from posdiag.crypto import age
 
@@ -45,7 +46,7 @@ def test_keygen_writes_a_private_file_and_refuses_to_overwrite(tmp_path: Path) -
     code, out, _ = run("keygen", "-o", key)
     assert code == 0
     assert os.stat(key).st_mode & 0o777 == 0o600
-    (identity,) = age.load_identities(key)
+    (identity,) = age_files.load_identities(key)
     assert out.decode().strip() == str(identity.recipient())
     before = key.read_bytes()
     code, out, err = run("keygen", "-o", key)
@@ -57,7 +58,7 @@ def test_keygen_writes_a_private_file_and_refuses_to_overwrite(tmp_path: Path) -
 def test_decrypt_to_file_and_to_stdout(tmp_path: Path) -> None:
     key = tmp_path / "office.key"
     run("keygen", "-o", key)
-    (identity,) = age.load_identities(key)
+    (identity,) = age_files.load_identities(key)
     data = os.urandom(70_000)
     src = _encrypt(tmp_path, data, [identity.recipient()], armor=True)
     out = tmp_path / "journal.bin"

@@ -7,7 +7,7 @@ what to try next. They map one-to-one onto the vectors' ``expect:`` values.
 
 from __future__ import annotations
 
-from posdiag.errors import DecryptionError
+from posdiag.errors import BadInput, DecryptionError
 
 
 class ArmorError(DecryptionError):
@@ -28,3 +28,7 @@ class HeaderMacError(DecryptionError):
 
 class PayloadError(DecryptionError):
     """The encrypted payload is damaged, truncated or has trailing data."""
+
+
+class PostQuantumUnavailable(BadInput):
+    """A hybrid (ML-KEM-768 + X25519) key was used where cryptography has no ML-KEM."""
