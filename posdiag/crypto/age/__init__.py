@@ -15,7 +15,12 @@ Byte-in, byte-out: key files and output paths are ``posdiag.age_files``.
 from __future__ import annotations
 
 from posdiag.crypto.age.decrypt import DecryptingReader, decrypt_stream, open_decrypting
-from posdiag.crypto.age.encrypt import EncryptingWriter, age_writer, encrypt_stream
+from posdiag.crypto.age.encrypt import (
+    EncryptingWriter,
+    age_writer,
+    check_recipients,
+    encrypt_stream,
+)
 from posdiag.crypto.age.errors import (
     ArmorError,
     HeaderError,
@@ -68,6 +73,7 @@ __all__ = [
     "X25519Identity",
     "X25519Recipient",
     "age_writer",
+    "check_recipients",
     "decrypt_stream",
     "encrypt_stream",
     "generate_identity",

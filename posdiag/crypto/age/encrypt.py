@@ -97,7 +97,8 @@ class EncryptingWriter:
             self._partial.clear()
 
 
-def _check_recipients(recipients: Sequence[Recipient]) -> None:
+def check_recipients(recipients: Sequence[Recipient]) -> None:
+    """BadInput unless these recipients may share one file (some, all age, PQ not mixed)."""
     if not recipients:
         raise BadInput("No recipient given; name at least one age1… recipient.")
     if not all(isinstance(r, Recipient) for r in recipients):
@@ -128,7 +129,7 @@ def _encrypt_with(file_key: bytes, nonce: bytes, stanzas: Sequence[Stanza], dst:
 def age_writer(dst: BinaryIO, recipients: Sequence[Recipient], *,
                armor: bool = False) -> EncryptingWriter:
     """Start an age file in ``dst`` for these recipients; use as a context manager."""
-    _check_recipients(recipients)
+    check_recipients(recipients)
     file_key = os.urandom(FILE_KEY_SIZE)
     stanzas = [stanza for r in recipients for stanza in r.wrap(file_key)]
     return _encrypt_with(file_key, os.urandom(NONCE_SIZE), stanzas, dst, armor=armor)

@@ -46,8 +46,9 @@ def mlkem_module() -> ModuleType:
         import cryptography
 
         raise PostQuantumUnavailable(_(
-            "Post-quantum age keys (age1pq1…, AGE-SECRET-KEY-PQ-1…) need the Python package "
-            "cryptography {required} or newer with ML-KEM, but {installed} is installed; "
-            "run 'pip install \"cryptography>={required}\"' or use a classic age1… key."
+            "Post-quantum age keys (age1pq1…, AGE-SECRET-KEY-PQ-1…) need ML-KEM from the "
+            "Python package cryptography {required} or newer as published on PyPI, and the "
+            "installed cryptography {installed} lacks it; run "
+            "'pip install \"cryptography>={required}\"' or use a classic age1… key."
         ).format(required=REQUIRED_VERSION, installed=cryptography.__version__))
     return module
