@@ -1,8 +1,10 @@
-"""Why an age file did not decrypt, as subclasses of DecryptionError.
+"""Why an age file did not decrypt (DecryptionError subclasses), and PostQuantumUnavailable.
 
 Callers catch ``DecryptionError`` (exit code 1); the subclasses exist so the
 CCTV vectors can check *which* stage rejected a file, and so a message can say
 what to try next. They map one-to-one onto the vectors' ``expect:`` values.
+``PostQuantumUnavailable`` is a BadInput (exit 2): a hybrid key this installation
+cannot use, whatever the file.
 """
 
 from __future__ import annotations
