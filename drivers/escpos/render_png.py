@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from posdiag.drivers.escpos.model import Barcode, Image, QrCode, Receipt, TextLine
+from posdiag.drivers.escpos.model import Barcode, Feed, Image, QrCode, Receipt, TextLine, printable
 from posdiag.errors import UsageError
 
 PAPER_DOTS = 576  # printable width of 80 mm paper at 203 dpi
@@ -107,7 +107,7 @@ def _render_line(line: TextLine, fonts: _Fonts, height: int) -> Any:
 
     pieces = []
     for span in line.spans:
-        text = span.text.replace("\t", "    ")
+        text = printable(span.text).replace("\t", "    ")
         if not text:
             continue
         style = span.style
@@ -132,6 +132,8 @@ def _render_line(line: TextLine, fonts: _Fonts, height: int) -> Any:
 
 
 def _height(element: object) -> int:
+    if isinstance(element, Feed):
+        return LINE_DOTS * element.lines
     if isinstance(element, Image):
         return element.height
     if isinstance(element, QrCode | Barcode):

@@ -41,8 +41,11 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
 
     if bool(tcp) == serial:
         raise BadInput("give exactly one of --tcp HOST:PORT or --serial.")
+    def warn(message: str) -> None:
+        click.echo(message, err=True)
+
     writer = ReceiptWriter(out_dir, width=width, report=click.echo)
-    device = EmulatedPrinter(chinese_encoding=encoding, on_receipt=writer)
+    device = EmulatedPrinter(chinese_encoding=encoding, on_receipt=writer, report=warn)
     for fault in faults:
         device.set_fault(fault)
     server: TcpPrinterServer | PtyPrinterServer
@@ -50,11 +53,11 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
         host, _, port = tcp.rpartition(":")
         if not host or not port.isdigit():
             raise BadInput(f"--tcp wants HOST:PORT such as 127.0.0.1:9100, not {tcp!r}.")
-        server = TcpPrinterServer(device, host, int(port))
+        server = TcpPrinterServer(device, host, int(port), report=warn)
         click.echo(f"printer listening on {host}:{server.address[1]} (raw TCP); "
                    f"receipts go to {writer.out_dir}/")
     else:
-        server = PtyPrinterServer(device)
+        server = PtyPrinterServer(device, report=warn)
         click.echo(f"printer on serial port {server.slave_path}; receipts go to "
                    f"{writer.out_dir}/")
     server.start()
