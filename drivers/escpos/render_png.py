@@ -29,11 +29,15 @@ from posdiag.drivers.escpos.model import (
 )
 from posdiag.drivers.escpos.symbology import QUIET_MODULES, NotPrinted, bars_for
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 
 
-def pillow_available() -> bool:
+def png_available() -> bool:
+    """Whether the png extra (Pillow, segno, python-barcode) is installed."""
     try:
+        import barcode  # noqa: F401
         import PIL  # noqa: F401
+        import segno  # noqa: F401
     except ImportError:
         return False
     return True
@@ -61,12 +65,13 @@ def render_png(receipt: Receipt, path: str | Path, *, width: int = PAPER_DOTS) -
     height, inverse), alignment, raster images, QR codes and barcodes. A symbol the printer
     would not print (too wide, data it cannot encode, QR model 1) is a one-line note instead.
     At most MAX_RECEIPT_DOTS of paper are drawn."""
-    try:
-        from PIL import Image as PilImage
-        from PIL import ImageDraw
-    except ImportError as err:
-        raise UsageError("PNG rendering needs Pillow; install posdiag with the png extra "
-                         "(`pip install 'posdiag[png]'`) or use the text rendering.") from err
+    if not png_available():
+        raise UsageError(_("PNG rendering needs Pillow, segno and python-barcode; install "
+                           "posdiag with the png extra (`pip install 'posdiag[png]'`) or use "
+                           "the text rendering."))
+    from PIL import Image as PilImage
+    from PIL import ImageDraw
+
     fonts = _Fonts()
     pictures = [_picture(e, fonts, width) for e in receipt.elements]
     heights = [LINE_DOTS * e.lines if isinstance(e, Feed) else

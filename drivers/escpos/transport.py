@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 RAW_PORT = 9100
 
@@ -45,8 +46,8 @@ def open_transport(url: str, *, baud: int = 9600, backend: Any = None) -> Transp
         return UsbPipe.open(interface_class=CLASS_PRINTER, backend=backend,
                             **usb_location(spec.options))
     if spec.kind == "sim":
-        raise BadInput("a printer address cannot be sim here; give usb://VID:PID, "
-                       "tcp://HOST[:PORT] or a serial device.")
+        raise BadInput(_("a printer address cannot be sim here; give usb://VID:PID, "
+                         "tcp://HOST[:PORT] or a serial device."))
     from posdiag.link.serialport import open_serial
 
     # Device paths, socket:// (raw TCP 9100) and rfc2217:// alike; printers run 8N1.

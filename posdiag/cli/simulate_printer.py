@@ -11,7 +11,7 @@ import click
 @click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen for raw TCP print jobs (9100).")
 @click.option("--serial", "serial", is_flag=True, help="Open a pseudo-terminal and print its path.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts",
-              show_default=True, help="Directory for the receipts (.txt, .png with Pillow).")
+              show_default=True, help="Directory for the receipts (.txt; .png with the png extra).")
 @click.option("--encoding", default="gb18030", show_default=True,
               type=click.Choice(["gb18030", "gbk"]), help="Chinese-mode (FS &) encoding.")
 @click.option("--width", default=48, show_default=True, help="Characters per line in .txt.")
@@ -23,7 +23,7 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     """Run an emulated receipt printer until Ctrl-C.
 
     Every receipt it receives (ended by a cut) is written to --out as
-    receipt-NNNN.txt, and as .png when Pillow is installed. It answers DLE EOT
+    receipt-NNNN.txt, and as .png when the png extra is installed. It answers DLE EOT
     status requests like an Epson-compatible printer.
 
     \b

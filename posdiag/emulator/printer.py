@@ -26,10 +26,11 @@ from pathlib import Path
 
 from posdiag.drivers.escpos.decoder import Decoder
 from posdiag.drivers.escpos.model import Receipt
-from posdiag.drivers.escpos.render_png import pillow_available, render_png
+from posdiag.drivers.escpos.render_png import png_available, render_png
 from posdiag.drivers.escpos.render_text import render_text
 from posdiag.drivers.escpos.status import encode_status
 from posdiag.errors import BadInput, LinkError, PosdiagError
+from posdiag.i18n import _
 
 DLE_EOT = b"\x10\x04"
 FAULTS = ("paper_out", "paper_near_end", "cover_open", "cutter_error")
@@ -133,19 +134,20 @@ class EmulatedPrinter:
             self._on_receipt(receipt)
         except Exception as err:  # the caller's callback: its failure is not the printer's
             self.failures += 1
-            self._report(f"printer emulator: receipt {len(self.receipts)} was printed but "
-                         f"not delivered ({type(err).__name__}: {err}).")
+            self._report(_("printer emulator: receipt {number} was printed but not delivered "
+                           "({error}).").format(number=len(self.receipts),
+                                               error=f"{type(err).__name__}: {err}"))
 
 
 class ReceiptWriter:
-    """Writes each receipt to DIR as NNNN.txt (and NNNN.png when Pillow is installed)."""
+    """Writes each receipt to DIR as NNNN.txt (and NNNN.png with the png extra installed)."""
 
     def __init__(self, out_dir: str | Path, *, width: int = 48, png: bool | None = None,
                  report: Callable[[str], None] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.width = width
-        self.png = pillow_available() if png is None else png
+        self.png = png_available() if png is None else png
         self.count = 0
         self._report = report or (lambda line: None)
 
@@ -161,7 +163,8 @@ class ReceiptWriter:
                 render_png(receipt, stem.with_suffix(".png"))
                 written.append(stem.with_suffix(".png").name)
         except (OSError, PosdiagError) as err:  # a full disk must not stop the printer
-            self._report(f"receipt {self.count}: not written ({err})")
+            self._report(_("receipt {number}: not written ({error}).").format(
+                number=self.count, error=err))
             return
         note = f"; {len(receipt.unknown)} command(s) not rendered" if receipt.unknown else ""
         self._report(f"receipt {self.count}: {', '.join(written)}{note}")
@@ -189,8 +192,8 @@ class _Server:
             return self.printer.receive(data)
         except Exception as err:  # the last line of defence: report it, keep serving
             self.failures += 1
-            self._report(f"printer emulator: a job failed and was dropped "
-                         f"({type(err).__name__}: {err}); still serving.")
+            self._report(_("printer emulator: a job failed and was dropped ({error}); still "
+                           "serving.").format(error=f"{type(err).__name__}: {err}"))
             return b""
 
     def start(self) -> None:

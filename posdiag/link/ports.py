@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 from posdiag.link.tcp import ZVT_TCP_PORT
 
 SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity", "t2", "t3"}
@@ -102,5 +103,6 @@ def _usb_options(text: str) -> dict[str, str]:
         return {"vid": m[1].lower(), "pid": m[2].lower()}
     if m := _USB_POSITION.match(rest):
         return {"bus": m[1], "address": m[2]}
-    raise BadInput(f"USB address {text!r} not understood; write usb://VID:PID (hex, e.g. "
-                   "usb://0416:5011) or usb://BUS/ADDRESS (e.g. usb://1/5).")
+    raise BadInput(_("USB address {address!r} not understood; write usb://VID:PID (hex, e.g. "
+                     "usb://0416:5011) or usb://BUS/ADDRESS (e.g. usb://1/5).").format(
+                         address=text))

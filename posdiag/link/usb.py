@@ -32,6 +32,7 @@ from posdiag.errors import (
     PermissionDenied,
     PortBusy,
 )
+from posdiag.i18n import _
 
 CLASS_PRINTER = 7
 CLASS_HID = 3
@@ -59,7 +60,8 @@ def registered_backend(name: str) -> Any:
     found = {ep.name: ep for ep in entry_points(group=BACKEND_GROUP)}
     if name not in found:
         known = ", ".join(sorted([LIBUSB, *found]))
-        raise BadInput(f"{BACKEND_ENV}={name} names no USB backend; use one of {known}.")
+        raise BadInput(_("{variable}={name} names no USB backend; use one of {known}.").format(
+            variable=BACKEND_ENV, name=name, known=known))
     return found[name].load()()
 
 

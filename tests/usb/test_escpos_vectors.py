@@ -169,10 +169,10 @@ def test_column_image_esc_star_becomes_raster() -> None:
 
 
 def test_png_needs_pillow_and_says_so(tmp_path: Path) -> None:
-    from posdiag.drivers.escpos.render_png import pillow_available, render_png
+    from posdiag.drivers.escpos.render_png import png_available, render_png
 
     (receipt,) = decode(b"hello\n\x1dV\x00")
-    if pillow_available():
+    if png_available():
         assert render_png(receipt, tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     else:
         with pytest.raises(UsageError, match="Pillow"):
