@@ -165,7 +165,8 @@ def _scan_outputs(results: dict[str, subprocess.CompletedProcess[str]]) -> dict[
 
 def _scan_written(root: Path, identity: Path) -> dict[str, list[str]]:
     """Every file under root (names too), with age files decrypted first."""
-    from posdiag.crypto.age import load_identities, open_decrypting
+    from posdiag.age_files import load_identities
+    from posdiag.crypto.age import open_decrypting
 
     identities = list(load_identities(identity))
     hits = {}
