@@ -6,10 +6,11 @@ What counts as a card number (docs/journal.md §Card numbers is the full definit
 * A **digit** is any Unicode decimal digit: ``0-9``, full-width ``０-９``, Arabic-Indic, … (a
   full-width PAN is as readable on a screen as an ASCII one).
 * A **run** is one or more digits, where single **separators** may stand between digits: one
-  space (any Unicode space separator, or a tab), one dash (``-``, Unicode dashes, the minus
-  sign, the full-width hyphen) or one dot (``.`` or the full-width full stop). Two separators
-  in a row, a line break or any other character end the run. So ``4761 7390 0101 0010`` and
-  ``47 61 73 90 01 01 00 10`` (BCD bytes in a hex dump) are runs of 16 digits.
+  space (any Unicode space separator; not a tab, which separates columns), one dash (``-``,
+  Unicode dashes, the minus sign, the full-width hyphen) or one dot (``.`` or the full-width
+  full stop). Two separators in a row, a line break or any other character end the run. So
+  ``4761 7390 0101 0010`` and ``47 61 73 90 01 01 00 10`` (BCD bytes in a hex dump) are runs
+  of 16 digits.
 * A run **holds a card number** when any 13 to 19 consecutive digits of it (a *window*) that
   do not start with 0 pass the Luhn check (ISO/IEC 7812-1 gives no card issuer the industry
   digit 0, and zero-padded fields such as EMV AIDs ``A0000000101030`` or BCD amounts would
@@ -55,7 +56,7 @@ SHOWN_LAST = 4
 MASK_CHAR = "*"
 
 # Separators that may stand (one at a time) between the digits of one run.
-_SPACES = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_SPACES = " \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _DASHES = r"\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _DOTS = r".\uff0e"
 SEPARATORS = f"[{_SPACES}{_DASHES}{_DOTS}]"

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 TEST_PAN = "4761739001010010"  # Visa test card, Luhn-valid
-SEPARATORS = set(" \t\u00a0\u2007\u202f\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\uff0e")
+SEPARATORS = set(" \u00a0\u2007\u202f\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\uff0e")
 
 
 def _luhn(digits: list[int]) -> bool:
