@@ -1,33 +1,56 @@
 """The one place a case meets the card-data guard.
 
 Every string that goes into a case file passes ``scrub`` (PANs masked to first 6 / last 4,
-track data withheld), exactly as test records are written; ``card_data_in`` is what the
+track data withheld), exactly as test records are written; ``holds_card_data`` is what the
 verifier and the attachment check ask. Both call posdiag.cards today; when the stronger guard
 arrives, it is swapped in here and nowhere else.
+
+One shape of string is left alone: a whole hex digest or ID (SHA-256, a set or run ID). A
+case is full of them — the hash chain, the backup reference — and a 64-digit hex string holds
+a 13-digit run of decimal digits that passes the Luhn check about once in two hundred hashes;
+masking it would break the reference it is, and it is not card data whatever it contains.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from posdiag.cards import find_pans, mask_text
+
+_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
+
+
+def _guarded(text: str) -> bool:
+    return _DIGEST.match(text) is None
+
+
+def scrub_text(text: str) -> str:
+    return mask_text(text) if _guarded(text) else text
 
 
 def scrub(value: Any) -> Any:
     """The value with every string masked, recursively (JSON-like data)."""
     if isinstance(value, str):
-        return mask_text(value)
+        return scrub_text(value)
     if isinstance(value, dict):
-        return {str(k): scrub(v) for k, v in value.items()}
+        return {scrub_text(str(k)): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value
 
 
-def scrub_text(text: str) -> str:
-    return mask_text(text)
-
-
 def card_data_in(text: str) -> bool:
     """True if ``text`` holds what the guard would mask (a PAN or track data)."""
-    return bool(find_pans(text)) or mask_text(text) != text
+    return _guarded(text) and (bool(find_pans(text)) or mask_text(text) != text)
+
+
+def holds_card_data(value: Any) -> bool:
+    """True if any string (or key) in JSON-like data holds card data."""
+    if isinstance(value, str):
+        return card_data_in(value)
+    if isinstance(value, dict):
+        return any(card_data_in(str(k)) or holds_card_data(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_card_data(v) for v in value)
+    return False

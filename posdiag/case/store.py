@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posdiag.case.carddata import card_data_in, scrub
+from posdiag.case.carddata import holds_card_data, scrub
 from posdiag.case.codec import from_json, to_json
 from posdiag.case.model import CASE_FORMAT, CASE_VERSION, Case, Revision
 from posdiag.case.states import is_step
@@ -204,7 +204,7 @@ def read_revision(path: Path, number: int, name: str,
         return RevisionCheck(number, name, digest, None, _(
             "{name} does not match its signature: it was edited or damaged after it was "
             "written").format(name=name))
-    if card_data_in(data.decode("utf-8")):
+    if holds_card_data(doc):
         return RevisionCheck(number, name, digest, None, _("{name} holds a card number")
                              .format(name=name))
     return RevisionCheck(number, name, digest, revision, None)
