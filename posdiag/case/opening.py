@@ -65,6 +65,7 @@ class Opening:
     warranty_months: int | None = None
     attachments: tuple[Path, ...] = ()
     backup_impossible: str = ""  # the reason, with --no-terminal (a default is given)
+    complete_later: bool = False  # the field kit opens cases without a merchant: edit later
 
 
 def default_root(kit_profile: KitProfile | None = None, config_dir: Path | None = None) -> Path:
@@ -119,6 +120,9 @@ def open_case(opening: Opening, kit_key: KitKey, *, terminal: Any = None,
     else:
         old = _hand_terminal(opening)
     merchant, notes = _merchant(opening, old)
+    incomplete = [name for name, missing in (("merchant", not merchant.name),
+                                             ("fault description",
+                                              not opening.fault.description)) if missing]
     opened_on = today or date.today()
     start, start_kind = _warranty_start(opening)
     months = opening.warranty_months
@@ -138,7 +142,7 @@ def open_case(opening: Opening, kit_key: KitKey, *, terminal: Any = None,
         case = act(case, actor, "opened", to_state=states.OPEN, details={
             "identity": old.source, "port": opening.port or "", "notes": notes,
             "merchant_profile": profile.path if profile else "",
-            "kit_profile": opening.kit_profile.path})
+            "kit_profile": opening.kit_profile.path, "to_complete": incomplete})
         case = add_attachments(case, folder, actor, opening.attachments)
         if opening.no_terminal:
             reason = opening.backup_impossible or _(
@@ -226,7 +230,7 @@ def _merchant(opening: Opening, old: TerminalInfo) -> tuple[Merchant, list[str]]
                            "{read}, which the case keeps").format(
                                given=merchant.merchant_number, read=old.merchant_id))
         merchant = replace(merchant, merchant_number=old.merchant_id)
-    if not merchant.name:
+    if not merchant.name and not opening.complete_later:
         raise BadInput(_("The case needs the merchant's name: give --merchant PROFILE.toml or "
                          "--merchant-name."))
     return merchant, notes
