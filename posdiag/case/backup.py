@@ -102,9 +102,11 @@ def backup_for_case(case_dir: Path, port: str, recipients: Sequence[Any], kit_ke
                     resume: bool = False, segment_bytes: int | None = None,
                     on_progress: Callable[[BackupProgress], None] | None = None,
                     show: Show = lambda _text: None, actor: Actor | None = None,
-                    terminal_options: dict[str, Any] | None = None) -> CaseBackup:
+                    terminal: Any = None) -> CaseBackup:
     """Back up the case's old terminal into ``set_dir`` (default: the case's backup/ folder)
-    and link the set to the case."""
+    and link the set to the case. ``terminal``: one already open (else PORT is opened)."""
+    from contextlib import nullcontext
+
     from posdiag.backup.service import DEFAULT_SEGMENT_BYTES, run_backup
     from posdiag.terminals import open_terminal
 
@@ -113,7 +115,7 @@ def backup_for_case(case_dir: Path, port: str, recipients: Sequence[Any], kit_ke
     current.require_unaltered()
     check_backup_allowed(current.case)
     set_dir = set_dir or default_set_dir(case_dir)
-    with open_terminal(port, **(terminal_options or {})) as terminal:
+    with nullcontext(terminal) if terminal is not None else open_terminal(port) as terminal:
         identity = terminal.identify()
         check_same_terminal(current.case, identity)
         current = change_case(case_dir, kit_key, lambda case: show_and_record(
