@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar, Union
 
@@ -31,77 +32,103 @@ def to_json(value: Any) -> Any:
 
 def from_json(cls: type[T], data: Any, path: str = "case") -> T:
     """Rebuild a dataclass of type ``cls`` from parsed JSON; ValueError on any mismatch."""
-    return _build(cls, data, path)  # type: ignore[no-any-return]
+    return _converter(cls)(data, path)  # type: ignore[no-any-return,arg-type]
+
+
+Convert = Callable[[Any, str], Any]
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _build(hint: Any, data: Any, path: str) -> Any:
+def _converter(hint: Any) -> Convert:
+    """A function checking and building one type hint, made once per hint (case list reads a
+    thousand cases: working the hints out again for each would cost more than the reading)."""
     origin = typing.get_origin(hint)
     if hint is Any:
-        return _json_value(data, path)
+        return _json_value
     if origin in (Union, types.UnionType):
-        options = typing.get_args(hint)
-        if data is None and type(None) in options:
+        return _union([_converter(o) for o in typing.get_args(hint) if o is not type(None)],
+                      type(None) in typing.get_args(hint))
+    if origin is tuple:
+        item = _converter(typing.get_args(hint)[0])
+
+        def sequence(data: Any, path: str) -> Any:
+            if not isinstance(data, list):
+                raise ValueError(f"{path}: expected a list")
+            return tuple(item(value, f"{path}[{i}]") for i, value in enumerate(data))
+
+        return sequence
+    if origin is dict or hint is dict:
+        def mapping(data: Any, path: str) -> Any:
+            if not isinstance(data, dict):
+                raise ValueError(f"{path}: expected an object")
+            return {str(k): _json_value(v, f"{path}.{k}") for k, v in data.items()}
+
+        return mapping
+    if dataclasses.is_dataclass(hint):
+        return _dataclass(hint)  # type: ignore[arg-type]
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    raise TypeError(f"cannot read a field of type {hint!r}")  # a model bug, found at once
+
+
+def _union(options: list[Convert], nullable: bool) -> Convert:
+    def union(data: Any, path: str) -> Any:
+        if data is None and nullable:
             return None
         errors = []
         for option in options:
-            if option is type(None):
-                continue
             try:
-                return _build(option, data, path)
+                return option(data, path)
             except ValueError as err:
                 errors.append(str(err))
         raise ValueError(errors[0] if errors else f"{path}: unexpected null")
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if not isinstance(data, list):
-            raise ValueError(f"{path}: expected a list")
-        return tuple(_build(args[0], item, f"{path}[{i}]") for i, item in enumerate(data))
-    if origin is dict or hint is dict:
+
+    return union
+
+
+def _scalar(kind: type, words: str) -> Convert:
+    def scalar(data: Any, path: str) -> Any:
+        if not isinstance(data, kind) or (kind is not bool and isinstance(data, bool)):
+            raise ValueError(f"{path}: expected {words}")
+        return data
+
+    return scalar
+
+
+def _float(data: Any, path: str) -> float:
+    if not isinstance(data, int | float) or isinstance(data, bool):
+        raise ValueError(f"{path}: expected a number")
+    return float(data)
+
+
+_SCALARS: dict[Any, Convert] = {bool: _scalar(bool, "true or false"),
+                                int: _scalar(int, "a whole number"),
+                                str: _scalar(str, "a string"), float: _float}
+
+
+def _dataclass(cls: type) -> Convert:
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    required = frozenset(f.name for f in fields if f.default is dataclasses.MISSING
+                         and f.default_factory is dataclasses.MISSING)
+    known = frozenset(f.name for f in fields)
+    converters: dict[str, Convert] = {}
+
+    def build(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected an object")
-        return {str(k): _json_value(v, f"{path}.{k}") for k, v in data.items()}
-    if dataclasses.is_dataclass(hint):
-        return _dataclass(hint, data, path)  # type: ignore[arg-type]
-    if hint is bool:
-        if not isinstance(data, bool):
-            raise ValueError(f"{path}: expected true or false")
-        return data
-    if hint is int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            raise ValueError(f"{path}: expected a whole number")
-        return data
-    if hint is float:
-        if not isinstance(data, int | float) or isinstance(data, bool):
-            raise ValueError(f"{path}: expected a number")
-        return float(data)
-    if hint is str:
-        if not isinstance(data, str):
-            raise ValueError(f"{path}: expected a string")
-        return data
-    raise ValueError(f"{path}: cannot read a field of type {hint!r}")  # a model bug
+        if not converters:  # filled on first use: a dataclass may refer to itself
+            converters.update({f.name: _converter(hints[f.name]) for f in fields})
+        unknown = data.keys() - known
+        if unknown:
+            raise ValueError(f"{path}: unknown field {sorted(unknown)[0]!r}")
+        missing = required - data.keys()
+        if missing:
+            raise ValueError(f"{path}: field {sorted(missing)[0]!r} is missing")
+        return cls(**{name: converters[name](value, f"{path}.{name}")
+                      for name, value in data.items()})
 
-
-def _dataclass(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected an object")
-    hints = _hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ValueError(f"{path}: unknown field {unknown[0]!r}")
-    values = {}
-    for name, field in fields.items():
-        if name in data:
-            values[name] = _build(hints[name], data[name], f"{path}.{name}")
-        elif (field.default is dataclasses.MISSING
-              and field.default_factory is dataclasses.MISSING):
-            raise ValueError(f"{path}: field {name!r} is missing")
-    return cls(**values)
+    return build
 
 
 def _json_value(data: Any, path: str, depth: int = 0) -> Any:

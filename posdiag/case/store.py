@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posdiag.case.carddata import holds_card_data, scrub
+from posdiag.case.carddata import file_may_hold_card_data, holds_card_data, scrub
 from posdiag.case.codec import from_json, to_json
 from posdiag.case.model import CASE_FORMAT, CASE_VERSION, Case, Revision
 from posdiag.case.states import is_step
@@ -204,7 +204,7 @@ def read_revision(path: Path, number: int, name: str,
         return RevisionCheck(number, name, digest, None, _(
             "{name} does not match its signature: it was edited or damaged after it was "
             "written").format(name=name))
-    if holds_card_data(doc):
+    if file_may_hold_card_data(data) and holds_card_data(doc):
         return RevisionCheck(number, name, digest, None, _("{name} holds a card number")
                              .format(name=name))
     return RevisionCheck(number, name, digest, revision, None)
@@ -390,7 +390,14 @@ def write_revision(current: CaseFile | Path, case: Case, kit_key: KitKey, *,
     _write_once(folder / name, data)
     _write_once(folder / (name + SIGNATURE_SUFFIX), signature)
     _sync_dir(folder)
-    return load_case(folder)
+    if not isinstance(current, CaseFile):
+        return load_case(folder)
+    # What was just written, as it is on disk (masked), without reading the chain again.
+    written = RevisionCheck(number, name, hashlib.sha256(data).hexdigest(),
+                            from_json(Revision, doc, name), None)
+    notes = tuple(_("{name} was not completely written and is superseded by {by}").format(
+        name=torn, by=name) for torn in skipped)
+    return CaseFile(folder, (*current.checks, written), written, (), notes)
 
 
 def _write_once(path: Path, data: bytes) -> None:
