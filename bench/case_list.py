@@ -7,6 +7,7 @@ actions; 6 revisions each), then times, in the same run and on the same warm fol
   reference   a plain directory walk that reads every byte of every revision file
   list        list_cases with a TID query: newest revision parsed and its signature checked,
               the hash chain below it followed by hashes (what `posdiag case list` does)
+  list all    list_cases without a query: every case's newest revision verified as above
   full        load_case on every case: every revision parsed and its signature checked
               (what `posdiag case show` does for one case), for comparison
 
@@ -113,6 +114,7 @@ def main() -> int:
         assert all(s.verified for s in found)
         reference = best(args.runs, lambda: walk_and_read(root))
         listing = best(args.runs, lambda: list_cases([root], query))
+        everything = best(max(1, args.runs // 2), lambda: list_cases([root]))
         full = best(max(1, args.runs // 2),
                     lambda: [load_case(f, check_files=False) for f, _ in case_folders([root])])
         command = best(3, lambda: subprocess.run(
@@ -121,6 +123,8 @@ def main() -> int:
         print(f"reference (walk + read every revision): {reference:.3f} s")
         print(f"list, TID query:                        {listing:.3f} s  "
               f"ratio {listing / reference:.1f}")
+        print(f"list, no query (all verified):          {everything:.3f} s  "
+              f"ratio {everything / reference:.1f}")
         print(f"full verification of every case:       {full:.3f} s  "
               f"ratio {full / reference:.1f}")
         print(f"`posdiag case list` as a command:       {command:.3f} s (interpreter start "

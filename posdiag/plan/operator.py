@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from posdiag.errors import CheckFailed, PlanError, UsageError
+from posdiag.i18n import _
 
 
 class PromptUnanswered(CheckFailed):
@@ -113,11 +114,12 @@ class ConsoleOperator:
         deadline = time.monotonic() + prompt.timeout
         reply = self._read_line(f"??? {prompt.text}", deadline)
         while reply is not None and not reply.strip():
-            reply = self._read_line("    please type it (Ctrl-C aborts)", deadline)
+            reply = self._read_line("    " + _("please type it (Ctrl-C aborts)"), deadline)
         if reply is None:
             self.out.write("\n")
-            raise PromptUnanswered(f"nobody answered {prompt.text!r} within "
-                                   f"{prompt.timeout:.0f} s; run the step again.")
+            raise PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s; run "
+                                     "the step again.").format(question=prompt.text,
+                                                               seconds=prompt.timeout))
         return Answer("entered", self.name, text=reply.strip())
 
     def _read_line(self, question: str, deadline: float) -> str | None:
@@ -217,8 +219,9 @@ class AnswersFileOperator:
     def enter(self, prompt: Prompt) -> Answer:
         answer = self.lookup(prompt)
         if answer is None:
-            raise PromptUnanswered(f"the answers file {self.source} has no typed answer for "
-                                   f"{prompt.id!r}; add {prompt.id!r} = {{ text = \"…\" }}.")
+            raise PromptUnanswered(_("the answers file {file} has no typed answer for {id!r}; "
+                                     "add {id!r} = {{ text = \"…\" }}.").format(
+                                         file=self.source, id=prompt.id))
         return answer
 
     def show_status(self, text: str) -> None:
@@ -230,7 +233,8 @@ def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str, str]:
     reason = ""
     if isinstance(value, dict) and "text" in value:
         if set(value) - {"text"} or not isinstance(value["text"], str):
-            raise PlanError(f"{path}: answer {key!r} takes text = \"what is typed\" alone.")
+            raise PlanError(_("{path}: answer {key!r} takes text = \"what is typed\" alone.")
+                            .format(path=path, key=key))
         return "entered", "", value["text"].strip()
     if isinstance(value, dict):
         if set(value) - {"answer", "reason"} or "answer" not in value:
@@ -299,8 +303,8 @@ class EmulatorOperator:
                 return answer
         if prompt.action == "read-label":
             return Answer("entered", self.name, text=self.person().read_label())
-        raise PromptUnanswered(f"the emulator's operator cannot answer {prompt.id!r}; give the "
-                               "answer in an answers file.")
+        raise PromptUnanswered(_("the emulator's operator cannot answer {id!r}; give the answer "
+                                 "in an answers file.").format(id=prompt.id))
 
     def show_status(self, text: str) -> None:
         pass
