@@ -1,11 +1,12 @@
 """Diagnostics gathered while the broken terminal still answers.
 
 In this order, each on its own so one refusal does not lose the rest: identity and status
-(Registration 06 00 + Status Enquiry 05 01), the terminal's own diagnosis (06 70), its
+(Registration 06 00 + Status Enquiry 05 01), the terminal's own line diagnosis (06 70), its
 totals (06 10), and the last lines of its application log (Read File 08 11, file 02). The
-printer's state follows from the status byte (CC: printer not ready) and from whether the
-diagnosis printout went through. Nothing here changes the terminal's data: no end-of-day,
-no payment. All text is masked before it is kept.
+printer's state follows from the status byte (CC: printer not ready) and from a diagnosis
+refused for that reason (a printout the ECR prints says nothing about the terminal's paper).
+Nothing here changes the terminal's data: no end-of-day, no payment, no extended diagnosis.
+All text is masked before it is kept.
 
 A terminal that does not answer at all is a result too: ``silent_diagnostics`` records the
 port and every attempt with the error it ended in.
@@ -27,6 +28,10 @@ from posdiag.errors import DeviceError, LinkError, PosdiagError, TerminalRefused
 
 LOG_TAIL_LINES = 20
 PRINTER_NOT_READY = 0xCC  # ZVT terminal status / result code: printer not ready
+# PA00P015 TLV 1B: 01 line diagnosis (the connection to the host). Not 02, the extended
+# diagnosis and the default: it may load configuration, and before the backup nothing on the
+# terminal is to change.
+LINE_DIAGNOSIS = 0x01
 
 
 def terminal_info(identity: TerminalIdentity, port: str, *, read_at: str,
@@ -80,12 +85,10 @@ def gather(terminal: Any, port: str, identity: TerminalIdentity | None = None,
     printer_text = "printer not ready" if printer_ready is False else ""
     run_diagnosis = getattr(terminal, "diagnosis", None)
     if run_diagnosis is not None:
-        ok, value, _error = prober.run("diagnosis", "06 70", run_diagnosis)
+        ok, value, _error = prober.run("diagnosis", "06 70 (line diagnosis)",
+                                       lambda: run_diagnosis(LINE_DIAGNOSIS))
         if ok:
             diagnosis_lines, diagnosis_result = _diagnosis(value)
-            if printer_ready is None:
-                printer_ready = True
-            printer_text = printer_text or "diagnosis printout delivered"
         elif getattr(value, "result_code", None) == PRINTER_NOT_READY:
             printer_ready, printer_text = False, "printer not ready (diagnosis printout refused)"
     totals = None

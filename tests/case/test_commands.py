@@ -152,3 +152,22 @@ def test_list_answers_what_happened_to_a_terminal(tmp_path, cli, shop):
     assert len(out.splitlines()) == 4  # header + three cases
     code, _, err = cli("case", "list", root, "--state", "lost")
     assert code == 2 and "not a case state" in one_sentence(err)
+
+
+def test_diagnostics_of_a_terminal_whose_printer_is_not_ready(tmp_path, kit_key):
+    """Status byte CC (§11: printer not ready): the case says so, and gathers the rest."""
+    from posdiag.case.model import Fault
+    from posdiag.case.opening import Opening, open_case
+    from posdiag.terminals import build_emulator, open_terminal
+
+    emulator = build_emulator({"journal": "5"})
+    emulator.state.status = 0xCC
+    opening = Opening(root=tmp_path / "cases", fault=Fault("printer", "no receipts"),
+                      port="sim", merchant={"name": "Shop"})
+    with open_terminal("sim", emulator=emulator) as terminal:
+        case = open_case(opening, kit_key, terminal=terminal).case
+    diagnostics = case.diagnostics
+    assert diagnostics.answered and diagnostics.status_code == 0xCC
+    assert diagnostics.status_text == "printer not ready"
+    assert diagnostics.printer_ready is False and diagnostics.printer_text == "printer not ready"
+    assert diagnostics.totals is not None and len(diagnostics.log_tail) == 5
