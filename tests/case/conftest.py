@@ -78,3 +78,4 @@ def cli(capsys, config):
         return done.value.code, out, err
 
     return run
+

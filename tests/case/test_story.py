@@ -5,6 +5,8 @@ closed; and the story of a dead terminal (backup impossible, identity typed by h
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from case_helpers import without_digests
+
 from posdiag.backup.verify import scan_set
 from posdiag.cards import assert_no_pans
 from posdiag.case.store import load_case, sha256_file
@@ -28,7 +30,10 @@ def only_case(root):
 
 
 def every_case_text(folder):
-    return "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.json"))
+    """Every JSON file of the case folder (revisions, manifests, test records), digests
+    blanked."""
+    return without_digests("".join(p.read_text(encoding="utf-8")
+                                   for p in folder.rglob("*.json")))
 
 
 def test_the_whole_story_on_the_emulator(tmp_path, cli, shop, identity_file):
