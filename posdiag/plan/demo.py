@@ -85,6 +85,7 @@ def _new_run_dir(directory: Path, now: datetime) -> Path:
 def run_demo(directory: Path, *, journal: int = 200,
              progress: Callable[[str], None] = lambda _line: None,
              now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DemoOutcome:
+    from posdiag.age_files import load_identities, write_identity_file
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.verify import verify_set
     from posdiag.case.acceptance import run_case_acceptance
@@ -93,7 +94,7 @@ def run_demo(directory: Path, *, journal: int = 200,
     from posdiag.case.model import Fault
     from posdiag.case.opening import Opening, open_case
     from posdiag.case.profiles import load_merchant_profile
-    from posdiag.crypto.age.keys import load_identities, parse_recipient, write_identity_file
+    from posdiag.crypto.age import parse_recipient
     from posdiag.terminals import build_emulator, open_terminal
 
     shipped_plan("acceptance.toml")
