@@ -16,6 +16,7 @@ from posdiag.case.model import Action, Case, Diagnostics, TerminalInfo
 from posdiag.case.states import state_label
 from posdiag.case.store import CaseFile
 from posdiag.i18n import N_, _
+from posdiag.i18n_format import format_money
 
 ACTION_TEXTS: dict[str, str] = {
     "opened": N_("case opened (terminal identity {identity})"),
@@ -104,8 +105,8 @@ def _diagnostic_lines(diagnostics: Diagnostics | None) -> list[str]:
             state=_("ready") if diagnostics.printer_ready else _("not ready")))
     if diagnostics.totals is not None:
         totals = diagnostics.totals
-        lines.append("  " + _("totals: {count} transactions, {amount} minor units").format(
-            count=totals.count, amount=totals.amount))
+        lines.append("  " + _("totals: {count} transactions, {amount}").format(
+            count=totals.count, amount=format_money(totals.amount, totals.currency)))
     failed = [p for p in diagnostics.probes if not p.ok]
     lines += ["  " + _("{what} refused: {error}").format(what=p.name, error=p.error)
               for p in failed]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,20 +90,6 @@ def _done(case_file: CaseFile, as_json: bool, message: str) -> None:
         print_json(_case_json(case_file))
     else:
         click.echo(message)
-
-
-def display_width(text: str) -> int:
-    """Terminal cells: CJK wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
 
 
 @click.group()
@@ -291,6 +276,7 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
     from posdiag.case.listing import CaseQuery, default_roots, list_cases
     from posdiag.case.profiles import load_kit_profile
     from posdiag.case.show import list_rows
+    from posdiag.i18n_width import text_table
 
     query = CaseQuery(tid=tid, serial=serial, merchant=merchant, since=since, state=state)
     where = list(roots) or default_roots(load_kit_profile(profile, config_dir=config_dir),
@@ -305,7 +291,7 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
         click.echo(_("No case found in {roots}.").format(roots=", ".join(map(str, where))),
                    err=True)
         return
-    click.echo(table(list_rows(found)))
+    click.echo("\n".join(text_table(list_rows(found))))
     click.echo(_("{n} case(s).").format(n=len(found)), err=True)
 
 
