@@ -30,7 +30,7 @@ from posdiag.case.model import (
     TerminalInfo,
 )
 from posdiag.case.store import RECORDS_DIR, CaseFile, load_case, reference, sha256_file
-from posdiag.errors import PosdiagError
+from posdiag.errors import PlanError, PosdiagError
 from posdiag.i18n import _
 from posdiag.plan.model import FAIL, PASS, ReplacedTerminal
 
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from posdiag.plan.service import TestRun
 
 ACCEPTED, REJECTED, NOT_JUDGED = "accepted", "rejected", "not-judged"
+# What an acceptance for a case must hold: the arrival inspection and the merchant binding.
+REQUIRED_KINDS = ("checklist", "identity-match")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,13 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
     states.check_step(case.state, states.REPLACEMENT_TESTING, force=force, reason=reason)
     replaced = replaced_terminal(case)
     plan_path = resolve_plan(plan)
-    load_plan(plan_path, replaced=replaced)  # a plan error stops here, before the case changes
+    loaded = load_plan(plan_path, replaced=replaced)  # a plan error stops here, before the case
+    missing = [kind for kind in REQUIRED_KINDS if kind not in {s.kind for s in loaded.steps}]
+    if missing:
+        raise PlanError(_("The plan {plan} has no {kinds} step; a replacement is accepted for a "
+                          "case only with the arrival inspection and the merchant binding (the "
+                          "shipped plan acceptance has both).").format(
+                              plan=plan_path, kinds=" / ".join(missing)))
     change_case(case_dir, kit_key, lambda c: act(
         c, actor, "test-started", to_state=states.REPLACEMENT_TESTING, force=force,
         reason=reason, details={"port": port, "plan": str(plan)}), actor=actor)

@@ -97,7 +97,7 @@ def case() -> None:
     """The repair case (工单): one broken terminal from fault report to accepted replacement.
 
     \b
-    The story, one command per step:
+    Examples (the story, one command per step):
       posdiag case open --port /dev/ttyACM0 --merchant shop.toml --fault printer \\
           --describe "prints blank receipts"                      # -> ~/.config/posdiag/cases/ID
       posdiag backup --case CASEDIR --port /dev/ttyACM0 -r age1...

@@ -69,7 +69,7 @@ def test_a_dead_terminal_is_one_sentence_exit_3_pointing_to_no_terminal(tmp_path
 def test_a_backup_of_a_dead_case_terminal_fails_and_the_case_says_so(tmp_path, cli, opened):
     from datetime import UTC, datetime
 
-    from posdiag.crypto.age.keys import write_identity_file
+    from posdiag.age_files import write_identity_file
 
     recipient = write_identity_file(tmp_path / "k", now=datetime.now(UTC))
     code, _, err = cli("backup", "--case", opened, "--port", DEAD, "-r", recipient)
@@ -172,3 +172,10 @@ def test_diagnostics_of_a_terminal_whose_printer_is_not_ready(tmp_path, kit_key)
     assert diagnostics.status_text == "printer not ready"
     assert diagnostics.printer_ready is False and diagnostics.printer_text == "printer not ready"
     assert diagnostics.totals is not None and len(diagnostics.log_tail) == 5
+
+
+def test_a_case_accepts_a_replacement_only_with_inspection_and_binding(tmp_path, cli, opened):
+    code, _, err = cli("test", "--case", opened, "--port", "sim", "--plan", "quick", "--force",
+                       "--reason", "x")
+    assert code == 2 and "has no checklist / identity-match step" in one_sentence(err)
+    assert load_case(opened).case.state == "backup-impossible"  # untouched

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from case_helpers import without_digests
 
+from posdiag.age_files import write_identity_file
 from posdiag.backup.verify import scan_set
 from posdiag.cards import assert_no_pans
 from posdiag.case.store import load_case, sha256_file
-from posdiag.crypto.age.keys import write_identity_file
 from posdiag.plan.record import verify_record
 
 OLD = "sim:journal=30,seed=1"
