@@ -5,20 +5,23 @@ What counts as a card number (docs/journal.md §Card numbers is the full definit
 
 * A **digit** is any Unicode decimal digit: ``0-9``, full-width ``０-９``, Arabic-Indic, … (a
   full-width PAN is as readable on a screen as an ASCII one).
-* A **run** is one or more digits, where single **separators** may stand between digits: one
+* A **group** is digits in a row. A **run** is groups joined by single **separators**: one
   space (any Unicode space separator; not a tab, which separates columns), one dash (``-``,
   Unicode dashes, the minus sign, the full-width hyphen) or one dot (``.`` or the full-width
-  full stop). Two separators in a row, a line break or any other character end the run. So
-  ``4761 7390 0101 0010`` and ``47 61 73 90 01 01 00 10`` (BCD bytes in a hex dump) are runs
-  of 16 digits.
-* A run **holds a card number** when any 13 to 19 consecutive digits of it (a *window*) that
-  do not start with 0 pass the Luhn check (ISO/IEC 7812-1 gives no card issuer the industry
-  digit 0, and zero-padded fields such as EMV AIDs ``A0000000101030`` or BCD amounts would
-  otherwise read as card numbers). Masking hides the middle of every such window: a window
-  that is the whole run becomes first 6 / last 4 (``4761 73** **** 0010``); digits glued to
-  a card number (``9`` + PAN, a length byte before a BCD PAN) keep the card number's first 6
-  and last 4 and lose its middle. No window of masked text is a card number any more, so
-  masking twice changes nothing.
+  full stop). Two separators in a row, a line break or any other character end the run.
+* Groups are read as one number only where they are **written the way card numbers are**:
+  fours with a shorter last group (``4761 7390 0101 0010``, ``6799 9902 0000 0001 114``),
+  4-6-5 or 4-6-4 (American Express, Diners), or ones and twos (digit by digit, or BCD bytes in
+  a hex dump: ``47 61 73 90 01 01 00 10``). Other groupings are not joined, so a case ID
+  ``2026-1130-52500001-01``, a date or two TIDs side by side are not read as one number.
+* Such a group or stretch of groups **holds a card number** when any 13 to 19 consecutive
+  digits of it (a *window*) that do not start with 0 pass the Luhn check (ISO/IEC 7812-1
+  gives no card issuer the industry digit 0, and zero-padded fields such as EMV AIDs
+  ``A0000000101030`` or BCD amounts would otherwise read as card numbers). Masking hides the
+  middle of every such window: a whole card number becomes first 6 / last 4
+  (``4761 73** **** 0010``); digits glued to one (``9`` + PAN, a length byte before a BCD PAN)
+  keep its first 6 and last 4 and lose its middle. No window of masked text is a card number
+  any more, so masking twice changes nothing.
 * Track 1 / track 2 layouts (``;PAN=YYMM…?``, ``%BPAN^NAME^…?``, BCD ``PAN D YYMM…``) are
   withheld whole after the masked PAN: what follows a PAN on a stripe is sensitive
   authentication data.
@@ -157,18 +160,77 @@ def _digit_value(char: str) -> int:
     return unicodedata.decimal(char, 0)
 
 
+_GROUP = re.compile(r"\d+")
+# How card numbers are written in groups (ISO/IEC 7812 numbers on cards and receipts): fours,
+# the last group shorter for 13-19 digits (4-4-4-4, 4-4-4-4-3, 4-4-4-1); American Express
+# 4-6-5 and Diners 4-6-4; and in ones and twos: digit by digit, or BCD bytes of a hex dump.
+_AMEX_DINERS = ((4, 6, 5), (4, 6, 4))
+
+
+def _card_like_segments(groups: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    """The stretches of a run's digit groups that are written the way card numbers are.
+
+    Every group alone (contiguous digits); each maximal stretch of four-digit groups with
+    the group after it if that has 1-3 digits; each 4-6-5 or 4-6-4 triple; each maximal
+    stretch of groups of one or two digits. Groups written otherwise are not joined: a case
+    ID ``2026-1130-52500001-01`` or a date and a TID are not read as one number.
+    """
+    sizes = [end - start for start, end in groups]
+    count = len(groups)
+    for group in groups:
+        yield [group]
+    if count < 2:
+        return
+    index = 0
+    while index < count:
+        if sizes[index] == 4:
+            stop = index
+            while stop < count and sizes[stop] == 4:
+                stop += 1
+            tail = 1 if stop < count and 1 <= sizes[stop] <= 3 else 0
+            yield groups[index:stop + tail]
+            index = stop
+        else:
+            index += 1
+    for first in range(count - 2):
+        if tuple(sizes[first:first + 3]) in _AMEX_DINERS:
+            yield groups[first:first + 3]
+    index = 0
+    while index < count:
+        if sizes[index] <= 2:
+            stop = index
+            while stop < count and sizes[stop] <= 2:
+                stop += 1
+            yield groups[index:stop]
+            index = stop
+        else:
+            index += 1
+
+
+def _hidden_positions(run: str, strict: bool = False) -> set[int]:
+    """Positions in ``run`` of the digits masking hides (empty: no card number in it)."""
+    groups = [m.span() for m in _GROUP.finditer(run)]
+    segments: Iterator[list[tuple[int, int]]] = (
+        iter([groups]) if strict else _card_like_segments(groups))
+    hidden: set[int] = set()
+    for segment in segments:
+        positions = [p for start, end in segment for p in range(start, end)]
+        if len(positions) < MIN_PAN_LENGTH:
+            continue
+        for index in _hidden_digits([_digit_value(run[p]) for p in positions]):
+            hidden.add(positions[index])
+    return hidden
+
+
 def _mask_run(run: str) -> str:
     if len(run) < MIN_PAN_LENGTH:  # fewer characters than a card number has digits
         return run
-    positions = [m.start() for m in _DIGIT.finditer(run)]
-    if len(positions) < MIN_PAN_LENGTH:
-        return run
-    hidden = _hidden_digits([_digit_value(run[p]) for p in positions])
+    hidden = _hidden_positions(run)
     if not hidden:
         return run
     chars = list(run)
-    for index in hidden:
-        chars[positions[index]] = MASK_CHAR
+    for position in hidden:
+        chars[position] = MASK_CHAR
     return "".join(chars)
 
 
@@ -247,32 +309,35 @@ def holds_pan(text: str, *, strict: bool = False) -> bool:
     """True if ``text`` holds a card number (a run with a Luhn-valid 13-19 digit window).
 
     ``strict`` also joins digits across any single character that is not a letter G-Z
-    (slashes, plus signs, hex nibbles A-F): for fields of a fixed form such as a journal's,
-    where such a spelling can only be an attempt to smuggle a number through.
+    (slashes, plus signs, hex nibbles A-F), and joins every group of a run whatever its
+    size: for fields of a fixed form such as a journal's, where such a spelling can only be
+    an attempt to smuggle a number through.
     """
     for match in _runs(text, strict):
         run = match.group()
-        if len(run) < MIN_PAN_LENGTH:
-            continue
-        values = [_digit_value(c) for c in run if c.isdecimal()]
-        if len(values) >= MIN_PAN_LENGTH and (len(values) > _BLANK_LONGER_THAN
-                                              or next(_luhn_windows(values), None)):
+        if len(run) >= MIN_PAN_LENGTH and _hidden_positions(run, strict):
             return True
     return False
 
 
 def find_pans(text: str) -> list[str]:
-    """The card numbers in ``text`` that are whole runs (first digit not 0), as ASCII digits.
+    """The card numbers in ``text`` written whole (first digit not 0), as ASCII digits.
 
     Grouped and non-ASCII spellings count (``4761 7390 0101 0010`` gives ``4761739001010010``);
     a card number glued to other digits is not listed here but is masked by ``mask_text``.
     """
     found = []
     for match in _RUN.finditer(text):
-        digits = "".join(str(_digit_value(c)) for c in match.group() if c.isdecimal())
-        if (MIN_PAN_LENGTH <= len(digits) <= MAX_PAN_LENGTH and digits[0] != "0"
-                and luhn_valid(digits)):
-            found.append(digits)
+        run = match.group()
+        groups = [m.span() for m in _GROUP.finditer(run)]
+        in_run: list[str] = []  # one layout may contain another: a number counts once a run
+        for segment in _card_like_segments(groups):
+            digits = "".join(str(_digit_value(run[p])) for start, end in segment
+                             for p in range(start, end))
+            if (MIN_PAN_LENGTH <= len(digits) <= MAX_PAN_LENGTH and digits[0] != "0"
+                    and luhn_valid(digits) and digits not in in_run):
+                in_run.append(digits)
+        found.extend(in_run)
     return found
 
 

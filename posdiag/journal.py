@@ -53,6 +53,7 @@ _BRAND = re.compile(r"[A-Za-z0-9 .&/+'-]{1,32}")
 # A journal's sequence number never needs more than 12 digits; a 13-19 digit number could be
 # a card number in the one field whose form is "any integer".
 MAX_SEQ = 999_999_999_999
+MAX_BRAND_DIGITS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +215,12 @@ def _check_record(record: JournalRecord, offset: int | None) -> None:
     need_text("auth", _AUTH, optional=True)
     need_text("time", _TIME)
     need_text("tid", _TID)
-    need_text("brand", _BRAND, optional=True)
+    brand = need_text("brand", _BRAND, optional=True)
+    if brand is not None and sum(c.isdigit() for c in brand) > MAX_BRAND_DIGITS:
+        # A card name needs no digits; more than a few could, next to the masked PAN's first
+        # digits in a table column, spell out a card number.
+        raise bad("brand", f"at most {MAX_BRAND_DIGITS} digits: more could carry part of a "
+                           "card number")
 
 
 def _check_card_numbers(record: JournalRecord, where: str) -> None:

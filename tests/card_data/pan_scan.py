@@ -2,9 +2,10 @@
 
 Deliberately written apart from posdiag.cards (brute force, no shared code), so a test that
 uses it does not pass merely because the masker and the check share a mistake. It follows the
-definition in docs/journal.md §Card numbers: a run is digits (any Unicode decimal digit),
-possibly split by single spaces, dashes or dots; any 13-19 digit window of a run that does not
-start with 0 and passes Luhn is a card number.
+definition in docs/journal.md §Card numbers: digit groups (any Unicode decimal digit) joined by
+single spaces, dashes or dots; a card number is any 13-19 consecutive digits, not starting
+with 0, that pass Luhn, inside one group or inside groups written the way card numbers are
+written (fours with a shorter last group, 4-6-5 or 4-6-4, ones and twos).
 
 The numbers below are published test PANs (test material, not real cards).
 """
@@ -30,39 +31,57 @@ def _luhn(digits: list[int]) -> bool:
     return total % 10 == 0
 
 
-def digit_runs(text: str) -> Iterable[list[int]]:
-    """Each run of digits joined by single separators, as a list of digit values."""
-    run: list[int] = []
+def digit_runs(text: str) -> Iterable[list[list[int]]]:
+    """Each run as its digit groups (lists of digit values); single separators join groups."""
+    run: list[list[int]] = []
+    group: list[int] = []
     gap = 0  # separators seen since the last digit
     for char in text:
         value = unicodedata.decimal(char, None)
         if value is not None:
-            if gap > 1:
-                if run:
-                    yield run
-                run = []
-            run.append(value)
+            if gap == 1 and group:
+                run.append(group)
+                group = []
+            elif gap > 1 and group:
+                yield [*run, group]
+                run, group = [], []
+            group.append(value)
             gap = 0
-        elif char in SEPARATORS and run:
+        elif char in SEPARATORS and group:
             gap += 1
         else:
-            if run:
-                yield run
-            run, gap = [], 0
-    if run:
-        yield run
+            if group:
+                yield [*run, group]
+            run, group, gap = [], [], 0
+    if group:
+        yield [*run, group]
+
+
+def _written_like_cards(run: list[list[int]]) -> Iterable[list[int]]:
+    """Every stretch of consecutive groups whose sizes follow a card-number layout."""
+    sizes = [len(g) for g in run]
+    for first in range(len(run)):
+        for last in range(first, len(run)):
+            stretch = sizes[first:last + 1]
+            fours = all(n == 4 for n in stretch[:-1]) and (
+                stretch[-1] == 4 or (len(stretch) > 1 and 1 <= stretch[-1] <= 3))
+            small = all(n <= 2 for n in stretch)
+            amex = stretch in ([4, 6, 5], [4, 6, 4])
+            if len(stretch) == 1 or fours or small or amex:
+                yield [d for g in run[first:last + 1] for d in g]
 
 
 def card_numbers(text: str) -> list[str]:
-    """Every Luhn-valid 13-19 digit window of every run, masked for the failure message."""
+    """Every card number found, masked for the failure message."""
     found = []
     for run in digit_runs(text):
-        for size in range(13, 20):
-            for start in range(len(run) - size + 1):
-                window = run[start:start + size]
-                if window[0] != 0 and _luhn(window):
-                    shown = "".join(map(str, window))
-                    found.append(f"{shown[:6]}…{shown[-4:]} ({size} digits)")
+        for digits in _written_like_cards(run):
+            for size in range(13, 20):
+                for start in range(len(digits) - size + 1):
+                    window = digits[start:start + size]
+                    if window[0] != 0 and _luhn(window):
+                        shown = "".join(map(str, window))
+                        found.append(f"{shown[:6]}…{shown[-4:]} ({size} digits)")
     return found
 
 

@@ -40,6 +40,8 @@ HOSTILE = {
     "brand holds a PAN joined by plus signs": line(brand="4761+7390+0101+0010"),
     "brand glues a digit before the PAN": line(brand="9" + TEST_PAN),
     "seq is a PAN": line(seq=int(TEST_PAN)),
+    "brand ends in half a PAN, the masked PAN starts with the rest": line(
+        brand="VISA47617390", pan="01010010****"),
 }
 
 

@@ -50,6 +50,16 @@ def test_two_separators_in_a_row_end_a_run() -> None:
     assert mask_text(text) == text
 
 
+@pytest.mark.parametrize("text", [
+    "case 2026-1130-52500001-01",  # a case ID: date, TID, counter
+    "52500001 52500002",  # two TIDs in a table
+    "2026-11-30 10:15:00 receipt 0042 trace 000123",
+    "1.2.3 10.0.0.5 1.20.300.4000.50000",
+])
+def test_groups_not_written_like_a_card_number_are_not_joined(text: str) -> None:
+    assert mask_text(text) == text
+
+
 @pytest.mark.parametrize("text", [FULL_WIDTH, ARABIC_INDIC])
 def test_non_ascii_digits_are_recognised_and_masking_never_raises(text: str) -> None:
     masked = mask_text(f"pan {text}")
@@ -197,7 +207,8 @@ def test_masked_text_holds_no_card_number_and_masking_is_stable(parts: list[str]
 @given(st.text())
 def test_text_without_a_thirteen_digit_run_is_unchanged(text: str) -> None:
     # The independent scanner finds no run of 13+ digits: then nothing may change.
-    if not any(len(run) >= 13 for run in __import__("pan_scan").digit_runs(text)):
+    runs = __import__("pan_scan").digit_runs(text)
+    if not any(sum(len(group) for group in run) >= 13 for run in runs):
         assert mask_text(text) == text
 
 
