@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
 
+from posdiag.drivers.zvt import charsets
 from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp
 from posdiag.drivers.zvt.messages_base import (
     TEXT_CODEC,
@@ -23,6 +24,7 @@ from posdiag.drivers.zvt.messages_base import (
     tlv_bmp,
 )
 from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.values import print_attribute_text
 from posdiag.errors import ProtocolError
 
 
@@ -74,27 +76,13 @@ class PrintLine(Message):
     def ends_receipt(self) -> bool:
         return bool(self.attribute & 0x80) and self.attribute not in (0x80, 0xFF)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
-        attr = self.attribute
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
+        attribute = FieldView(None, "attribute", print_attribute_text(self.attribute))
         if self.is_line_feed:
             count = self.text_bytes[0] if self.text_bytes else 1
-            return [FieldView(None, "attribute", "0xFF (line feed)"),
-                    FieldView(None, "line feeds", str(count))]  # fmt: skip
-        notes = []
-        if self.ends_receipt:
-            notes.append("last line of receipt")
-        elif attr & 0x40:
-            notes.append("centred")
-        if not attr & 0x80:
-            if attr & 0x20:
-                notes.append("double width")
-            if attr & 0x10:
-                notes.append("double height")
-            if attr & 0x0F:
-                notes.append(f"indent {attr & 0x0F}")
-        label = f"0x{attr:02X}" + (f" ({', '.join(notes)})" if notes else "")
-        return [FieldView(None, "attribute", label),
-                FieldView(None, "text", repr(self.text(charset)))]  # fmt: skip
+            return [attribute, FieldView(None, "line feeds", str(count))]
+        shown = charsets.show_bytes(self.text_bytes, charset)
+        return [attribute, FieldView(None, "text", shown)]
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,17 @@ def test_decode_serial_frame_as_text():
     ]
 
 
-def test_decode_status_enquiry_completion_needs_context():
+def test_status_enquiry_completion_is_recognised_with_or_without_context():
+    # §2.56.5: [LLLVAR SW version] terminal status [06 TLV]; the shape tells it from §3.2.
     frame = "10 02 06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00 10 03 B1 11"
-    code, out, _ = run("zvt", "decode", *frame.split(" "), "--answering", "0501")
-    assert code == 0
-    assert "software version: '2.14.15'" in out and "terminal status: 00 (PT ready)" in out
-    code, out, _ = run("zvt", "decode", frame)
-    assert code == 0 and "error:" in out  # a plain Completion cannot hold these bytes
+    for context in (["--answering", "0501"], []):
+        code, out, _ = run("zvt", "decode", *frame.split(" "), *context)
+        assert code == 0
+        assert out.splitlines() == [
+            "06 0F Completion (Status Enquiry) [serial frame, CRC ok]",
+            "    software version: '2.14.15'",
+            "    terminal status: 00 (PT ready)",
+        ]
 
 
 def test_json_has_the_documented_keys():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,9 +83,10 @@ def test_status_enquiry_completion_vector():
     assert (msg.version_text, msg.terminal_status) == ("2.14.15", 0x00)
     without_version = decoded("06 0F 01 F0", answering=(0x05, 0x01))
     assert (without_version.software_version, without_version.terminal_status) == (None, 0xF0)
-    # Without context 06 0F is a plain BMP Completion, which these bytes are not.
-    with pytest.raises(ProtocolError):
-        decode_message(apdu("06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00"))
+    # Without context the shape decides (§2.56.5 vs §3.2): no BMP starts with F0 F0 F7.
+    assert decoded("06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00") == msg
+    assert decoded("06 0F 01 F0") == without_version  # F0 = reconciliation required
+    assert isinstance(decoded("06 0F 00"), Completion)
 
 
 def test_status_information_after_payment_captured():
