@@ -22,8 +22,9 @@ or damaged capture can neither leak a PAN nor drive the technician's terminal.
 from __future__ import annotations
 
 import codecs
+import re
 
-from posdiag.cards import mask_text
+from posdiag.cards import luhn_valid, mask_text
 from posdiag.errors import BadInput
 from posdiag.i18n import _
 
@@ -127,14 +128,28 @@ def show_bytes(raw: bytes, charset: str | None, default: str = CP437,
     return result
 
 
+_DIGIT_RUNS = re.compile(r"[0-9]{13,}")
+
+
+def _holds_luhn_window(text: str) -> bool:
+    """Any 13-19 digit window of any digit run passes Luhn (a PAN glued to other digits
+    still counts: in hex the nibbles of neighbouring bytes join it)."""
+    for match in _DIGIT_RUNS.finditer(text):
+        run = match.group()
+        if len(run) > 64:
+            return True
+        for size in range(13, min(19, len(run)) + 1):
+            if any(luhn_valid(run[i : i + size]) for i in range(len(run) - size + 1)):
+                return True
+    return False
+
+
 def may_hold_pan(raw: bytes) -> bool:
     """True if bytes hold a card number as packed BCD or as ASCII digits.
 
     Hex shown to a person is readable as digits: "41 11 11 11 ..." is a PAN in packed BCD.
     """
-    nibbles = raw.hex()
-    text = raw.decode("latin-1")
-    return mask_text(nibbles) != nibbles or mask_text(text) != text
+    return _holds_luhn_window(raw.hex()) or _holds_luhn_window(raw.decode("latin-1"))
 
 
 def hex_view(raw: bytes) -> str:

@@ -37,6 +37,7 @@ from posdiag.drivers.zvt.messages_base import (
     tlv_bmp,
 )
 from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.values import CONFIG_BYTE, flags_text
 from posdiag.errors import ProtocolError
 
 EUR = 978
@@ -99,7 +100,7 @@ class Registration(Message):
         return self.value(0x03)
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:
-        config = FieldView(None, "config byte", f"0x{self.config:02X}")
+        config = FieldView(None, "config byte", flags_text(self.config, CONFIG_BYTE))
         views = [password_field(self.password), config]
         if self.currency_code is not None:
             cc = self.currency_code

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from posdiag.drivers.zvt import charsets
-from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp, strict_decoding
 from posdiag.drivers.zvt.messages_base import (
     TEXT_CODEC,
     BmpCommand,
@@ -23,7 +23,7 @@ from posdiag.drivers.zvt.messages_base import (
     build_bmps,
     tlv_bmp,
 )
-from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.tlv import TlvNode, parse_length
 from posdiag.drivers.zvt.values import print_attribute_text
 from posdiag.errors import ProtocolError
 
@@ -48,16 +48,20 @@ class PrintLine(Message):
         text: bytes = body
         trailer: tuple[Bmp, ...] = ()
         # A trailing TLV container is recognised only when it ends exactly at the data end.
+        # Its length is checked before its content is parsed: linear time on any text.
         for pos in range(len(body)):
             if body[pos] != TLV_BMP:
                 continue
             try:
-                bmp, end = parse_bmp(body, pos)
+                size, start = parse_length(body, pos + 1)
+                if start + size != len(body):
+                    continue
+                with strict_decoding():
+                    bmp, _end = parse_bmp(body, pos)
             except ProtocolError:
                 continue
-            if end == len(body):
-                text, trailer = body[:pos], (bmp,)
-                break
+            text, trailer = body[:pos], (bmp,)
+            break
         return cls(data[0], text, trailer, long_length=long_length)
 
     @classmethod

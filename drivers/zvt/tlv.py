@@ -1,7 +1,8 @@
 """The TLV container of BMP 06 (PA00P015 §9): BER tags and lengths. Pure, no I/O.
 
 * Tag: byte 1 bits 8-7 class, bit 6 constructed, bits 5-1 number; number 1F
-  means further tag bytes follow, each with bit 8 set except the last.
+  means further tag bytes follow, each with bit 8 set except the last (except the
+  spec's own two-byte tags 1F80-1F83, see ZVT_1F8X).
 * Length: 00-7F in one byte, 81 nn, or 82 hi lo (big-endian, unlike the APDU).
 * Constructed objects hold further objects and are parsed recursively.
 
@@ -20,6 +21,10 @@ from dataclasses import dataclass
 from posdiag.errors import ProtocolError
 
 CONSTRUCTED = 0x20
+# PA00P015 §9.4 defines 1F80-1F83 (file name, MIME type, transaction reference, acquirer)
+# as two-byte tags, written and sent as 1F 80 ... 1F 83, although in BER a second byte
+# with bit 8 set announces a third. The spec's literal form is taken for these four.
+ZVT_1F8X = frozenset({0x80, 0x81, 0x82, 0x83})
 MAX_DEPTH = 32  # nesting limit, so hostile input cannot exhaust the stack
 
 TlvValue = bytes | tuple["TlvNode", ...]
@@ -86,7 +91,7 @@ def parse_tag(data: bytes, pos: int) -> tuple[int, int]:
             while True:
                 byte = data[pos]
                 pos += 1
-                if not byte & 0x80:
+                if not byte & 0x80 or (first == 0x1F and pos - start == 2 and byte in ZVT_1F8X):
                     break
     except IndexError as err:
         raise ProtocolError(f"TLV tag truncated at offset {start}") from err

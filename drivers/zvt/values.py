@@ -32,7 +32,9 @@ def flags_text(value: int, bits: Bits, width: int = 2) -> str:
     unknown = value & ~known
     if unknown:
         meanings.append(_("RFU bits 0x{bits:0{width}X}").format(bits=unknown, width=width))
-    return f"0x{value:0{width}X}" + (": " + ", ".join(meanings) if meanings else "")
+    if not meanings:
+        return f"0x{value:0{width}X} (" + _("no bit set") + ")"
+    return f"0x{value:0{width}X}: " + ", ".join(meanings)
 
 
 def multi_byte_flags_text(raw: bytes, per_byte: Sequence[Bits]) -> str:

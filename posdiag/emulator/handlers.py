@@ -152,7 +152,7 @@ def status_enquiry(session: PtSession, command: Apdu) -> None:
         device = TlvNode(0xE4, (
             TlvNode(0x1F40, config.device_name.encode("ascii", "replace")),
             TlvNode(0x1F41, config.software_version.encode("ascii", "replace")),
-            TlvNode(0x1F42, config.serial_number.encode("ascii", "replace")),
+            TlvNode(0x1F42, bcd.pack_bcd(config.serial_number)),  # BCD (§9.4.12)
             TlvNode(0x1F43, bytes((terminal.state.status,))),
         ))
         now = datetime.now()

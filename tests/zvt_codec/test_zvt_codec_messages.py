@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from posdiag.drivers.zvt.apdu import Apdu, decode_apdu
 from posdiag.drivers.zvt.bmp import Bmp
+from posdiag.drivers.zvt.codes import TERMINAL_STATUS
 from posdiag.drivers.zvt.messages import (
     REGISTRY,
     AbortFromTerminal,
@@ -38,7 +39,29 @@ from posdiag.drivers.zvt.messages import (
     decode_message,
     permitted_commands,
 )
-from posdiag.drivers.zvt.messages_base import BmpCommand, PasswordCommand
+from posdiag.drivers.zvt.messages_admin import (
+    ActivateServiceMode,
+    ChangeBaudrate,
+    ChangePassword,
+    SelectLanguage,
+    SwitchProtocol,
+)
+from posdiag.drivers.zvt.messages_answers import (
+    DialUpDataAnswer,
+    DriverCodeAnswer,
+    FunctionKeyAnswer,
+    NumericInputAnswer,
+)
+from posdiag.drivers.zvt.messages_base import BmpCommand, PasswordCommand, build_bmps, tlv_bmp
+from posdiag.drivers.zvt.messages_display import (
+    DisplayTextOld,
+    FunctionKeyInputOld,
+    NumericInputOld,
+    PinVerificationOld,
+    PositionedText,
+)
+from posdiag.drivers.zvt.messages_payment import PrepaidTopUp
+from posdiag.drivers.zvt.messages_requests import DialUp, TransmitDataViaDialUp
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 
@@ -258,6 +281,35 @@ messages = st.one_of(
 )
 
 
+texts = st.binary(max_size=30).filter(lambda b: 0 not in b)
+positioned = st.builds(PositionedText, st.integers(0, 255), texts)
+old_display = st.sampled_from([DisplayTextOld, FunctionKeyInputOld])
+messages = st.one_of(
+    messages,
+    st.builds(lambda c, p: c(p), st.sampled_from([SwitchProtocol, SelectLanguage, ChangeBaudrate]),
+              st.integers(0, 255)),
+    st.builds(ChangePassword, passwords, passwords),
+    st.builds(ActivateServiceMode) | st.builds(ActivateServiceMode, passwords, bmp_lists),
+    st.builds(PrepaidTopUp, st.integers(0, 9999), st.integers(0, 255), bmp_lists),
+    st.builds(lambda c, t: c(t), old_display, positioned),
+    st.builds(lambda c, t, d: c(t, d), old_display, positioned, st.integers(0, 255)),
+    st.builds(lambda c, t, d, u: c(t, d, u), old_display, positioned, st.integers(0, 255),
+              positioned),
+    st.builds(NumericInputOld, st.integers(0, 255), st.integers(0, 255), st.binary(min_size=2,
+              max_size=2), st.integers(0, 255), positioned, positioned, st.binary(max_size=8)),
+    st.builds(PinVerificationOld, st.integers(0, 255), st.integers(0, 255), st.integers(0, 255),
+              st.integers(0, 255), positioned, st.binary(max_size=20)),
+    st.builds(DialUp, st.binary(max_size=40)),
+    st.builds(TransmitDataViaDialUp, st.binary(max_size=40)),
+)  # fmt: skip
+answers = st.one_of(
+    st.builds(lambda k: (FunctionKeyAnswer(bytes((k,))), (0x06, 0xE1)), st.integers(0, 255)),
+    st.builds(lambda b: (NumericInputAnswer(b), (0x06, 0xE2)), st.binary(min_size=1, max_size=9)),
+    st.builds(lambda b: (DriverCodeAnswer(b), (0x06, 0x87)), st.binary(min_size=1, max_size=9)),
+    st.builds(lambda b: (DialUpDataAnswer(b), (0x06, 0xDA)), st.binary(min_size=1, max_size=9)),
+)  # fmt: skip
+
+
 def _context(msg):
     if isinstance(msg, StatusEnquiryCompletion):
         return (0x05, 0x01)
@@ -269,8 +321,24 @@ def _context(msg):
 def test_every_registered_message_type_is_in_the_round_trip_strategy():
     covered = {Registration, Authorisation, StatusEnquiry, ReadCard, ReadFile, IntermediateStatus,
                AbortFromTerminal, PrintLine, PrintTextBlock, Ack, PrintTurnoverReceipts,
+               SwitchProtocol, SelectLanguage, ChangeBaudrate, ChangePassword,
+               ActivateServiceMode, PrepaidTopUp, DisplayTextOld, FunctionKeyInputOld,
+               NumericInputOld, PinVerificationOld, DialUp, TransmitDataViaDialUp,
                *bmp_classes, *password_classes}  # fmt: skip
     assert set(REGISTRY.values()) <= covered
+
+
+@given(answers)
+def test_context_answers_decode_of_encode_is_identity(pair):
+    msg, answering = pair
+    assert decode_message(decode_apdu(msg.encode()), answering) == msg
+
+
+@given(st.sampled_from(sorted(TERMINAL_STATUS)), st.none() | st.binary(max_size=40),
+       st.none() | tlv_nodes)  # fmt: skip
+def test_status_enquiry_completion_is_recognised_without_context(status, version, nodes):
+    msg = StatusEnquiryCompletion(status, version, build_bmps(tlv_bmp(nodes)))
+    assert decode_message(decode_apdu(msg.encode())) == msg
 
 
 @given(messages)
