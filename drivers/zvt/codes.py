@@ -289,6 +289,17 @@ COMMAND_NAMES: dict[tuple[int, int], str] = {
     (0x08, 0x40): "Change Baudrate",
     (0x08, 0x50): "Activate Card Reader",
     (0x80, 0x00): "Positive Acknowledgement",
+    # Listed in §14 without a layout anywhere in the spec.
+    (0x06, 0xE8): "Reference Number in BMP 60",
+    (0x06, 0xE9): "Reference Number in BMP 58",
+    (0x06, 0x0D): "Menu Selection with Graphic Display (so listed in §14; §3.16 uses 06 D0)",
+    (0x0F, 0xCA): "ChipActivator (proprietary)",
+    # card complete ZVT-Präzisierungen v22 §3.2.55.1.
+    (0x0F, 0x10): "Cash Report [vendor-specific: card complete]",
+    # §14: reserved for future use.
+    **{command: "RFU" for command in ((0x01, 0x01), (0x05, 0xFF), (0x06, 0x0B), (0x06, 0x11),
+                                      (0x06, 0x82), (0x06, 0x90), (0x06, 0xCE), (0x06, 0xD4))},
+    **{(0x06, instr): "reserved" for instr in (0xC1, 0xC2, 0xC3, 0xC4)},
 }
 
 # ISO 4217 numeric -> alphabetic, for the currencies ZVT terminals meet in practice.
@@ -331,7 +342,11 @@ def command_name(cls: int, instr: int) -> str:
     if cls == 0x84:
         return "Negative Acknowledgement" if instr else "Acknowledgement (84 00)"
     name = COMMAND_NAMES.get((cls, instr))
-    return name if name is not None else f"unknown command {cls:02X} {instr:02X}"
+    if name is not None:
+        return name
+    if cls == 0x0F:  # §14: 0F xx is reserved for manufacturers' own commands
+        return f"proprietary command 0F {instr:02X} (vendor-specific)"
+    return f"unknown command {cls:02X} {instr:02X}"
 
 
 def currency_alpha(code: int) -> str:

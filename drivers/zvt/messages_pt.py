@@ -404,7 +404,9 @@ class AbortFromTerminal(Message):
                 with strict_decoding():
                     return cls(rc, None, parse_bmps(rest), long_length=long_length)
             except ProtocolError:
-                currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
+                # A positional CC is 0NNN in BCD: its first byte is 00-09, never BMP 49.
+                if rest[0] <= 0x09 or not decoding_partially():
+                    currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
         return cls(rc, currency, parse_bmps(rest), long_length=long_length)
 
     @property
