@@ -26,7 +26,7 @@ from posdiag.drivers.zvt.bmp import (
 )
 from posdiag.drivers.zvt.bmp_render import render_bmp
 from posdiag.drivers.zvt.codes import TERMINAL_STATUS, command_name
-from posdiag.drivers.zvt.messages_admin import ADMIN_MESSAGES, VENDOR_MESSAGES, ChangeBaudrate
+from posdiag.drivers.zvt.messages_admin import ADMIN_MESSAGES, ChangeBaudrate
 from posdiag.drivers.zvt.messages_answers import ANSWERS
 from posdiag.drivers.zvt.messages_base import FieldView, Message
 from posdiag.drivers.zvt.messages_display import DISPLAY_MESSAGES
@@ -68,6 +68,7 @@ from posdiag.drivers.zvt.messages_pt import (
     StatusInformation,
 )
 from posdiag.drivers.zvt.messages_requests import REQUEST_MESSAGES
+from posdiag.drivers.zvt.messages_vendor import VENDOR_MESSAGES, CvendSystemInformation
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 
@@ -192,8 +193,17 @@ def looks_like_status_enquiry_completion(data: bytes) -> bool:
     return bool(data) and data[0] in TERMINAL_STATUS
 
 
+CVEND_FUNCTION = (0x0F, 0xA1)
+
+
 def _completion(apdu: Apdu, answering: tuple[int, int] | None) -> Message:
     plain, enquiry = Completion.from_apdu, StatusEnquiryCompletion.from_apdu
+    if answering == CVEND_FUNCTION:
+        try:
+            with strict_decoding():
+                return CvendSystemInformation.from_apdu(apdu)
+        except ProtocolError:
+            pass  # another cVEND function: its Completion is a plain one
     if answering == STATUS_ENQUIRY:
         order = (enquiry, plain)
     elif answering is not None:

@@ -18,8 +18,7 @@ Layouts ("pw" = 3-byte BCD password):
   08 24 OPT Out-of-Order        -                     §2.54
   08 30 Select Language         language(1)           §2.36
   08 40 Change Baudrate         baud rate(1)          §2.57
-  0F 10 Cash Report             pw [03]   vendor-specific: card complete ZVT-Präzisierungen
-                                          §3.2.55.1 (0F xx is reserved for vendors, §14)
+(Vendors' own 0F xx commands are in messages_vendor.py.)
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from posdiag.drivers.zvt.messages_base import (
     FieldView,
     Message,
     PasswordCommand,
-    build_bmps,
     parse_bmps,
     password_field,
     split_password,
@@ -238,24 +236,8 @@ class OptOutOfOrder(BmpCommand):
     NAME = "OPT Out-of-Order"
 
 
-@dataclass(frozen=True)
-class CashReport(PasswordCommand):
-    """0F 10: card complete's cash report since the last end-of-day (ZVT-Präzisierungen
-    v22 §3.2.55.1); service byte 00 simple, 01 detailed. Vendor-specific."""
-
-    COMMAND = (0x0F, 0x10)
-    NAME = "Cash Report [vendor-specific: card complete]"
-
-    @classmethod
-    def detailed(cls, password: str, detailed: bool = False) -> Self:
-        return cls(password=password, bmps=build_bmps((0x03, 1 if detailed else None)))
-
-
 ADMIN_MESSAGES: tuple[type[Message], ...] = (
     ResetTerminal, SetTerminalId, Selftest, ChangePassword, ActivateServiceMode, SwitchProtocol,
     SelectLanguage, ChangeBaudrate, SoftwareUpdate, DeleteFile, ChangeConfiguration, WriteFile,
     StartOptAction, SetOptPointInTime, StartOptPreInitialisation, OutputOptData, OptOutOfOrder,
 )  # fmt: skip
-# Commands only a vendor's document defines: when their bytes do not fit, they are shown
-# as an unknown command rather than as an error, since another vendor may use the code.
-VENDOR_MESSAGES: tuple[type[Message], ...] = (CashReport,)

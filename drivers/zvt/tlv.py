@@ -6,10 +6,11 @@
 * Length: 00-7F in one byte, 81 nn, or 82 hi lo (big-endian, unlike the APDU).
 * Constructed objects hold further objects and are parsed recursively.
 
-Feig's cVEND treats tags FF00-FFFF as primitive although bit 6 is set; the
-strict decoder follows the BER rule. ``decode_tlv_partial`` (the analyser's) keeps
-such content, and any constructed content that is not data objects, as raw bytes
-and says so, and decodes a truncated container as far as its bytes go.
+Feig's cVEND treats tags FF00-FFFF as primitive although bit 6 is set: a tag in
+that range whose content is not data objects is kept as bytes (``feig_primitive``);
+otherwise the BER rule holds. ``decode_tlv_partial`` (the analyser's) also keeps
+any other constructed content that is not data objects as raw bytes and says so,
+and decodes a truncated container as far as its bytes go.
 
 Names, types and rendering of the tags are in tlv_tags.py and tlv_render.py.
 """
@@ -128,10 +129,24 @@ def decode_tlv(data: bytes, _depth: int = 0) -> tuple[TlvNode, ...]:
                 f"TLV tag {tag:02X} says {length} bytes, only {len(data) - pos} follow"
             )
         content = bytes(data[pos:end])
-        value: TlvValue = decode_tlv(content, _depth + 1) if is_constructed(tag) else content
+        value: TlvValue = content
+        if is_constructed(tag):
+            try:
+                value = decode_tlv(content, _depth + 1)
+            except ProtocolError:
+                if not feig_primitive(tag):
+                    raise
         nodes.append(TlvNode(tag, value))
         pos = end
     return tuple(nodes)
+
+
+def feig_primitive(tag: int) -> bool:
+    """Feig cVEND terminals send two-byte tags FF00-FFFF as primitives although bit 6 of FF
+    says constructed (documented by ecrterm's VendorQuirks.FEIG_CVEND and EVerest's Feig
+    packets: FF40 password, FF41 host configuration). Such a tag whose content is not data
+    objects is kept as bytes instead of being an error."""
+    return 0xFF00 <= tag <= 0xFFFF
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -222,6 +237,8 @@ def _children_or_bytes(
         return decode_tlv(content, depth + 1)
     except ProtocolError:
         pass
+    if feig_primitive(tag) and not cut:
+        return content
     inner: list[str] = []
     children = _decode_partial(content, depth + 1, inner)
     if cut:

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from posdiag.drivers.zvt import bcd, charsets
 from posdiag.drivers.zvt.codes import card_type_name, command_name, currency_alpha
-from posdiag.drivers.zvt.tlv import TlvNode, is_constructed, parse_tag, tag_hex
+from posdiag.drivers.zvt.tlv import TlvNode, feig_primitive, is_constructed, parse_tag, tag_hex
 from posdiag.drivers.zvt.tlv_tags import WITHHELD_WHAT, Kind, TagSpec, spec_of
 from posdiag.drivers.zvt.values import (
     Bits,
@@ -83,12 +83,25 @@ def _render_level(nodes: Sequence[TlvNode], context: Context) -> tuple[TreeItem,
             items.append(TreeItem(tag_hex(node.tag), name,
                                   children=_render_level(node.value, Context(local.charset,
                                                                              local.fixed))))
-        elif is_constructed(node.tag):
-            items.append(TreeItem(tag_hex(node.tag), name, _not_objects(node.value)))
+        elif is_constructed(node.tag) and _spec_kind(node.tag) in (None, Kind.CONSTRUCTED):
+            if feig_primitive(node.tag):
+                items.append(TreeItem(tag_hex(node.tag), name, _feig_primitive(node.value)))
+            else:
+                items.append(TreeItem(tag_hex(node.tag), name, _not_objects(node.value)))
         else:
             items.append(TreeItem(tag_hex(node.tag), name, render_value(node.tag, node.value,
                                                                         local)))
     return tuple(items)
+
+
+def _spec_kind(tag: int) -> Kind | None:
+    spec = spec_of(tag)
+    return None if spec is None else spec.kind
+
+
+def _feig_primitive(raw: bytes) -> str:
+    return charsets.hex_view(raw) + " " + _(
+        "(a primitive, as Feig cVEND sends FFxx tags) [vendor-specific: Feig]")
 
 
 def _not_objects(raw: bytes) -> str:
@@ -121,6 +134,20 @@ def render_value(tag: int, value: bytes, context: Context | None = None) -> str:
 
 def _text(spec: TagSpec, raw: bytes, context: Context) -> str:
     return charsets.show_bytes(raw, context.charset, strip_nul=True)
+
+
+def _error_text(spec: TagSpec, raw: bytes, context: Context) -> str:
+    """§9.4.2: ZVT 8-bit set (CP437). Feig terminals send UTF-8 here (ecrterm's feig_zvt
+    TLV dictionary): valid UTF-8 with non-ASCII characters is shown as such and labelled."""
+    if context.charset is None and any(b >= 0x80 for b in raw):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return charsets.shown(text.rstrip("\x00")) + " " + _(
+                "(UTF-8, as Feig terminals send it) [vendor-specific: Feig]")
+    return _text(spec, raw, context)
 
 
 def _number(spec: TagSpec, raw: bytes, context: Context) -> str:
@@ -332,12 +359,22 @@ def _image_settings(spec: TagSpec, raw: bytes, context: Context) -> str:
         kind=kind, x=bcd.bcd_to_int(raw[1:2]), y=bcd.bcd_to_int(raw[2:3]))
 
 
+def _host_address(spec: TagSpec, raw: bytes, context: Context) -> str:
+    if len(raw) != 7:
+        raise ValueError("IPv4 address, port and config byte are 7 bytes")
+    address = ".".join(str(b) for b in raw[:4])
+    port = int.from_bytes(raw[4:6], "big")
+    return _("{address} port {port}, config byte 0x{config:02X}").format(
+        address=address, port=port, config=raw[6])
+
+
 def _pan(spec: TagSpec, raw: bytes, context: Context) -> str:
     return bcd.mask_pan(bcd.unpack_card_digits(raw))
 
 
 _RENDERERS = {
-    Kind.TEXT: _text, Kind.NUMBER: _number, Kind.DIGITS: _digits, Kind.SERIAL: _serial,
+    Kind.TEXT: _text, Kind.ERROR_TEXT: _error_text, Kind.NUMBER: _number,
+    Kind.DIGITS: _digits, Kind.SERIAL: _serial,
     Kind.AMOUNT: _amount, Kind.CURRENCY: _currency, Kind.PERCENT: _percent,
     Kind.UINT: _uint, Kind.SECONDS: _seconds, Kind.ERROR_CODE: _error_code,
     Kind.ENUM: _enum, Kind.FLAGS: _flags, Kind.HEX: _hex, Kind.OPAQUE: _opaque,
@@ -346,7 +383,7 @@ _RENDERERS = {
     Kind.COLUMNS_LINES: _columns_lines, Kind.RECEIPT_PARAMETER: _receipt_parameter,
     Kind.PRINT_ATTRIBUTE: _print_attribute, Kind.CARD_READING_CONTROL: _card_reading_control,
     Kind.PRODUCT_CODE: _product_code, Kind.BONUS_TYPE: _bonus_type,
-    Kind.IMAGE_SETTINGS: _image_settings, Kind.PAN: _pan,
+    Kind.IMAGE_SETTINGS: _image_settings, Kind.PAN: _pan, Kind.HOST_ADDRESS: _host_address,
 }  # fmt: skip
 
 

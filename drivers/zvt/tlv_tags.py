@@ -49,6 +49,8 @@ class Kind(Enum):
     FILE_DATA = "file_data"  # file contents: size only
     CONSTRUCTED = "constructed"
     IMAGE_SETTINGS = "image_settings"  # card complete C9
+    HOST_ADDRESS = "host_address"  # Feig FF41: IPv4, port, config byte
+    ERROR_TEXT = "error_text"  # 1F17: ZVT 8-bit set, or UTF-8 from a Feig terminal
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ T, N, D, A, U, E, F, H, OP, W = (Kind.TEXT, Kind.NUMBER, Kind.DIGITS, Kind.AMOUN
                                  Kind.ENUM, Kind.FLAGS, Kind.HEX, Kind.OPAQUE, Kind.WITHHELD)
 C = Kind.CONSTRUCTED
 CARD_COMPLETE = "card complete (ZVT-Präzisierungen v22 §7)"
+FEIG = "Feig cVEND (as EVerest/zvt's Feig packets document it)"
 
 _FILE_IDS = {1: N_("merchant journal"), 2: N_("application log"), 3: N_("ECR protocol log"),
              4: N_("communication module log"), 5: N_("PIN pad log"),
@@ -224,7 +227,7 @@ TAGS: dict[int, TagSpec] = {
     0x1F14: TagSpec(N_("card identification item"), OP),
     0x1F15: TagSpec(N_("card reading control"), Kind.CARD_READING_CONTROL),
     0x1F16: TagSpec(N_("extended error code"), Kind.ERROR_CODE),
-    0x1F17: TagSpec(N_("extended error text"), T),
+    0x1F17: TagSpec(N_("extended error text"), Kind.ERROR_TEXT),
     0x1F18: TagSpec(N_("card notification control"), E, _CARD_NOTIFICATION),
     0x1F19: TagSpec(N_("card acceptance"), E, _ACCEPTANCE),
     0x1F1A: TagSpec(N_("PAN for card acceptance matching"), Kind.PAN),
@@ -430,6 +433,9 @@ TAGS: dict[int, TagSpec] = {
     0xDF01: TagSpec(N_("network information"), F, _CC_NETWORK_BITS, vendor=CARD_COMPLETE),
     0xC7: TagSpec(N_("image container"), C, vendor=CARD_COMPLETE),
     0xC9: TagSpec(N_("image settings"), Kind.IMAGE_SETTINGS, vendor=CARD_COMPLETE),
+    # Feig cVEND, in E4 of 08 13 (host configuration); primitives despite the FF (tlv.py)
+    0xFF40: TagSpec(N_("password"), D, vendor=FEIG),
+    0xFF41: TagSpec(N_("host configuration"), Kind.HOST_ADDRESS, vendor=FEIG),
 }  # fmt: skip
 
 # Card data and secrets: never shown, only their size (design.md, PCI DSS).

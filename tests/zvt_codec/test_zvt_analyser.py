@@ -392,3 +392,34 @@ def test_hex_that_spells_a_pan_is_withheld():
     line = f"06 0F {len(data) + 2:02X} 06 {len(data):02X} {data.hex(' ')}"
     out = one(line).render()
     assert "41 11 11 11" not in out and "may hold a card number" in out
+
+
+# --- Feig cVEND, as EVerest/zvt's Feig packets document it (vendor-specific) -------------------
+
+
+def test_feig_host_configuration_with_primitive_ff_tags():
+    # EVerest change_host_config: E4{FF40 password 123456, FF41 213.183.19.105:30401, 01}.
+    report = one(A("08 13", T("06", T("E4", T("FF40", "12 34 56"),
+                                      T("FF41", "D5 B7 13 69 76 C1 01")))))  # fmt: skip
+    text = shown(report)
+    assert report.complete, report.error
+    assert "FF41 host configuration [vendor-specific: Feig" in text
+    assert "213.183.19.105 port 30401, config byte 0x01" in text
+
+
+def test_feig_enhanced_system_information():
+    # EVerest test vectors: 0F A1 02 00 01, then 06 0F with fixed-width ASCII fields.
+    answer = b"\x06\x0f\x28" + b"17FE5C90GER-APP-v2.0.9   52525111ABCD8.0"
+    reports = analyse_capture(["> 0F A1 02 00 01", "< 80 00 00", "< " + answer.hex(" ")])
+    assert reports[0].name == "cVEND Function [vendor-specific: Feig]"
+    text = shown(reports[2])
+    assert reports[2].complete and "[vendor-specific: Feig]" in reports[2].name
+    assert "software version: 'GER-APP-v2.0.9   '" in text
+    assert "battery voltage: 'ABCD'" in text and "temperature: '8.0'" in text
+
+
+def test_feig_extended_error_text_in_utf8():
+    text = "Karte ungültig".encode()
+    shown_text = shown(one(A("06 1E", "FF", T("06", T("1F16", "17 3A"), T("1F17", text)))))
+    assert "1F16 extended error code: 0x173A (5946)" in shown_text
+    assert "'Karte ungültig' (UTF-8, as Feig terminals send it)" in shown_text

@@ -62,6 +62,7 @@ from posdiag.drivers.zvt.messages_display import (
 )
 from posdiag.drivers.zvt.messages_payment import PrepaidTopUp
 from posdiag.drivers.zvt.messages_requests import DialUp, TransmitDataViaDialUp
+from posdiag.drivers.zvt.messages_vendor import CvendFunction, CvendSystemInformation
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 
@@ -185,9 +186,13 @@ def test_ack_nack_and_unknown():
     nack = decoded("84 83 00")
     assert isinstance(nack, Nack) and nack.error == 0x83 and not nack.positive
     assert decoded("84 9C 00").positive
-    unknown = decoded("0F A1 02 00 01")
+    unknown = decoded("0F 77 02 00 01")
     assert isinstance(unknown, UnknownMessage)
+    assert unknown.name == "proprietary command 0F 77 (vendor-specific)"
     assert unknown.fields()[0].value == "<2 bytes, not decoded>"
+    # A vendor's own command whose bytes do not fit its document: shown as unknown.
+    assert isinstance(decoded("0F A1 01 00"), UnknownMessage)
+    assert isinstance(decoded("0F A1 02 00 01"), CvendFunction)
 
 
 def test_numeric_input_dukpt_request_and_answer():
@@ -282,6 +287,13 @@ messages = st.one_of(
 
 
 texts = st.binary(max_size=30).filter(lambda b: 0 not in b)
+
+
+def ascii_of(n):
+    return st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=n,
+                   max_size=n).map(str.encode)
+
+
 positioned = st.builds(PositionedText, st.integers(0, 255), texts)
 old_display = st.sampled_from([DisplayTextOld, FunctionKeyInputOld])
 messages = st.one_of(
@@ -300,6 +312,7 @@ messages = st.one_of(
     st.builds(PinVerificationOld, st.integers(0, 255), st.integers(0, 255), st.integers(0, 255),
               st.integers(0, 255), positioned, st.binary(max_size=20)),
     st.builds(DialUp, st.binary(max_size=40)),
+    st.builds(CvendFunction, st.none() | passwords, st.integers(0, 0xFFFF)),
     st.builds(TransmitDataViaDialUp, st.binary(max_size=40)),
 )  # fmt: skip
 answers = st.one_of(
@@ -307,6 +320,9 @@ answers = st.one_of(
     st.builds(lambda b: (NumericInputAnswer(b), (0x06, 0xE2)), st.binary(min_size=1, max_size=9)),
     st.builds(lambda b: (DriverCodeAnswer(b), (0x06, 0x87)), st.binary(min_size=1, max_size=9)),
     st.builds(lambda b: (DialUpDataAnswer(b), (0x06, 0xDA)), st.binary(min_size=1, max_size=9)),
+    st.builds(lambda d, s, t, b, c: (CvendSystemInformation(d, s, t, b, c), (0x0F, 0xA1)),
+              ascii_of(8), ascii_of(17), ascii_of(8), st.just(b"") | ascii_of(4),
+              ascii_of(3) | ascii_of(4)),
 )  # fmt: skip
 
 
@@ -323,7 +339,7 @@ def test_every_registered_message_type_is_in_the_round_trip_strategy():
                AbortFromTerminal, PrintLine, PrintTextBlock, Ack, PrintTurnoverReceipts,
                SwitchProtocol, SelectLanguage, ChangeBaudrate, ChangePassword,
                ActivateServiceMode, PrepaidTopUp, DisplayTextOld, FunctionKeyInputOld,
-               NumericInputOld, PinVerificationOld, DialUp, TransmitDataViaDialUp,
+               NumericInputOld, PinVerificationOld, DialUp, TransmitDataViaDialUp, CvendFunction,
                *bmp_classes, *password_classes}  # fmt: skip
     assert set(REGISTRY.values()) <= covered
 
