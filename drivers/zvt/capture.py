@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from posdiag.drivers.zvt import charsets, tlv
+from posdiag.drivers.zvt import charsets, serial_framing, tlv
 from posdiag.drivers.zvt.analyser import (
     TO_ECR,
     TO_PT,
@@ -22,6 +22,7 @@ from posdiag.drivers.zvt.analyser import (
     parse_hex,
     with_notes,
 )
+from posdiag.drivers.zvt.apdu import split_apdus
 from posdiag.drivers.zvt.messages import Message
 from posdiag.i18n import _
 
@@ -60,11 +61,19 @@ class CaptureAnalyser:
     def session_charset(self) -> str | None:
         return self.charset if self.charset is not None else self.announced
 
-    def feed(self, text: str, line: int | None = None) -> FrameReport | None:
+    def feed(self, text: str, line: int | None = None) -> list[FrameReport]:
+        """The reports of one capture line: none for a comment, one per message, several
+        when the line holds several complete frames or APDUs (a TCP read often does)."""
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
-            return None
+            return []
         direction, data = parse_hex(stripped, line)
+        pieces = serial_framing.split_line(data) if b"\x10\x02" in data[:3] else None
+        if pieces is None and data[:2] != b"\x10\x02":
+            pieces = split_apdus(data)
+        return [self._feed_one(piece, direction, line) for piece in pieces or [data]]
+
+    def _feed_one(self, data: bytes, direction: str | None, line: int | None) -> FrameReport:
         command = (data[0], data[1]) if len(data) >= 2 and data[:2] != b"\x10\x02" else None
         if data[:2] == b"\x10\x02" and len(data) >= 4:
             command = (data[2], data[3])  # a frame: peek at the APDU (stuffing aside)

@@ -100,6 +100,25 @@ def unframe_leniently(data: bytes) -> Unframed:
     return Unframed(apdu, crc_ok, tuple(problems))
 
 
+def split_line(data: bytes) -> list[bytes] | None:
+    """A captured line holding several complete frames (and ACK/NAK bytes) cut into one
+    piece per frame or byte, in order; None unless the line is exactly that."""
+    receiver = FrameReceiver()
+    pieces: list[bytes] = []
+    start = 0
+    for end in range(1, len(data) + 1):
+        events = receiver.feed(data[end - 1 : end])
+        if not events:
+            continue
+        if any(isinstance(e, Noise | FrameError) for e in events) or len(events) > 1:
+            return None
+        pieces.append(data[start:end])
+        start = end
+    if receiver.in_frame or start != len(data):
+        return None
+    return pieces
+
+
 def _unstuff_leniently(data: bytes) -> tuple[bytes, bool]:
     """Body after DLE STX up to the last DLE ETX, DLE DLE halved; CRC checked if present."""
     start = data.find(b"\x10\x02")

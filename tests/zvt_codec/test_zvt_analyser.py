@@ -423,3 +423,16 @@ def test_feig_extended_error_text_in_utf8():
     shown_text = shown(one(A("06 1E", "FF", T("06", T("1F16", "17 3A"), T("1F17", text)))))
     assert "1F16 extended error code: 0x173A (5946)" in shown_text
     assert "'Karte ungültig' (UTF-8, as Feig terminals send it)" in shown_text
+
+
+def test_a_line_with_several_messages_is_cut_into_them():
+    # A TCP read often returns several APDUs; a serial log may put ACK and frames together.
+    reports = analyse_capture(["< 80 00 00 04 FF 01 0A 06 0F 00",
+                               "< 06 10 02 80 00 00 10 03 F5 1F 10 02 06 0F 00 10 03 C6 33"])
+    assert [r.name for r in reports] == [
+        "Positive Acknowledgement", "Intermediate Status", "Completion",
+        "transport ACK", "Positive Acknowledgement", "Completion"]  # fmt: skip
+    assert all(r.complete for r in reports) and {r.line for r in reports} == {1, 2}
+    # Not cut when the rest is not whole messages: reported instead.
+    single = analyse_capture(["80 00 00 04 FF"])
+    assert len(single) == 1 and "2 byte(s) after the end of the APDU" in single[0].error

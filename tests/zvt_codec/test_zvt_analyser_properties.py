@@ -71,7 +71,7 @@ def test_what_decodes_completely_is_exactly_what_was_sent(command, data, answeri
 def test_any_capture_decodes_line_by_line(lines, charset):
     analyser = CaptureAnalyser(charset)
     for number, (mark, data) in enumerate(lines, start=1):
-        assert analyser.feed(mark + data.hex(" "), number) is not None
+        assert analyser.feed(mark + data.hex(" "), number)
     summary = summarise(analyser.reports)
     assert summary.complete + summary.partial + summary.undecoded == summary.messages
 
