@@ -150,7 +150,7 @@ def _additional_data(bmp: Bmp, currency: int | None, charset: str | None,
 
 def _timeout(bmp: Bmp, currency: int | None, charset: str | None,
              command: Command | None) -> str:  # fmt: skip
-    return seconds_text(bmp.value, zero="0 s")
+    return seconds_text(bmp.value, zero_is_infinite=False)
 
 
 def _duration(bmp: Bmp, currency: int | None, charset: str | None,

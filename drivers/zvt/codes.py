@@ -339,8 +339,7 @@ CHARSETS: dict[int, str] = {
 
 
 def _lookup(table: dict[int, str], code: int) -> str:
-    text = table.get(code)
-    return _(text) if text is not None else _("unknown code 0x{code:02X}").format(code=code)
+    return _(table[code]) if code in table else _("unknown code 0x{code:02X}").format(code=code)
 
 
 def result_text(code: int) -> str:
@@ -361,9 +360,8 @@ def intermediate_status_text(code: int) -> str:
 def command_name(cls: int, instr: int) -> str:
     if cls == 0x84:
         return _("Negative Acknowledgement") if instr else _("Acknowledgement (84 00)")
-    name = COMMAND_NAMES.get((cls, instr))
-    if name is not None:
-        return _(name)
+    if (cls, instr) in COMMAND_NAMES:
+        return _(COMMAND_NAMES[(cls, instr)])
     if cls == 0x0F:  # §14: 0F xx is reserved for manufacturers' own commands
         return _("proprietary command 0F {instr:02X} (vendor-specific)").format(instr=instr)
     return _("unknown command {cls:02X} {instr:02X}").format(cls=cls, instr=instr)

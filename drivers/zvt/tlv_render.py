@@ -15,7 +15,7 @@ from typing import Any, cast
 from posdiag.drivers.zvt import bcd, charsets
 from posdiag.drivers.zvt.codes import card_type_name, command_name, currency_alpha
 from posdiag.drivers.zvt.tlv import TlvNode, feig_primitive, is_constructed, parse_tag, tag_hex
-from posdiag.drivers.zvt.tlv_tags import WITHHELD_WHAT, Kind, TagSpec, spec_of
+from posdiag.drivers.zvt.tlv_tags import TAG_NAMES, WITHHELD_WHAT, Kind, TagSpec, spec_of
 from posdiag.drivers.zvt.values import (
     Bits,
     enum_text,
@@ -23,7 +23,7 @@ from posdiag.drivers.zvt.values import (
     print_attribute_text,
 )
 from posdiag.errors import ProtocolError
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def display_name(tag: int) -> str:
     spec = spec_of(tag)
     if spec is None:
         return _("unknown tag")
-    name = _(spec.name)
+    name = _(TAG_NAMES[tag])
     if spec.vendor:
         name += " " + _("[vendor-specific: {vendor}]").format(vendor=spec.vendor)
     return name
@@ -115,7 +115,7 @@ def render_value(tag: int, value: bytes, context: Context | None = None) -> str:
     if spec is None:
         return charsets.hex_view(value)
     if spec.kind is Kind.WITHHELD:
-        what = _(WITHHELD_WHAT.get(tag, spec.name))
+        what = _(WITHHELD_WHAT[tag]) if tag in WITHHELD_WHAT else _(TAG_NAMES[tag])
         return _("<{what}, {n} bytes, withheld>").format(what=what, n=len(value))
     if spec.kind is Kind.FILE_DATA:
         return _("<{n} bytes of file data>").format(n=len(value))
@@ -296,8 +296,8 @@ def _columns_lines(spec: TagSpec, raw: bytes, context: Context) -> str:
 
 
 _RECEIPT_CHOICE = {
-    "0": "none", "1": "for authorised transactions",
-    "2": "for authorised, rejected and aborted transactions",
+    "0": N_("none"), "1": N_("for authorised transactions"),
+    "2": N_("for authorised, rejected and aborted transactions"),
 }  # fmt: skip
 
 
@@ -305,8 +305,9 @@ def _receipt_parameter(spec: TagSpec, raw: bytes, context: Context) -> str:
     digits = bcd.unpack_bcd(raw)
     if len(digits) != 8:
         raise ValueError("receipt parameter is 4 bytes")
-    merchant = _(_RECEIPT_CHOICE.get(digits[0], "not defined in the spec"))
-    customer = _(_RECEIPT_CHOICE.get(digits[1], "not defined in the spec"))
+    undefined = _("not defined in the spec")
+    merchant = _(_RECEIPT_CHOICE[digits[0]]) if digits[0] in _RECEIPT_CHOICE else undefined
+    customer = _(_RECEIPT_CHOICE[digits[1]]) if digits[1] in _RECEIPT_CHOICE else undefined
     return _("{digits}: merchant receipt {merchant}; customer receipt {customer}").format(
         digits=digits, merchant=merchant, customer=customer)
 
@@ -315,16 +316,16 @@ def _print_attribute(spec: TagSpec, raw: bytes, context: Context) -> str:
     return print_attribute_text(raw[0]) + (" …" if len(raw) > 1 else "")
 
 
-_ALGORITHM = {0: "default algorithm", 1: "online algorithm", 2: "offline hash (SHA-256)"}
+_ALGORITHM = {0: N_("default algorithm"), 1: N_("online algorithm"),
+              2: N_("offline hash (SHA-256)"), 3: N_("algorithm 3, not defined")}
 
 
 def _card_reading_control(spec: TagSpec, raw: bytes, context: Context) -> str:
     byte = raw[0]
     parts = []
     if byte & 0x80:
-        algorithm = _ALGORITHM.get(byte & 0x03, "algorithm 3, not defined")
         parts.append(_("send card identification 1F14 ({algorithm})").format(
-            algorithm=_(algorithm)))
+            algorithm=_(_ALGORITHM[byte & 0x03])))
     if byte & 0x40:
         parts.append(_("contactless UID in tag 4C"))
     if byte & 0x20:

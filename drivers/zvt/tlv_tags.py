@@ -447,6 +447,10 @@ WITHHELD_WHAT: dict[int, str] = {
     0x1F46: N_("card APDU"), 0x4D: N_("card EF_ID"),
 }  # fmt: skip
 
+# Names by tag, so a name is translated as _(TAG_NAMES[tag]) where it is shown.
+TAG_NAMES: dict[int, str] = {tag: spec.name for tag, spec in TAGS.items()}
+
+
 def spec_of(tag: int) -> TagSpec | None:
     return TAGS.get(tag)
 

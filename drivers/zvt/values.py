@@ -15,8 +15,7 @@ Bits = Sequence[tuple[int, str]]  # (mask, meaning when all bits of mask are set
 
 def enum_text(value: int, table: Mapping[int, str], width: int = 2) -> str:
     """``0x01 (English)``; a value missing from the table is named as not defined."""
-    meaning = table.get(value)
-    text = _(meaning) if meaning is not None else _("not defined in the spec")
+    text = _(table[value]) if value in table else _("not defined in the spec")
     return f"0x{value:0{width}X} ({text})"
 
 
@@ -25,10 +24,10 @@ def flags_text(value: int, bits: Bits, width: int = 2) -> str:
     listed as RFU bits so nothing set goes unmentioned."""
     meanings = []
     known = 0
-    for mask, meaning in bits:
+    for index, (mask, _meaning) in enumerate(bits):
         known |= mask
         if value & mask == mask:
-            meanings.append(_(meaning))
+            meanings.append(_(bits[index][1]))
     unknown = value & ~known
     if unknown:
         meanings.append(_("RFU bits 0x{bits:0{width}X}").format(bits=unknown, width=width))
@@ -117,8 +116,9 @@ def read_card_type_text(value: int) -> str:
 
 
 def payment_type_text(value: int) -> str:
-    kind = PAYMENT_TYPE_KIND.get(value >> 4)
-    head = _(kind) if kind else _("payment kind 0x{kind:X} not defined").format(kind=value >> 4)
+    kind = value >> 4
+    head = (_(PAYMENT_TYPE_KIND[kind]) if kind in PAYMENT_TYPE_KIND
+            else _("payment kind 0x{kind:X} not defined").format(kind=kind))  # fmt: skip
     rest = flags_text(value & 0x0F, PAYMENT_TYPE_BITS)
     extra = rest.split(": ", 1)[1] if ": " in rest else ""
     return f"0x{value:02X} ({head}" + (f"; {extra}" if extra else "") + ")"
@@ -198,8 +198,10 @@ def yes_no_text(value: int) -> str:  # FB and TLV flags where 0 = no
     return f"0x{value:02X} ({_('no') if value == 0 else _('yes')})"
 
 
-def seconds_text(value: int, zero: str = N_("infinite")) -> str:  # F0, 01, timeouts
-    return _(zero) if value == 0 else _("{n} s").format(n=value)
+def seconds_text(value: int, zero_is_infinite: bool = True) -> str:  # F0, 01, timeouts
+    if value == 0:
+        return _("infinite") if zero_is_infinite else _("{n} s").format(n=0)
+    return _("{n} s").format(n=value)
 
 
 # §2.36 Table 10: language (08 30).
