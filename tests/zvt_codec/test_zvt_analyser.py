@@ -436,3 +436,47 @@ def test_a_line_with_several_messages_is_cut_into_them():
     # Not cut when the rest is not whole messages: reported instead.
     single = analyse_capture(["80 00 00 04 FF"])
     assert len(single) == 1 and "2 byte(s) after the end of the APDU" in single[0].error
+
+
+# Every complete APDU PA00P015 prints literally, with where it prints it and the name it has.
+SPEC_LITERALS = [
+    ("80 00 00", "Positive Acknowledgement"),  # passim
+    ("84 00 00", "Positive Acknowledgement (84 00)"),  # §2.2.6
+    ("84 9C 00", "Repeat Status-Information (84 9C)"),  # §2.2.6
+    ("06 0F 00", "Completion"),  # §2.2.9
+    ("04 0F 02 27 6C", "Status Information"),  # §2.2.6 notes
+    ("06 1E 01 6C", "Abort (from PT)"),  # zvt.md §1.2
+    ("06 23 03 87 FF FF", "Enquire if Pre-Authorisations exist"),  # §2.10.1
+    ("06 02 00", "Log-Off"),  # §2.24
+    ("06 18 00", "Reset Terminal"),  # §2.44.1
+    ("06 1A 00", "Print System Configuration"),  # §2.45.1
+    ("06 79 00", "Selftest"),  # §2.48.1
+    ("08 20 00", "Start OPT Action"),  # §2.50.1
+    ("08 22 00", "Start OPT Pre-Initialisation"),  # §2.52.1
+    ("08 24 00", "OPT Out-of-Order"),  # §2.54.1
+    ("06 F0 00", "Display Image"),  # §2.33.2 (stop)
+    ("06 C5 00", "Close Card Session"),  # §2.64
+    ("84 1E 00", "Negative Acknowledgement"),  # §2.64
+    ("84 7D 00", "Negative Acknowledgement"),  # §2.57.2
+    ("84 FD 00", "Negative Acknowledgement"),  # §2.57.2
+    ("84 83 00", "Negative Acknowledgement"),  # §2.66
+    ("84 37 00", "Negative Acknowledgement"),  # §2.34
+    ("84 6C 00", "Negative Acknowledgement"),  # §2.35
+    ("84 CC 00", "Negative Acknowledgement"),  # §3.5
+    ("06 DB 00", "Hang-Up"),  # §3.9
+    ("06 DA 00", "Receive Data via Dial-Up"),  # §3.11
+    ("06 DD 00", "Transparent Mode"),  # §3.12
+    ("06 00 14 00 00 00 9E 09 78 06 0C 26 04 0A 02 06 D3 1F 73 03 00 00 00",
+     "Registration"),  # §5.1
+    ("06 0F 12 19 00 29 65 00 00 28 49 09 78 06 06 26 04 0A 02 06 D3", "Completion"),  # §5.1
+    ("80 00 08 06 06 1F 73 03 00 00 01", "Positive Acknowledgement"),  # §5.1
+    ("04 FF 09 17 06 06 1F 73 03 00 00 02", "Intermediate Status"),  # §5.1
+    ("06 0F 08 06 06 1F 73 03 00 00 11", "Completion"),  # §5.1
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "name"), SPEC_LITERALS)
+def test_every_apdu_the_spec_prints_decodes_completely(line, name):
+    report = one(line)
+    assert report.complete, report.error
+    assert report.name == name

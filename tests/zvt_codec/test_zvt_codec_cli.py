@@ -120,3 +120,28 @@ def test_a_pan_in_the_input_never_appears_in_the_output(tmp_path: Path):
         assert code == 0
         assert TEST_PAN not in out + err and TEST_PAN[6:12] not in out + err
         assert "411111******1111" in out and "withheld" in out
+
+
+def test_capture_summary_goes_to_stderr_and_json_says_complete(tmp_path: Path):
+    capture = tmp_path / "capture.txt"
+    capture.write_text("06 0F 00\n04 0F 05 27 00 04 00 00\n06\n")
+    code, out, err = run("zvt", "decode", "--file", capture, "--json")
+    assert code == 0
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [o["complete"] for o in objs] == [True, False, True]
+    assert "BMP 04 needs 6 bytes, only 2 left" in objs[1]["error"]
+    assert err.strip() == "2 messages: 1 decoded completely, 1 partly, 0 not decoded."
+
+
+def test_charset_option_is_checked_and_used():
+    code, _, err = run("zvt", "decode", "06 D1 03 00 C3 A4", "--charset", "klingon")
+    assert code == 2 and "unknown character set 'klingon'" in err
+    code, out, _ = run("zvt", "decode", "06 D1 03 00 C3 A4", "--charset", "utf8")
+    assert code == 0 and "text: 'ä'" in out
+    code, out, _ = run("zvt", "decode", "06 D1 03 00 C3 A4")
+    assert code == 0 and "text: '├ñ'" in out  # CP437, the default
+
+
+def test_chinese_output(tmp_path: Path):
+    code, out, _ = run("--lang", "zh-CN", "zvt", "decode", "06 1E 01 6C")
+    assert code == 0 and "超时或按中止键而中止" in out
