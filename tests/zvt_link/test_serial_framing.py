@@ -16,6 +16,7 @@ from posdiag.drivers.zvt.serial_framing import (
     Unframed,
     crc16_kermit,
     frame,
+    split_line,
     unframe,
     unframe_leniently,
 )
@@ -198,3 +199,22 @@ def test_crc_is_sent_low_byte_first_and_not_stuffed():
     wire = frame(apdu)
     assert wire[-2:] == bytes((crc & 0xFF, crc >> 8))
     assert unframe(wire) == (apdu, True)
+
+
+def test_lenient_unframing_checks_the_crc_low_byte_first():
+    # Bad stuffing (10 05), but a CRC that matches what the damaged body holds.
+    body = bytes.fromhex("04 FF 01 10 05")
+    crc = crc16_kermit(body + b"\x03")
+    damaged = unframe_leniently(bytes.fromhex("10 02 04 FF 01 10 05 10 03")
+                                + bytes((crc & 0xFF, crc >> 8)))  # fmt: skip
+    assert damaged.apdu == body and damaged.crc_ok
+    assert damaged.problems and "bad stuffing" in damaged.problems[0]
+
+
+def test_a_line_is_split_only_into_whole_frames_and_handshake_bytes():
+    one, two = frame(b"\x80\x00\x00"), frame(b"\x06\x0f\x00")
+    assert split_line(one + two) == [one, two]
+    assert split_line(b"\x06" + one + b"\x15") == [b"\x06", one, b"\x15"]
+    stuffing = bytes.fromhex("10 02 04 10 05")
+    for bad in (one + b"\xaa", b"\xaa" + one, one + two[:-1], stuffing + one):
+        assert split_line(bad) is None
