@@ -12,6 +12,50 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from posdiag.drivers.zvt.tlv_values import (
+    ACCEPTANCE,
+    AGE_RESULT,
+    BARCODE,
+    BONUS_TYPE,
+    CARD_KIND,
+    CARD_NOTIFICATION,
+    CARD_READ_ERROR,
+    CARD_SUBTYPE,
+    CARD_TECHNOLOGIES_BITS,
+    CC_CONTROL_BITS,
+    CC_NETWORK_BITS,
+    COLOUR,
+    CTLS_DETECTION,
+    CURRENCY_INFO,
+    CVM,
+    DEVICE_STATE,
+    DIAGNOSIS,
+    E6_MODE,
+    EMV_CONFIG_BITS,
+    EOD_MODE,
+    FILE_IDS,
+    FUNCTION_REQUEST,
+    INPUT_MODE,
+    INPUT_TYPE,
+    MENU_CONTEXT,
+    MENU_TARGET,
+    MENU_TYPE,
+    NO_YES,
+    ONLINE,
+    PARTIAL_APPROVAL,
+    PROCESSING_SELECTION_BITS,
+    RECEIPT_ID,
+    RECEIPT_INFORMATION_BITS,
+    RECEIPT_PARAMETER_BITS,
+    RECEIPT_TYPE,
+    RESERVATION,
+    SMID_IN_STATUS,
+    START_ACTION,
+    TECHNOLOGY,
+    TERMINAL_LOCKS_BITS,
+    TRANSACTION_INFORMATION_BITS,
+    TRANSACTION_PARAMETER_BITS,
+)
 from posdiag.drivers.zvt.values import Bits
 from posdiag.i18n import N_
 
@@ -67,124 +111,6 @@ C = Kind.CONSTRUCTED
 CARD_COMPLETE = "card complete (ZVT-Präzisierungen v22 §7)"
 FEIG = "Feig cVEND (as EVerest/zvt's Feig packets document it)"
 
-_FILE_IDS = {1: N_("merchant journal"), 2: N_("application log"), 3: N_("ECR protocol log"),
-             4: N_("communication module log"), 5: N_("PIN pad log"),
-             6: N_("reconciliation data")}  # fmt: skip
-_DIAGNOSIS = {1: N_("line diagnosis"), 2: N_("extended diagnosis"),
-              3: N_("configuration diagnosis"), 4: N_("EMV configuration diagnosis"),
-              5: N_("EP2 configuration")}  # fmt: skip
-_RECEIPT_ID = {1: N_("last receipt"), 2: N_("payment receipt, merchant"),
-               3: N_("payment receipt, customer"), 4: N_("end-of-day receipt"),
-               5: N_("journal"), 6: N_("reconciliation")}  # fmt: skip
-_RESERVATION = {1: N_("pre-authorisation (deprecated)"), 2: N_("reservation"),
-                3: N_("extension of reservation"), 4: N_("book total (deprecated)"),
-                5: N_("booking of reservation (deprecated)"),
-                6: N_("telephonic reservation"),
-                7: N_("telephonic extension of reservation")}  # fmt: skip
-_RECEIPT_TYPE = {1: N_("merchant receipt"), 2: N_("customer receipt"),
-                 3: N_("administration receipt")}  # fmt: skip
-_CVM = {0: N_("no cardholder authentication"), 1: N_("signature"), 2: N_("online PIN"),
-        3: N_("offline encrypted PIN"), 4: N_("offline plaintext PIN"),
-        5: N_("offline encrypted PIN + signature"),
-        6: N_("offline plaintext PIN + signature"), 7: N_("online PIN + signature"),
-        0xFF: N_("unknown cardholder verification")}  # fmt: skip
-_ONLINE = {0: N_("offline"), 1: N_("online")}
-_TECHNOLOGY = {0: N_("magnetic stripe"), 1: N_("chip"), 2: N_("contactless (NFC)")}
-_FUNCTION_REQUEST = {0: N_("extended diagnosis"), 1: N_("reconciliation with closure"),
-                     2: N_("configuration diagnosis"), 3: N_("OPT pre-initialisation"),
-                     4: N_("EMV configuration diagnosis"),
-                     5: N_("tax free transaction")}  # fmt: skip
-_CARD_NOTIFICATION = {0: N_("only function keys end the command"),
-                      1: N_("card insertion ends the command too")}  # fmt: skip
-_ACCEPTANCE = {0: N_("accept"), 1: N_("deny")}
-_CURRENCY_INFO = {1: N_("base currency"), 2: N_("exchange rate"), 3: N_("foreign currency"),
-                  4: N_("commission"), 5: N_("balance")}  # fmt: skip
-_EOD_MODE = {0: N_("normal end-of-day"), 1: N_("forced end-of-day"),
-             2: N_("automatic end-of-day")}  # fmt: skip
-_NO_YES = {0: N_("no"), 1: N_("yes")}
-_INPUT_TYPE = {0: N_("magnetic stripe"), 1: N_("chip"), 2: N_("barcode")}
-_BARCODE = {0: "UPC-A", 1: "UPC-E", 2: "EAN 13", 3: "EAN 8", 4: "Code 39",
-            5: N_("Interleaved 2/5 (ITF)"), 6: "Codabar", 7: "Code 128", 8: "EAN 128",
-            9: N_("QR code, error correction L"), 10: N_("QR code, error correction M"),
-            11: N_("QR code, error correction Q"),
-            12: N_("QR code, error correction H")}  # fmt: skip
-_INPUT_MODE = {0: N_("string"), 1: N_("number"), 2: N_("amount")}
-_DEVICE_STATE = {0: N_("ready"), 1: N_("initialisation needed"), 2: N_("no keys loaded"),
-                 3: N_("fraud")}  # fmt: skip
-_CARD_READ_ERROR = {1: N_("contactless level 1 transmission error"),
-                    2: N_("contactless level 1 protocol error"),
-                    3: N_("contactless level 1 timeout"),
-                    4: N_("contactless collision detected"),
-                    5: N_("command not allowed by whitelist check"),
-                    0xFF: N_("unknown card reader error (see 1F16/1F17)")}  # fmt: skip
-_CARD_KIND = {0: "ISO 7816-4", 1: "MIFARE", 2: "FeliCa"}
-_CARD_SUBTYPE = {0x010344: "MIFARE DESFire"}
-_AGE_RESULT = {0: N_("minimum age not reached"), 1: N_("minimum age reached"),
-               2: N_("card does not support age verification"),
-               3: N_("terminal does not support age verification")}  # fmt: skip
-_E6_MODE = {0: N_("amount 0: card poll only, no payment")}
-_PARTIAL_APPROVAL = {0: N_("ECR cannot handle partial approval")}
-_CTLS_DETECTION = {0: N_("no extended card detection"), 1: N_("extended card detection on")}
-_SMID_IN_STATUS = {0: N_("no extended DUKPT information"), 1: N_("SMID sent in tag 1F32")}
-_START_ACTION = {1: N_("reboot was performed: perform the logon process")}
-_MENU_TYPE = {1: N_("request 1 from n")}
-_MENU_CONTEXT = {1: N_("other menu"), 2: N_("application selection"),
-                 3: N_("language selection")}  # fmt: skip
-_MENU_TARGET = {1: N_("merchant display"), 2: N_("customer display")}
-_COLOUR = {0xFF0000: N_("red"), 0xFFFF00: N_("yellow"), 0x00FF00: N_("green")}
-_BONUS_TYPE = {0x474C: N_("card top-up"), 0x4D45: N_("collect bonus points"),
-               0x4D53: N_("redeem bonus points"), 0x4D55: N_("enquire bonus points"),
-               0x4D57: N_("credit bonus points")}  # fmt: skip
-
-_RECEIPT_PARAMETER_BITS: Sequence[Bits] = (
-    ((0x80, N_("positive customer receipt")), (0x40, N_("negative customer receipt")),
-     (0x20, N_("positive merchant receipt")), (0x10, N_("negative merchant receipt")),
-     (0x08, N_("customer receipt before merchant receipt")), (0x04, N_("short receipt")),
-     (0x02, N_("no product data (BMP 3C) on the receipt")),
-     (0x01, N_("ECR as printer for this command"))),
-    ((0x80, N_("tag E3 (barcode) allowed in 06 D3")),),
-)  # fmt: skip
-_TRANSACTION_PARAMETER_BITS: Sequence[Bits] = (
-    ((0x80, N_("send card data the PT cannot process")),
-     (0x40, N_("activate swipe reader"))),
-)  # fmt: skip
-_RECEIPT_INFORMATION_BITS: Sequence[Bits] = (
-    ((0x01, N_("positive receipt")), (0x02, N_("with signature field")),
-     (0x04, N_("negative receipt")), (0x80, N_("printing mandatory"))),
-)  # fmt: skip
-_TRANSACTION_INFORMATION_BITS: Sequence[Bits] = (((0x01, N_("tippable transaction")),),)
-_TERMINAL_LOCKS_BITS: Sequence[Bits] = (
-    ((0x80, N_("reconciliation with closure lock")), (0x40, N_("initialisation lock")),
-     (0x20, N_("diagnosis lock")), (0x10, N_("service lock")), (0x08, N_("out of order")),
-     (0x04, N_("printer lock")), (0x02, N_("terminal start-up needed")),
-     (0x01, N_("secure module changed"))),
-    ((0x80, N_("transaction log defective")), (0x40, N_("card reader not found")),
-     (0x20, N_("card still inserted")), (0x10, N_("secure link not ready")),
-     (0x08, N_("activation needed")), (0x04, N_("low battery power")),
-     (0x02, N_("contactless reader not initialised")), (0x01, N_("MDB not ready"))),
-)  # fmt: skip
-_CARD_TECHNOLOGIES_BITS: Sequence[Bits] = (
-    ((0x01, N_("magnetic stripe")), (0x02, N_("chip")), (0x04, N_("contactless"))),
-)  # fmt: skip
-_PROCESSING_SELECTION_BITS: Sequence[Bits] = (
-    ((0x01, N_("read data")), (0x02, N_("write data")), (0x04, N_("redeem data")),
-     (0x08, N_("delete data"))),
-)  # fmt: skip
-_EMV_CONFIG_BITS: Sequence[Bits] = (
-    ((0x80, N_("send tag 42")), (0x40, N_("send tag 44")), (0x20, N_("send tag 46")),
-     (0x10, N_("send tag 47")), (0x08, N_("send tag 64")), (0x04, N_("send tag 65")),
-     (0x02, N_("send tag 66")), (0x01, N_("send tag 67"))),
-    ((0x80, N_("send tag 4A")),),
-)  # fmt: skip
-_CC_CONTROL_BITS: Sequence[Bits] = (
-    ((0x01, N_("power-save mode (XENOA only)")), (0x02, N_("send the card's BIN in tag D1")),
-     (0x04, N_("use the data of the previous Read Card")),
-     (0x08, N_("card sequence number in BMP 17")), (0x10, N_("send a token in tag 1F61"))),
-)  # fmt: skip
-_CC_NETWORK_BITS: Sequence[Bits] = (
-    ((0x01, N_("bandwidth not sufficient: suppress software download")),),
-)
-
 TAGS: dict[int, TagSpec] = {
     # §9.4.2 miscellaneous, primitive
     0x01: TagSpec(N_("reversal ID"), H),
@@ -202,49 +128,49 @@ TAGS: dict[int, TagSpec] = {
     0x14: TagSpec(N_("character set"), Kind.CHARSET),
     0x15: TagSpec(N_("language code"), T),
     0x1A: TagSpec(N_("max. APDU length"), U),
-    0x1B: TagSpec(N_("diagnosis type"), E, _DIAGNOSIS),
+    0x1B: TagSpec(N_("diagnosis type"), E, DIAGNOSIS),
     0x1C: TagSpec(N_("file block"), Kind.FILE_DATA),
-    0x1D: TagSpec(N_("file ID"), E, _FILE_IDS),
+    0x1D: TagSpec(N_("file ID"), E, FILE_IDS),
     0x1E: TagSpec(N_("start position"), U),
     0x1F00: TagSpec(N_("total length of file"), U),
-    0x1F01: TagSpec(N_("receipt ID"), E, _RECEIPT_ID),
+    0x1F01: TagSpec(N_("receipt ID"), E, RECEIPT_ID),
     0x1F02: TagSpec(N_("from TA number"), U),
     0x1F03: TagSpec(N_("to TA number"), U),
-    0x1F04: TagSpec(N_("receipt parameter"), F, _RECEIPT_PARAMETER_BITS),
-    0x1F05: TagSpec(N_("transaction parameter"), F, _TRANSACTION_PARAMETER_BITS),
-    0x1F06: TagSpec(N_("reservation parameter"), E, _RESERVATION),
-    0x1F07: TagSpec(N_("receipt type"), E, _RECEIPT_TYPE),
+    0x1F04: TagSpec(N_("receipt parameter"), F, RECEIPT_PARAMETER_BITS),
+    0x1F05: TagSpec(N_("transaction parameter"), F, TRANSACTION_PARAMETER_BITS),
+    0x1F06: TagSpec(N_("reservation parameter"), E, RESERVATION),
+    0x1F07: TagSpec(N_("receipt type"), E, RECEIPT_TYPE),
     0x1F08: TagSpec(N_("track 1 data"), W),
     0x1F09: TagSpec(N_("track 2 data"), W),
     0x1F0A: TagSpec(N_("track 3 data"), W),
     0x1F0D: TagSpec(N_("transparent data to host"), OP),
     0x1F0E: TagSpec(N_("date"), Kind.DATE),
     0x1F0F: TagSpec(N_("time"), Kind.TIME),
-    0x1F10: TagSpec(N_("cardholder authentication"), E, _CVM),
-    0x1F11: TagSpec(N_("online flag"), E, _ONLINE),
-    0x1F12: TagSpec(N_("card technology"), E, _TECHNOLOGY),
-    0x1F13: TagSpec(N_("ECR function request"), E, _FUNCTION_REQUEST),
+    0x1F10: TagSpec(N_("cardholder authentication"), E, CVM),
+    0x1F11: TagSpec(N_("online flag"), E, ONLINE),
+    0x1F12: TagSpec(N_("card technology"), E, TECHNOLOGY),
+    0x1F13: TagSpec(N_("ECR function request"), E, FUNCTION_REQUEST),
     0x1F14: TagSpec(N_("card identification item"), OP),
     0x1F15: TagSpec(N_("card reading control"), Kind.CARD_READING_CONTROL),
     0x1F16: TagSpec(N_("extended error code"), Kind.ERROR_CODE),
     0x1F17: TagSpec(N_("extended error text"), Kind.ERROR_TEXT),
-    0x1F18: TagSpec(N_("card notification control"), E, _CARD_NOTIFICATION),
-    0x1F19: TagSpec(N_("card acceptance"), E, _ACCEPTANCE),
+    0x1F18: TagSpec(N_("card notification control"), E, CARD_NOTIFICATION),
+    0x1F19: TagSpec(N_("card acceptance"), E, ACCEPTANCE),
     0x1F1A: TagSpec(N_("PAN for card acceptance matching"), Kind.PAN),
-    0x1F1D: TagSpec(N_("currency information type"), E, _CURRENCY_INFO),
+    0x1F1D: TagSpec(N_("currency information type"), E, CURRENCY_INFO),
     0x1F1E: TagSpec(N_("number of decimals"), U),
     0x1F1F: TagSpec(N_("unique transaction ID"), U),
     0x1F20: TagSpec(N_("amount"), A),
     0x1F21: TagSpec(N_("ISO currency code"), Kind.CURRENCY),
     0x1F25: TagSpec(N_("cashback amount"), A),
-    0x1F26: TagSpec(N_("end-of-day mode"), E, _EOD_MODE),
+    0x1F26: TagSpec(N_("end-of-day mode"), E, EOD_MODE),
     0x1F27: TagSpec(N_("extended product name"), T),
-    0x1F28: TagSpec(N_("emergency mode"), E, _NO_YES),
-    0x1F29: TagSpec(N_("limit overridden"), E, _NO_YES),
+    0x1F28: TagSpec(N_("emergency mode"), E, NO_YES),
+    0x1F29: TagSpec(N_("limit overridden"), E, NO_YES),
     0x1F2A: TagSpec(N_("additional cardholder information"), T),
     0x1F2B: TagSpec(N_("trace number (long)"), N),
     0x1F2C: TagSpec(N_("profile name"), T),
-    0x1F2D: TagSpec(N_("card data input type"), E, _INPUT_TYPE),
+    0x1F2D: TagSpec(N_("card data input type"), E, INPUT_TYPE),
     0x1F30: TagSpec(N_("e-purse top-up amount"), A),
     0x1F31: TagSpec(N_("encrypted PIN block"), W),
     0x1F32: TagSpec(N_("SMID"), H),
@@ -252,37 +178,37 @@ TAGS: dict[int, TagSpec] = {
     0x1F34: TagSpec(N_("MAC"), H),
     0x1F35: TagSpec(N_("ECR identification"), D),
     0x1F36: TagSpec(N_("tip amount"), A),
-    0x1F37: TagSpec(N_("receipt information"), F, _RECEIPT_INFORMATION_BITS),
-    0x1F3B: TagSpec(N_("transaction information"), F, _TRANSACTION_INFORMATION_BITS),
+    0x1F37: TagSpec(N_("receipt information"), F, RECEIPT_INFORMATION_BITS),
+    0x1F3B: TagSpec(N_("transaction information"), F, TRANSACTION_INFORMATION_BITS),
     0x1F3E: TagSpec(N_("encrypted cardholder information"), W),
     0x1F3F: TagSpec(N_("remaining balance"), A),
     0x1F45: TagSpec(N_("ATS"), H),
     0x1F46: TagSpec(N_("card APDU"), W),
-    0x1F47: TagSpec(N_("card read error code"), E, _CARD_READ_ERROR),
-    0x1F4C: TagSpec(N_("card type"), E, _CARD_KIND),
-    0x1F4D: TagSpec(N_("card subtype"), E, _CARD_SUBTYPE),
+    0x1F47: TagSpec(N_("card read error code"), E, CARD_READ_ERROR),
+    0x1F4C: TagSpec(N_("card type"), E, CARD_KIND),
+    0x1F4D: TagSpec(N_("card subtype"), E, CARD_SUBTYPE),
     0x1F5B: TagSpec(N_("card poll timeout"), Kind.SECONDS),
     0x1F5C: TagSpec(N_("encrypted key"), W),
     0x1F5D: TagSpec(N_("plaintext key"), W),
-    0x1F60: TagSpec(N_("allowed card technologies"), F, _CARD_TECHNOLOGIES_BITS),
+    0x1F60: TagSpec(N_("allowed card technologies"), F, CARD_TECHNOLOGIES_BITS),
     0x1F61: TagSpec(N_("customer index"), OP),
     0x1F62: TagSpec(N_("BMP 60 identifier of the reference number"), T),
     0x1F63: TagSpec(N_("individual reference number"), T),
     0x1F6A: TagSpec(N_("remaining amount"), A),
     0x1F6B: TagSpec(N_("age verification: minimum age"), N),
-    0x1F6C: TagSpec(N_("age verification result"), E, _AGE_RESULT),
-    0x1F6D: TagSpec(N_("mode control for 06 E6"), E, _E6_MODE),
-    0x1F70: TagSpec(N_("partial approval capability"), E, _PARTIAL_APPROVAL),
+    0x1F6C: TagSpec(N_("age verification result"), E, AGE_RESULT),
+    0x1F6D: TagSpec(N_("mode control for 06 E6"), E, E6_MODE),
+    0x1F70: TagSpec(N_("partial approval capability"), E, PARTIAL_APPROVAL),
     0x1F71: TagSpec(N_("TLV tags recognised by the PT"), Kind.TAG_LIST),
     0x1F72: TagSpec(N_("extended contactless detection in status enquiry"), E,
-                    _CTLS_DETECTION),
+                    CTLS_DETECTION),
     0x1F73: TagSpec(N_("message sequence ID"), D),
     0x1F74: TagSpec(N_("password"), W),
     0x1F75: TagSpec(N_("DUKPT-encrypted input"), W),
-    0x1F76: TagSpec(N_("SMID in status enquiry"), E, _SMID_IN_STATUS),
+    0x1F76: TagSpec(N_("SMID in status enquiry"), E, SMID_IN_STATUS),
     0x1F77: TagSpec(N_("DUKPT engine index"), U),
     0x1F78: TagSpec(N_("request 24-hour reboot information"), U),
-    0x1F79: TagSpec(N_("request to start an action"), E, _START_ACTION),
+    0x1F79: TagSpec(N_("request to start an action"), E, START_ACTION),
     0x1F80: TagSpec(N_("file name"), T),
     0x1F81: TagSpec(N_("file MIME type"), T),
     0x1F82: TagSpec(N_("transaction reference number"), D),
@@ -313,7 +239,7 @@ TAGS: dict[int, TagSpec] = {
     0xE9: TagSpec(N_("reference number container"), C),
     0xEA: TagSpec(N_("ExpressPay membership data"), C),
     # §9.4.3 bonus points
-    0xC1: TagSpec(N_("bonus transaction type"), Kind.BONUS_TYPE, _BONUS_TYPE),
+    0xC1: TagSpec(N_("bonus transaction type"), Kind.BONUS_TYPE, BONUS_TYPE),
     0xC2: TagSpec(N_("number of bonus points"), N),
     0xC3: TagSpec(N_("number of remaining bonus points"), N),
     0xC4: TagSpec(N_("ECR transaction number"), N),
@@ -333,7 +259,7 @@ TAGS: dict[int, TagSpec] = {
     0x21: TagSpec(N_("permitted goods groups"), C),
     0x22: TagSpec(N_("prohibited goods groups"), C),
     # §9.4.5 EMV
-    0x40: TagSpec(N_("EMV configuration parameter"), F, _EMV_CONFIG_BITS),
+    0x40: TagSpec(N_("EMV configuration parameter"), F, EMV_CONFIG_BITS),
     0x41: TagSpec(N_("ZVT card-type ID"), Kind.CARD_TYPE),
     0x42: TagSpec(N_("application label"), T),
     0x43: TagSpec(N_("application ID (AID)"), H),
@@ -358,11 +284,11 @@ TAGS: dict[int, TagSpec] = {
     0x69: TagSpec(N_("reference transaction"), C),
     0x6A: TagSpec(N_("invalid application"), C),
     # §9.4.6 menus
-    0x16: TagSpec(N_("menu type"), E, _MENU_TYPE),
-    0x17: TagSpec(N_("menu context"), E, _MENU_CONTEXT),
-    0x18: TagSpec(N_("menu target"), E, _MENU_TARGET),
+    0x16: TagSpec(N_("menu type"), E, MENU_TYPE),
+    0x17: TagSpec(N_("menu context"), E, MENU_CONTEXT),
+    0x18: TagSpec(N_("menu target"), E, MENU_TARGET),
     0x19: TagSpec(N_("return value"), U),
-    0x50: TagSpec(N_("background colour"), E, _COLOUR),
+    0x50: TagSpec(N_("background colour"), E, COLOUR),
     0x29: TagSpec(N_("menus shown by the ECR"), C),
     0x2A: TagSpec(N_("menus shown by the PT"), C),
     0x2B: TagSpec(N_("menu"), C),
@@ -383,18 +309,18 @@ TAGS: dict[int, TagSpec] = {
     0x1F24: TagSpec(N_("reference number"), T),
     0xE2: TagSpec(N_("DCC container"), C),
     # §9.4.9 barcode
-    0x1F2E: TagSpec(N_("barcode type"), E, _BARCODE),
+    0x1F2E: TagSpec(N_("barcode type"), E, BARCODE),
     0x1F2F: TagSpec(N_("product code"), Kind.PRODUCT_CODE),
     0xE3: TagSpec(N_("barcode container"), C),
     # §9.4.10 input
-    0x1F38: TagSpec(N_("input mode"), E, _INPUT_MODE),
+    0x1F38: TagSpec(N_("input mode"), E, INPUT_MODE),
     0x1F39: TagSpec(N_("input timeout"), Kind.SECONDS),
     0x1F3A: TagSpec(N_("input result"), T),
     0x1F3C: TagSpec(N_("input"), OP),
     0x1F3D: TagSpec(N_("alphanumeric data"), T),
     0x32: TagSpec(N_("input container"), C),
     # §9.4.11 value added services
-    0x1F65: TagSpec(N_("processing selection"), F, _PROCESSING_SELECTION_BITS),
+    0x1F65: TagSpec(N_("processing selection"), F, PROCESSING_SELECTION_BITS),
     0x1F66: TagSpec(N_("wallet data"), OP),
     0x1F67: TagSpec(N_("retailer ID"), OP),
     0x1F68: TagSpec(N_("loyalty ID"), OP),
@@ -408,10 +334,10 @@ TAGS: dict[int, TagSpec] = {
     0x1F40: TagSpec(N_("device name"), T),
     0x1F41: TagSpec(N_("software version"), T),
     0x1F42: TagSpec(N_("serial number"), Kind.SERIAL),
-    0x1F43: TagSpec(N_("device state"), E, _DEVICE_STATE),
+    0x1F43: TagSpec(N_("device state"), E, DEVICE_STATE),
     0x1F44: TagSpec(N_("terminal ID"), D),
     0x1F54: TagSpec(N_("key generation number"), U),
-    0x1F55: TagSpec(N_("terminal locks"), F, _TERMINAL_LOCKS_BITS),
+    0x1F55: TagSpec(N_("terminal locks"), F, TERMINAL_LOCKS_BITS),
     0x1F56: TagSpec(N_("4-eye customer ID"), OP),
     0x1F57: TagSpec(N_("merchant SAM number"), D),
     0x1F58: TagSpec(N_("merchant SAM expiry date"), Kind.EXPIRY),
@@ -427,10 +353,10 @@ TAGS: dict[int, TagSpec] = {
     0x9F5B: TagSpec(N_("product membership number"), OP),
     # card complete ZVT-Präzisierungen v22 §3.2.54, §7 (private tags; vendor-specific)
     0xC0: TagSpec(N_("card identification, previous algorithm"), OP, vendor=CARD_COMPLETE),
-    0xD0: TagSpec(N_("proprietary control parameters"), F, _CC_CONTROL_BITS,
+    0xD0: TagSpec(N_("proprietary control parameters"), F, CC_CONTROL_BITS,
                   vendor=CARD_COMPLETE),
     0xD1: TagSpec(N_("bank identification number (BIN)"), D, vendor=CARD_COMPLETE),
-    0xDF01: TagSpec(N_("network information"), F, _CC_NETWORK_BITS, vendor=CARD_COMPLETE),
+    0xDF01: TagSpec(N_("network information"), F, CC_NETWORK_BITS, vendor=CARD_COMPLETE),
     0xC7: TagSpec(N_("image container"), C, vendor=CARD_COMPLETE),
     0xC9: TagSpec(N_("image settings"), Kind.IMAGE_SETTINGS, vendor=CARD_COMPLETE),
     # Feig cVEND, in E4 of 08 13 (host configuration); primitives despite the FF (tlv.py)

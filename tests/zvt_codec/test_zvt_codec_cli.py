@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from posdiag.cli import main
+from posdiag.i18n import use_language
 
 TEST_PAN = "4111111111111111"  # a test card number, never a real one
 
@@ -142,6 +143,7 @@ def test_charset_option_is_checked_and_used():
     assert code == 0 and "text: '├ñ'" in out  # CP437, the default
 
 
-def test_chinese_output(tmp_path: Path):
-    code, out, _ = run("--lang", "zh-CN", "zvt", "decode", "06 1E 01 6C")
+def test_chinese_output():
+    with use_language("en"):  # the CLI sets the language for the context; restore it after
+        code, out, _ = run("--lang", "zh-CN", "zvt", "decode", "06 1E 01 6C")
     assert code == 0 and "超时或按中止键而中止" in out
