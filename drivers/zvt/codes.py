@@ -227,6 +227,17 @@ INTERMEDIATE_STATUS: dict[int, str] = {
     0xFF: N_("no matching status code, see display text (TLV 24)"),
 }
 
+# Not in Table 17: Ingenico terminals' own statuses, as Portalum.Zvt documents them
+# (IngenicoEnglishIntermediateStatusRepository). Shown labelled vendor-specific.
+INGENICO_INTERMEDIATE_STATUS: dict[int, str] = {
+    0xA0: N_("payment processed [vendor-specific: Ingenico]"),
+    0xA1: N_("payment processed, please remove card [vendor-specific: Ingenico]"),
+    0xA2: N_("cancellation successful [vendor-specific: Ingenico]"),
+    0xA3: N_("cancellation successful, please remove card [vendor-specific: Ingenico]"),
+    0xA4: N_("cancellation not possible [vendor-specific: Ingenico]"),
+    0xA5: N_("cancellation not possible, please remove card [vendor-specific: Ingenico]"),
+}
+
 # §14 Summary of Commands, both directions, plus the two response classes.
 COMMAND_NAMES: dict[tuple[int, int], str] = {
     (0x04, 0x01): N_("Set Date and Time in ECR"),
@@ -354,6 +365,8 @@ def terminal_status_text(code: int) -> str:
 
 
 def intermediate_status_text(code: int) -> str:
+    if code in INGENICO_INTERMEDIATE_STATUS:
+        return _(INGENICO_INTERMEDIATE_STATUS[code])
     return _lookup(INTERMEDIATE_STATUS, code)
 
 

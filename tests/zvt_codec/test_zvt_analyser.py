@@ -480,3 +480,8 @@ def test_every_apdu_the_spec_prints_decodes_completely(line, name):
     report = one(line)
     assert report.complete, report.error
     assert report.name == name
+
+
+def test_ingenico_intermediate_statuses_are_named_and_labelled():
+    # Portalum.Zvt IngenicoEnglishIntermediateStatusRepository: A0-A5 are not in Table 17.
+    assert "A2 (cancellation successful [vendor-specific: Ingenico])" in shown(one("04 FF 01 A2"))
