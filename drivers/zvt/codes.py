@@ -353,8 +353,13 @@ def _lookup(table: dict[int, str], code: int) -> str:
     return _(table[code]) if code in table else _("unknown code 0x{code:02X}").format(code=code)
 
 
-def result_text(code: int) -> str:
-    """Text of a result code (BMP 27, 06 1E data, 84 xx)."""
+def result_text(code: int, translated: bool = True) -> str:
+    """Text of a result code (BMP 27, 06 1E data, 84 xx), in the user's language; with
+    ``translated=False`` in the spec's English (for what a terminal itself prints)."""
+    if not translated:
+        if code in HOST_CODES:
+            return f"host/authorisation system code {code} dec (acquirer-specific)"
+        return RESULT_CODES.get(code, f"unknown code 0x{code:02X}")
     if code in HOST_CODES:
         return _("host/authorisation system code {code} dec (acquirer-specific)").format(code=code)
     return _lookup(RESULT_CODES, code)

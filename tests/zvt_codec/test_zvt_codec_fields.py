@@ -217,3 +217,11 @@ def test_code_tables():
     assert card_type_name(5) == "girocard"
     assert card_type_name(46) == "Maestro (formerly: edc)"
     assert card_type_name(232) == "Discover Card"
+
+
+def test_result_text_in_the_users_language_or_the_terminals():
+    from posdiag.i18n import use_language
+
+    with use_language("zh-CN"):
+        assert result_text(0x6C) == "超时或按中止键而中止"
+        assert result_text(0x6C, translated=False) == "abort via timeout or abort key"
