@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import BadInput, PlanError
-from posdiag.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
 class TerminalConfig:
     device_name: str = "posdiag EMU-700 (emulated)"
-    serial_number: str = "7000000001"  # digits: TLV 1F42 is packed BCD (§9.4.12)
+    serial_number: str = "7000000001"  # digits, as TLV 1F42 is packed BCD (§9.4.12)
+    label_serial: str = ""  # serial printed on the casing label; "" = the same as serial_number
     software_version: str = "EMU-ZVT 1.0.0"
     terminal_id: str = "52500001"  # 8 digits, BMP 29
     merchant_id: str = "100200300"  # VU number, BMP 2A (15 chars on the wire)
@@ -37,9 +37,6 @@ class TerminalConfig:
     def __post_init__(self) -> None:
         if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():
             raise BadInput(f"terminal id {self.terminal_id!r} must be 8 digits.")
-        if not (self.serial_number.isascii() and self.serial_number.isdigit()):
-            raise BadInput(_("serial number {serial!r} must be digits (TLV 1F42 is BCD).")
-                           .format(serial=self.serial_number))  # fmt: skip
         if len(self.password) != 6 or not self.password.isdigit():
             raise BadInput("the terminal password must be 6 digits.")
         if not 0 < self.currency < 1000:

@@ -22,13 +22,13 @@ def test_info_over_a_pty_from_a_separate_simulator(simulate_process, posdiag_cli
 
 def test_info_over_tcp_with_an_identity_file(simulate_process, tmp_path, posdiag_cli):
     toml = tmp_path / "terminal.toml"
-    toml.write_text('[terminal]\nterminal_id = "29001006"\nserial_number = "4711"\n'
+    toml.write_text('[terminal]\nterminal_id = "29001006"\nserial_number = "SN-4711"\n'
                     'device_name = "Shop front desk"\n')
     _, url = simulate_process("--tcp", "127.0.0.1:0", "--identity", str(toml))
     assert url.startswith("tcp://127.0.0.1:")
     result = posdiag_cli("info", "--port", url)
     assert result.returncode == 0, result.stderr
-    assert "29001006" in result.stdout and "4711" in result.stdout
+    assert "29001006" in result.stdout and "SN-4711" in result.stdout
     assert "Shop front desk" in result.stdout
 
 
