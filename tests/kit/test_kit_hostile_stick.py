@@ -4,7 +4,7 @@ Issue 10, item 6: a set folder that was a symlink made the kit write the whole s
 the stick; a README.txt that was a FIFO hung the cycle (holding the cycle lock) until it was
 killed. Each cycle runs as its own process with a time limit, so the code before the fix
 fails these tests instead of hanging the suite. The emulated terminal's serial number is
-EMU0000001, so its set folder is posdiag-emu0000001.
+7000000001, so its set folder is posdiag-7000000001.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from posdiag.kit.lock import is_locked, lock_path
 
-SET = "posdiag-emu0000001"
+SET = "posdiag-7000000001"
 CYCLE_LIMIT = 120  # seconds; a cycle on a clean stick takes a few
 
 
