@@ -59,9 +59,13 @@ def raise_for(run: Any) -> None:
               metavar="SETDIR", help="Backup set of the replaced terminal, for identity-match.")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
+@click.option("--kit-page", "kit_page", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Ask the questions on the field kit's phone page (`posdiag "
+              "kit serve`) through its folder DIR; the kit passes this itself.")
 @json_option
 def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record_dir: Path,
-         backup: Path | None, config_dir: Path | None, as_json: bool) -> None:
+         backup: Path | None, config_dir: Path | None, kit_page: Path | None,
+         as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
@@ -79,9 +83,18 @@ def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record
     from posdiag.plan.service import run_test
     from posdiag.plan.summary import progress_printer, summary_table
 
-    listeners = [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))]
+    listeners: list[Any] = (
+        [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))])
+    operator = None
+    if kit_page is not None:
+        from posdiag.kit.web.operator import KitPageRun
+
+        page = KitPageRun(kit_page)
+        listeners.append(page)
+        operator = page.operator
     run = run_test(port, plan, answers=answers, record_dir=record_dir, junit=junit,
-                   backup=backup, config_dir=config_dir, listeners=listeners)
+                   backup=backup, config_dir=config_dir, listeners=listeners,
+                   operator=operator)
     if as_json:
         print_json(run_json(run))
     else:

@@ -6,6 +6,9 @@
     plan = "/etc/posdiag/acceptance.toml"  # optional: acceptance plan run after each backup
     hook = ["/usr/local/bin/kit-led"]      # optional: run as `hook STATE` on each state
 
+    [web]                # optional: where `posdiag kit serve` listens (kit/web/config.py)
+    interface = "wlan0"
+
 The kit holds public recipients only: a secret age key anywhere in the file is
 refused, so a stolen kit cannot read the backups it wrote. Every problem is a
 PlanError whose message names the file and says what to fix, because the
@@ -25,7 +28,7 @@ from posdiag.errors import BadInput, PlanError
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
-KEYS = ("recipients", "port", "media", "plan", "hook")
+KEYS = ("recipients", "port", "media", "plan", "hook", "web")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -67,6 +70,9 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
     if unknown:
         raise PlanError(f"The kit config {path} has unknown setting(s) {', '.join(unknown)}; "
                         f"known settings are {', '.join(KEYS)}.")
+    from posdiag.kit.web.config import parse_web
+
+    parse_web(data.get("web"), path)  # only `kit serve` uses it; checked here with the rest
     return KitConfig(
         path=path,
         recipients=_recipients(data.get("recipients"), path),
