@@ -43,6 +43,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from posdiag import __version__
+from posdiag.cards import mask_text
 from posdiag.i18n import N_, _, ngettext, use_language
 from posdiag.kit.web.auth import COOKIE, CSRF_FIELD, QUERY_KEY, FailedAttempts, Keys
 from posdiag.kit.web.channel import file_version
@@ -234,7 +235,9 @@ def build_routes(site: KitSite) -> list[Route]:
         media = site.media()
         with use_language(language):
             free, total = stick_space(media)
-            key = facts.get("kit_key") if isinstance(facts.get("kit_key"), str) else ""
+            offered = facts.get("kit_key")
+            # A minisign public key, or nothing at all.
+            key = offered if isinstance(offered, str) and fingerprint(offered) != "—" else ""
             rows = [
                 (_("posdiag version"), __version__),
                 (_("Kit key fingerprint"),
@@ -252,7 +255,7 @@ def build_routes(site: KitSite) -> list[Route]:
                 state = str(entry.get("state"))
                 title = _(STATES[state][0]) if state in STATES else state
                 errors.append((moment_text(entry.get("at")), title,
-                               str(entry.get("message", ""))))
+                               mask_text(str(entry.get("message", "")))))
         return _page(site, request, "kit", "kit.html.j2", N_("Kit"), facts=rows,
                      errors=errors)
 

@@ -2,8 +2,9 @@
 
 The files the kit writes carry states, numbers and Unix times; the words come from here:
 a title and what to do for every kit state, sizes, rates and durations as people read them.
-Every string is translated through posdiag's catalogs; values from the files are passed to
-the templates as they are, and autoescaping makes them text.
+Every string is translated through posdiag's catalogs; text from the files passes the PAN
+mask once more here (the writers mask already: this is the page's own guard), and
+autoescaping makes it text.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from posdiag.cards import mask_text
 from posdiag.i18n import N_, _, current_language
 from posdiag.i18n_format import format_datetime, format_duration, format_number
 
@@ -133,7 +135,7 @@ def now_view(status: dict[str, Any] | None, prompt: dict[str, Any] | None) -> No
                                                                     if status else None)
     return NowView(
         state=state or "unknown", title=_(title), todo=_(todo), tone=tone,
-        message=message if isinstance(message, str) else "",
+        message=mask_text(message) if isinstance(message, str) else "",
         since=moment_text(status.get("since")) if status else "—",
         progress=progress_view(status.get("progress")) if state == "backing-up" and status
         else None,
@@ -164,7 +166,8 @@ def prompt_view(prompt: dict[str, Any] | None, now: float | None = None) -> Prom
         return None
     now = time.time() if now is None else now
     return PromptView(nonce=str(prompt["nonce"]), kind=str(prompt["kind"]),
-                      text=str(prompt["text"]), step=str(prompt.get("step") or ""),
+                      text=mask_text(str(prompt["text"])),
+                      step=mask_text(str(prompt.get("step") or "")),
                       remaining=max(0.0, round(float(prompt["deadline"]) - now, 1)))
 
 
@@ -175,7 +178,7 @@ def notice_view(notice: dict[str, Any] | None, now: float | None = None) -> Noti
 
     def text(key: str) -> str:
         value = notice.get(key)
-        return value if isinstance(value, str) else ""
+        return mask_text(value) if isinstance(value, str) else ""
 
     index, steps = notice.get("index"), notice.get("steps")
     position = (_("step {index} of {count}").format(index=index, count=steps)
