@@ -66,7 +66,7 @@ def test_a_kit_cycle_is_watched_live_until_the_stick_may_be_pulled(kit_server, w
         return eject(root, mounts_text=mounts, sys_root=tmp_path / "sys", run=run,
                      which=lambda name: f"/usr/bin/{name}", sync=lambda: None)
 
-    config = load_kit_config(write_config())
+    config = load_kit_config(write_config(f'media = "{stick}"'))  # kit serve reads it too
     with chromium() as driver:
         as_phone(driver, ZH)
         driver.get(kit_server.sign_in_url)
@@ -107,6 +107,16 @@ def test_a_kit_cycle_is_watched_live_until_the_stick_may_be_pulled(kit_server, w
         assert overflowing(driver) == []
         shot = phone_screenshot(driver, tmp_path / "now-safe.png")
         keep_screenshot(shot, "kit-page-now-zh-CN.png")
+        # The Kit page after the cycle: the key it signed with, the stick's free space.
+        driver.get(kit_server.base + "/kit")
+        kit_text = driver.execute_script("return document.body.innerText")
+        assert "工具箱密钥指纹" in kit_text and "U盘剩余空间" in kit_text
+        assert str(stick) in kit_text and overflowing(driver) == []
+        keep_screenshot(phone_screenshot(driver, tmp_path / "kit.png"), "kit-page-kit-zh-CN.png")
+        driver.get(kit_server.base + "/cases")
+        assert "工单" in driver.execute_script("return document.body.innerText")
+        keep_screenshot(phone_screenshot(driver, tmp_path / "cases.png"),
+                        "kit-page-cases-zh-CN.png")
     assert [argv[1] for argv in udisksctl] == ["unmount", "power-off"]
     # Seen live, without a reload: the states the kit went through, in order.
     assert "backing-up" in states and "verifying" in states, states
