@@ -44,9 +44,10 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    answer: str  # "done", "yes" or "no"
+    answer: str  # "done", "yes", "no" or "entered"
     by: str
     reason: str = ""
+    text: str = ""  # enter: what was typed
 
     @property
     def yes(self) -> bool:

@@ -44,6 +44,11 @@ class KitPageOperator:
         return Answer(got.answer, self.name, got.reason or
                       ("" if got.answer == "yes" else "operator answered no"))
 
+    def enter(self, prompt: Prompt) -> Answer:
+        """A typed answer (the serial number on the label of an arriving terminal)."""
+        got = self._ask(prompt, "enter")
+        return Answer(got.answer, self.name, "", got.text)
+
     def show_status(self, text: str) -> None:
         self.exchange.notice(display=text)
 

@@ -254,3 +254,29 @@ def test_a_forged_post_without_the_csrf_token_is_refused(kit_server, tmp_path):
         asking.join(timeout=30)
     assert answers and getattr(answers[0], "answer", None) == "yes"
     assert b"CSRF" in kit_server.log.read_bytes()
+
+
+def test_a_serial_number_is_typed_on_the_phone(kit_server):
+    """The arrival inspection's typed answer (operator.enter), through the real page."""
+    from posdiag.kit.web.operator import KitPageOperator
+    from posdiag.plan.operator import Prompt
+
+    operator = KitPageOperator(PromptExchange(kit_server.folder, poll=0.05))
+    answers: list[object] = []
+    prompt = Prompt("arrival-inspection.serial-label", "enter",
+                    "Type the serial number printed on the terminal's label:", 60)
+    asking = threading.Thread(target=lambda: answers.append(operator.enter(prompt)))
+    asking.start()
+    try:
+        with chromium() as driver:
+            as_phone(driver, ZH)
+            driver.get(kit_server.sign_in_url)
+            driver.get(kit_server.base + "/prompts")
+            wait_until(driver, "document.querySelector('#typed')")
+            driver.find_element("id", "typed").send_keys("EMU0000002")
+            driver.find_element("id", "answer-send").click()
+            wait_until(driver, "location.search.indexOf('sent=answered') >= 0")
+    finally:
+        asking.join(timeout=30)
+    [answer] = answers
+    assert (answer.answer, answer.by, answer.text) == ("entered", "kit-page", "EMU0000002")

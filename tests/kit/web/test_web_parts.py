@@ -286,3 +286,50 @@ def test_the_kit_config_checks_its_web_table(write_config):
     assert load_kit_config(write_config("[web]", "port = 8080")).recipients
     with pytest.raises(PlanError, match="port"):
         load_kit_config(write_config("[web]", "port = 22"))
+
+
+# --- the kit-page operator -------------------------------------------------------------------
+
+
+def test_kit_page_operator_answers_come_from_the_page_and_say_so(tmp_path):
+    from posdiag.kit.web.operator import KitPageOperator
+    from posdiag.plan.operator import Prompt
+
+    acted = []
+
+    class Actor:
+        name = "emulator"
+
+        def instruct(self, prompt):
+            acted.append(prompt.action)
+            from posdiag.plan.operator import Answer
+
+            return Answer("done", self.name)
+
+    operator = KitPageOperator(PromptExchange(tmp_path, poll=0.01), actor=Actor())
+    done = operator.instruct(Prompt("card-swipe.swipe", "instruct", "Swipe the VISA test card",
+                                    30, action="swipe", card="visa"))
+    assert acted == ["swipe"] and done.by == "emulator"  # the emulated person swiped
+    notice = read_json(tmp_path / "notice.json")
+    assert notice["instruction"] == "Swipe the VISA test card"
+    assert notice["instruction_deadline"] > time.time() + 25
+    operator.show_status("PLEASE WAIT")
+    assert read_json(tmp_path / "notice.json")["display"] == "PLEASE WAIT"
+    thread = _answer_when_asked(tmp_path, answer="no")
+    answer = operator.confirm(Prompt("display.confirm", "confirm", "Shown?", 5))
+    thread.join()
+    assert (answer.answer, answer.by, answer.reason) == ("no", "kit-page",
+                                                        "operator answered no")
+    operator.close()
+    assert not (tmp_path / "notice.json").exists()
+
+
+def test_kit_page_operator_fails_the_step_when_nobody_answers(tmp_path):
+    from posdiag.kit.web.operator import KitPageOperator
+    from posdiag.plan.operator import Prompt, PromptUnanswered
+
+    now = [0.0]
+    exchange = PromptExchange(tmp_path, clock=lambda: now[0],
+                              sleep=lambda s: now.__setitem__(0, now[0] + s), poll=1.0)
+    with pytest.raises(PromptUnanswered, match="kit's page within 2 s"):
+        KitPageOperator(exchange).confirm(Prompt("display.confirm", "confirm", "Shown?", 2))
