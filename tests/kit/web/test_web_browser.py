@@ -138,6 +138,12 @@ format = 1
 kind = "identify"
 
 [[step]]
+kind = "checklist"
+name = "arrival-inspection"
+items = ["serial-label"]
+timeout = 90
+
+[[step]]
 kind = "receipt-print"
 device = "terminal"
 timeout = 90
@@ -154,7 +160,9 @@ continue-on-fail = true
 
 def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server, tmp_path):
     records = tmp_path / "records"
-    env = dict(os.environ, POSDIAG_CONFIG_DIR=str(kit_server.state_dir))
+    # The plan speaks the kit's language (LANG of the kit service): Chinese here.
+    env = dict(os.environ, POSDIAG_CONFIG_DIR=str(kit_server.state_dir), LANG="zh_CN.UTF-8",
+               LC_ALL="", LC_MESSAGES="")
     with chromium() as driver:
         as_phone(driver, ZH)
         driver.get(kit_server.sign_in_url)
@@ -166,8 +174,17 @@ def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server,
              str(kit_server.folder), "--json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         try:
+            # The arrival inspection: type the serial number printed on the label.
+            wait_until(driver, "document.querySelector('#typed')", timeout=90)
+            assert "序列号" in driver.execute_script(
+                "return document.querySelector('.question').innerText")
+            keep_screenshot(phone_screenshot(driver, tmp_path / "serial.png"),
+                            "kit-page-serial-zh-CN.png")
+            driver.find_element("id", "typed").send_keys("emu-0000001")
+            driver.find_element("id", "answer-send").click()
             # The receipt question arrives by itself (Server-Sent Events): answer yes.
             wait_until(driver, "document.querySelector('#answer-yes')", timeout=90)
+            # (the receipt step's question is not yet through gettext: English for now)
             assert "receipt" in driver.execute_script(
                 "return document.querySelector('.question').innerText")
             countdown = driver.execute_script(
@@ -194,12 +211,15 @@ def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server,
     assert record["operator"] == "kit-page"
     prompts = {p["id"]: p for step in record["steps"] for attempt in step["attempts"]
                for p in attempt["prompts"]}
+    serial = prompts["arrival-inspection.serial-label"]
+    assert (serial["answer"], serial["by"]) == ("emu-0000001", "kit-page")
     receipt = prompts["receipt-print.confirm"]
     display = prompts["display.confirm"]
     assert (receipt["answer"], receipt["by"]) == ("yes", "kit-page")
     assert (display["answer"], display["by"], display["reason"]) == ("no", "kit-page",
                                                                      "第二行缺字")
     steps = {s["name"]: s["outcome"] for s in record["steps"]}
+    assert steps["arrival-inspection"] == "PASS"  # typed as people copy it: same serial
     assert steps["receipt-print"] == "PASS" and steps["display"] == "FAIL"
     assert not (kit_server.folder / "prompt.json").exists()  # the run cleaned up
 
