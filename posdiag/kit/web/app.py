@@ -33,6 +33,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
+    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -225,8 +226,19 @@ def build_routes(site: KitSite) -> list[Route]:
 
     async def cases_page(request: Request) -> Response:
         media = site.media()
+        with use_language(language_of(request)):
+            cases = site.cases(media)
         return _page(site, request, "cases", "cases.html.j2", N_("Cases"),
-                     cases=site.cases(media), media=str(media) if media else "")
+                     cases=cases, media=str(media) if media else "")
+
+    async def case_document(request: Request) -> Response:
+        from posdiag.kit.web.cases import document_path
+
+        path = document_path(site.media(), request.path_params["case"],
+                             request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("no such document", status_code=404)
+        return FileResponse(path, media_type="application/pdf", filename=path.name)
 
     async def kit_page(request: Request) -> Response:
         language = language_of(request)
@@ -293,6 +305,7 @@ def build_routes(site: KitSite) -> list[Route]:
         Route("/prompts", prompts_page, methods=["GET"]),
         Route("/prompts/answer", answer, methods=["POST"]),
         Route("/cases", cases_page, methods=["GET"]),
+        Route("/cases/{case}/{name}", case_document, methods=["GET"]),
         Route("/kit", kit_page, methods=["GET"]),
         Route("/fragment", fragment, methods=["GET"]),
         Route("/events", events, methods=["GET"]),

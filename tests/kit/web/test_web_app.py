@@ -211,3 +211,34 @@ def test_no_page_ever_carries_key_material_or_a_card_number(site, tmp_path):
         assert "PRIVATE KEY" not in text and private.splitlines()[1] not in text
         assert "4111111111111111" not in text
         assert site.keys.secret not in text
+
+
+def test_cases_lists_the_sticks_cases_and_serves_their_pdfs_only(tmp_path, write_config):
+    from posdiag.kit.config import load_kit_config
+    from posdiag.kit.cycle import run_cycle
+    from posdiag.kit.eject import EjectOutcome
+    from posdiag.kit.web.cases import case_finder
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    config = load_kit_config(write_config("[case]", "open = true"))
+    run_cycle(config, "sim:journal=50,seed=2", stick, state_dir=tmp_path / "state",
+              ejector=lambda root: EjectOutcome(True, True, "ejected (test)"))
+    [folder] = [p for p in (stick / "posdiag-cases").iterdir() if p.is_dir()]
+    (folder / "request-zh-CN.pdf").write_bytes(b"%PDF-1.4 test request\n")
+    (folder / "elsewhere.pdf").symlink_to("/etc/passwd")
+    site = KitSite(folder=tmp_path / "state" / "web", keys=Keys(new_secret()),
+                   media=lambda: stick, cases=case_finder)
+    c = client(site)
+    page = c.get("/cases", headers=ZH).text
+    assert folder.name in page and "已备份" in page
+    link = f"/cases/{folder.name}/request-zh-CN.pdf"
+    assert f'href="{link}"' in page and "elsewhere.pdf" not in page
+    download = c.get(link)
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 test request\n"
+    assert download.headers["content-type"] == "application/pdf"
+    for bad in (f"/cases/{folder.name}/elsewhere.pdf", f"/cases/{folder.name}/case-0001.json",
+                f"/cases/{folder.name}/..%2F..%2Fkit.toml", "/cases/../request-zh-CN.pdf",
+                f"/cases/.{folder.name}/request-zh-CN.pdf"):
+        assert c.get(bad).status_code == 404, bad
+    assert client(site, signed_in=False).get(link).status_code == 401

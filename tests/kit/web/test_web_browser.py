@@ -66,7 +66,8 @@ def test_a_kit_cycle_is_watched_live_until_the_stick_may_be_pulled(kit_server, w
         return eject(root, mounts_text=mounts, sys_root=tmp_path / "sys", run=run,
                      which=lambda name: f"/usr/bin/{name}", sync=lambda: None)
 
-    config = load_kit_config(write_config(f'media = "{stick}"'))  # kit serve reads it too
+    # kit serve reads media too; [case] makes the cycle file its backup under a repair case.
+    config = load_kit_config(write_config(f'media = "{stick}"', "[case]", "open = true"))
     with chromium() as driver:
         as_phone(driver, ZH)
         driver.get(kit_server.sign_in_url)
@@ -114,7 +115,8 @@ def test_a_kit_cycle_is_watched_live_until_the_stick_may_be_pulled(kit_server, w
         assert str(stick) in kit_text and overflowing(driver) == []
         keep_screenshot(phone_screenshot(driver, tmp_path / "kit.png"), "kit-page-kit-zh-CN.png")
         driver.get(kit_server.base + "/cases")
-        assert "工单" in driver.execute_script("return document.body.innerText")
+        cases_text = driver.execute_script("return document.body.innerText")
+        assert "已备份" in cases_text and "EMU0000001" in cases_text, cases_text
         keep_screenshot(phone_screenshot(driver, tmp_path / "cases.png"),
                         "kit-page-cases-zh-CN.png")
     assert [argv[1] for argv in udisksctl] == ["unmount", "power-off"]
