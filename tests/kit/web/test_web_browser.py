@@ -116,7 +116,8 @@ def test_a_kit_cycle_is_watched_live_until_the_stick_may_be_pulled(kit_server, w
         keep_screenshot(phone_screenshot(driver, tmp_path / "kit.png"), "kit-page-kit-zh-CN.png")
         driver.get(kit_server.base + "/cases")
         cases_text = driver.execute_script("return document.body.innerText")
-        assert "已备份" in cases_text and "EMU0000001" in cases_text, cases_text
+        [case_folder] = [p for p in (stick / "posdiag-cases").iterdir() if p.is_dir()]
+        assert "已备份" in cases_text and case_folder.name in cases_text, cases_text
         keep_screenshot(phone_screenshot(driver, tmp_path / "cases.png"),
                         "kit-page-cases-zh-CN.png")
     assert [argv[1] for argv in udisksctl] == ["unmount", "power-off"]
@@ -162,6 +163,11 @@ continue-on-fail = true
 
 def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server, tmp_path):
     records = tmp_path / "records"
+    # What the label of the emulated terminal says: the serial number it reports.
+    serial_number = json.loads(subprocess.run(
+        [sys.executable, "-m", "posdiag", "info", "--port", "sim", "--json"],
+        capture_output=True, check=True).stdout)["serial_number"]
+    typed = f" {serial_number[:4]}-{serial_number[4:].lower()} "  # as people copy it
     # The plan speaks the kit's language (LANG of the kit service): Chinese here.
     env = dict(os.environ, POSDIAG_CONFIG_DIR=str(kit_server.state_dir), LANG="zh_CN.UTF-8",
                LC_ALL="", LC_MESSAGES="")
@@ -182,7 +188,7 @@ def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server,
                 "return document.querySelector('.question').innerText")
             keep_screenshot(phone_screenshot(driver, tmp_path / "serial.png"),
                             "kit-page-serial-zh-CN.png")
-            driver.find_element("id", "typed").send_keys("emu-0000001")
+            driver.find_element("id", "typed").send_keys(typed)
             driver.find_element("id", "answer-send").click()
             # The receipt question arrives by itself (Server-Sent Events): answer yes.
             wait_until(driver, "document.querySelector('#answer-yes')", timeout=90)
@@ -214,7 +220,7 @@ def test_an_acceptance_plan_is_answered_on_the_phone_and_recorded_so(kit_server,
     prompts = {p["id"]: p for step in record["steps"] for attempt in step["attempts"]
                for p in attempt["prompts"]}
     serial = prompts["arrival-inspection.serial-label"]
-    assert (serial["answer"], serial["by"]) == ("emu-0000001", "kit-page")
+    assert (serial["answer"], serial["by"]) == (typed.strip(), "kit-page")
     receipt = prompts["receipt-print.confirm"]
     display = prompts["display.confirm"]
     assert (receipt["answer"], receipt["by"]) == ("yes", "kit-page")
