@@ -67,10 +67,13 @@ def raise_for(run: Any) -> None:
 @click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
+@click.option("--kit-page", "kit_page", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Ask the questions on the field kit's phone page (`posdiag "
+              "kit serve`) through its folder DIR; the kit passes this itself.")
 @json_option
 def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, junit: Path | None,
          record_dir: Path | None, backup: Path | None, force: bool, reason: str,
-         config_dir: Path | None, as_json: bool) -> None:
+         config_dir: Path | None, kit_page: Path | None, as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
@@ -89,7 +92,15 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
     """
     from posdiag.plan.summary import progress_printer, summary_table
 
-    listeners = [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))]
+    listeners: list[Any] = (
+        [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))])
+    operator = None
+    if kit_page is not None:
+        from posdiag.kit.web.operator import KitPageRun
+
+        page = KitPageRun(kit_page)
+        listeners.append(page)
+        operator = page.operator
     verdict = ""
     if case_dir is not None:
         from posdiag.backup.kitkey import load_or_create_kit_key
@@ -104,7 +115,8 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
         actor = actor_for(None, load_kit_profile(config_dir=config_dir))
         accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,
                                        junit=junit, record_dir=record_dir, force=force,
-                                       reason=reason, actor=actor, listeners=listeners)
+                                       reason=reason, actor=actor, listeners=listeners,
+                                       operator=operator)
         run = accepted.test
         replacement = accepted.replacement
         verdict = _("Case {case_id}: replacement {verdict}{reason}.").format(
@@ -115,7 +127,8 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
 
         run = run_test(port, plan, answers=answers,
                        record_dir=record_dir or Path(DEFAULT_RECORD_DIR), junit=junit,
-                       backup=backup, config_dir=config_dir, listeners=listeners)
+                       backup=backup, config_dir=config_dir, listeners=listeners,
+                       operator=operator)
     if as_json:
         print_json(run_json(run))
     else:

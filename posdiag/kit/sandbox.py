@@ -7,8 +7,8 @@ then states only what it needs beyond that: device nodes, address families, IP r
 writable paths. ``render_sandbox`` writes the directives, each with the reason for it as a
 comment, into the ``[Service]`` section (docs/field-kit.md §Sandbox explains them too).
 
-A later unit (``posdiag kit serve``, the kit's page for the technician's phone) is another
-``Sandbox`` value: network on, no devices, no writable stick.
+The page for the technician's phone (``posdiag kit serve``) is another ``Sandbox`` value:
+network on, no devices, no writable stick.
 
 The target: ``systemd-analyze security`` rates each unit 4.0 or lower (tests check it where
 ``systemd-analyze security --offline=yes`` is available).
@@ -139,3 +139,17 @@ KIT_SANDBOX = Sandbox(
 
 # The stick unit runs `udisksctl mount`: a D-Bus call to udisks2, nothing else.
 STICK_SANDBOX = Sandbox()
+
+# The page for the technician's phone (`posdiag kit serve`): it listens on the access point's
+# addresses and reads what the kit writes to its state folder; no device, nothing on a stick
+# to write. The state folder is its StateDirectory (writable: the answers it passes on).
+WEB_SANDBOX = Sandbox(
+    address_families=("AF_UNIX", "AF_INET", "AF_INET6"),
+    ip_allow=(
+        ("localhost", "a browser on the kit itself"),
+        ("link-local", "the phone on the kit's access point without DHCP (169.254/16, fe80::/10)"),
+        ("10.0.0.0/8 172.16.0.0/12 192.168.0.0/16",
+         "the phone on the kit's access point or the shop's network (RFC 1918)"),
+        ("fc00::/7", "the same over IPv6 (unique local addresses)"),
+    ),
+)

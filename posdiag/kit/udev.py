@@ -7,7 +7,9 @@
     posdiag-kit-stick@.service  mounts that stick through udisks2 (never from udev: udevd
                                 runs with PrivateMounts and kills slow RUN programs)
     posdiag-kit.service         `posdiag kit run`, as the unprivileged user posdiag
-                                (both units sandboxed: posdiag/kit/sandbox.py)
+                                (all three units sandboxed: posdiag/kit/sandbox.py)
+    posdiag-kit-web.service     `posdiag kit serve`, the page for the technician's phone,
+                                as the same user in the same sandbox, network-facing
     polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off removable
                                 USB drives through udisks2 without a desktop session
 
@@ -22,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from posdiag import usbids
-from posdiag.kit.sandbox import KIT_SANDBOX, STICK_SANDBOX, render_sandbox
+from posdiag.kit.sandbox import KIT_SANDBOX, STICK_SANDBOX, WEB_SANDBOX, render_sandbox
 from posdiag.usbids import KnownDevice
 
 GROUP = "posdiag"
@@ -32,6 +34,7 @@ CONFIG_PATH = "/etc/posdiag/kit.toml"
 STATE_DIR = "/var/lib/posdiag"
 UDISKSCTL = "/usr/bin/udisksctl"
 KIT_UNIT = "posdiag-kit.service"
+WEB_UNIT = "posdiag-kit-web.service"
 STICK_UNIT = "posdiag-kit-stick@.service"
 RULES_NAME = "60-posdiag.rules"
 POLKIT_NAME = "polkit-1/50-posdiag.rules"
@@ -142,6 +145,34 @@ WantedBy=multi-user.target
 """
 
 
+def render_web_unit(posdiag_bin: str = DEFAULT_BIN) -> str:
+    # The common sandbox block of every posdiag unit, with the web profile (sandbox.py).
+    return _header("#", "systemd unit: the posdiag field kit's page for the phone.") + f"""
+[Unit]
+Description=posdiag field kit: the page for the technician's phone (posdiag kit serve)
+After=network.target NetworkManager.service {KIT_UNIT}
+
+[Service]
+Type=simple
+User={USER}
+Group={GROUP}
+# The page reads {STATE_DIR}/web (what the kit writes for it) and writes only answers there.
+StateDirectory=posdiag
+StateDirectoryMode=0700
+Environment=POSDIAG_CONFIG_DIR={STATE_DIR}
+# Listens on the access point's addresses ([web] in kit.toml); waits until it has one.
+ExecStart={posdiag_bin} kit serve --config {CONFIG_PATH}
+Restart=always
+RestartSec=5
+TimeoutStopSec=10
+{render_sandbox(WEB_SANDBOX)}# The page never signs anything: the kit's signing key is hidden.
+InaccessiblePaths=-{STATE_DIR}/kit-signing-key.pem
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def render_stick_unit() -> str:
     return _header("#", "systemd unit: mount a USB stick for the posdiag kit.") + f"""
 [Unit]
@@ -197,5 +228,6 @@ def kit_files(posdiag_bin: str = DEFAULT_BIN) -> list[KitFile]:
         KitFile(RULES_NAME, f"/etc/udev/rules.d/{RULES_NAME}", render_rules()),
         KitFile(STICK_UNIT, f"/etc/systemd/system/{STICK_UNIT}", render_stick_unit()),
         KitFile(KIT_UNIT, f"/etc/systemd/system/{KIT_UNIT}", render_kit_unit(posdiag_bin)),
+        KitFile(WEB_UNIT, f"/etc/systemd/system/{WEB_UNIT}", render_web_unit(posdiag_bin)),
         KitFile(POLKIT_NAME, "/etc/polkit-1/rules.d/50-posdiag.rules", render_polkit_rule()),
     ]

@@ -24,6 +24,7 @@ from posdiag.kit.udev import (
     KIT_UNIT,
     POLKIT_ACTIONS,
     STICK_UNIT,
+    WEB_UNIT,
     kit_files,
     render_polkit_rule,
     render_rules,
@@ -56,25 +57,34 @@ def unit_file(name: str) -> str:
 # --- the score ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [KIT_UNIT, STICK_UNIT])
+@pytest.mark.parametrize("name", [KIT_UNIT, STICK_UNIT, WEB_UNIT])
 def test_each_unit_rates_four_or_lower(tmp_path: Path, name: str) -> None:
     path = tmp_path / name.replace("@.", "@sda1.")
     path.write_text(unit_file(name), encoding="utf-8")
     assert exposure(path) <= MAX_EXPOSURE
 
 
-def test_a_second_unit_shares_the_block_and_rates_as_low(tmp_path: Path) -> None:
-    """The shape of the coming `posdiag kit serve` unit: network on, no devices, no stick."""
-    serve = Sandbox(address_families=("AF_UNIX", "AF_INET", "AF_INET6"),
-                    ip_allow=(("localhost link-local 192.168.0.0/16", "the phone on the kit's "
-                                                                      "own network"),))
-    path = tmp_path / "posdiag-kit-serve.service"
+def test_every_unit_shares_the_common_block() -> None:
+    for name in (KIT_UNIT, STICK_UNIT, WEB_UNIT):
+        service = parse_unit(unit_file(name))["Service"]
+        for directive, value, _why in COMMON:
+            assert value in service[directive], (name, directive)
+
+
+def test_a_further_unit_is_one_more_sandbox_value(tmp_path: Path) -> None:
+    extra = Sandbox(address_families=("AF_UNIX",))
+    path = tmp_path / "posdiag-kit-extra.service"
     path.write_text("[Unit]\nDescription=test\n\n[Service]\nUser=posdiag\n"
-                    f"ExecStart=/bin/true\n{render_sandbox(serve)}", encoding="utf-8")
+                    f"ExecStart=/bin/true\n{render_sandbox(extra)}", encoding="utf-8")
     assert exposure(path) <= MAX_EXPOSURE
-    service = parse_unit(path.read_text())["Service"]
-    assert service["PrivateDevices"] == ["yes"]
-    assert all(directive in service for directive, _value, _why in COMMON)
+
+
+def test_the_page_listens_on_the_network_but_reaches_no_device_and_no_key() -> None:
+    service = parse_unit(unit_file(WEB_UNIT))["Service"]
+    assert service["PrivateDevices"] == ["yes"] and "DeviceAllow" not in service
+    assert {"AF_INET", "AF_INET6"} <= set(service["RestrictAddressFamilies"][0].split())
+    assert "ReadWritePaths" not in service  # only its StateDirectory
+    assert any("kit-signing-key" in p for p in service["InaccessiblePaths"])
 
 
 # --- still functional ----------------------------------------------------------------------
