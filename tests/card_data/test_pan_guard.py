@@ -249,3 +249,14 @@ def test_a_test_record_keeps_its_plan_digest_exact() -> None:
 
     plan = load_plan(Path(__file__).parents[2] / "testplans" / "quick.toml")
     assert isinstance(plan.sha256, Digest)
+
+
+def test_the_test_helper_passes_digests_but_not_card_numbers_next_to_them() -> None:
+    from posdiag.cards import assert_no_pans
+
+    digest = "476173900101001" + "0" + "ab" * 24
+    assert assert_no_pans(f"made from data with SHA-256 {digest}; ref=x") == []
+    with pytest.raises(AssertionError):
+        assert_no_pans(f"{digest} card {TEST_PAN}")
+    with pytest.raises(AssertionError):
+        assert_no_pans("0" * 16 + TEST_PAN + "0" * 32)  # all digits: no digest
