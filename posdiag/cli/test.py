@@ -28,7 +28,7 @@ def run_json(run: Any) -> dict[str, Any]:
 
 def raise_for(run: Any) -> None:
     """Turn a run that did not pass into the typed error that carries its exit code."""
-    from posdiag.errors import CheckFailed, DeviceError
+    from posdiag.errors import CheckFailed, DeviceError, Interrupted
     from posdiag.plan.model import ABORTED, INFRASTRUCTURE
 
     result = run.result
@@ -39,7 +39,8 @@ def raise_for(run: Any) -> None:
         raise DeviceError(f"the test could not reach the device ({result.message}); the "
                           f"terminal was not judged, check cable and port and run it again{where}.")
     if result.outcome == ABORTED:
-        raise CheckFailed(f"the test was aborted by the operator{where}.")
+        raise Interrupted(_("The test was interrupted ({reason}); the record is {record}.")
+                          .format(reason=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
     raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
 
@@ -77,8 +78,9 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
     port the emulator's operator swipes, types and confirms; otherwise you are
     prompted (or --answers answers the yes/no questions). With --case the new
     terminal is compared with the case's old one and the verdict is written to
-    the case. Exit codes: 0 all passed; 1 a step failed or the run was aborted;
-    2 plan error; 3 device or link error (the terminal was not judged).
+    the case. Exit codes: 0 all passed; 1 a step failed; 2 plan error; 3
+    device or link error (the terminal was not judged); 130 interrupted (Ctrl-C,
+    or abort chosen after a slip).
 
     \b
     Examples:
