@@ -46,7 +46,7 @@ def raise_for(run: Any) -> None:
 
 
 @click.command()
-@port_option()
+@port_option(required=False)
 @click.option("--plan", "plan", required=True, metavar="FILE|NAME",
               help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
                      "quick, printer)."))
@@ -69,14 +69,16 @@ def raise_for(run: Any) -> None:
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @json_option
-def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, junit: Path | None,
-         record_dir: Path | None, backup: Path | None, force: bool, reason: str,
+def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | None,
+         junit: Path | None, record_dir: Path | None, backup: Path | None, force: bool, reason: str,
          config_dir: Path | None, as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
-    port the emulator's operator swipes, types and confirms; otherwise you are
-    prompted (or --answers answers the yes/no questions). With --case the new
+    port the emulator's operator swipes, types and confirms at the emulated
+    terminal (and looks at an emulated printer); a real device's questions are
+    yours (or --answers answers them). A plan that never talks to the terminal
+    (a receipt-printer check) needs no --port. With --case the new
     terminal is compared with the case's old one and the verdict is written to
     the case. Exit codes: 0 all passed; 1 a step failed; 2 plan error; 3
     device or link error (the terminal was not judged); 130 interrupted (Ctrl-C,
@@ -88,6 +90,7 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
       posdiag test --port /dev/ttyACM0 --plan testplans/acceptance.toml --backup ./set
       posdiag test --port sim --plan quick --junit junit.xml
       posdiag test --port sim:fault=paper-out --plan testplans/quick.toml --json
+      posdiag test --plan printer          # the emulated receipt printer, no terminal
     """
     from posdiag.plan.summary import progress_printer, summary_table
 
@@ -102,6 +105,8 @@ def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, juni
         if backup is not None:
             raise click.UsageError(_("--case and --backup both name the replaced terminal; "
                                      "give one."))
+        if port is None:
+            raise click.UsageError(_("--case tests the replacement terminal: give its --port."))
         kit_key = load_or_create_kit_key(config_dir)
         actor = actor_for(None, load_kit_profile(config_dir=config_dir))
         accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,

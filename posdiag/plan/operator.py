@@ -11,6 +11,9 @@ Steps speak to an ``Operator`` in three ways only:
 Backends: ``ConsoleOperator`` (a person at the laptop: clear text, countdown, y/n, Ctrl-C aborts),
 ``AnswersFileOperator`` (scripted answers for CI, ``--answers FILE``), ``EmulatorOperator`` (with
 a ``sim`` port: swipes, types and confirms for real through the emulator's control channel).
+The emulated person answers only for emulated devices: a bench that mixes them (an emulated
+terminal, a real printer) gets a ``DeviceRouter``, which sends each prompt by its ``device``
+to the emulated person or to a real one, and every answer records which backend gave it.
 Prompt texts never hold a PIN or a full PAN; the recorder masks them once more anyway.
 """
 
@@ -26,7 +29,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from posdiag.errors import CheckFailed, PlanError, UsageError
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
+
+DEVICE_WORDS = {"terminal": N_("terminal"), "printer": N_("receipt printer")}
 
 
 class PromptUnanswered(CheckFailed):
@@ -45,6 +50,7 @@ class Prompt:
     check: Callable[[], tuple[bool, str]] | None = None
     item: str = ""  # inspect: which arrival check ("seals", "no-tampering", "model", ...)
     expected: str = ""  # inspect "model": the model that was ordered
+    device: str = "terminal"  # what the prompt is about: "terminal" or "printer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,14 +260,19 @@ class EmulatorOperator:
     """The emulated terminal's person: acts through its control channel, decides by checks.
 
     Confirms use ``answers`` first (an answers file may overrule), else the prompt's check
-    (e.g. the captured receipt compared with what was sent), else yes.
+    (e.g. the captured receipt compared with what was sent), else yes. It answers only for
+    the ``devices`` that are emulated (by default the terminal, when there is an emulator):
+    a question about a real device is refused (PromptUnanswered), never answered "yes".
     """
 
     name = "emulator"
 
-    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None) -> None:
+    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None, *,
+                 devices: frozenset[str] | None = None) -> None:
         self.emulator = emulator
         self.answers = answers
+        self.devices = devices if devices is not None else (
+            frozenset({"terminal"}) if emulator is not None else frozenset())
 
     def control(self, command: str) -> list[str]:
         from posdiag.emulator.control import execute
@@ -272,7 +283,17 @@ class EmulatorOperator:
         """The digits typed for a card: its profile's PIN (tests override this)."""
         return str(self.emulator.payment.operator.card(card).pin)
 
+    def _only_emulated(self, prompt: Prompt) -> None:
+        if prompt.device not in self.devices:
+            word = DEVICE_WORDS.get(prompt.device, DEVICE_WORDS["terminal"])
+            device = _(word)
+            raise PromptUnanswered(_("the emulated operator cannot answer {id!r}: the {device} "
+                                     "is a real one; a person must look at it (on the console, "
+                                     "or in an answers file).").format(id=prompt.id,
+                                                                       device=device))
+
     def instruct(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if prompt.action in ("swipe", "insert"):
             self.control(f"{prompt.action} {prompt.card}")
         elif prompt.action == "pin":
@@ -284,6 +305,7 @@ class EmulatorOperator:
         return self.emulator.payment.operator
 
     def confirm(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if self.answers is not None:
             answer = self.answers.lookup(prompt)
             if answer is not None:
@@ -297,6 +319,7 @@ class EmulatorOperator:
         return Answer("yes" if ok else "no", self.name, reason)
 
     def enter(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if self.answers is not None:
             answer = self.answers.lookup(prompt)
             if answer is not None:
@@ -308,3 +331,35 @@ class EmulatorOperator:
 
     def show_status(self, text: str) -> None:
         pass
+
+
+# --- both: emulated devices and real ones on one bench ----------------------------------------
+
+
+class DeviceRouter:
+    """Each prompt to whoever may answer it: ``emulated`` for the devices in ``devices``,
+    ``person`` (console, answers file, kit page) for every real one.
+
+    The answers name their backend (``by``), so the record shows who looked at what.
+    """
+
+    def __init__(self, emulated: Operator, person: Operator, devices: frozenset[str]) -> None:
+        self.emulated, self.person, self.devices = emulated, person, devices
+        self.name = f"{emulated.name}+{person.name}"
+
+    def backend_for(self, prompt: Prompt) -> Operator:
+        """Who is asked: also what the record names when nobody answered."""
+        return self.emulated if prompt.device in self.devices else self.person
+
+    def instruct(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).instruct(prompt)
+
+    def confirm(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).confirm(prompt)
+
+    def enter(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).enter(prompt)
+
+    def show_status(self, text: str) -> None:
+        """The terminal's display: shown to whoever acts at the terminal."""
+        (self.emulated if "terminal" in self.devices else self.person).show_status(text)

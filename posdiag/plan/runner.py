@@ -58,7 +58,7 @@ INFRASTRUCTURE_ERRORS = (LinkError, DeviceNotFound, PermissionDenied, MediaError
 class RunStarted:
     plan: Plan
     started: str
-    port: str
+    port: str | None  # None: the plan never talks to the terminal
     operator: str
 
 
@@ -110,7 +110,8 @@ def run_plan(plan: Plan, bench: Bench, operator: Operator,
             listener(event)
 
     started, clock = utc_now(), time.monotonic()
-    emit(RunStarted(plan, started, mask_text(bench.port), operator.name))
+    emit(RunStarted(plan, started, mask_text(bench.port) if bench.port else None,
+                    operator.name))
     state = RunState(expect=dict(plan.expect), cards=cards, cards_file=plan.cards_file)
     results: list[StepResult] = []
     stop_reason = ""

@@ -11,11 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posdiag.errors import EXIT_CHECK_FAILED, EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK
+from posdiag.errors import EXIT_CHECK_FAILED, EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from posdiag.i18n import _
 from posdiag.plan.context import Bench
 from posdiag.plan.loader import load_plan, resolve_plan
-from posdiag.plan.model import ABORTED, INFRASTRUCTURE, PASS, SKIPPED, ReplacedTerminal, RunResult
-from posdiag.plan.operator import AnswersFileOperator, ConsoleOperator, EmulatorOperator, Operator
+from posdiag.plan.model import (
+    ABORTED,
+    INFRASTRUCTURE,
+    PASS,
+    SKIPPED,
+    Plan,
+    ReplacedTerminal,
+    RunResult,
+)
+from posdiag.plan.operator import (
+    AnswersFileOperator,
+    ConsoleOperator,
+    DeviceRouter,
+    EmulatorOperator,
+    Operator,
+)
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
 
@@ -48,16 +63,42 @@ def exit_code(result: RunResult) -> int:
     return EXIT_CHECK_FAILED
 
 
-def choose_operator(bench: Bench, answers: AnswersFileOperator | None) -> Operator:
-    """sim port: the emulator's person (answers file first); else the answers file; else you."""
-    if bench.emulator is not None:
-        return EmulatorOperator(bench.emulator, answers)
-    if answers is not None:
-        return answers
-    return ConsoleOperator()
+def plan_devices(plan: Plan) -> frozenset[str]:
+    """The devices the plan's prompts are about (terminal, printer)."""
+    from posdiag.plan.steps import step_device
+
+    return frozenset(step_device(spec) for spec in plan.steps)
 
 
-def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = None,
+def choose_operator(bench: Bench, answers: AnswersFileOperator | None,
+                    plan: Plan | None = None, person: Operator | None = None) -> Operator:
+    """Who answers: the emulator's person for emulated devices (an answers file first), a
+    person — ``person``, else the answers file, else you at the console — for real ones.
+
+    A sim terminal does not make a real printer emulated: the paper of a real printer is
+    looked at by a person, or the question stays unanswered."""
+    emulated = bench.emulated_devices()
+    used = plan_devices(plan) if plan is not None else frozenset({"terminal", "printer"})
+    real_person = person or answers or ConsoleOperator()
+    if not emulated & used:
+        return real_person
+    robot = EmulatorOperator(bench.emulator, answers, devices=emulated)
+    if used <= emulated:
+        return robot
+    return DeviceRouter(robot, real_person, emulated)
+
+
+def _require_port(plan: Plan, port: str | None) -> None:
+    from posdiag.plan.steps import talks_to_terminal
+
+    talking = next((spec for spec in plan.steps if talks_to_terminal(spec)), None)
+    if port is None and talking is not None:
+        raise UsageError(_("The plan {plan} talks to the terminal (step {step}, line {line}); "
+                           "give its port with --port.").format(plan=plan.path, step=talking.name,
+                                                                line=talking.line))
+
+
+def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | None = None,
              record_dir: str | Path = DEFAULT_RECORD_DIR, junit: str | Path | None = None,
              backup: str | Path | None = None, config_dir: Path | None = None,
              kit_key: Any = None, listeners: Iterable[Listener] = (),
@@ -65,8 +106,11 @@ def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = N
              bench: Bench | None = None,
              replaced: ReplacedTerminal | None = None) -> TestRun:
     """Validate the plan (a file, or a shipped plan's name), then run it on PORT; the record
-    is always written and signed. ``replaced``: the old terminal of a repair case."""
+    is always written and signed. ``replaced``: the old terminal of a repair case. PORT may be
+    None for a plan that never talks to the terminal (a printer check)."""
     plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced)
+    if bench is None:
+        _require_port(plan, port)
     answers_operator = AnswersFileOperator.load(answers) if answers else None
     if kit_key is None:
         from posdiag.backup.kitkey import load_or_create_kit_key
@@ -75,7 +119,7 @@ def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = N
     bench = bench or Bench.for_port(port, printer=plan.printer)
     writer = RecordWriter(record_dir, kit_key)
     try:
-        chosen = operator(bench) if operator else choose_operator(bench, answers_operator)
+        chosen = operator(bench) if operator else choose_operator(bench, answers_operator, plan)
         result = run_plan(plan, bench, chosen, [writer, *listeners])
     finally:
         bench.close()

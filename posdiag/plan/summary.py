@@ -72,6 +72,12 @@ def progress_printer(write: Callable[[str], None]) -> Callable[[Event], None]:
 
     def listener(event: Event) -> None:
         if isinstance(event, RunStarted):
+            if event.port is None:
+                write(ngettext("Plan {plan}: {steps} step, no terminal (operator: {operator})",
+                               "Plan {plan}: {steps} steps, no terminal (operator: {operator})",
+                               len(event.plan.steps)).format(
+                    plan=event.plan.name, steps=len(event.plan.steps), operator=event.operator))
+                return
             write(ngettext("Plan {plan}: {steps} step on {port} (operator: {operator})",
                            "Plan {plan}: {steps} steps on {port} (operator: {operator})",
                            len(event.plan.steps)).format(
