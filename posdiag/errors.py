@@ -63,6 +63,16 @@ class DecryptionError(CheckFailed):
     """An encrypted file could not be decrypted (wrong key, damaged or not that format)."""
 
 
+class OperatorSlip(CheckFailed):
+    """The person at the terminal slipped: a wrong PIN or card, nothing presented in time, a
+    swipe the reader could not read. The terminal is not judged by it; the step can be done
+    again. ``slip`` names the kind (posdiag.plan.slips)."""
+
+    def __init__(self, message: str, slip: str) -> None:
+        super().__init__(message)
+        self.slip = slip
+
+
 # --- 2: usage ------------------------------------------------------------------------------
 
 
@@ -131,6 +141,15 @@ class TerminalRefused(DeviceError):
     def __init__(self, message: str, result_code: int | None = None) -> None:
         super().__init__(message)
         self.result_code = result_code
+
+
+class PersonTimedOut(TerminalRefused):
+    """The terminal waited for a person (a PIN typed) until its own time-out ran out
+    (ZVT 06 E7 answered with key code 6C)."""
+
+
+class CancelledAtTerminal(TerminalRefused):
+    """Somebody pressed STOP (cancel) at the terminal while it waited (ZVT 06 E7 key code 1B)."""
 
 
 class PaymentDeclined(TerminalRefused):

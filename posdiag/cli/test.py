@@ -29,7 +29,7 @@ def run_json(run: Any) -> dict[str, Any]:
 def raise_for(run: Any) -> None:
     """Turn a run that did not pass into the typed error that carries its exit code."""
     from posdiag.errors import CheckFailed, DeviceError, Interrupted
-    from posdiag.plan.model import ABORTED, INFRASTRUCTURE
+    from posdiag.plan.model import ABORTED, INFRASTRUCTURE, OPERATOR
 
     result = run.result
     if run.exit_code == 0:
@@ -41,6 +41,11 @@ def raise_for(run: Any) -> None:
     if result.outcome == ABORTED:
         raise Interrupted(_("The test was interrupted ({reason}); the record is {record}.")
                           .format(reason=result.message, record=run.record))
+    if result.error_class == OPERATOR:
+        names = ", ".join(s.spec.name for s in result.steps if s.error_class == OPERATOR)
+        raise CheckFailed(_("the terminal was not judged on {steps}: the person at it slipped "
+                            "or skipped ({message}); the record is {record}.").format(
+                                steps=names, message=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
     raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
 
@@ -68,10 +73,16 @@ def raise_for(run: Any) -> None:
 @click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
+@click.option("--only", "only", multiple=True, metavar="STEP[,STEP]",
+              help=_("Run only these steps (repeat or separate with commas); the record "
+                     "continues the series of the plan's newest record in the same folder."))
+@click.option("--from", "from_step", metavar="STEP",
+              help=_("Run this step and every step after it, continuing the series."))
 @json_option
 def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | None,
-         junit: Path | None, record_dir: Path | None, backup: Path | None, force: bool, reason: str,
-         config_dir: Path | None, as_json: bool) -> None:
+         junit: Path | None, record_dir: Path | None, backup: Path | None, force: bool,
+         reason: str, config_dir: Path | None, only: tuple[str, ...], from_step: str | None,
+         as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
@@ -111,7 +122,8 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
         actor = actor_for(None, load_kit_profile(config_dir=config_dir))
         accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,
                                        junit=junit, record_dir=record_dir, force=force,
-                                       reason=reason, actor=actor, listeners=listeners)
+                                       reason=reason, actor=actor, listeners=listeners,
+                                       only=only, from_step=from_step)
         run = accepted.test
         replacement = accepted.replacement
         verdict = _("Case {case_id}: replacement {verdict}{reason}.").format(
@@ -122,7 +134,8 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
 
         run = run_test(port, plan, answers=answers,
                        record_dir=record_dir or Path(DEFAULT_RECORD_DIR), junit=junit,
-                       backup=backup, config_dir=config_dir, listeners=listeners)
+                       backup=backup, config_dir=config_dir, listeners=listeners, only=only,
+                       from_step=from_step)
     if as_json:
         print_json(run_json(run))
     else:
@@ -133,4 +146,49 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
             click.echo(f"JUnit:  {run.junit}")
         if verdict:
             click.echo(verdict)
+        for line in series_lines(run, port=port, plan=plan, case_dir=case_dir,
+                                 record_dir=record_dir, answers=answers):
+            click.echo(line)
     raise_for(run)
+
+
+def series_lines(run: Any, *, port: str | None, plan: str, case_dir: Path | None,
+                 record_dir: Path | None, answers: Path | None) -> list[str]:
+    """Where the series stands after a partial run, and the command that goes on with it."""
+    import shlex
+
+    from posdiag.plan.series import rerun_hint
+
+    status = run.series
+    names = [step.spec.name for step in run.result.steps]
+    if status is None:
+        return []
+    open_steps = status.open_steps(names)
+    lines = []
+    if len(status.records) > 1:
+        if open_steps:
+            lines.append(_("Series {series}: {passed} of {steps} steps passed in {runs} runs; "
+                           "not yet: {open}.").format(
+                series=status.id[:8], passed=len(names) - len(open_steps), steps=len(names),
+                runs=len(status.records), open=", ".join(open_steps)))
+        else:
+            lines.append(_("Series {series}: all {steps} steps passed in {runs} runs.").format(
+                series=status.id[:8], steps=len(names), runs=len(status.records)))
+        if not status.same_terminal:
+            lines.append(_("Caution: the runs of this series were on different terminals "
+                           "({serials}); start the plan again on one terminal.").format(
+                serials=", ".join(sorted(status.terminals))))
+    if open_steps and run.exit_code != 0:
+        words = ["posdiag", "test"]
+        if case_dir is not None:
+            words += ["--case", str(case_dir)]
+        if port is not None:
+            words += ["--port", port]
+        words += ["--plan", str(plan)]
+        if record_dir is not None and case_dir is None:
+            words += ["--record", str(record_dir)]
+        if answers is not None:
+            words += ["--answers", str(answers)]
+        command = " ".join(shlex.quote(w) for w in words) + " " + rerun_hint(names, open_steps)
+        lines.append(_("To go on with this series: {command}").format(command=command))
+    return lines

@@ -170,6 +170,15 @@ class StepContext:
             self.state.cards = load_test_cards(self.state.cards_file)
         return self.state.cards[name]
 
+    def cards_file_shown(self) -> str:
+        """The test-card file in use, as a person can find it: the plan's, else the shipped
+        testplans/cards.toml."""
+        if self.state.cards_file:
+            return str(self.state.cards_file)
+        from posdiag.testplans import shipped_path
+
+        return str(shipped_path("cards.toml"))
+
     def fail(self, message: str) -> StepFailed:
         return StepFailed(message)
 

@@ -6,8 +6,8 @@ any device is opened (PlanError, exit 2). The service never prints: progress goe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from posdiag.plan.operator import (
 )
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
+from posdiag.plan.series import SeriesStatus, continue_series, selected_steps, series_status
 
 DEFAULT_RECORD_DIR = "posdiag-records"
 
@@ -45,6 +46,7 @@ class TestRun:
     record: Path | None
     signature: Path | None
     junit: Path | None
+    series: SeriesStatus | None = None  # every plan step's newest outcome in the series
 
     @property
     def exit_code(self) -> int:
@@ -104,23 +106,28 @@ def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | N
              kit_key: Any = None, listeners: Iterable[Listener] = (),
              operator: Callable[[Bench], Operator] | None = None,
              bench: Bench | None = None,
-             replaced: ReplacedTerminal | None = None) -> TestRun:
+             replaced: ReplacedTerminal | None = None,
+             only: Sequence[str] = (), from_step: str | None = None) -> TestRun:
     """Validate the plan (a file, or a shipped plan's name), then run it on PORT; the record
     is always written and signed. ``replaced``: the old terminal of a repair case. PORT may be
-    None for a plan that never talks to the terminal (a printer check)."""
+    None for a plan that never talks to the terminal (a printer check). ``only`` and
+    ``from_step`` run part of the plan, continuing the series of its newest record."""
     plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced)
+    selected = selected_steps(plan, only, from_step)
     if bench is None:
-        _require_port(plan, port)
+        _require_port(replace(plan, steps=tuple(
+            s for s in plan.steps if selected is None or s.name in selected)), port)
     answers_operator = AnswersFileOperator.load(answers) if answers else None
     if kit_key is None:
         from posdiag.backup.kitkey import load_or_create_kit_key
 
         kit_key = load_or_create_kit_key(config_dir)
     bench = bench or Bench.for_port(port, printer=plan.printer)
-    writer = RecordWriter(record_dir, kit_key)
+    series = continue_series(Path(record_dir), plan) if selected is not None else None
+    writer = RecordWriter(record_dir, kit_key, series=series, selected=selected)
     try:
         chosen = operator(bench) if operator else choose_operator(bench, answers_operator, plan)
-        result = run_plan(plan, bench, chosen, [writer, *listeners])
+        result = run_plan(plan, bench, chosen, [writer, *listeners], selected=selected)
     finally:
         bench.close()
     junit_path = None
@@ -129,4 +136,6 @@ def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | N
 
         junit_path = write_junit(junit, result, record_path=str(writer.path),
                                  kit_key=kit_key.public_key)
-    return TestRun(result, writer.path, writer.signature, junit_path)
+    status = series_status(Path(record_dir), writer.doc["series"]["id"]) \
+        if writer.path is not None else None
+    return TestRun(result, writer.path, writer.signature, junit_path, status)
