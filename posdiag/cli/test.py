@@ -21,9 +21,20 @@ def run_json(run: Any) -> dict[str, Any]:
         "junit": str(run.junit) if run.junit else None, "terminal": result.terminal,
         "steps": [{"name": s.spec.name, "kind": s.spec.kind, "outcome": s.outcome,
                    "error_class": s.error_class, "attempts": len(s.attempts),
+                   "slips": [a.slip for a in s.attempts if a.slip],
                    "seconds": round(s.seconds, 4), "message": s.message}
                   for s in result.steps],
+        "selected": list(result.selected) if result.selected is not None else None,
+        "series": _series_json(run, [s.spec.name for s in result.steps]),
     }
+
+
+def _series_json(run: Any, names: list[str]) -> dict[str, Any] | None:
+    status = getattr(run, "series", None)
+    if status is None:
+        return None
+    return {"id": status.id, "records": status.records, "open": status.open_steps(names),
+            "same_terminal": status.same_terminal}
 
 
 def raise_for(run: Any) -> None:
