@@ -175,15 +175,18 @@ def test_no_card_in_time_is_said_in_words_and_abort_ends_the_run(terminal, plan,
 
 def test_an_unanswered_question_says_how_to_go_on(terminal, plan, pane, tmp_path):
     records = tmp_path / "records"
-    pane.run(posdiag_test(terminal, plan(display_timeout=3), records))
+    pane.run(posdiag_test(terminal, plan(display_timeout=6), records))
     pane.wait_for(r'the terminal shows "insert card"')
     terminal.act("swipe visa")
     pane.wait_for(r"^>>> Type the PIN of test card 'visa'")
     terminal.act("pin 1234")
     pane.wait_for(r"\?\?\? Does the terminal display \"HELLO\"\?")
-    pane.wait_for(r"\[y/n\] \( *[0-3] s\)")
+    first = int(pane.wait_for(r"\[y/n\] \( *(\d) s\)").group(1))
+    time.sleep(2.2)
+    later = int(pane.wait_for(r"\[y/n\] \( *(\d) s\)").group(1))
+    assert later < first, "the y/n countdown did not move"
     assert pane.exit_code() == 1
     screen = pane.screen()
-    assert re.search(r"nobody answered 'Does the terminal display \"HELLO\"\?' within 3 s; to "
+    assert re.search(r"nobody answered 'Does the terminal display \"HELLO\"\?' within 6 s; to "
                      r"answer it, run the step again with --only display", screen)
     assert re.search(r"To go on with this series: .*--from display\s*$", screen, re.M)
