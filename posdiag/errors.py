@@ -45,6 +45,12 @@ class DecryptionError(CheckFailed):
     """An encrypted file could not be decrypted (wrong key, damaged or not that format)."""
 
 
+class UnsafeFile(VerificationError):
+    """A file on a medium is not what a backup set may hold: not a regular file (a symbolic
+    link, FIFO or device) or larger than its record or a documented cap allows. It is never
+    read further, so a hostile stick cannot hang or exhaust the reader."""
+
+
 # --- 2: usage ------------------------------------------------------------------------------
 
 
@@ -60,6 +66,12 @@ class PlanError(UsageError):
 
 class BadInput(UsageError):
     """User-supplied data (hex, recipients, options) could not be understood."""
+
+
+class WrongIdentity(UsageError):
+    """None of the identities (keys, passphrase) given can open an encrypted backup set.
+
+    A usage error, not a failed check: the set may be perfectly sound, the key is wrong."""
 
 
 # --- 3: device and link --------------------------------------------------------------------

@@ -14,11 +14,10 @@ PLAINTEXT_SUFFIXES = (".txt", ".json", ".minisig")
 
 def journal_bytes(set_dir: Path, secret_key: str) -> bytes:
     """The journal as the newest verifying generation holds it: segments decrypted, in order."""
-    opened = open_set(set_dir)
     identity = parse_identity(secret_key)
     out = io.BytesIO()
-    for segment in opened.manifest.segments:
-        with open(set_dir / segment.file.name, "rb") as file:
+    for path in open_set(set_dir).journal_files():
+        with open(path, "rb") as file:
             out.write(open_decrypting(file, [identity]).read())
     return out.getvalue()
 

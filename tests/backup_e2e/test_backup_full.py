@@ -77,7 +77,7 @@ def test_verify_with_the_wrong_key_fails(backed_up, cli, tmp_path) -> None:
 def test_inspect_shows_the_journal_and_each_snapshot(backed_up, cli, identity_file,
                                                      office_key) -> None:
     set_dir = backed_up[0]
-    code, out, err = cli("inspect", str(set_dir), "-i", str(identity_file), "--format", "json")
+    code, out, err = cli("inspect", str(set_dir), "-i", str(identity_file), "--format", "jsonl")
     assert code == 0, err
     assert out.encode() == journal_bytes(set_dir, office_key[0])
     assert len(out.splitlines()) == 300
