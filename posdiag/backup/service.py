@@ -127,7 +127,7 @@ def run_backup(terminal: Terminal, set_dir: SetFolder, recipients: Sequence[Reci
     """
     backup = _Backup(terminal, recipients, kit_key,
                      tuple(recipient_labels or (str(r) for r in recipients)),
-                     medium or Medium(), segment_bytes, min(piece_bytes, segment_bytes), now,
+                     medium or Medium(), segment_bytes, piece_bytes, now,
                      on_progress or (lambda _p: None), on_stage or (lambda _s: None))
     writer = backup.open(set_dir, resume)
     pump = backup.prepare(writer)

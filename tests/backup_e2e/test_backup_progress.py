@@ -66,6 +66,9 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path, office_key) -> None
     assert done.returncode == 0, done.stderr
     assert "\r" not in done.stderr and "ETA" not in done.stderr
     final = [line for line in done.stderr.splitlines() if not line.startswith("Created the kit")]
-    assert final[0].startswith("Backed up 200 records") and "agrees" in final[1]
-    assert len(final) == 2 and done.stdout == ""
+    # Which terminal, then the result: nothing in between when nobody watches a terminal.
+    assert final[0] == (f"Terminal posdiag EMU-700 (emulated), serial EMU0000001, TID 52500001; "
+                        f"backing up into {tmp_path / 'set'}.")
+    assert final[1].startswith("Backed up 200 records") and "agrees" in final[2]
+    assert len(final) == 3 and done.stdout == ""
     assert find_pans(done.stdout + done.stderr) == []
