@@ -60,6 +60,7 @@ class GenerationCheck:
     sha256: str | None  # of the manifest file as read (None if unreadable)
     manifest: Manifest | None  # parsed, signature good
     problem: str | None  # None: the generation verifies
+    foreign: bool = False  # validly signed, but by another key than the set's first generation
 
     @property
     def ok(self) -> bool:
@@ -233,13 +234,15 @@ def scan_set(set_dir: Path, medium: Medium | None = None, kit_key: str | None = 
     set_key = next((m.kit_key for _n, _name, _d, m, _p in raw if m is not None), None)
     generations = []
     for number, name, digest, manifest, problem in raw:
-        if manifest is not None and problem is None:
-            problem = _key_problem(name, manifest, set_key, kit_key)
-            if problem is None:
-                problem = _files_problem(manifest, checks)
-            if problem is not None and manifest.kit_key != set_key:
-                manifest = None  # another kit's generation is never the set's state
-        generations.append(GenerationCheck(number, name, digest, manifest, problem))
+        foreign = manifest is not None and manifest.kit_key != set_key
+        if manifest is not None and foreign:
+            problem = _("{name} is signed by kit key {key}, but the set's first generation by "
+                        "{first}: another kit extended this set, do not trust that generation"
+                        ).format(name=name, key=manifest.kit_key, first=set_key)
+            manifest = None  # another kit's generation is never the set's state
+        elif manifest is not None:
+            problem = _files_problem(manifest, checks)
+        generations.append(GenerationCheck(number, name, digest, manifest, problem, foreign))
     scan = SetScan(set_dir, files, tuple(generations), set_key,
                    (kit_keys or {}).get(set_key or ""),
                    seal_names=tuple(n for n in files if parse_seal_name(n.lower())))
@@ -247,18 +250,6 @@ def scan_set(set_dir: Path, medium: Medium | None = None, kit_key: str | None = 
              *_rollback_evidence(scan, medium, checks)]
     return SetScan(scan.set_dir, files, scan.generations, set_key, scan.key_label, tuple(trust),
                    tuple(_unnamed_notes(scan, checks)), scan.seal_names)
-
-
-def _key_problem(name: str, manifest: Manifest, set_key: str | None,
-                 pinned: str | None) -> str | None:
-    if pinned is not None and manifest.kit_key != pinned:
-        return _("{name} was signed by kit key {key}, not the expected {expected}").format(
-            name=name, key=manifest.kit_key, expected=pinned)
-    if manifest.kit_key != set_key:
-        return _("{name} is signed by kit key {key}, but the set's first generation by {first}: "
-                 "another kit extended this set, do not trust that generation").format(
-            name=name, key=manifest.kit_key, first=set_key)
-    return None
 
 
 def _files_problem(manifest: Manifest, checks: FileChecks) -> str | None:
@@ -275,12 +266,18 @@ def _files_problem(manifest: Manifest, checks: FileChecks) -> str | None:
 
 def _register_problems(scan: SetScan, pinned: str | None,
                        register: Mapping[str, str] | None) -> list[str]:
-    if scan.set_key is None or register is None:
+    """The set's key against ``--kit-key`` and the register of known kits."""
+    if scan.set_key is None:
         return []
-    if scan.set_key not in register:
-        return [_("the set is signed by kit key {key}, which is not in the register of known "
-                  "kits; it was not written by one of your kits").format(key=scan.set_key)]
-    return []
+    problems = []
+    if pinned is not None and scan.set_key != pinned:
+        problems.append(_("the set is signed by kit key {key}, not the expected {expected}")
+                        .format(key=scan.set_key, expected=pinned))
+    if register is not None and scan.set_key not in register:
+        problems.append(_("the set is signed by an unknown kit: key {key} is not in the register "
+                          "of known kits, so it was not written by one of your kits").format(
+            key=scan.set_key))
+    return problems
 
 
 def _chain_problems(scan: SetScan) -> list[str]:

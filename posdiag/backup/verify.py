@@ -108,8 +108,11 @@ def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyRe
         report.problems.append(_("no manifest generation found; this is not a complete backup "
                                  "set"))
         return report
+    # A damaged generation a later one supersedes was an interrupted write. Another kit's
+    # generation never is, whatever a later one lists.
     tolerated = {s.lower() for g in scan.generations if g.manifest and g.ok
                  for s in g.manifest.skipped}
+    tolerated -= {g.name.lower() for g in scan.generations if g.foreign}
     for check in scan.generations:
         if check.ok:
             continue
