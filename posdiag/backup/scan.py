@@ -236,9 +236,9 @@ def scan_set(set_dir: Path, medium: Medium | None = None, kit_key: str | None = 
     for number, name, digest, manifest, problem in raw:
         foreign = manifest is not None and manifest.kit_key != set_key
         if manifest is not None and foreign:
-            problem = _("{name} is signed by kit key {key}, but the set's first generation by "
-                        "{first}: another kit extended this set, do not trust that generation"
-                        ).format(name=name, key=manifest.kit_key, first=set_key)
+            problem = _("signed by kit key {key}, but the set's first generation by {first}: "
+                        "another kit extended this set, do not trust that generation").format(
+                key=manifest.kit_key, first=set_key)
             manifest = None  # another kit's generation is never the set's state
         elif manifest is not None:
             problem = _files_problem(manifest, checks)
