@@ -107,6 +107,8 @@ def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyRe
     if not scan.generations:
         report.problems.append(_("no manifest generation found; this is not a complete backup "
                                  "set"))
+        report.problems.extend(scan.trust_problems)
+        report.notes.extend(scan.notes)
         return report
     # A damaged generation a later one supersedes was an interrupted write. Another kit's
     # generation never is, whatever a later one lists.

@@ -249,3 +249,21 @@ def test_rolling_back_to_an_older_complete_generation_is_evident(tmp_path, cli,
     assert report["generation"] == first_complete and report["complete"]
     assert code == 1
     assert any("newer generations were removed (rolled back)" in p for p in report["problems"])
+
+
+def test_pieces_of_a_segment_beyond_the_newest_generation_are_evident(kit_set, cli) -> None:
+    """Generations removed with the index of the segment after the one left: the pieces two
+    segments on can only have been written once a removed generation existed."""
+    files = manifest_files(kit_set)
+    keep = load_manifest(files[1])  # the generation that committed segment 1
+    assert len(keep["segments"]) == 1
+    for path in files[2:]:
+        path.unlink()
+        Path(str(path) + ".minisig").unlink()
+    for index in kit_set.glob("journal-000002-index*.json"):
+        index.unlink()
+    code, report = verify_json(cli, str(kit_set))
+    assert code == 1 and report["generation"] == keep["generation"]
+    assert any(p.startswith("journal-000003-00001.age belongs to segment 3, but the newest "
+                            "generation holds 1 segments") for p in report["problems"]), \
+        report["problems"]
