@@ -60,12 +60,15 @@ class _BackupDisplay:
         elif stage.stage == STAGE_TOTALS:
             self._draw(_("reading the terminal's totals…"))
         elif stage.stage == STAGE_LOG:
+            # The first and the last frame always show; those in between at most 5 a second.
+            throttle = bool(stage.done) and stage.done != stage.total
             done = (stage.done or 0) / 1024
             if stage.total:
-                self._draw(_("log {done:.1f} KiB / {total:.1f} KiB").format(
-                    done=done, total=stage.total / 1024), throttle=True)
+                self._draw(_("reading the terminal's log: {done:.1f} KiB / {total:.1f} KiB")
+                           .format(done=done, total=stage.total / 1024), throttle=throttle)
             else:
-                self._draw(_("log {done:.1f} KiB").format(done=done), throttle=True)
+                self._draw(_("reading the terminal's log: {done:.1f} KiB").format(done=done),
+                           throttle=throttle)
 
     def journal(self, progress: BackupProgress) -> None:
         if not self._enabled:
