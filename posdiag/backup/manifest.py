@@ -273,10 +273,12 @@ _SNAPSHOT = s.record({"kind": s.literal(*SNAPSHOT_KINDS), "file": _file(SNAPSHOT
 _SEGMENT_FIELDS = {"kind": s.literal("journal"), "index": s.integer(1, MAX_SEGMENTS),
                    "offset": _COUNT, "length": s.integer(1), "records": s.integer(1),
                    "first_seq": _SEQ, "last_seq": _SEQ, "tally": _TALLY}
+_ONE_FILE_SEGMENT = s.record({**_SEGMENT_FIELDS, "file": _file(V1_SEGMENT_PATTERN)})
 _SEGMENT = {
-    1: s.record({**_SEGMENT_FIELDS, "file": _file(V1_SEGMENT_PATTERN)}),
-    2: s.record({**_SEGMENT_FIELDS, "file": _file(INDEX_PATTERN),
-                 "parts": s.integer(1, 99_999)}),
+    1: _ONE_FILE_SEGMENT,
+    # A version-1 set continued by --resume keeps its one-file segments.
+    2: s.one_of(s.record({**_SEGMENT_FIELDS, "file": _file(INDEX_PATTERN),
+                          "parts": s.integer(1, 99_999)}), _ONE_FILE_SEGMENT),
 }
 
 

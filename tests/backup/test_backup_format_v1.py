@@ -72,3 +72,24 @@ def test_a_version_1_set_verifies_and_reads(tmp_path, recipients, identities, ki
     opened = open_set(set_dir)
     assert opened.journal_files() == [set_dir / "journal-000001.age"]
     assert b"".join(encode_record(r) for r in opened.records(identities)) == journal
+
+
+def test_resume_continues_a_version_1_set_in_version_2(tmp_path, recipients, identities,
+                                                       kit_key) -> None:
+    from backup_fakes import FakeTerminal
+
+    from posdiag.backup.service import run_backup
+
+    set_dir = tmp_path / "v1"
+    first = write_v1_set(set_dir, recipients, kit_key)
+    journal, records = make_journal(90, seed=9)  # the same terminal, 50 transactions later
+    assert journal.startswith(first)
+    result = run_backup(FakeTerminal(journal, records), set_dir, recipients, kit_key,
+                        resume=True)
+    assert result.resumed_from == len(first) and result.complete
+    opened = open_set(set_dir)
+    assert opened.manifest.version == 2
+    assert opened.journal_files()[0] == set_dir / "journal-000001.age"
+    assert opened.journal_files()[1].name == "journal-000002-00001.age"
+    assert b"".join(encode_record(r) for r in opened.records(identities)) == journal
+    assert verify_set(set_dir, identities).ok
