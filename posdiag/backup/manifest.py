@@ -314,45 +314,52 @@ def _consistency_problem(obj: dict[str, Any]) -> str | None:
     last_seq: int | None = None
     for number, segment in enumerate(obj["segments"], start=1):
         if segment["index"] != number:
-            return f"segment {number} is numbered {segment['index']}"
+            return _("segment {number} is numbered {index}").format(number=number,
+                                                                    index=segment["index"])
         if segment["offset"] != offset:
-            return (f"segment {number} starts at journal byte {segment['offset']}, where "
-                    f"segment {number - 1} ended at {offset}")
+            return _("segment {number} starts at journal byte {offset}, where segment "
+                     "{previous} ended at {end}").format(number=number, offset=segment["offset"],
+                                                         previous=number - 1, end=offset)
         first, last = segment["first_seq"], segment["last_seq"]
         if first is None or last is None or first > last or \
                 (last_seq is not None and first <= last_seq):
-            return f"segment {number} has sequence numbers out of order"
+            return _("segment {number} has sequence numbers out of order").format(number=number)
         found = INDEX_PATTERN.fullmatch(segment["file"]["name"]) or \
             V1_SEGMENT_PATTERN.fullmatch(segment["file"]["name"])
         if found is None or int(found.group(1)) != number:
-            return f"segment {number} names the file of another segment"
+            return _("segment {number} names the file of another segment").format(number=number)
         offset += segment["length"]
         records += segment["records"]
         last_seq = last
     if (offset, records) != (journal["committed"], journal["records"]):
-        return (f"the segments hold {records} records / {offset} bytes, the journal entry says "
-                f"{journal['records']} / {journal['committed']}")
+        return _("the segments hold {records} records / {offset} bytes, the journal entry says "
+                 "{jrecords} / {jcommitted}").format(records=records, offset=offset,
+                                                     jrecords=journal["records"],
+                                                     jcommitted=journal["committed"])
     if obj["segments"] and journal["last_seq"] != last_seq:
-        return "the journal's last sequence number is not its last segment's"
+        return _("the journal's last sequence number is not its last segment's")
     if journal["committed"] > journal["reported_size"]:
-        return "more journal bytes are committed than the terminal reported"
+        return _("more journal bytes are committed than the terminal reported")
     if journal["complete"] and journal["committed"] != journal["reported_size"]:
-        return "the journal is called complete but not all of it is committed"
+        return _("the journal is called complete but not all of it is committed")
     kinds = [snapshot["kind"] for snapshot in obj["snapshots"]]
     if len(set(kinds)) != len(kinds):
-        return "a snapshot kind is named twice"
+        return _("a snapshot kind is named twice")
     for snapshot in obj["snapshots"]:
         match = SNAPSHOT_PATTERN.fullmatch(snapshot["file"]["name"])
         if match is None or match.group(1) != snapshot["kind"]:
-            return f"the {snapshot['kind']} snapshot names a file of another kind"
+            return _("the {kind} snapshot names a file of another kind").format(
+                kind=snapshot["kind"])
     previous = obj["previous"]
     floor = previous["generation"] if previous else 0
     if floor >= generation:
-        return f"it follows generation {floor}, which is not older than itself"
+        return _("it follows generation {number}, which is not older than itself").format(
+            number=floor)
     for name in obj["skipped"]:
         skipped = parse_manifest_name(name)
         if skipped is None or not floor < skipped < generation:
-            return f"it skips {name}, which does not lie between it and the generation it follows"
+            return _("it skips {name}, which does not lie between it and the generation it "
+                     "follows").format(name=name)
     return None
 
 
@@ -368,10 +375,11 @@ def manifest_from_bytes(data: bytes, name: str = "manifest") -> Manifest:
     try:
         obj = json.loads(data.decode("ascii"))
         if not isinstance(obj, dict) or obj.get("format") != MANIFEST_FORMAT:
-            raise s.SchemaError("it is not a posdiag manifest")
+            raise s.SchemaError(_("it is not a posdiag manifest"))
         version = obj.get("version")
         if version not in READABLE_VERSIONS or isinstance(version, bool):
-            raise s.SchemaError(f"format version {version!r} is not one this posdiag reads")
+            raise s.SchemaError(_("format version {version!r} is not one this posdiag reads")
+                                .format(version=version))
         _SCHEMAS[version](obj, "")
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         # ValueError covers JSON syntax, SchemaError and integers too long to convert;
