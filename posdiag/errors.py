@@ -74,6 +74,10 @@ class WrongIdentity(UsageError):
     A usage error, not a failed check: the set may be perfectly sound, the key is wrong."""
 
 
+class DocumentSetupError(UsageError):
+    """A document cannot be rendered on this machine: the PDF extra or a CJK font is missing."""
+
+
 # --- 3: device and link --------------------------------------------------------------------
 
 

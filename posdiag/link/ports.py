@@ -7,14 +7,22 @@
     sim[:key=value,...]                  a built-in emulated terminal for this command;
                                          keys: journal, seed, baud, fault (A+B), operator,
                                          transport (serial|tcp), identity (TOML), t2, t3
+
+Printers use the same grammar with ``parse_port(text, default_tcp_port=9100, usb=True)``:
+tcp:// is then raw TCP port 9100, and two more forms are accepted:
+
+    usb://VID:PID                        a USB device by id, hex (usb://0416:5011)
+    usb://BUS/ADDRESS                    a USB device by position, decimal as lsusb shows it
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 from posdiag.link.tcp import ZVT_TCP_PORT
 
 SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity", "t2", "t3"}
@@ -22,7 +30,7 @@ SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identi
 
 @dataclass(frozen=True, slots=True)
 class PortSpec:
-    kind: str  # "serial" | "tcp" | "sim"
+    kind: str  # "serial" | "tcp" | "sim" | "usb" (printers and card readers)
     url: str = ""
     host: str = ""
     port: int = 0
@@ -37,17 +45,21 @@ class PortSpec:
         return self.url
 
 
-def parse_port(text: str) -> PortSpec:
-    """Parse a PORT string; BadInput (exit 2) says what is wrong."""
+def parse_port(text: str, *, default_tcp_port: int = ZVT_TCP_PORT,
+               usb: bool = False) -> PortSpec:
+    """Parse a PORT string; BadInput (exit 2) says what is wrong. usb=True also accepts the
+    usb:// forms (printers, card readers)."""
     text = text.strip()
     if not text:
         raise BadInput("the port is empty; give a device path, tcp://HOST:PORT or sim.")
     if text == "sim" or text.startswith("sim:"):
         return PortSpec("sim", options=_sim_options(text[4:]))
+    if usb and text.startswith("usb://"):
+        return PortSpec("usb", url=text, options=_usb_options(text))
     if text.startswith("tcp://"):
         try:
             parts = urlsplit(text)
-            port = parts.port or ZVT_TCP_PORT
+            port = parts.port or default_tcp_port
         except ValueError as err:
             raise BadInput(f"bad port number in {text!r}; use tcp://HOST:PORT.") from err
         if not parts.hostname:
@@ -79,3 +91,18 @@ def _sim_options(text: str) -> dict[str, str]:
         else:
             options[key] = value.strip()
     return options
+
+
+_USB_IDS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
+_USB_POSITION = re.compile(r"^(\d{1,3})/(\d{1,3})$")
+
+
+def _usb_options(text: str) -> dict[str, str]:
+    rest = text.removeprefix("usb://")
+    if m := _USB_IDS.match(rest):
+        return {"vid": m[1].lower(), "pid": m[2].lower()}
+    if m := _USB_POSITION.match(rest):
+        return {"bus": m[1], "address": m[2]}
+    raise BadInput(_("USB address {address!r} not understood; write usb://VID:PID (hex, e.g. "
+                     "usb://0416:5011) or usb://BUS/ADDRESS (e.g. usb://1/5).").format(
+                         address=text))
