@@ -29,9 +29,10 @@ from posdiag.backup.manifest import (
 from posdiag.backup.medium import Medium, media_error
 from posdiag.backup.pieces import IndexedPiece
 from posdiag.backup.scan import FileChecks
-from posdiag.backup.sealing import decrypting
+from posdiag.backup.sealing import decrypting, set_key_identity
 from posdiag.backup.snapshots import IDENTITY_FORMAT, TOTALS_FORMAT, parse_snapshot_json
 from posdiag.errors import (
+    BadInput,
     PosdiagError,
     ProtocolError,
     UnsafeFile,
@@ -66,9 +67,32 @@ class _Bounded:
 
 
 def wrong_identity(manifest: Manifest) -> WrongIdentity:
+    shown = [_("a passphrase") if label == "scrypt" else label for label in manifest.recipients]
     return WrongIdentity(_("None of the given identities can open this set (it is encrypted to "
                            "{recipients}); give the identity or passphrase it was made for.")
-                         .format(recipients=", ".join(manifest.recipients)))
+                         .format(recipients=", ".join(shown)))
+
+
+def opening_identities(checks: FileChecks, medium: Medium, manifest: Manifest,
+                       identities: Sequence[Identity]) -> Sequence[Identity]:
+    """What opens the set's files: the identities given, or - in a passphrase set - the
+    set's own key, which the passphrase opens (one scrypt for the whole set)."""
+    key = manifest.passphrase_key
+    if key is None:
+        return identities
+    path = checks.path(key.file.name)
+    if path is None:
+        raise VerificationError(_("{name} is missing").format(name=key.file.name))
+    plaintext = b"".join(_decrypted(medium, path, key.file, identities, manifest))
+    try:
+        identity = set_key_identity(plaintext[:SMALL_SNAPSHOT])
+    except BadInput as err:
+        raise VerificationError(_("{name} does not hold the set's key").format(
+            name=key.file.name)) from err
+    if str(getattr(identity, "recipient", lambda: "")()) != key.recipient:
+        raise VerificationError(_("{name} holds another key than the manifest names").format(
+            name=key.file.name))
+    return [identity]
 
 
 def _decrypted(medium: Medium, path: Path, entry: FileEntry, identities: Sequence[Identity],
@@ -225,5 +249,5 @@ def _identity_problem(manifest: Manifest, data: bytes, name: str) -> str | None:
     return None
 
 
-__all__ = ["check_journal", "check_snapshot", "iter_segment", "iter_snapshot", "segment_pieces",
-           "wrong_identity"]
+__all__ = ["check_journal", "check_snapshot", "iter_segment", "iter_snapshot",
+           "opening_identities", "segment_pieces", "wrong_identity"]

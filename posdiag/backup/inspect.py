@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posdiag.backup.contents import iter_segment, iter_snapshot, segment_pieces
+from posdiag.backup.contents import (
+    iter_segment,
+    iter_snapshot,
+    opening_identities,
+    segment_pieces,
+)
 from posdiag.backup.manifest import Manifest
 from posdiag.backup.medium import Medium
 from posdiag.backup.scan import FileChecks, scan_set
@@ -42,6 +47,7 @@ class OpenedSet:
         return self.manifest.journal.complete
 
     def records(self, identities: Sequence[Identity]) -> Iterator[JournalRecord]:
+        identities = opening_identities(self.checks, self.medium, self.manifest, identities)
         last_seq = None
         for segment in self.manifest.segments:
             parser = JournalParser(segment.offset, last_seq)
@@ -67,6 +73,7 @@ class OpenedSet:
                                       "{generation}); it was interrupted before it, or written "
                                       "by an older posdiag.").format(kind=kind,
                                                                      generation=self.generation))
+        identities = opening_identities(self.checks, self.medium, self.manifest, identities)
         yield from iter_snapshot(self.checks, self.medium, self.manifest, entry, identities)
 
 

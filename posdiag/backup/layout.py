@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 README_NAME = "README.txt"
 SIGNATURE_SUFFIX = ".minisig"
+# In a passphrase set: the set's own age key, encrypted to the passphrase (docs/backup-set.md).
+PASSPHRASE_KEY_NAME = "set-key.age"
 
 # Snapshots: what the terminal says about itself at backup time, one age file each.
 SNAPSHOT_KINDS = ("identity", "totals", "log")
@@ -152,6 +154,9 @@ identity.age              The terminal's identity and its system-configuration p
 totals.age                The terminal's own turnover totals (JSON) at the end.
 log.age                   The terminal's application log (file 02, text), card numbers
                           masked. A name like totals-2.age is a later attempt.
+set-key.age               Only in a set made with a passphrase: the set's own age key,
+                          encrypted to the passphrase; every other file is encrypted to it.
+                          age -d set-key.age > set.key, then age -d -i set.key FILE.
 manifest-NNNNNN.json      Manifest generation NNNNNN: the segments and snapshots, their
                           sizes and SHA-256 hashes, the terminal's identity, and the
                           comparison of the journal with the terminal's own totals.

@@ -24,6 +24,7 @@ from posdiag.backup import schema as s
 from posdiag.backup.layout import (
     INDEX_PATTERN,
     MANIFEST_PATTERN,
+    PASSPHRASE_KEY_NAME,
     README_NAME,
     SNAPSHOT_KINDS,
     SNAPSHOT_PATTERN,
@@ -49,6 +50,7 @@ __all__ = [
     "FileEntry",
     "JournalState",
     "Manifest",
+    "PassphraseKey",
     "PreviousGeneration",
     "SegmentEntry",
     "SnapshotEntry",
@@ -122,6 +124,16 @@ class SnapshotEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PassphraseKey:
+    """A passphrase set's own age key: every file is encrypted to ``recipient``, and its
+    secret half is ``file``, encrypted to the passphrase. One scrypt derivation per set (and
+    per reader), not one per piece: scrypt costs a second and 64 MiB on a Pi."""
+
+    recipient: str
+    file: FileEntry
+
+
+@dataclass(frozen=True, slots=True)
 class PreviousGeneration:
     generation: int
     sha256: str  # of the previous manifest file; a hash chain makes a removed generation evident
@@ -154,6 +166,7 @@ class Manifest:
     skipped: tuple[str, ...] = ()  # damaged newer generations this one supersedes
     totals: dict[str, Any] | None = None  # terminal totals vs journal, once the journal is complete
     currency: int | None = None
+    passphrase_key: PassphraseKey | None = None  # version 2: a passphrase set's own key
     format: str = MANIFEST_FORMAT
     version: int = MANIFEST_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
@@ -185,7 +198,7 @@ def _segment_json(segment: SegmentEntry) -> dict[str, Any]:
 
 def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
     journal = manifest.journal
-    return {
+    data = {
         "format": manifest.format, "version": manifest.version,
         "generation": manifest.generation, "set_id": manifest.set_id,
         "created": manifest.created, "tool": manifest.tool, "kit_key": manifest.kit_key,
@@ -205,6 +218,11 @@ def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
         "currency": manifest.currency,
         "extra": manifest.extra,
     }
+    if manifest.version >= 2:
+        key = manifest.passphrase_key
+        data["passphrase_key"] = ({"recipient": key.recipient, "file": _file_json(key.file)}
+                                  if key else None)
+    return data
 
 
 def manifest_to_bytes(manifest: Manifest) -> bytes:
@@ -283,7 +301,11 @@ _SEGMENT = {
 
 
 def _schema(version: int) -> s.Check:
+    later = {} if version < 2 else {"passphrase_key": s.nullable(s.record({
+        "recipient": s.text(r"[\x21-\x7e]{1,4096}", 4096),
+        "file": _file(re.escape(PASSPHRASE_KEY_NAME))}))}
     return s.record({
+        **later,
         "format": s.literal(MANIFEST_FORMAT), "version": s.literal(version),
         "generation": s.integer(1, 999_999), "set_id": s.text(r"[0-9a-f]{32}", 32),
         "created": s.text(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)", 32),
@@ -342,6 +364,8 @@ def _consistency_problem(obj: dict[str, Any]) -> str | None:
         return _("more journal bytes are committed than the terminal reported")
     if journal["complete"] and journal["committed"] != journal["reported_size"]:
         return _("the journal is called complete but not all of it is committed")
+    if obj.get("passphrase_key") and obj["recipients"] != ["scrypt"]:
+        return _("a set key for a passphrase is named, but the set is not encrypted to one")
     kinds = [snapshot["kind"] for snapshot in obj["snapshots"]]
     if len(set(kinds)) != len(kinds):
         return _("a snapshot kind is named twice")
@@ -422,5 +446,8 @@ def _from_json(obj: dict[str, Any]) -> Manifest:
         previous=(PreviousGeneration(obj["previous"]["generation"], obj["previous"]["sha256"])
                   if obj["previous"] else None),
         skipped=tuple(obj["skipped"]), totals=obj["totals"], currency=obj["currency"],
+        passphrase_key=(PassphraseKey(obj["passphrase_key"]["recipient"],
+                                      _file_entry(obj["passphrase_key"]["file"]))
+                        if obj.get("passphrase_key") else None),
         format=obj["format"], version=obj["version"], extra=dict(obj["extra"]),
     )

@@ -26,6 +26,7 @@ from posdiag.backup.layout import (
 from posdiag.backup.manifest import (
     FileEntry,
     Manifest,
+    PassphraseKey,
     PreviousGeneration,
     SegmentEntry,
     SnapshotEntry,
@@ -65,6 +66,7 @@ class BackupPlan:
     taken: frozenset[str]  # names that exist; never written again
     readme: FileEntry | None = None
     snapshots: tuple[SnapshotEntry, ...] = ()  # identity, totals, log: at most one of each
+    passphrase_key: PassphraseKey | None = None  # a passphrase set's own key (set-key.age)
 
     def piece_name(self) -> str:
         return piece_name(self.next_index, self.next_part)
@@ -120,6 +122,7 @@ def make_plan(state: SetState) -> BackupPlan:
         taken=taken,
         readme=manifest.readme,
         snapshots=manifest.snapshots,
+        passphrase_key=manifest.passphrase_key,
     )
 
 
@@ -210,6 +213,11 @@ def with_snapshot(plan: BackupPlan, snapshot: SnapshotEntry) -> BackupPlan:
 def with_readme(plan: BackupPlan, readme: FileEntry) -> BackupPlan:
     return dataclasses.replace(plan, write_readme=False, readme=readme,
                                taken=plan.taken | {README_NAME.lower()})
+
+
+def with_passphrase_key(plan: BackupPlan, key: PassphraseKey) -> BackupPlan:
+    return dataclasses.replace(plan, passphrase_key=key,
+                               taken=plan.taken | {key.file.name.lower()})
 
 
 def with_set_id(plan: BackupPlan, set_id: str) -> BackupPlan:

@@ -16,23 +16,33 @@ generation and reads each back, so the resumed run continues from the last of th
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posdiag.backup.kitkey import KitKey
+from posdiag.backup.manifest import PassphraseKey, sha256_hex
 from posdiag.backup.medium import Medium, read_bounded
 from posdiag.backup.pieces import SEAL_CAP, Piece, Seal, decode_seal
 from posdiag.backup.plan import BackupPlan, adoptable
 from posdiag.backup.scan import SetScan
+from posdiag.backup.sealing import decrypting, set_key_identity
 from posdiag.backup.writer import hash_file
 from posdiag.devices import TerminalIdentity
 from posdiag.errors import UsageError, VerificationError
 from posdiag.i18n import _
 
+if TYPE_CHECKING:
+    from posdiag.crypto.age import Identity
+
 IDENTITY_KEYS = ("serial_number", "terminal_id")
 
 
-def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity) -> None:
-    """UsageError unless this kit may continue the scanned set for this terminal."""
+def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity,
+                    recipients: Sequence[str] = ()) -> None:
+    """UsageError unless this kit may continue the scanned set for this terminal, encrypting
+    to the same ``recipients`` (labels) as the set so far."""
     where = scan.set_dir
     if scan.set_key is not None and scan.set_key != kit_key.public_key:
         raise UsageError(_("The backup set in {path} was written by another kit (key {theirs}); "
@@ -49,6 +59,13 @@ def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity) 
     committed = scan.committed
     if committed is None or committed.manifest is None:
         return
+    labels = committed.manifest.recipients
+    if recipients and sorted(recipients) != sorted(labels):
+        # Pieces encrypted to other keys than the rest would leave a set no one key opens.
+        raise UsageError(_("The backup set in {path} is encrypted to {theirs}; give the same "
+                           "recipients (-r/-R) or passphrase to continue it.").format(
+            path=where, theirs=", ".join(_("a passphrase") if r == "scrypt" else r
+                                         for r in labels)))
     terminal = committed.manifest.terminal
     named = {key: terminal.get(key) for key in IDENTITY_KEYS if terminal.get(key)}
     if not named:
@@ -103,3 +120,20 @@ def sealed_pieces(scan: SetScan, plan: BackupPlan, kit_key: KitKey,
             break
         adopted.append(piece)
     return adopted
+
+
+def unlock_set_key(medium: Medium, set_dir: Path, key: PassphraseKey,
+                   passphrase: Identity) -> None:
+    """UsageError unless the passphrase given opens the set's own key (one scrypt)."""
+    from posdiag.crypto.age import NoIdentityMatch
+
+    path = set_dir / key.file.name
+    data = read_bounded(medium, path, min(key.file.size, 64 * 1024))
+    if sha256_hex(data) != key.file.sha256:
+        raise UsageError(_("{path} does not match its SHA-256; the set cannot be continued: "
+                           "back up into a new folder.").format(path=path))
+    try:
+        set_key_identity(decrypting(io.BytesIO(data), [passphrase]).read())
+    except NoIdentityMatch as err:
+        raise UsageError(_("The passphrase does not open the backup set in {path}; give the "
+                           "passphrase it was started with.").format(path=set_dir)) from err

@@ -257,8 +257,9 @@ def _files_problem(manifest: Manifest, checks: FileChecks) -> str | None:
         problem = checks.segment_problem(segment)
         if problem:
             return problem
-    for snapshot in manifest.snapshots:
-        problem = checks.problem(snapshot.file)
+    for entry in (*(s.file for s in manifest.snapshots),
+                  *((manifest.passphrase_key.file,) if manifest.passphrase_key else ())):
+        problem = checks.problem(entry)
         if problem:
             return problem
     return None
@@ -383,6 +384,8 @@ def _unnamed_notes(scan: SetScan, checks: FileChecks) -> list[str]:
             if segment.parts is not None:
                 named.update(n.lower() for n in checks.named_pieces(segment))
         named.update(s.file.name.lower() for s in manifest.snapshots)
+        if manifest.passphrase_key:
+            named.add(manifest.passphrase_key.file.name.lower())
     sealed = {n.lower().removesuffix(".seal") + ".age" for n in scan.seal_names}
     notes = []
     unsealed = [n for n in scan.files if n.lower() not in named and n.lower() not in sealed

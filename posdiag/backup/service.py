@@ -35,10 +35,17 @@ from posdiag.backup.manifest import terminal_fields
 from posdiag.backup.media import require_free_space, space_needed
 from posdiag.backup.medium import Medium, media_error
 from posdiag.backup.pieces import PIECE_BYTES
+from posdiag.backup.plan import BackupPlan
 from posdiag.backup.pump import JournalPump
 from posdiag.backup.reconcile import TotalsComparison, compare_totals
-from posdiag.backup.resume import check_resumable, sealed_pieces
+from posdiag.backup.resume import check_resumable, sealed_pieces, unlock_set_key
 from posdiag.backup.scan import scan_set
+from posdiag.backup.sealing import (
+    is_passphrase,
+    new_set_key,
+    parse_set_recipient,
+    passphrase_identity,
+)
 from posdiag.backup.setwriter import PieceBuffer, SetWriter
 from posdiag.backup.snapshots import (
     LogMasker,
@@ -153,6 +160,7 @@ class _Backup:
         self.identity = TerminalIdentity()
         self.started_at = 0
         self.buffer = PieceBuffer(None)
+        self._set_key: bytes | None = None  # a new passphrase set's key, until written
 
     # --- 1. open ---------------------------------------------------------------------------
 
@@ -170,18 +178,34 @@ class _Backup:
             raise UsageError(_("{path} already holds files; add --resume to continue that backup "
                                "set or choose an empty folder.").format(path=set_dir))
         if not state.is_empty:
-            check_resumable(scan, self.kit_key, identity)
+            check_resumable(scan, self.kit_key, identity, self.labels)
         plan = planning.make_plan(state)
         adopted = sealed_pieces(scan, plan, self.kit_key, self.medium) if plan.set_id else []
         if plan.set_id is None:
             plan = planning.with_set_id(plan, uuid4().hex)
-        writer = SetWriter(self.medium, set_dir, plan, self.kit_key, self.recipients,
-                           self.labels, terminal_fields(identity), identity.currency, self.now)
+        writer = SetWriter(self.medium, set_dir, plan, self.kit_key,
+                           self._encrypt_to(set_dir, plan), self.labels,
+                           terminal_fields(identity), identity.currency, self.now)
         writer.adopt(adopted)  # sealed by a run that was killed: not read again
         self.started_at = writer.plan.offset
         self.buffer = PieceBuffer(identity.currency)
         self.buffer.clear(writer.plan.offset)
         return writer
+
+    def _encrypt_to(self, set_dir: Path, plan: BackupPlan) -> Sequence[Recipient]:
+        """Whom the set's files are encrypted to. A passphrase set gets its own age key, its
+        secret encrypted to the passphrase once (set-key.age, written in prepare): scrypt
+        per piece would cost a second and 64 MiB on a Pi every 56 KiB."""
+        if not is_passphrase(self.recipients):
+            return self.recipients
+        if plan.passphrase_key is not None:
+            unlock_set_key(self.medium, set_dir, plan.passphrase_key,
+                           passphrase_identity(self.recipients[0]))
+            return [parse_set_recipient(plan.passphrase_key.recipient)]
+        if plan.segments or plan.snapshots:
+            return self.recipients  # a version-1 passphrase set: keep encrypting as it did
+        self._set_key, recipient = new_set_key()
+        return [recipient]
 
     # --- 2. prepare ------------------------------------------------------------------------
 
@@ -212,6 +236,9 @@ class _Backup:
             writer.write_readme()
         elif writer.plan.readme is None:
             writer.name_readme()
+        if self._set_key is not None:
+            writer.write_passphrase_key(self._set_key, self.recipients[0], writer.recipients[0])
+            self._set_key = None
         if identity_snapshot is not None:
             writer.write_snapshot("identity", [identity_snapshot])
         if writer.plan.previous is None or writer.plan.open_pieces or identity_snapshot:

@@ -23,6 +23,7 @@ from posdiag import __version__
 from posdiag.backup import plan as planning
 from posdiag.backup.kitkey import KitKey
 from posdiag.backup.layout import (
+    PASSPHRASE_KEY_NAME,
     README_NAME,
     README_TEXT,
     manifest_name,
@@ -34,6 +35,7 @@ from posdiag.backup.layout import (
 from posdiag.backup.manifest import (
     JournalState,
     Manifest,
+    PassphraseKey,
     SnapshotEntry,
     manifest_from_bytes,
     manifest_to_bytes,
@@ -117,6 +119,16 @@ class SetWriter:
                                "hold a posdiag backup set.").format(
                 path=self.set_dir / README_NAME))
         self.plan = planning.with_readme(self.plan, entry)
+
+    def write_passphrase_key(self, secret: bytes, passphrase: Recipient,
+                             recipient: Recipient) -> None:
+        """set-key.age: the set's own key, encrypted to the passphrase (the one scrypt)."""
+        def produce(out: HashingWriter) -> None:
+            with encrypting(out, [passphrase]) as encryptor:  # type: ignore[arg-type]
+                encryptor.write(secret)
+
+        entry = write_once(self.medium, self.set_dir, PASSPHRASE_KEY_NAME, produce)
+        self.plan = planning.with_passphrase_key(self.plan, PassphraseKey(str(recipient), entry))
 
     def write_snapshot(self, kind: str, chunks: Iterable[bytes],
                        offset: Callable[[], int] = lambda: 0,
@@ -207,6 +219,7 @@ class SetWriter:
             journal=JournalState(FILE_MERCHANT_JOURNAL, size, plan.offset, plan.records,
                                  plan.last_seq, complete and plan.offset == size),
             segments=plan.segments,
+            passphrase_key=plan.passphrase_key,
             readme=plan.readme,
             snapshots=plan.snapshots,
             previous=plan.previous,

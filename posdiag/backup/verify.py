@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posdiag.backup.contents import check_journal, check_snapshot
+from posdiag.backup.contents import check_journal, check_snapshot, opening_identities
 from posdiag.backup.layout import README_NAME, parse_manifest_name
 from posdiag.backup.medium import Medium, media_error
 from posdiag.backup.scan import FileChecks, SetScan, scan_set
-from posdiag.errors import UsageError, WrongIdentity
+from posdiag.errors import UsageError, VerificationError, WrongIdentity
 from posdiag.i18n import _
 
 if TYPE_CHECKING:
@@ -89,6 +89,11 @@ def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
     checks = FileChecks(medium, set_dir, scan.files)
     manifest = committed.manifest
     try:
+        try:
+            identities = opening_identities(checks, medium, manifest, identities)
+        except VerificationError as err:
+            report.problems.append(str(err))
+            return report
         report.records = check_journal(checks, medium, manifest, identities, report.problems)
         for snapshot in manifest.snapshots:
             problem = check_snapshot(checks, medium, manifest, snapshot, identities)
