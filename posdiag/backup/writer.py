@@ -55,11 +55,14 @@ class HashingWriter:
 
 
 def write_once(medium: Medium, directory: Path, name: str,
-               produce: Callable[[HashingWriter], object]) -> FileEntry:
+               produce: Callable[[HashingWriter], object], *,
+               sync_dir: bool = True) -> FileEntry:
     """Create ``directory/name``, fill it with ``produce``, make it durable and verify it.
 
     If ``produce`` raises, the half-written file is removed when possible (it
-    was never named by a manifest) and the exception propagates.
+    was never named by a manifest) and the exception propagates. ``sync_dir=False``
+    leaves the folder's fsync to the next file written into it (a piece's seal): until
+    then only that next file can name this one, and whoever reads the name checks the file.
     """
     path = directory / name
     try:
@@ -76,7 +79,8 @@ def write_once(medium: Medium, directory: Path, name: str,
             medium.sync_file(file)
         finally:
             file.close()
-        medium.sync_dir(directory)
+        if sync_dir:
+            medium.sync_dir(directory)
     except OSError as err:
         raise media_error(err, path) from err
     except BaseException:
