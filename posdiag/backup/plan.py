@@ -153,9 +153,11 @@ def adoptable(plan: BackupPlan, seals: Iterable[Seal], kit_key: str) -> list[Pie
     return chain
 
 
-def with_piece(plan: BackupPlan, piece: Piece, seal_name: str | None = None) -> BackupPlan:
-    """The plan once ``piece`` (and its seal) is written and read back."""
-    names = {piece.file.name.lower()} | ({seal_name.lower()} if seal_name else set())
+def with_piece(plan: BackupPlan, piece: Piece) -> BackupPlan:
+    """The plan once ``piece`` (and its seal) is written and read back.
+
+    Piece and seal names are not added to ``taken``: part numbers only grow (reserve_part),
+    so they cannot be reused, and a growing set copied per piece would cost O(pieces²)."""
     return dataclasses.replace(
         plan,
         offset=piece.offset + piece.length,
@@ -163,7 +165,6 @@ def with_piece(plan: BackupPlan, piece: Piece, seal_name: str | None = None) -> 
         last_seq=piece.last_seq,
         records=plan.records + piece.records,
         open_pieces=(*plan.open_pieces, piece),
-        taken=plan.taken | names,
     )
 
 
@@ -171,8 +172,7 @@ def reserve_part(plan: BackupPlan) -> tuple[BackupPlan, int]:
     """The part number for the next piece, taken for good: a piece whose write was cut off
     (even by Ctrl-C between the piece and its seal) is never overwritten by a retry."""
     part = plan.next_part
-    name = piece_name(plan.next_index, part)
-    return dataclasses.replace(plan, next_part=part + 1, taken=plan.taken | {name}), part
+    return dataclasses.replace(plan, next_part=part + 1), part
 
 
 def close_segment(plan: BackupPlan, index_file: FileEntry, currency: int | None) -> BackupPlan:

@@ -118,6 +118,7 @@ class FileChecks:
         self._present = {name.lower(): name for name in files}
         self._hashes: dict[tuple[str, int], FileEntry | str | None] = {}
         self._segments: dict[tuple[str, str, int], str | None] = {}
+        self._named: dict[tuple[str, str, int], frozenset[str]] = {}
 
     def path(self, name: str) -> Path | None:
         real = self._present.get(name.lower())
@@ -183,11 +184,16 @@ class FileChecks:
                 return problem
         return None
 
-    def named_pieces(self, segment: SegmentEntry) -> list[str]:
-        try:
-            return [p.file.name for p in self.read_index(segment)]
-        except VerificationError:
-            return []
+    def named_pieces(self, segment: SegmentEntry) -> frozenset[str]:
+        """Lower-case names of the pieces a segment's index lists (each index read once)."""
+        key = (segment.file.name.lower(), segment.file.sha256, segment.offset)
+        if key not in self._named:
+            try:
+                self._named[key] = frozenset(p.file.name.lower()
+                                             for p in self.read_index(segment))
+            except VerificationError:
+                self._named[key] = frozenset()
+        return self._named[key]
 
 
 def _read_generation(medium: Medium, set_dir: Path, name: str, generation: int,
@@ -382,7 +388,7 @@ def _unnamed_notes(scan: SetScan, checks: FileChecks) -> list[str]:
         for segment in manifest.segments:
             named.add(segment.file.name.lower())
             if segment.parts is not None:
-                named.update(n.lower() for n in checks.named_pieces(segment))
+                named.update(checks.named_pieces(segment))
         named.update(s.file.name.lower() for s in manifest.snapshots)
         if manifest.passphrase_key:
             named.add(manifest.passphrase_key.file.name.lower())

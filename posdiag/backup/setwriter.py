@@ -181,14 +181,14 @@ class SetWriter:
         data = encode_seal(seal, self.kit_key.private_key)
         name = seal_name(piece.segment, piece.part)
         write_once(self.medium, self.set_dir, name, lambda out: out.write(data))
-        self.plan = planning.with_piece(self.plan, piece, name)
+        self.plan = planning.with_piece(self.plan, piece)
         self._seals_pending.append(name)
 
     def adopt(self, pieces: Iterable[Piece]) -> None:
         """Sealed pieces a killed run left (already read back): they join the open segment."""
         for piece in pieces:
             name = seal_name(piece.segment, piece.part)
-            self.plan = planning.with_piece(self.plan, piece, name)
+            self.plan = planning.with_piece(self.plan, piece)
             self._seals_pending.append(name)
 
     def close_segment(self) -> None:

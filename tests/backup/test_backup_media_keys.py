@@ -165,7 +165,7 @@ def test_plan_resumes_after_the_committed_generation_and_never_reuses_names() ->
     assert part == 3 and reserved.piece_name() == "journal-000002-00004.age"
     piece = Piece(2, 3, FileEntry("journal-000002-00003.age", 9, "e" * 64), 200, 100, 2, 2, 3,
                   {"VISA": [2, 10]})
-    later = with_piece(reserved, piece, "journal-000002-00003.seal")
+    later = with_piece(reserved, piece)
     assert (later.offset, later.next_index, later.last_seq, later.records) == (300, 2, 3, 3)
     closed = close_segment(later, FileEntry("journal-000002-index.json", 50, "f" * 64), 978)
     assert closed.next_index == 3 and closed.open_pieces == ()
