@@ -135,3 +135,16 @@ def test_commands_have_help_with_examples(capsys) -> None:
     for command in ("backup", "verify", "inspect"):
         code, out, _ = run(capsys, command, "--help")
         assert code == 0 and "Examples:" in out
+
+
+def test_backup_identifies_the_terminal_once(tmp_path, capsys, terminal_stub,
+                                             office_key) -> None:
+    """Issue 17.4: the command parses and calls the service; the service identifies."""
+    terminal = terminal_stub["sim"]
+    calls = []
+    identify = terminal.identify
+    terminal.identify = lambda: calls.append(1) or identify()  # type: ignore[method-assign]
+    code, _, err = run(capsys, "backup", "--port", "sim", "--to", str(tmp_path / "s"),
+                       "-r", office_key[1])
+    assert code == 0, err
+    assert len(calls) == 1
