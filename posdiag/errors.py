@@ -179,3 +179,24 @@ class Interrupted(PosdiagError):
     (ZVT Abort 06 B0) and left usable. The message says how to continue (e.g. --resume)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+# --- the repair case -----------------------------------------------------------------------
+# Placed by the exit code they carry: a missing, foreign or wrongly used case folder is a
+# usage error (2); a case file that does not verify is a failed check (1).
+
+
+class CaseNotFound(UsageError):
+    """The case folder named does not exist or holds no case file."""
+
+
+class NotACase(UsageError):
+    """The folder holds files, but not a posdiag case (another tool's, or another format)."""
+
+
+class IllegalTransition(UsageError):
+    """The case cannot go from its state to the one asked for (without --force and a reason)."""
+
+
+class CaseAltered(VerificationError):
+    """A revision of the case file does not verify: edited, damaged, or its chain broken."""

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "report": "posdiag.cli.report:report",
     "zvt": "posdiag.cli.zvt:zvt",
     "kit": "posdiag.cli.kit:kit",
+    "case": "posdiag.cli.case:case",
 }
 
 

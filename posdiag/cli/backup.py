@@ -169,8 +169,12 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 @click.command()
 @click.option("--port", required=True, help="Terminal: /dev/ttyACM0, tcp://HOST:PORT, sim, ...")
-@click.option("--to", "to", required=True, metavar="DIR|auto",
-              help="Backup set folder, or 'auto' for the one mounted USB stick.")
+@click.option("--to", "to", metavar="DIR|auto",
+              help="Backup set folder, or 'auto' for the one mounted USB stick (with --case: "
+                   "default the case's backup/ folder).")
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="CASEDIR", help="The repair case of this terminal: the set is linked to "
+                                      "it (docs/case.md).")
 @click.option("-r", "--recipient", "recipients", multiple=True, metavar="AGE1…",
               help="age recipient (public key) to encrypt to; repeat for office + escrow.")
 @click.option("-R", "--recipients-file", "recipient_files", multiple=True,
@@ -183,9 +187,9 @@ def _sigterm_interrupts() -> Iterator[None]:
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
-def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tuple[Path, ...],
-           passphrase: bool, resume: bool, segment_mib: float, config_dir: Path | None,
-           as_json: bool) -> None:
+def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[str, ...],
+           recipient_files: tuple[Path, ...], passphrase: bool, resume: bool, segment_mib: float,
+           config_dir: Path | None, as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
 
     The journal is checked record by record (no card data beyond masked PANs may
@@ -200,12 +204,13 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
       posdiag backup --port /dev/ttyACM0 --to auto -r age1... -r age1...
       posdiag backup --port sim --to ./set -r "$(posdiag keygen -o office.key)"
       posdiag backup --port tcp://10.0.0.5:20007 --to /media/pi/STICK/set --resume -R keys.txt
+      posdiag backup --case CASEDIR --port /dev/ttyACM0 -r age1...
     """
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.media import find_backup_medium, on_medium
     from posdiag.backup.sealing import recipients_from
     from posdiag.backup.service import SetFolder, run_backup
-    from posdiag.errors import BadInput, CheckFailed
+    from posdiag.errors import CheckFailed
     from posdiag.terminals import open_terminal
 
     secret = None
@@ -213,26 +218,30 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
         secret = click.prompt(_("Passphrase"), hide_input=True, confirmation_prompt=True,
                               err=True)
     parsed, labels = recipients_from(recipients, recipient_files, secret)
-    destination: SetFolder
-    if to == "auto":
-        destination = on_medium(find_backup_medium().mount_point)
-    elif Path(to).exists() and not Path(to).is_dir():
-        raise BadInput(_("--to {path} is a file; give a folder for the backup set, or auto.")
-                       .format(path=to))
-    else:
-        destination = Path(to)
+    if case_dir is None and to is None:
+        raise click.UsageError(_("Give --to DIR|auto (or --case CASEDIR)."))
+    destination: SetFolder | None = None
+    if case_dir is None:
+        destination = on_medium(find_backup_medium().mount_point) if to == "auto" \
+            else _folder(to)
     kit_key = load_or_create_kit_key(config_dir)
     if kit_key.created:
         click.echo(_("Created the kit signing key {path}; its public key is {key}").format(
             path=kit_key.path, key=kit_key.public_key), err=True)
     display = _BackupDisplay(sys.stderr)
-    with _sigterm_interrupts(), open_terminal(port) as terminal:
-        try:
-            result = run_backup(terminal, destination, parsed, kit_key, recipient_labels=labels,
-                                resume=resume, segment_bytes=int(segment_mib * 2**20),
-                                on_progress=display.journal, on_stage=display.stage)
-        finally:
-            display.finish()
+    if case_dir is not None:
+        result = _backup_for_case(case_dir, port, to, parsed, labels, kit_key, resume,
+                                  int(segment_mib * 2**20), display)
+    else:
+        assert destination is not None
+        with _sigterm_interrupts(), open_terminal(port) as terminal:
+            try:
+                result = run_backup(terminal, destination, parsed, kit_key,
+                                    recipient_labels=labels, resume=resume,
+                                    segment_bytes=int(segment_mib * 2**20),
+                                    on_progress=display.journal, on_stage=display.stage)
+            finally:
+                display.finish()
     if as_json:
         click.echo(json.dumps(_result_json(result), sort_keys=True))
     else:
@@ -245,6 +254,49 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
     if result.totals is not None and not result.totals.agree:
         raise CheckFailed(_("The backup is complete but the journal does not add up to the "
                             "terminal's totals; keep the set and report the difference."))
+
+
+def _folder(to: str | None) -> Path:
+    """--to DIR: the set folder itself (never a file)."""
+    from posdiag.errors import BadInput
+
+    assert to is not None
+    if Path(to).exists() and not Path(to).is_dir():
+        raise BadInput(_("--to {path} is a file; give a folder for the backup set, or auto.")
+                       .format(path=to))
+    return Path(to)
+
+
+def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any, labels: Any,
+                     kit_key: Any, resume: bool, segment_bytes: int,
+                     display: _BackupDisplay) -> BackupResult:
+    """The backup as a step of the repair case (posdiag.case.backup): caution shown and
+    recorded first, the set linked to the case afterwards."""
+    from posdiag.case.backup import backup_for_case
+    from posdiag.case.opening import actor_for
+    from posdiag.case.profiles import load_kit_profile
+
+    def show(text: str) -> None:
+        click.echo(f"\nCAUTION: {text}\n", err=True)
+
+    set_dir = None
+    if to == "auto":
+        from posdiag.backup.media import find_backup_medium
+
+        set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
+    elif to is not None:
+        set_dir = _folder(to)
+    try:
+        with _sigterm_interrupts():
+            done = backup_for_case(case_dir, port, recipients, kit_key, set_dir=set_dir,
+                                   recipient_labels=labels, resume=resume,
+                                   segment_bytes=segment_bytes, on_progress=display.journal,
+                                   on_stage=display.stage, show=show,
+                                   actor=actor_for(None, load_kit_profile()))
+    finally:
+        display.finish()
+    click.echo(f"Linked to case {done.case.case.case_id} ({done.case.case.state}).", err=True)
+    return done.result
 
 
 def _report_json(report: VerifyReport) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from posdiag.cli.options import json_option, port_option, print_json
+from posdiag.i18n import _
 
 
 def run_json(run: Any) -> dict[str, Any]:
@@ -45,43 +46,76 @@ def raise_for(run: Any) -> None:
 
 @click.command()
 @port_option()
-@click.option("--plan", "plan", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Test plan (TOML), e.g. testplans/acceptance.toml.")
+@click.option("--plan", "plan", required=True, metavar="FILE|NAME",
+              help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
+                     "quick, printer)."))
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="CASEDIR", help=_("The repair case of the replaced terminal: the result, "
+                                        "the new terminal and the verdict go into it."))
 @click.option("--answers", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               metavar="FILE", help="Scripted answers to the yes/no prompts (for CI).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Also write JUnit XML for CI tools.")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("posdiag-records"), show_default=True, metavar="DIR",
-              help="Folder for the signed JSON test record.")
+              default=None, metavar="DIR",
+              help=_("Folder for the signed JSON test record (default: posdiag-records, or the "
+                     "case's records/)."))
 @click.option("--backup", type=click.Path(file_okay=False, exists=True, path_type=Path),
               metavar="SETDIR", help="Backup set of the replaced terminal, for identity-match.")
+@click.option("--force", is_flag=True, help=_("With --case: test although the case skipped a "
+                                              "step (needs --reason)."))
+@click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @json_option
-def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record_dir: Path,
-         backup: Path | None, config_dir: Path | None, as_json: bool) -> None:
+def test(port: str, plan: str, case_dir: Path | None, answers: Path | None, junit: Path | None,
+         record_dir: Path | None, backup: Path | None, force: bool, reason: str,
+         config_dir: Path | None, as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
     port the emulator's operator swipes, types and confirms; otherwise you are
-    prompted (or --answers answers the yes/no questions). Exit codes: 0 all
-    passed; 1 a step failed or the run was aborted; 2 plan error; 3 device or
-    link error (the terminal was not judged).
+    prompted (or --answers answers the yes/no questions). With --case the new
+    terminal is compared with the case's old one and the verdict is written to
+    the case. Exit codes: 0 all passed; 1 a step failed or the run was aborted;
+    2 plan error; 3 device or link error (the terminal was not judged).
 
     \b
     Examples:
+      posdiag test --case CASEDIR --port /dev/ttyACM0 --plan acceptance
       posdiag test --port /dev/ttyACM0 --plan testplans/acceptance.toml --backup ./set
-      posdiag test --port sim --plan testplans/quick.toml --junit junit.xml
+      posdiag test --port sim --plan quick --junit junit.xml
       posdiag test --port sim:fault=paper-out --plan testplans/quick.toml --json
     """
-    from posdiag.plan.service import run_test
     from posdiag.plan.summary import progress_printer, summary_table
 
     listeners = [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))]
-    run = run_test(port, plan, answers=answers, record_dir=record_dir, junit=junit,
-                   backup=backup, config_dir=config_dir, listeners=listeners)
+    verdict = ""
+    if case_dir is not None:
+        from posdiag.backup.kitkey import load_or_create_kit_key
+        from posdiag.case.acceptance import run_case_acceptance
+        from posdiag.case.opening import actor_for
+        from posdiag.case.profiles import load_kit_profile
+
+        if backup is not None:
+            raise click.UsageError(_("--case and --backup both name the replaced terminal; "
+                                     "give one."))
+        kit_key = load_or_create_kit_key(config_dir)
+        actor = actor_for(None, load_kit_profile(config_dir=config_dir))
+        accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,
+                                       junit=junit, record_dir=record_dir, force=force,
+                                       reason=reason, actor=actor, listeners=listeners)
+        run = accepted.test
+        replacement = accepted.replacement
+        verdict = _("Case {case_id}: replacement {verdict}{reason}.").format(
+            case_id=accepted.case.case.case_id, verdict=replacement.verdict,
+            reason=f" ({replacement.reason})" if replacement.reason else "")
+    else:
+        from posdiag.plan.service import DEFAULT_RECORD_DIR, run_test
+
+        run = run_test(port, plan, answers=answers,
+                       record_dir=record_dir or Path(DEFAULT_RECORD_DIR), junit=junit,
+                       backup=backup, config_dir=config_dir, listeners=listeners)
     if as_json:
         print_json(run_json(run))
     else:
@@ -90,4 +124,6 @@ def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record
                                               if run.signature else ""))
         if run.junit:
             click.echo(f"JUnit:  {run.junit}")
+        if verdict:
+            click.echo(verdict)
     raise_for(run)

@@ -19,6 +19,7 @@ from posdiag.i18n import _
 class TerminalConfig:
     device_name: str = "posdiag EMU-700 (emulated)"
     serial_number: str = "EMU0000001"
+    label_serial: str = ""  # serial printed on the casing label; "" = the same as serial_number
     software_version: str = "EMU-ZVT 1.0.0"
     terminal_id: str = "52500001"  # 8 digits, BMP 29
     merchant_id: str = "100200300"  # VU number, BMP 2A (15 chars on the wire)

@@ -11,6 +11,8 @@
     cover-open     the printer cover is open
     card-misread   the card reader cannot read the card
     pin-timeout    nobody types the PIN: the PIN pad times out
+    tampered       the casing was opened: a seal is broken and an extra wire shows
+                   (what the arrival inspection of a replacement must catch)
 
 All randomness comes from the emulator's seed, so a fault run is repeatable.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from posdiag.errors import BadInput
 
-FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout")
+FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "tampered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Faults:
     cover_open: bool = False
     card_misread: bool = False
     pin_timeout: bool = False
+    tampered: bool = False
 
     @property
     def any_link_fault(self) -> bool:

@@ -20,6 +20,7 @@ from posdiag.emulator.config import TerminalConfig
 from posdiag.emulator.faults import Faults
 from posdiag.emulator.ledger import Ledger
 from posdiag.emulator.lines import Disconnect, FaultyLink, PtyLine
+from posdiag.emulator.operator import Casing
 from posdiag.emulator.receipts import Printer
 from posdiag.emulator.session import Handler, PtSession
 from posdiag.errors import LinkClosed, LinkError
@@ -95,6 +96,14 @@ class EmulatedTerminal:
         from posdiag.emulator.handlers_payment import PaymentDevices
 
         self.payment = PaymentDevices.create(self, operator)  # card reader, PIN pad, host, person
+        self.payment.operator.casing = self.casing()
+
+    def casing(self) -> Casing:
+        """The outside of this terminal, as the person in front of it sees it."""
+        config = self.config
+        signs = ("an extra wire at the card slot",) if self.faults.tampered else ()
+        return Casing(config.label_serial or config.serial_number, config.device_name,
+                      seals_intact=not self.faults.tampered, tamper_signs=signs)
 
     # --- bookkeeping used by handlers -----------------------------------------------------
 

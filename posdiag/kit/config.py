@@ -6,6 +6,10 @@
     plan = "/etc/posdiag/acceptance.toml"  # optional: acceptance plan run after each backup
     hook = ["/usr/local/bin/kit-led"]      # optional: run as `hook STATE` on each state
 
+    [case]               # optional: file every backup under a repair case on the stick
+    open = true
+    description = "swapped at the counter"  # optional; else completed by `posdiag case edit`
+
 The kit holds public recipients only: a secret age key anywhere in the file is
 refused, so a stolen kit cannot read the backups it wrote. Every problem is a
 PlanError whose message names the file and says what to fix, because the
@@ -25,7 +29,7 @@ from posdiag.errors import BadInput, PlanError
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
-KEYS = ("recipients", "port", "media", "plan", "hook")
+KEYS = ("recipients", "port", "media", "plan", "hook", "case")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -37,6 +41,8 @@ class KitConfig:
     media: Path | None = None  # None: find the one mounted USB stick
     plan: Path | None = None
     hook: tuple[str, ...] | None = None
+    case_open: bool = False  # each cycle opens (or continues) a repair case on the stick
+    case_description: str = ""
 
 
 def load_kit_config(path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
@@ -74,7 +80,18 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
         media=_media(data.get("media", AUTO), path),
         plan=_plan(data.get("plan"), path),
         hook=_hook(data.get("hook"), path),
+        **_case(data.get("case", {}), path),
     )
+
+
+def _case(value: Any, path: Path) -> dict[str, Any]:
+    if (not isinstance(value, dict) or set(value) - {"open", "description"}
+            or not isinstance(value.get("open", False), bool)
+            or not isinstance(value.get("description", ""), str)):
+        raise PlanError(f"The kit config {path}: [case] takes open = true|false and "
+                        "description = \"…\".")
+    return {"case_open": value.get("open", False),
+            "case_description": value.get("description", "").strip()}
 
 
 def _recipients(value: Any, path: Path) -> tuple[str, ...]:

@@ -186,16 +186,27 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
     from posdiag.terminals import open_terminal
 
     recipients, labels = recipients_from(config.recipients)
+    case_dir = None
     with open_terminal(port) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
         set_dir, resume = kit_set_dir(media_root, identity, medium)
+        if config.case_open:
+            from posdiag.case.kit import kit_case
+
+            case_dir = kit_case(media_root, port, terminal, identity, kit_key,
+                                description=config.case_description)
         signal(signals.BACKING_UP, f"{'resuming' if resume else 'starting'} the backup of "
                                    f"terminal {name} ({identity.device_name or 'unnamed'}) "
                                    f"into {set_dir}")
         result = run_backup(terminal, set_dir, recipients, kit_key, recipient_labels=labels,
                             resume=resume, medium=medium, segment_bytes=segment_bytes,
                             on_progress=_ProgressLog())
+    if case_dir is not None:
+        from posdiag.case.kit import link_kit_backup
+
+        link_kit_backup(case_dir, result.set_dir, kit_key)
+        log.info("backup filed under case %s", case_dir.name)
     return result, name
 
 

@@ -176,10 +176,17 @@ class StepContext:
         return self._ask(prompt, self.operator.instruct)
 
     def confirm(self, purpose: str, text: str,
-                check: Callable[[], tuple[bool, str]] | None = None) -> Answer:
+                check: Callable[[], tuple[bool, str]] | None = None, *, action: str = "",
+                item: str = "", expected: str = "") -> Answer:
         prompt = Prompt(f"{self.spec.name}.{purpose}", "confirm", text, self.spec.timeout,
-                        check=check)
+                        action=action, check=check, item=item, expected=expected)
         return self._ask(prompt, self.operator.confirm)
+
+    def enter(self, purpose: str, text: str, *, action: str = "", item: str = "") -> Answer:
+        """Ask the person to type something they read (the label's serial number)."""
+        prompt = Prompt(f"{self.spec.name}.{purpose}", "enter", text, self.spec.timeout,
+                        action=action, item=item)
+        return self._ask(prompt, self.operator.enter)
 
     def _ask(self, prompt: Prompt, how: Callable[[Prompt], Answer]) -> Answer:
         at, start = utc_now(), time.monotonic()
@@ -190,7 +197,8 @@ class StepContext:
         finally:
             record = PromptRecord(
                 id=prompt.id, kind=prompt.kind, text=mask_text(prompt.text),
-                answer=answer.answer if answer else None,
+                answer=(mask_text(answer.text) if prompt.kind == "enter" else answer.answer)
+                if answer else None,
                 by=answer.by if answer else self.operator.name, at=at,
                 seconds=round(time.monotonic() - start, 4),
                 reason=mask_text(answer.reason) if answer else "")

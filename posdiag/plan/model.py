@@ -56,6 +56,18 @@ class StepSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplacedTerminal:
+    """The terminal a replacement stands in for, as a repair case knows it.
+
+    identity-match with ``source = "replaced"`` compares against ``identity`` (terminal_id,
+    merchant_id, currency, ... as far as known); the arrival checklist asks for ``model``."""
+
+    origin: str  # what the values come from, e.g. "case 2026-1130-52500001-01"
+    identity: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     name: str
     path: str
@@ -68,6 +80,7 @@ class Plan:
     # Python codec of the text the terminal shows and prints (display, receipt lines); the
     # loader has checked every such text encodes in it.
     charset: str = "cp437"
+    replaced: ReplacedTerminal | None = None  # the old terminal, for identity-match "replaced"
 
     def needs_backup(self) -> bool:
         return any(s.kind == "identity-match" and s.options.get("source") == "backup"
@@ -91,9 +104,9 @@ class PromptRecord:
     """A prompt shown to the operator and how it was answered; texts are masked."""
 
     id: str
-    kind: str  # "instruct" (do something at the terminal) or "confirm" (yes / no)
+    kind: str  # "instruct" (do something), "confirm" (yes / no) or "enter" (type a text)
     text: str
-    answer: str | None  # "done", "yes", "no", or None when unanswered
+    answer: str | None  # "done", "yes", "no"; for "enter" the text typed; None: unanswered
     by: str  # "console", "answers", "emulator"
     at: str  # RFC 3339, UTC
     seconds: float

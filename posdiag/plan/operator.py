@@ -1,10 +1,12 @@
 """The person running the test, behind one interface with three backends.
 
-Steps speak to an ``Operator`` in two ways only:
+Steps speak to an ``Operator`` in three ways only:
 
   instruct(prompt)  ask for something done at the terminal (swipe a card, type the PIN); the
                     terminal itself is what waits for it, so this returns at once
   confirm(prompt)   a yes/no question (is the receipt legible and cut?); returns an Answer
+  enter(prompt)     a short text the person reads off the device (the serial number on the
+                    label); returns an Answer whose ``text`` is what was typed
 
 Backends: ``ConsoleOperator`` (a person at the laptop: clear text, countdown, y/n, Ctrl-C aborts),
 ``AnswersFileOperator`` (scripted answers for CI, ``--answers FILE``), ``EmulatorOperator`` (with
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from posdiag.errors import CheckFailed, PlanError, UsageError
+from posdiag.i18n import _
 
 
 class PromptUnanswered(CheckFailed):
@@ -33,20 +36,23 @@ class PromptUnanswered(CheckFailed):
 @dataclass(frozen=True, slots=True)
 class Prompt:
     id: str  # "<step name>.<purpose>", the key an answers file uses
-    kind: str  # "instruct" or "confirm"
+    kind: str  # "instruct", "confirm" or "enter"
     text: str
     timeout: float = 60.0
-    action: str = ""  # instruct: "swipe", "insert", "pin", "look"
+    action: str = ""  # instruct: "swipe", "insert", "pin", "look"; "inspect", "read-label"
     card: str = ""  # test-card profile name for swipe / insert / pin
     # With an emulator, how to decide a confirm without a person: () -> (yes?, reason).
     check: Callable[[], tuple[bool, str]] | None = None
+    item: str = ""  # inspect: which arrival check ("seals", "no-tampering", "model", ...)
+    expected: str = ""  # inspect "model": the model that was ordered
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    answer: str  # "done", "yes" or "no"
+    answer: str  # "done", "yes", "no" or "entered"
     by: str
     reason: str = ""
+    text: str = ""  # enter: what was typed
 
     @property
     def yes(self) -> bool:
@@ -59,6 +65,8 @@ class Operator(Protocol):
     def instruct(self, prompt: Prompt) -> Answer: ...
 
     def confirm(self, prompt: Prompt) -> Answer: ...
+
+    def enter(self, prompt: Prompt) -> Answer: ...
 
     def show_status(self, text: str) -> None:
         """What the terminal's display says right now (ZVT intermediate status)."""
@@ -101,6 +109,19 @@ class ConsoleOperator:
         reason = self._read_line("    what is wrong? (Enter to skip)", deadline) or ""
         return Answer("no", self.name, reason.strip() or "operator answered no")
 
+    def enter(self, prompt: Prompt) -> Answer:
+        """A line typed by the person (Enter alone asks again); unanswered in time fails."""
+        deadline = time.monotonic() + prompt.timeout
+        reply = self._read_line(f"??? {prompt.text}", deadline)
+        while reply is not None and not reply.strip():
+            reply = self._read_line("    " + _("please type it (Ctrl-C aborts)"), deadline)
+        if reply is None:
+            self.out.write("\n")
+            raise PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s; run "
+                                     "the step again.").format(question=prompt.text,
+                                                               seconds=prompt.timeout))
+        return Answer("entered", self.name, text=reply.strip())
+
     def _read_line(self, question: str, deadline: float) -> str | None:
         interactive = hasattr(self.stdin, "fileno") and _isatty(self.stdin)
         if not interactive:  # piped input: no countdown, read what is there
@@ -133,17 +154,18 @@ def _isatty(stream: IO[str]) -> bool:
 class AnswersFileOperator:
     """Answers from a TOML file (docs/test-plans.md):
 
-        default = "yes"                        # optional: any prompt not listed
+        default = "yes"                        # optional: any yes/no prompt not listed
         [answers]
         "receipt-print.confirm" = "yes"        # by prompt id ...
         "display" = { answer = "no", reason = "text garbled" }   # ... or by step name
+        "arrival-inspection.serial-label" = { text = "EMU0000002" }  # what is typed
 
     Instructions are only recorded: whatever acts at the terminal in CI does so on its own.
     """
 
     name = "answers"
 
-    def __init__(self, answers: dict[str, tuple[str, str]], default: str | None = None,
+    def __init__(self, answers: dict[str, tuple[str, str, str]], default: str | None = None,
                  source: str = "") -> None:
         self.answers, self.default, self.source = answers, default, source
 
@@ -163,7 +185,7 @@ class AnswersFileOperator:
         default = document.get("default")
         if default is not None and default not in ("yes", "no"):
             raise PlanError(f"{path}: default must be \"yes\" or \"no\".")
-        answers: dict[str, tuple[str, str]] = {}
+        answers: dict[str, tuple[str, str, str]] = {}
         table = document.get("answers", {})
         if not isinstance(table, dict):
             raise PlanError(f"{path}: answers must be a table [answers].")
@@ -174,7 +196,11 @@ class AnswersFileOperator:
     def lookup(self, prompt: Prompt) -> Answer | None:
         step = prompt.id.rsplit(".", 1)[0]
         found = self.answers.get(prompt.id) or self.answers.get(step)
-        if found is not None:
+        if prompt.kind == "enter":  # a typed answer is never a default
+            if found is not None and found[0] == "entered":
+                return Answer("entered", self.name, found[1], found[2])
+            return None
+        if found is not None and found[0] != "entered":
             return Answer(found[0], self.name, found[1])
         if self.default is not None:
             return Answer(self.default, self.name, "default answer")
@@ -190,12 +216,26 @@ class AnswersFileOperator:
                                    f"{prompt.id!r}; add one.")
         return answer
 
+    def enter(self, prompt: Prompt) -> Answer:
+        answer = self.lookup(prompt)
+        if answer is None:
+            raise PromptUnanswered(_("the answers file {file} has no typed answer for {id!r}; "
+                                     "add {id!r} = {{ text = \"…\" }}.").format(
+                                         file=self.source, id=prompt.id))
+        return answer
+
     def show_status(self, text: str) -> None:
         pass
 
 
-def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str]:
+def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str, str]:
+    """(answer, reason, text): "yes"/"no" with a reason, or "entered" with the typed text."""
     reason = ""
+    if isinstance(value, dict) and "text" in value:
+        if set(value) - {"text"} or not isinstance(value["text"], str):
+            raise PlanError(_("{path}: answer {key!r} takes text = \"what is typed\" alone.")
+                            .format(path=path, key=key))
+        return "entered", "", value["text"].strip()
     if isinstance(value, dict):
         if set(value) - {"answer", "reason"} or "answer" not in value:
             raise PlanError(f"{path}: answer {key!r} takes answer and reason.")
@@ -204,7 +244,7 @@ def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str]:
         value = "yes" if value else "no"
     if value not in ("yes", "no"):
         raise PlanError(f"{path}: answer {key!r} must be \"yes\" or \"no\".")
-    return value, reason
+    return value, reason, ""
 
 
 # --- emulator ------------------------------------------------------------------------------------
@@ -239,15 +279,32 @@ class EmulatorOperator:
             self.control(f"pin {self.pin_for(prompt.card)}")
         return Answer("done", self.name)
 
+    def person(self) -> Any:
+        """The emulated person at the terminal (posdiag.emulator.operator.Operator)."""
+        return self.emulator.payment.operator
+
     def confirm(self, prompt: Prompt) -> Answer:
         if self.answers is not None:
             answer = self.answers.lookup(prompt)
             if answer is not None:
                 return answer
+        if prompt.action == "inspect":  # the person looks at the emulated terminal's casing
+            ok, reason = self.person().inspect(prompt.item, expected_model=prompt.expected)
+            return Answer("yes" if ok else "no", self.name, reason)
         if prompt.check is None:
             return Answer("yes", self.name)
         ok, reason = prompt.check()
         return Answer("yes" if ok else "no", self.name, reason)
+
+    def enter(self, prompt: Prompt) -> Answer:
+        if self.answers is not None:
+            answer = self.answers.lookup(prompt)
+            if answer is not None:
+                return answer
+        if prompt.action == "read-label":
+            return Answer("entered", self.name, text=self.person().read_label())
+        raise PromptUnanswered(_("the emulator's operator cannot answer {id!r}; give the answer "
+                                 "in an answers file.").format(id=prompt.id))
 
     def show_status(self, text: str) -> None:
         pass

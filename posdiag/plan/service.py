@@ -13,8 +13,8 @@ from typing import Any
 
 from posdiag.errors import EXIT_CHECK_FAILED, EXIT_DEVICE, EXIT_OK
 from posdiag.plan.context import Bench
-from posdiag.plan.loader import load_plan
-from posdiag.plan.model import INFRASTRUCTURE, PASS, SKIPPED, RunResult
+from posdiag.plan.loader import load_plan, resolve_plan
+from posdiag.plan.model import INFRASTRUCTURE, PASS, SKIPPED, ReplacedTerminal, RunResult
 from posdiag.plan.operator import AnswersFileOperator, ConsoleOperator, EmulatorOperator, Operator
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
@@ -59,9 +59,11 @@ def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = N
              backup: str | Path | None = None, config_dir: Path | None = None,
              kit_key: Any = None, listeners: Iterable[Listener] = (),
              operator: Callable[[Bench], Operator] | None = None,
-             bench: Bench | None = None) -> TestRun:
-    """Validate the plan, then run it on PORT; the record is always written and signed."""
-    plan = load_plan(plan_path, backup=backup)
+             bench: Bench | None = None,
+             replaced: ReplacedTerminal | None = None) -> TestRun:
+    """Validate the plan (a file, or a shipped plan's name), then run it on PORT; the record
+    is always written and signed. ``replaced``: the old terminal of a repair case."""
+    plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced)
     answers_operator = AnswersFileOperator.load(answers) if answers else None
     if kit_key is None:
         from posdiag.backup.kitkey import load_or_create_kit_key

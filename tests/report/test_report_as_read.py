@@ -28,8 +28,8 @@ def records(tmp_path_factory):
     from posdiag.plan.demo import run_demo
 
     base = tmp_path_factory.mktemp("records")
-    demo = run_demo(base, journal=10)  # backup of the old terminal, then its acceptance run
-    records = demo.run_dir / "records"
+    demo = run_demo(base, journal=10)  # the repair story: backup, then the acceptance run
+    records = demo.test.record.parent  # the case's records/
     run_test("sim:fault=card-misread", shipped_path("quick.toml"),
              kit_key=load_or_create_kit_key(demo.run_dir / "kit"), record_dir=records)
     return records
