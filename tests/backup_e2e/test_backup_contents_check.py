@@ -123,10 +123,10 @@ def test_pieces_listed_out_of_order_are_caught(stick, kit, cli, identity_file) -
 def test_an_identity_snapshot_that_names_another_terminal(stick, kit, cli,
                                                           identity_file) -> None:
     resign(stick, newest(stick), kit,
-           lambda obj: obj["terminal"].update(serial_number="EMU9999999"))
+           lambda obj: obj["terminal"].update(serial_number="7000009999"))
     problems = keyed_problems(cli, stick, identity_file)
-    assert any(p.startswith("identity.age: holds serial_number 'EMU0000001', the manifest says "
-                            "'EMU9999999'") for p in problems), problems
+    assert any(p.startswith("identity.age: holds serial_number '7000000001', the manifest says "
+                            "'7000009999'") for p in problems), problems
 
 
 def test_a_totals_snapshot_that_differs_from_the_compared_totals(stick, kit, cli,

@@ -52,7 +52,7 @@ def test_progress_on_a_terminal_shows_bytes_records_and_eta(tmp_path, office_key
     size = summary["journal_size"]
     # Issue 16.7: which terminal first, then progress through every step, not only the dump.
     lines = [line for line in shown.splitlines() if not line.startswith("Created the kit")]
-    assert lines[0].startswith("Terminal posdiag EMU-700 (emulated), serial EMU0000001, "
+    assert lines[0].startswith("Terminal posdiag EMU-700 (emulated), serial 7000000001, "
                                "TID 52500001; backing up into "), shown
     steps = shown.split("\r")
     frames = [f for f in steps if f.startswith("journal")]
@@ -82,7 +82,7 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path, office_key) -> None
     assert "\r" not in done.stderr and "ETA" not in done.stderr
     final = [line for line in done.stderr.splitlines() if not line.startswith("Created the kit")]
     # Which terminal, then the result: nothing in between when nobody watches a terminal.
-    assert final[0] == (f"Terminal posdiag EMU-700 (emulated), serial EMU0000001, TID 52500001; "
+    assert final[0] == (f"Terminal posdiag EMU-700 (emulated), serial 7000000001, TID 52500001; "
                         f"backing up into {tmp_path / 'set'}.")
     assert final[1].startswith("Backed up 200 records") and "agrees" in final[2]
     assert len(final) == 3 and done.stdout == ""
