@@ -183,10 +183,7 @@ def find_sets(folder: Path, medium: Medium, limit: int = 1000) -> list[str]:
 
 
 def require_set_folder(set_dir: Path, medium: Medium) -> None:
-    if not set_dir.exists():
-        raise UsageError(_("{path} does not exist; give the backup set's folder.").format(
-            path=set_dir))
-    if not set_dir.is_dir():
+    if not set_dir.is_dir():  # missing, or a file
         raise UsageError(_("{path} is not a folder; give the backup set's folder.").format(
             path=set_dir))
     try:

@@ -54,7 +54,8 @@ def test_free_space_is_checked_before_readme_is_written(tmp_path, office_key) ->
 def test_verify_of_a_missing_folder_is_a_usage_error(tmp_path, cli) -> None:
     code, out, err = cli("verify", str(tmp_path / "nowhere"))
     assert code == 2 and out == ""
-    assert err == f"posdiag: {tmp_path / 'nowhere'} does not exist; give the backup set's folder.\n"
+    assert err == (f"posdiag: {tmp_path / 'nowhere'} is not a folder; give the backup set's "
+                   "folder.\n")
 
 
 def test_inspect_of_an_unfinished_set_shows_it_with_a_warning(tmp_path, cli, office_key,
