@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import select
 import sys
 from typing import Any
 
@@ -64,6 +66,49 @@ class LazyGroup(click.Group):
         add_global_options(command)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # Click turns a broken pipe into exit 1; a reader that stopped reading (`| head`) is
+        # not a failure, so it ends quietly with 0, as `git log | head` does.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            if not stdout_closed():
+                raise
+            raise PipeClosed from None
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from posdiag.errors import EXIT_CODES
+        from posdiag.i18n import _
+
+        formatter.write_paragraph()
+        formatter.write_text(_("Exit codes:"))
+        with formatter.indentation():
+            formatter.write_dl([(str(code), _(meaning)) for code, meaning in EXIT_CODES.items()])
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away; not an OSError, so that click passes it on to main()."""
+
+
+def stdout_closed() -> bool:
+    """True when standard output is a pipe or socket whose reader has gone (POLLERR)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """Point fd 1 at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, ValueError, OSError):
+        pass
+
 
 @click.group(
     cls=LazyGroup,
@@ -103,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
 def _run(args: list[str]) -> int:
     """The command's exit code; every way out of a command ends here as a number."""
     # Imported here so that --version stays free of it (errors imports nothing heavy anyway).
-    from posdiag.errors import PosdiagError
+    from posdiag.errors import EXIT_INTERRUPTED, EXIT_OK, PosdiagError
 
     debug = "--debug" in args
     # The language is chosen before any command module is imported, so that help texts
@@ -117,17 +162,21 @@ def _run(args: list[str]) -> int:
             return _traceback(err.exit_code)
         _say(str(err))  # messages may quote what a device or a medium sent
         return err.exit_code
+    except PipeClosed:
+        _quiet_stdout()
+        return EXIT_OK
     except click.exceptions.Abort:
-        click.echo("posdiag: aborted.", err=True)
-        return 130
+        # Click's name for Ctrl-C during its own prompts and for KeyboardInterrupt.
+        click.echo("posdiag: " + _interrupted(), err=True)
+        return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
         return 2 if isinstance(err, click.UsageError) else err.exit_code
     except click.exceptions.Exit as err:
         return err.exit_code
     except KeyboardInterrupt:
-        click.echo("posdiag: interrupted.", err=True)
-        return 130
+        click.echo("posdiag: " + _interrupted(), err=True)
+        return EXIT_INTERRUPTED
     except OSError as err:
         if debug:
             return _traceback(4)
@@ -143,6 +192,11 @@ def _run(args: list[str]) -> int:
         _say(_("internal error ({kind}: {error}); run the command again with --debug and "
                "report what it shows.").format(kind=type(err).__name__, error=err))
         return 1
+    try:  # what is still buffered; a reader gone by now is the same quiet end
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
     return code if isinstance(code, int) else 0
 
 
@@ -160,6 +214,12 @@ def _traceback(code: int) -> int:
 
     traceback.print_exc(file=sys.stderr)
     return code
+
+
+def _interrupted() -> str:
+    from posdiag.i18n import _
+
+    return _("interrupted.")
 
 
 def _lang_in(args: list[str]) -> str | None:

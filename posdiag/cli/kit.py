@@ -150,7 +150,7 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     if port is None:
         raise DeviceNotFound("No terminal found (none, or several, plugged in); plug one in "
                              "or give --port.")
-    media = media or config.media or find_backup_medium().mount_point
+    media = media or config.media or find_backup_medium(option="--media").mount_point
     with kit_logging():
         result = run_cycle(config, port, media, state_dir=state_dir)
     if as_json:

@@ -100,8 +100,11 @@ class MaskingTextStream(io.TextIOBase):
         self._target.flush()
 
     def drain(self) -> None:
-        """Write everything held, even a trailing digit run (the command has ended)."""
-        self._write_held(everything=True)
+        """Write everything held, even a trailing digit run (the command has ended). A reader
+        gone by now (a closed pipe) loses it quietly: there is no one left to read it."""
+        with contextlib.suppress(OSError, ValueError):
+            self._write_held(everything=True)
+        self._held = ""
         with contextlib.suppress(OSError, ValueError):
             self._target.flush()
 

@@ -276,3 +276,25 @@ def test_a_set_written_before_the_fix_is_shown_masked(tmp_path, office, env, mon
     assert _scan_outputs(results) == {}
     for result in results.values():  # today's sanitiser refuses the records, by field name
         assert result.returncode != 0 and "card number in its 'aid' field" in result.stderr
+
+
+def test_a_terminal_whose_serial_reads_as_a_card_number_resumes_its_own_set(tmp_path, office,
+                                                                            env) -> None:
+    """The manifest stores the serial masked; resume must compare it masked, not refuse."""
+    _key, recipient = office
+    set_dir = tmp_path / "set"
+    config = TerminalConfig(serial_number=TEST_PAN)
+    emulator = EmulatedTerminal(config, journal=20, seed=4)
+    host, port = emulator.serve_tcp("127.0.0.1", 0)
+    try:
+        first = run("backup", "--port", f"tcp://{host}:{port}", "--to", str(set_dir), "-r",
+                    recipient, env=env)
+        assert first.returncode == 0, first.stderr
+        manifest = next(set_dir.glob("manifest-*.json")).read_text()
+        assert TEST_PAN not in manifest and "476173******0010" in manifest
+        again = run("backup", "--port", f"tcp://{host}:{port}", "--to", str(set_dir), "-r",
+                    recipient, "--resume", env=env)
+    finally:
+        emulator.stop()
+    assert again.returncode == 0, again.stderr
+    assert_clean(again, "backup --resume")
