@@ -48,13 +48,15 @@ class _BackupDisplay:
         )
 
         if stage.stage == STAGE_CONNECTED and stage.identity is not None:
+            from posdiag.display import untrusted  # what the terminal says about itself
+
             identity = stage.identity
             unknown = _("unknown")
             self._line(_("Terminal {model}, serial {serial}, TID {tid}; backing up into "
-                         "{path}.").format(model=identity.device_name or unknown,
-                                           serial=identity.serial_number or unknown,
-                                           tid=identity.terminal_id or unknown,
-                                           path=stage.set_dir))
+                         "{path}.").format(model=untrusted(identity.device_name or unknown),
+                                           serial=untrusted(identity.serial_number or unknown),
+                                           tid=untrusted(identity.terminal_id or unknown),
+                                           path=untrusted(stage.set_dir)))
         elif stage.stage == STAGE_CONFIGURATION:
             self._draw(_("reading the terminal's configuration printout…"))
         elif stage.stage == STAGE_TOTALS:

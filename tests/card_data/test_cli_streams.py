@@ -89,7 +89,7 @@ def test_an_error_message_quoting_a_card_number_is_masked(tmp_path: Path) -> Non
     where = tmp_path / f"set-{TEST_PAN}"
     for debug in ([], ["--debug"]):
         result = run(*debug, "verify", str(where))
-        assert result.returncode == 1
+        assert result.returncode != 0
         assert b"476173******0010" in result.stderr
         assert_no_card_numbers(result.stderr.decode() + result.stdout.decode())
     assert b"Traceback" in result.stderr  # --debug still shows where it failed
