@@ -26,8 +26,8 @@ What counts as a card number (docs/journal.md §Card numbers is the full definit
   withheld whole after the masked PAN: what follows a PAN on a stripe is sensitive
   authentication data.
 
-Over-masking is the safe failure: an identifier or a digest that happens to hold a
-Luhn-valid window is masked too (see docs/journal.md for what that costs).
+Over-masking is the safe failure: an identifier that happens to hold a Luhn-valid window is
+masked too (see docs/journal.md for what that costs). Hex digests are the one exception.
 
 The guards, one per kind of output (all never raise):
 
@@ -36,7 +36,10 @@ The guards, one per kind of output (all never raise):
   every key and every number that holds a card number.
 * ``pan_paths(value)`` / ``holds_pan(text)``: to refuse instead of mask, naming where.
 * ``MaskingFilter``: logging.
-* ``Digest``: a hex digest posdiag computed itself, which the guards leave alone.
+* ``Digest``: a hex digest posdiag computed itself, which the guards leave alone; and any
+  text that is a whole hex digest in shape (``is_digest``: 32/40/64/128 lower-case hex
+  characters, one a letter, standing alone) is left exact too, so a digest read back from a
+  record or a case stays the reference it is.
 
 The design rule this serves: no full PAN reaches a log, record, report or stdout (PCI DSS
 3.4.1 allows at most the BIN and the last four digits to be shown).
@@ -69,6 +72,16 @@ SEPARATORS = f"[{_SPACES}{_DASHES}{_DOTS}]"
 # match starts at a run's first digit (a later start has fewer digits ahead) and is greedy,
 # so it is the whole run; no two ways to match, so the scan is linear.
 _RUN = re.compile(rf"\d(?:{SEPARATORS}?\d){{{MIN_PAN_LENGTH - 1},}}")
+# A hex digest posdiag prints on purpose (a SHA-256 of a file, a revision, a manifest; a run
+# ID): one whole token of 32, 40, 64 or 128 lower-case hex characters, at least one of them a
+# letter, standing alone (no letter or digit either side). About one SHA-256 in a few hundred
+# holds a Luhn-valid run of decimal digits by chance; masking it would break the reference it
+# is, and nobody can make a digest spell a chosen card number (a preimage search). A card
+# number glued into such a token is not masked: that shape is the price of exact digests, and
+# the journal's strict check (``holds_pan(strict=True)``) has no such exception.
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-f])"
+                         r"(?:[0-9a-f]{128}|[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})"
+                         r"(?![0-9A-Za-z])")
 # Stricter, for fields of a fixed form (the journal): any single character but a letter G-Z
 # joins digits, so "4761/7390/0101/0010" and hex nibbles "4761E7390E0101E0010" are one run.
 _STRICT_RUN = re.compile(rf"\d(?:[^\dG-Zg-z\n\r]?\d){{{MIN_PAN_LENGTH - 1},}}")
@@ -253,7 +266,9 @@ def trailing_run_start(text: str) -> int:
 
 
 def _runs(text: str, strict: bool = False) -> Iterator[re.Match[str]]:
-    return (_STRICT_RUN if strict else _RUN).finditer(text)
+    if strict:
+        return _STRICT_RUN.finditer(text)
+    return _RUN.finditer(_without_digests(text))  # as mask_text leaves digests exact
 
 
 # --- track data ------------------------------------------------------------------------------
@@ -293,12 +308,21 @@ class Digest(str):
 
 
 def mask_text(text: str) -> str:
-    """``text`` with track data withheld and the middle of every card number hidden."""
+    """``text`` with track data withheld and the middle of every card number hidden.
+
+    A whole lower-case hex digest in the text (``is_digest``) is left exact."""
     if isinstance(text, Digest) or not _DIGIT.search(text):
         return text
     if _TRACK_HINT.search(text):
         text = redact_tracks(text)
-    return _RUN.sub(_mask_match, text)
+    # Runs are masked between digests, so a run before a digest ("SHA-256 3f…") cannot reach
+    # into it either.
+    pieces, start = [], 0
+    for digest in _HEX_DIGEST.finditer(text):
+        pieces += [_RUN.sub(_mask_match, text[start:digest.start()]), digest.group()]
+        start = digest.end()
+    pieces.append(_RUN.sub(_mask_match, text[start:]))
+    return "".join(pieces)
 
 
 def _mask_match(match: re.Match[str]) -> str:
@@ -327,7 +351,7 @@ def find_pans(text: str) -> list[str]:
     a card number glued to other digits is not listed here but is masked by ``mask_text``.
     """
     found = []
-    for match in _RUN.finditer(text):
+    for match in _runs(text):
         run = match.group()
         groups = [m.span() for m in _GROUP.finditer(run)]
         in_run: list[str] = []  # one layout may contain another: a number counts once a run
@@ -341,13 +365,14 @@ def find_pans(text: str) -> list[str]:
     return found
 
 
-_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{128}|[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})"
-                        r"(?![0-9A-Za-z])")
+def is_digest(text: str) -> bool:
+    """True if ``text`` is, whole, what ``_HEX_DIGEST`` leaves exact: a hex digest."""
+    return _HEX_DIGEST.fullmatch(text) is not None
 
 
 def _without_digests(text: str) -> str:
-    """``text`` with whole lower-case hex digests (with at least one letter) blanked."""
-    return _HEX_DIGEST.sub(lambda m: "" if re.search("[a-f]", m.group()) else m.group(), text)
+    """``text`` with every whole hex digest replaced by a line break (which ends any run)."""
+    return _HEX_DIGEST.sub("\n", text)
 
 
 def assert_no_pans(text: str) -> list[str]:

@@ -6,10 +6,10 @@ verifier and the attachment check ask. Both use posdiag.cards' guard: card numbe
 spelling it knows (grouped by spaces, dashes or dots, non-ASCII digits, glued to other digits;
 docs/journal.md §Card numbers), in strings, keys and numbers.
 
-One shape of string is left alone: a whole hex digest or ID (SHA-256, a set or run ID). A
-case is full of them — the hash chain, the backup reference — and a 64-digit hex string holds
-a 13-digit run of decimal digits that passes the Luhn check about once in two hundred hashes;
-masking it would break the reference it is, and it is not card data whatever it contains.
+One shape of string is left alone, by the guard itself (``posdiag.cards.is_digest``): a
+whole hex digest or ID (SHA-256, a set or run ID). A case is full of them — the hash chain,
+the backup reference — and masking one that happens to hold a Luhn-valid run would break the
+reference it is.
 """
 
 from __future__ import annotations
@@ -19,15 +19,9 @@ from typing import Any
 
 from posdiag.cards import holds_pan, mask_data, mask_text
 
-_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
-
-
-def _guarded(text: str) -> bool:
-    return _DIGEST.match(text) is None
-
 
 def scrub_text(text: str) -> str:
-    return mask_text(text) if _guarded(text) else text
+    return mask_text(text)
 
 
 def scrub(value: Any) -> Any:
@@ -43,9 +37,10 @@ def scrub(value: Any) -> Any:
 
 def card_data_in(text: str) -> bool:
     """True if ``text`` holds what the guard would mask (a PAN or track data)."""
-    return _guarded(text) and (holds_pan(text) or mask_text(text) != text)
+    return holds_pan(text) or mask_text(text) != text
 
 
+# A JSON string that is a whole digest (posdiag.cards.is_digest, the forms a case holds).
 _DIGEST_STRING = re.compile(rb'"(?:[0-9a-f]{64}|[0-9a-f]{32})"')
 _LONG_DIGITS = re.compile(rb"[0-9]{12,}")
 

@@ -226,19 +226,44 @@ def test_mask_data_leaves_no_card_number_anywhere(doc: object) -> None:
     assert pan_paths(masked) == []
 
 
-def test_a_digest_posdiag_computed_is_left_exact_but_plain_text_is_not() -> None:
+def test_a_digest_posdiag_computed_is_left_exact() -> None:
     from posdiag.cards import Digest
 
-    # A SHA-256 (hex) that holds a Luhn-valid window, as about one in 60 does.
+    # A SHA-256 (hex) that holds a Luhn-valid window, as about one in a few hundred does.
     value = "476173900101001" + "0" + "ab" * 24
-    assert holds_pan(value)
+    assert holds_pan(value, strict=True)  # a journal field never holds such a thing
     digest = Digest(value)
     assert mask_text(digest) == value and mask_data({"sha256": digest}) == {"sha256": value}
     assert pan_paths({"sha256": digest}) == []
-    assert mask_text("x " + digest) != "x " + value  # text built from it is masked again
-    assert mask_data(json.loads(json.dumps({"sha256": digest}))) != {"sha256": value}
     with pytest.raises(ValueError):
         Digest(f"card {TEST_PAN}")
+
+
+def test_a_digest_read_back_or_quoted_in_text_stays_the_reference_it_is() -> None:
+    """A case's hash chain, a record's plan SHA-256, a manifest hash shown by verify: read
+    back from JSON or printed in a sentence, a digest must stay exact or it names nothing."""
+    from posdiag.cards import is_digest
+
+    value = "476173900101001" + "0" + "ab" * 24
+    assert is_digest(value) and not holds_pan(value)
+    assert mask_data(json.loads(json.dumps({"sha256": value}))) == {"sha256": value}
+    assert mask_text(f"manifest SHA-256 {value}, generation 3.") == (
+        f"manifest SHA-256 {value}, generation 3.")
+    for length in (32, 40, 128):
+        other = ("4761739001010010" + "c" * 128)[:length]
+        assert is_digest(other) and mask_text(other) == other
+
+
+@pytest.mark.parametrize("shape", [
+    "476173900101001" + "0" + "AB" * 24,            # upper case: not how posdiag writes one
+    "4761739001010010" + "0" * 16,                  # no letter: a 32-digit number
+    "g" + "4761739001010010" + "ab" * 24,           # glued to a letter: part of a longer word
+    "4761739001010010" + "ab" * 23,                 # 62 characters: no digest is that long
+    "4761739001010010" + "ab" * 24 + "1",           # 65: a digit glued after it
+])
+def test_only_a_whole_standalone_lower_case_digest_is_exempt(shape: str) -> None:
+    masked = mask_text(shape)
+    assert "4761739001010010" not in masked and card_numbers(masked) == []
 
 
 def test_a_test_record_keeps_its_plan_digest_exact() -> None:
