@@ -115,6 +115,29 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptPicture:
+    """One printed receipt as the paper looked: a picture (PNG at the printer's 203 dpi,
+    shown ``width_mm`` wide: its real size) and the lines it printed. Without a picture (no
+    receipt renderer installed) the lines are drawn in a frame in a fixed-width font."""
+
+    caption: str
+    lines: tuple[str, ...]
+    png: bytes | None = None
+    width_mm: float = 48.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "caption", clean(self.caption))
+        object.__setattr__(self, "lines", tuple(clean(line) for line in self.lines))
+
+
+@dataclass(frozen=True, slots=True)
+class Receipts:
+    """Receipts side by side, as many to a row as fit the page."""
+
+    items: tuple[ReceiptPicture, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Signatures:
     """Signature and date lines, one pair per role ("Technician", "Merchant")."""
 
@@ -126,7 +149,7 @@ class Signatures:
         object.__setattr__(self, "roles", tuple(clean(r) for r in self.roles))
 
 
-Block = Heading | Paragraph | Facts | Table | Image | Signatures
+Block = Heading | Paragraph | Facts | Table | Image | Receipts | Signatures
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +255,10 @@ def _block_texts(block: Block) -> Iterable[str]:
             yield from (c.text if isinstance(c, Badge) else c for c in row)
     elif isinstance(block, Image):
         yield block.caption
+    elif isinstance(block, Receipts):
+        for item in block.items:
+            yield item.caption
+            yield from item.lines
     elif isinstance(block, Signatures):
         yield from (*block.roles, block.signature_label, block.date_label)
 
