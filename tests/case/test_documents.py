@@ -358,3 +358,104 @@ def test_the_html_page_fits_a4_in_chromium_and_prints(story, tmp_path, kind, lan
     picture = DOCS / f"{short}-zh-CN.png"
     if language == "zh_CN" and not picture.exists():
         shutil.copy(checked.screenshot, picture)  # the picture in docs/documents.md
+
+
+# --- the rules behind the pages (pure builders) -------------------------------------------------
+
+# TEST MATERIAL: the public Visa test number, never a real card.
+TEST_PAN = "4111111111111111"
+
+
+def certificate_of(case, evidence, language="en"):
+    from datetime import UTC
+
+    from posdiag.case.documents.certificate import certificate_document
+    from posdiag.documents.model import Stamp
+    from posdiag.i18n import use_language
+
+    stamp = Stamp(CERTIFICATE_KIND, case.case_id, "0" * 64, language, "2026-11-30T12:00:00Z",
+                  "test", "UTC")
+    with use_language(language):
+        return certificate_document(case, stamp, UTC, 7, evidence)
+
+
+def test_only_a_certificate_where_everything_passed_says_the_terminal_works(story):
+    from dataclasses import replace
+
+    from posdiag.case.documents.evidence import gather_evidence
+
+    case = load_case(story.case_dir).case
+    evidence = gather_evidence(story.case_dir, case)
+    works = "Tested: the terminal works normally."
+
+    def says_it_works(case, evidence):
+        return any(works in text for text in certificate_of(case, evidence).texts())
+
+    assert says_it_works(case, evidence)
+    replacement = case.replacement
+    seals, *others = replacement.inspection
+    broken_seal = replace(seals, ok=False, answer="no", reason="a seal is broken")
+    other_merchant = replace(replacement.binding, ok=False, message="merchant_id is 999")
+    failing_step = dict(evidence.record.record)
+    failing_step["steps"] = [dict(s) for s in failing_step["steps"]]
+    failing_step["steps"][3]["outcome"] = "FAIL"
+    failing_step["steps"][3]["message"] = "the card could not be read"
+    variants = {
+        "inspection": (replace(case, replacements=(replace(
+            replacement, inspection=(broken_seal, *others)),)), evidence),
+        "binding": (replace(case, replacements=(replace(replacement, binding=other_merchant),)),
+                    evidence),
+        "step": (case, replace(evidence, record=replace(evidence.record, record=failing_step))),
+        "signature": (case, replace(evidence, record=replace(
+            evidence.record, signature_ok=False, detail="the signature does not match"))),
+        "record": (case, replace(evidence, record=None)),
+    }
+    for name, (changed_case, changed_evidence) in variants.items():
+        document = certificate_of(changed_case, changed_evidence)
+        texts = "\n".join(document.texts())
+        assert works not in texts, name
+        assert "The replacement did NOT pass the acceptance test." in texts, name
+    texts = "\n".join(certificate_of(*variants["step"]).texts())
+    assert "Card swipe: FAIL — the card could not be read" in texts
+    texts = "\n".join(certificate_of(*variants["inspection"]).texts())
+    assert "a seal is broken" in texts
+
+
+def test_no_card_number_reaches_a_certificate_whatever_the_record_holds(story):
+    from dataclasses import replace
+
+    from posdiag.case.documents.evidence import gather_evidence, receipt_png, receipts_of
+
+    case = load_case(story.case_dir).case
+    evidence = gather_evidence(story.case_dir, case)
+    record = json.loads(json.dumps(evidence.record.record))
+    payment = next(s for s in record["steps"] if s["kind"] == "payment")
+    data = payment["attempts"][-1]["data"]
+    data["printed_receipts"][0]["lines"].append(f"Card {TEST_PAN}")
+    data["payment"]["masked_pan"] = TEST_PAN
+    payment["message"] = f"paid with {TEST_PAN}"
+    hostile = replace(evidence, record=replace(evidence.record, record=record),
+                      receipts=tuple(receipts_of(record)))
+    for language in ("en", "zh_CN"):
+        document = certificate_of(case, hostile, language)
+        assert_no_pans("\n".join(document.texts()))
+    # The picture is drawn from the masked line: the same pixels as the masked text gives.
+    assert receipt_png([f"Card {TEST_PAN}"]) == receipt_png(["Card 411111******1111"])
+
+
+def test_measurements_in_words():
+    from posdiag.case.documents.certificate import measurement_words
+    from posdiag.i18n import use_language
+
+    with use_language("en"):
+        assert measurement_words({"name": "seconds", "value": 0.016, "units": "s", "max": 30,
+                                  "outcome": "PASS"}) == "Took 16 ms (limit ≤ 30.0 s)."
+        assert measurement_words({"name": "seconds", "value": 42.5, "units": "s", "max": 30,
+                                  "outcome": "FAIL"}) == \
+            "Took 42.5 s: outside the limit ≤ 30.0 s."
+        assert measurement_words({"name": "paper", "value": 3, "units": "%", "min": 10,
+                                  "outcome": "FAIL"}) == "paper: 3.00 %: outside the limit ≥ 10.00 %."
+        assert measurement_words({"name": "seconds", "value": None}) == ""
+    with use_language("zh_CN"):
+        assert measurement_words({"name": "seconds", "value": 0.016, "units": "s", "max": 30,
+                                  "outcome": "PASS"}) == "耗时 16 毫秒（限值 ≤ 30.0 秒）。"
