@@ -454,7 +454,8 @@ def test_measurements_in_words():
                                   "outcome": "FAIL"}) == \
             "Took 42.5 s: outside the limit ≤ 30.0 s."
         assert measurement_words({"name": "paper", "value": 3, "units": "%", "min": 10,
-                                  "outcome": "FAIL"}) == "paper: 3.00 %: outside the limit ≥ 10.00 %."
+                                  "outcome": "FAIL"}) == \
+            "paper: 3.00 %: outside the limit ≥ 10.00 %."
         assert measurement_words({"name": "seconds", "value": None}) == ""
     with use_language("zh_CN"):
         assert measurement_words({"name": "seconds", "value": 0.016, "units": "s", "max": 30,
