@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 from posdiag.devices import PrintedReceipt, TerminalIdentity
+from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.books import BookCommands
@@ -207,7 +208,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         return TerminalIdentity(
             merchant_id=merchant,
             device_name=text(0x1F40),
-            serial_number=text(0x1F42),
+            serial_number=bcd.digits_or_text(info.get(0x1F42, b"")),  # BCD, §9.4.12
             software_version=status.version_text or text(0x1F41),
             terminal_id=terminal_id,
             currency=completion.currency,

@@ -17,7 +17,7 @@ from posdiag.errors import BadInput, PlanError
 @dataclass(frozen=True, slots=True)
 class TerminalConfig:
     device_name: str = "posdiag EMU-700 (emulated)"
-    serial_number: str = "EMU0000001"
+    serial_number: str = "7000000001"  # digits, as TLV 1F42 is packed BCD (§9.4.12)
     label_serial: str = ""  # serial printed on the casing label; "" = the same as serial_number
     software_version: str = "EMU-ZVT 1.0.0"
     terminal_id: str = "52500001"  # 8 digits, BMP 29

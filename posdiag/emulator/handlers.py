@@ -136,6 +136,14 @@ def registration(session: PtSession, command: Apdu) -> None:
 # --- Status Enquiry 05 01 ------------------------------------------------------------------
 
 
+def serial_number_tlv_value(serial: str) -> bytes:
+    """TLV 1F42 is packed BCD (§9.4.12). A configured serial with other characters cannot
+    be; it is sent as ASCII then, as some real PTs do (the analyser flags it)."""
+    if serial.isascii() and serial.isdigit():
+        return bcd.pack_bcd(serial)
+    return serial.encode("ascii", "replace")
+
+
 def status_enquiry(session: PtSession, command: Apdu) -> None:
     request = messages.StatusEnquiry.from_apdu(command)
     if wrong_password(session, request.password):
@@ -152,7 +160,7 @@ def status_enquiry(session: PtSession, command: Apdu) -> None:
         device = TlvNode(0xE4, (
             TlvNode(0x1F40, config.device_name.encode("ascii", "replace")),
             TlvNode(0x1F41, config.software_version.encode("ascii", "replace")),
-            TlvNode(0x1F42, config.serial_number.encode("ascii", "replace")),
+            TlvNode(0x1F42, serial_number_tlv_value(config.serial_number)),
             TlvNode(0x1F43, bytes((terminal.state.status,))),
         ))
         now = datetime.now()

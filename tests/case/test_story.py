@@ -80,7 +80,7 @@ def test_the_whole_story_on_the_emulator(tmp_path, cli, shop, identity_file):
     assert case["merchant"]["merchant_number"] == "100200300"  # as the terminal reports it
     old = case["old_terminal"]
     assert (old["source"], old["serial_number"], old["terminal_id"], old["currency"]) == (
-        "read", "EMU0000001", "52500001", 978)
+        "read", "7000000001", "52500001", 978)
     assert case["fault"] == {"category": "printer", "description": "prints blank receipts",
                              "since": "2026-11-28", "reported_by": "张先生",
                              "frequency": "always"}

@@ -35,12 +35,12 @@ def test_a_sound_replacement_passes_every_question(run, write_plan):
     step, answers = inspection(test)
     assert step.outcome == "PASS"
     assert list(answers) == ["seals", "no-tampering", "serial-label", "model", "question-1"]
-    assert answers["serial-label"]["answer"] == "EMU0000001"  # typed off the label
-    assert answers["serial-label"]["expected"] == "EMU0000001"  # reported by the terminal
+    assert answers["serial-label"]["answer"] == "7000000001"  # typed off the label
+    assert answers["serial-label"]["expected"] == "7000000001"  # reported by the terminal
     assert answers["model"]["expected"] == "posdiag EMU-700 (emulated)"  # from [expect]
     prompts = step.attempts[-1].prompts
     assert [p.kind for p in prompts] == ["confirm", "confirm", "enter", "confirm", "confirm"]
-    assert prompts[2].answer == "EMU0000001"
+    assert prompts[2].answer == "7000000001"
 
 
 def test_a_tampered_terminal_fails_with_the_operators_reasons(run, write_plan):
@@ -59,7 +59,7 @@ def test_a_label_that_differs_from_what_the_terminal_reports_fails(run, write_pl
     step, answers = inspection(test)
     assert step.outcome == "FAIL"
     assert answers["serial-label"]["reason"] == ("the label says EMU0000099, the terminal "
-                                                 "reports EMU0000001")
+                                                 "reports 7000000001")
 
 
 def test_another_model_than_requested_fails(run, write_plan):
@@ -74,7 +74,7 @@ def test_an_answers_file_types_the_serial_and_answers_no_with_a_reason(run, writ
                                                                       tmp_path):
     answers = tmp_path / "answers.toml"
     answers.write_text('default = "yes"\n[answers]\n'
-                       '"arrival-inspection.serial-label" = { text = "emu-0000001" }\n'
+                       '"arrival-inspection.serial-label" = { text = "7000-000-001" }\n'
                        '"arrival-inspection.seals" = { answer = "no", reason = "torn sticker" }\n',
                        encoding="utf-8")
     test = run("sim", write_plan(INSPECTION), answers=answers)

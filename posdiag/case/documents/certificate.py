@@ -421,7 +421,7 @@ def _conclusion_section(case: Case, replacement: Replacement, failures: list[str
         blocks = [Paragraph(_("The replacement did NOT pass the acceptance test."), "fail",
                             boxed=True),
                   Paragraph("\n".join(f"• {failure}" for failure in failures), "fail")]
-        badge = Badge("FAIL", _("not accepted"))
+        badge = Badge("FAIL", _("replacement not accepted"))
     technician = case.technician
     tech = technician.name + (f" ({technician.id})" if technician.id else "")
     merchant = case.merchant.contact or case.merchant.name
