@@ -81,7 +81,8 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "EMU Terminals (the emulator's maker)", "rma@emu.example",
                   "在保修期内", "无需维修费。", "商户", "POSDIAG 演示商店 DEMO SHOP", "商户号",
                   "100200300", "1 Demo Street, Berlin", "Ms Demo", "故障终端", "型号",
-                  "posdiag EMU-700 (emulated)", "序列号", "EMU0000001", "终端号", "52500001",
+                  "posdiag EMU-700 (emulated)", "序列号", case.old_terminal.serial_number, "终端号",
+                  "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
                   "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
                   "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份交易笔数",
@@ -170,7 +171,8 @@ def test_the_chinese_certificate_shows_both_terminals_the_tests_and_the_receipts
     assert code == 0, err
     text = pdf_text(out)
     replacement = load_case(case_dir).case.replacement
-    for words in ("验收单", "新旧终端对照", "故障终端（原机）", "新机", "EMU0000001", "EMU0000002",
+    old_serial = load_case(case_dir).case.old_terminal.serial_number
+    for words in ("验收单", "新旧终端对照", "故障终端（原机）", "新机", old_serial, "EMU0000002",
                   "52500001", "100200300", "相同", "新机绑定同一商户", "到货检查",
                   "终端外壳上的封条是否完好？", "按标签输入：EMU0000002", "合格", "测试步骤",
                   "识别终端", "刷卡", "输入密码", "打印小票", "测试消费", "冲正", "终端显示",
