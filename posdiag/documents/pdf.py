@@ -59,6 +59,13 @@ def _fpdf() -> Any:
     return fpdf
 
 
+def check_pdf_possible() -> None:
+    """DocumentSetupError now if a PDF could not be drawn (no fpdf2, no CJK font): for a
+    command that changes something first and writes the PDF after."""
+    _fpdf()
+    find_fonts()
+
+
 def render_pdf(document: Document, fonts: FontSet | None = None) -> bytes:
     """The document as PDF bytes, in the language active now; fonts found if not given."""
     fpdf = _fpdf()

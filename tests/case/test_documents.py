@@ -462,3 +462,16 @@ def test_measurements_in_words():
     with use_language("zh_CN"):
         assert measurement_words({"name": "seconds", "value": 0.016, "units": "s", "max": 30,
                                   "outcome": "PASS"}) == "耗时 16 毫秒（限值 ≤ 30.0 秒）。"
+
+
+def test_a_request_whose_form_cannot_be_written_is_not_marked_made(cli, kit_key, shop,
+                                                                   tmp_path):
+    code, _out, err = cli("case", "open", "--no-terminal", "--model", "EMU-700", "--serial",
+                          "EMU0000001", "--tid", "52500001", "--merchant", shop(),
+                          "--fault", "no-power", "--describe", "dead", "--root",
+                          tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    code, _out, err = cli("case", "request", case_dir, "-o", tmp_path / "missing" / "r.pdf")
+    assert code == 4 and "no such folder" in err
+    assert load_case(case_dir).case.request is None

@@ -190,6 +190,19 @@ def write_case_document(case_dir: str | Path, kind: str, output: str | Path,
     return WrittenDocument(output, rendered, case_file)
 
 
+def _check_output(output: Path, form: Form) -> None:
+    if output.is_dir():
+        raise BadInput(_("The output {output} is a folder; give a file name such as "
+                         "request.pdf.").format(output=output))
+    if not output.parent.is_dir():
+        raise MediaError(_("Cannot write {output} ({reason}); check the folder exists and is "
+                           "writable.").format(output=output, reason=_("no such folder")))
+    if form == "pdf":
+        from posdiag.documents.pdf import check_pdf_possible
+
+        check_pdf_possible()
+
+
 def file_request(case_dir: str | Path, kit_key: KitKey, *, actor: Actor | None = None,
                  show: Show = lambda _text: None, force: bool = False, reason: str = "",
                  requested_model: str = "", note: str = "", output: Path | None = None,
@@ -206,6 +219,9 @@ def file_request(case_dir: str | Path, kit_key: KitKey, *, actor: Actor | None =
     current = load_case(case_dir)
     made = current.case.request
     made_now = False
+    if output is not None and made is None:
+        # Whatever would stop the form being written stops the request being marked too.
+        _check_output(output, form or form_of(output, False))
     if made is None:
         current = make_request(Path(case_dir), kit_key, actor=actor, show=show, force=force,
                                reason=reason, requested_model=requested_model, note=note)
