@@ -217,6 +217,7 @@ def file_request(case_dir: str | Path, kit_key: KitKey, *, actor: Actor | None =
     from posdiag.errors import IllegalTransition
 
     current = load_case(case_dir)
+    current.require_unaltered()
     made = current.case.request
     made_now = False
     if output is not None and made is None:
