@@ -46,6 +46,7 @@ TERMINAL_FIELDS: dict[str, str] = {
 ERROR_CLASSES: dict[str, str] = {
     "infrastructure": N_("device or link fault"),
     "test": N_("the test could not decide"),
+    "operator": N_("person at the terminal"),
 }
 
 

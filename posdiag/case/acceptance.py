@@ -13,7 +13,7 @@ could not decide (link error, aborted): then the case stays under test for anoth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +75,8 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
                         record_dir: Path | None = None, force: bool = False, reason: str = "",
                         actor: Actor | None = None, listeners: Iterable[Listener] = (),
                         operator: Callable[[Bench], Operator] | None = None,
-                        bench: Bench | None = None) -> CaseAcceptance:
+                        bench: Bench | None = None, only: Sequence[str] = (),
+                        from_step: str | None = None) -> CaseAcceptance:
     from posdiag.plan.loader import load_plan, resolve_plan
     from posdiag.plan.service import run_test
 
@@ -99,7 +100,8 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
     try:
         test = run_test(port, plan_path, answers=answers, record_dir=record_dir or (
             case_dir / RECORDS_DIR), junit=junit, kit_key=kit_key, listeners=listeners,
-            operator=operator, bench=bench, replaced=replaced)
+            operator=operator, bench=bench, replaced=replaced, only=only,
+            from_step=from_step)
     except PosdiagError as err:
         message = str(err)
         change_case(case_dir, kit_key, lambda c: act(c, actor, "test-error", details={
@@ -143,24 +145,58 @@ def judge(case_dir: Path, test: TestRun) -> Replacement:
         kit_key=str((doc.get("kit") or {}).get("key") or ""))
     inspection: tuple[InspectionAnswer, ...] = ()
     binding: BindingCheck | None = None
-    for step in result.steps:
-        data = step.attempts[-1].data if step.attempts else {}
-        if step.spec.kind == "checklist" and "inspection" in data:
+    # A partial run (--only, --from) takes what it did not run from the series' records.
+    for kind, outcome, message, data in [*_series_steps(test),
+                                         *((s.spec.kind, s.outcome, s.message,
+                                            s.attempts[-1].data if s.attempts else {})
+                                           for s in result.steps)]:
+        if kind == "checklist" and "inspection" in data:
             inspection = tuple(InspectionAnswer(
                 item=str(a["item"]), question=str(a["question"]), answer=str(a["answer"]),
                 ok=bool(a["ok"]), reason=str(a.get("reason", "")),
                 expected=str(a.get("expected", ""))) for a in data["inspection"])
-        if step.spec.kind == "identity-match" and "compared" in data:
-            binding = BindingCheck(ok=step.outcome == PASS, against=str(data.get("against", "")),
-                                   fields=dict(data["compared"]), message=step.message)
+        if kind == "identity-match" and "compared" in data:
+            binding = BindingCheck(ok=outcome == PASS, against=str(data.get("against", "")),
+                                   fields=dict(data["compared"]), message=message)
     verdict, reason = _verdict(test, binding)
     terminal = _terminal(result.terminal)
     return Replacement(terminal=terminal, record=ref, verdict=verdict, reason=reason,
                        inspection=inspection, binding=binding)
 
 
+def _series_steps(test: TestRun) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(kind, outcome, message, data) of the steps earlier records of the series ran, oldest
+    first; nothing for a run of the whole plan."""
+    from posdiag.plan.series import series_records
+
+    if test.result.selected is None or test.series is None or test.record is None:
+        return []
+    found = []
+    for doc in series_records(test.record.parent, test.series.id):
+        if doc.get("_file") == test.record.name:
+            continue
+        selected = doc.get("selected")
+        for step in doc.get("steps") or []:
+            attempts = step.get("attempts") or []
+            if attempts and (selected is None or step.get("name") in selected):
+                found.append((str(step.get("kind")), str(step.get("outcome")),
+                              str(step.get("message") or ""), attempts[-1].get("data") or {}))
+    return found
+
+
 def _verdict(test: TestRun, binding: BindingCheck | None) -> tuple[str, str]:
     result = test.result
+    series = test.series
+    if result.selected is not None and series is not None and result.outcome == PASS:
+        # Part of the plan, run again: the replacement is accepted when the series holds a
+        # pass of every step, on one terminal.
+        names = [s.spec.name for s in result.steps]
+        still = series.open_steps(names)
+        if not series.same_terminal:
+            return NOT_JUDGED, _("the runs of the series were on different terminals")
+        if still:
+            return NOT_JUDGED, _("not yet passed: {steps}").format(steps=", ".join(still))
+        return ACCEPTED, ""
     if result.outcome == PASS:
         return ACCEPTED, ""
     if binding is not None and not binding.ok:

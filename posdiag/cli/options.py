@@ -22,9 +22,20 @@ def json_option(f: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
 
 
+def _check_password(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A ZVT password is 6 digits: anything else is a usage error here, not a device error
+    after the port was opened."""
+    if not (len(value) == 6 and value.isascii() and value.isdigit()):
+        from posdiag.i18n import _
+
+        raise click.BadParameter(_("the terminal password must be 6 digits, e.g. 123456."))
+    return value
+
+
 def password_option(f: Any) -> Any:
     return click.option(
         "--password", default="123456", show_default=True, metavar="DIGITS",
+        callback=_check_password,
         help="Terminal password (6 digits) for commands that need it.",
     )(f)
 

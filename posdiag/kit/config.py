@@ -10,6 +10,9 @@
     open = true
     description = "swapped at the counter"  # optional; else completed by `posdiag case edit`
 
+    [web]                # optional: where `posdiag kit serve` listens (kit/web/config.py)
+    interface = "wlan0"
+
 The kit holds public recipients only: a secret age key anywhere in the file is
 refused, so a stolen kit cannot read the backups it wrote. Every problem is a
 PlanError whose message names the file and says what to fix, because the
@@ -29,7 +32,7 @@ from posdiag.errors import BadInput, PlanError
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
-KEYS = ("recipients", "port", "media", "plan", "hook", "case")
+KEYS = ("recipients", "port", "media", "plan", "hook", "case", "web")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -73,6 +76,9 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
     if unknown:
         raise PlanError(f"The kit config {path} has unknown setting(s) {', '.join(unknown)}; "
                         f"known settings are {', '.join(KEYS)}.")
+    from posdiag.kit.web.config import parse_web
+
+    parse_web(data.get("web"), path)  # only `kit serve` uses it; checked here with the rest
     return KitConfig(
         path=path,
         recipients=_recipients(data.get("recipients"), path),

@@ -10,6 +10,7 @@ Every state goes through ``StateSignal``; a failure is signalled, then raised.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -63,13 +64,22 @@ PlanRunner = Callable[[Path, str, Path], PlanOutcome]
 Ejector = Callable[[Path], EjectOutcome]
 
 
-def run_plan(plan: Path, port: str, record_dir: Path) -> PlanOutcome:
-    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract)."""
+def run_plan(plan: Path, port: str, record_dir: Path,
+             state_dir: Path | None = None) -> PlanOutcome:
+    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract).
+
+    While the kit's page is served (`posdiag kit serve` on the same state folder), the
+    plan's questions go to the technician's phone (`--kit-page`)."""
     if importlib.util.find_spec("posdiag.cli.test") is None:
         return PlanOutcome(False, f"the plan {plan} was not run: this posdiag has no `test` "
                                   "command yet.")
     command = [sys.executable, "-m", "posdiag", "test", "--port", port, "--plan", str(plan),
                "--record", str(record_dir)]
+    if state_dir is not None:
+        from posdiag.kit.web.channel import server_running, web_dir
+
+        if server_running(web_dir(state_dir)):
+            command += ["--kit-page", str(web_dir(state_dir))]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=PLAN_TIMEOUT, check=False)
@@ -98,12 +108,16 @@ def kit_set_dir(root: Path, identity: TerminalIdentity,
 
 
 class _ProgressLog:
-    """A journal line per tenth of the journal, so `journalctl -f` shows a backup moving."""
+    """A journal line per tenth of the journal, so `journalctl -f` shows a backup moving;
+    every step to the phone page (the signal's board throttles it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, signal: StateSignal | None = None) -> None:
         self._next = 0
+        self._signal = signal
 
     def __call__(self, progress: BackupProgress) -> None:
+        if self._signal is not None:
+            self._signal.progress(progress.done, progress.total, progress.records)
         if not progress.total:
             return
         percent = 100 * progress.done // progress.total
@@ -116,10 +130,16 @@ class _ProgressLog:
 def run_cycle(config: KitConfig, port: str, media_root: Path, *,
               state_dir: Path | None = None, signal: StateSignal | None = None,
               medium: Medium | None = None, segment_bytes: int = DEFAULT_SEGMENT_BYTES,
-              ejector: Ejector = eject, plan_runner: PlanRunner = run_plan) -> CycleResult:
+              ejector: Ejector = eject, plan_runner: PlanRunner | None = None) -> CycleResult:
     """One full cycle under the cycle lock; UsageError at once if another cycle runs."""
     state_dir = config_dir(state_dir)
     signal = signal or StateSignal(config.hook)
+    if signal.board is None:
+        from posdiag.kit.web.channel import web_dir
+        from posdiag.kit.web.status import StatusBoard
+
+        signal.board = StatusBoard(web_dir(state_dir))
+    plan_runner = plan_runner or functools.partial(run_plan, state_dir=state_dir)
     with cycle_lock(lock_path(state_dir)):
         try:
             return _cycle(config, port, media_root, state_dir, signal, medium, segment_bytes,
@@ -140,6 +160,7 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
         raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
                            "(or fix --media) and run the cycle again.")
     kit_key = _kit_key(state_dir)
+    signal.note(kit_key=kit_key.public_key, media=str(media_root), port=port)
     signal(signals.IDENTIFYING, f"opening the terminal on {port}")
     result, terminal_name = _back_up(config, port, media_root, kit_key, signal, medium,
                                      segment_bytes)
@@ -201,7 +222,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
                                    f"into {set_dir}")
         result = run_backup(terminal, set_dir, recipients, kit_key, recipient_labels=labels,
                             resume=resume, medium=medium, segment_bytes=segment_bytes,
-                            on_progress=_ProgressLog())
+                            on_progress=_ProgressLog(signal))
     if case_dir is not None:
         from posdiag.case.kit import link_kit_backup
 

@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Outcomes (docs/test-record.md). ERROR carries an error class: "infrastructure" when the device
-# or link failed (never the terminal's fault), "test" when the test itself could not decide.
+# or link failed (never the terminal's fault), "test" when the test itself could not decide,
+# "operator" when the person at the terminal slipped (wrong PIN, nothing presented in time) and
+# the terminal was not judged. A step the person chose to skip is SKIPPED with class "operator".
 PASS, FAIL, ERROR, SKIPPED, ABORTED = "PASS", "FAIL", "ERROR", "SKIPPED", "ABORTED"
 OUTCOMES = (PASS, FAIL, ERROR, SKIPPED, ABORTED)
-INFRASTRUCTURE, TEST = "infrastructure", "test"
+INFRASTRUCTURE, TEST, OPERATOR = "infrastructure", "test", "operator"
+# What the person chose after a slip (recorded with the attempt as "then").
+RETRY, SKIP, ABORT = "retry", "skip", "abort"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,8 @@ class PromptRecord:
     """A prompt shown to the operator and how it was answered; texts are masked."""
 
     id: str
-    kind: str  # "instruct" (do something), "confirm" (yes / no) or "enter" (type a text)
+    kind: str  # "instruct" (do something), "confirm" (yes / no), "enter" (type a text) or
+    # "choose" (one of the prompt's choices: retry / skip / abort after a slip)
     text: str
     answer: str | None  # "done", "yes", "no"; for "enter" the text typed; None: unanswered
     by: str  # "console", "answers", "emulator"
@@ -124,6 +129,8 @@ class Attempt:
     measurements: tuple[Measurement, ...] = ()
     prompts: tuple[PromptRecord, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)  # what the step observed (masked)
+    slip: str = ""  # the person's slip that ended it (posdiag.plan.slips), if any
+    then: str = ""  # after a slip: "retry", "skip" or "abort" as the person chose; "" = plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +157,7 @@ class RunResult:
     terminal: dict[str, Any] | None = None
     error_class: str | None = None
     message: str = ""
+    selected: tuple[str, ...] | None = None  # --only / --from: the steps run; None = all
 
     def count(self, outcome: str) -> int:
         return sum(1 for s in self.steps if s.outcome == outcome)

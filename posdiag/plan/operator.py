@@ -11,12 +11,14 @@ Steps speak to an ``Operator`` in three ways only:
 Backends: ``ConsoleOperator`` (a person at the laptop: clear text, countdown, y/n, Ctrl-C aborts),
 ``AnswersFileOperator`` (scripted answers for CI, ``--answers FILE``), ``EmulatorOperator`` (with
 a ``sim`` port: swipes, types and confirms for real through the emulator's control channel).
+The emulated person answers only for emulated devices: a bench that mixes them (an emulated
+terminal, a real printer) gets a ``DeviceRouter``, which sends each prompt by its ``device``
+to the emulated person or to a real one, and every answer records which backend gave it.
 Prompt texts never hold a PIN or a full PAN; the recorder masks them once more anyway.
 """
 
 from __future__ import annotations
 
-import select
 import sys
 import time
 import tomllib
@@ -26,7 +28,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from posdiag.errors import CheckFailed, PlanError, UsageError
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
+from posdiag.plan.console_io import Countdown, isatty, read_line
+
+DEVICE_WORDS = {"terminal": N_("terminal"), "printer": N_("receipt printer")}
 
 
 class PromptUnanswered(CheckFailed):
@@ -45,6 +50,8 @@ class Prompt:
     check: Callable[[], tuple[bool, str]] | None = None
     item: str = ""  # inspect: which arrival check ("seals", "no-tampering", "model", ...)
     expected: str = ""  # inspect "model": the model that was ordered
+    device: str = "terminal"  # what the prompt is about: "terminal" or "printer"
+    choices: tuple[str, ...] = ()  # choose: the answers allowed, e.g. ("retry", "skip", "abort")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,10 @@ class Answer:
 
 
 class Operator(Protocol):
+    """Every backend has these. A backend that can also let a person decide what happens
+    after a slip has ``choose(prompt) -> Answer`` (answer = one of ``prompt.choices``); the
+    runner asks for it with ``getattr``, so backends without it keep working unchanged."""
+
     name: str
 
     def instruct(self, prompt: Prompt) -> Answer: ...
@@ -77,75 +88,119 @@ class Operator(Protocol):
 
 
 class ConsoleOperator:
-    """A person at the keyboard: instructions on stderr, y/n with a countdown on the terminal."""
+    """A person at the keyboard: instructions and questions on stderr, each wait with a live
+    countdown (on a TTY), y/n and retry/skip/abort typed; Ctrl-C aborts.
+
+    An instruction returns at once — the terminal is what waits — but its countdown runs on
+    until the step's terminal call ends (``end_wait``, called by the runner) or the next text
+    is shown; the terminal's statuses (04 FF) appear above it, in the person's words when they
+    ask for the card or the PIN."""
 
     name = "console"
 
-    def __init__(self, stream: IO[str] | None = None, stdin: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, stdin: IO[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.out = stream or sys.stderr
         self.stdin = stdin or sys.stdin
+        self.clock = clock
+        self._countdown: Countdown | None = None
 
     def instruct(self, prompt: Prompt) -> Answer:
-        self.out.write(f"\n>>> {prompt.text}  (within {prompt.timeout:.0f} s)\n")
-        self.out.flush()
+        self.end_wait()
+        header = f"\n>>> {prompt.text}"
+        if isatty(self.out):
+            self._countdown = Countdown(
+                self.out, lambda left: _("    waiting, {seconds:3d} s left").format(
+                    seconds=left), self.clock() + prompt.timeout, self.clock).start(header)
+        else:
+            self.out.write(header + "\n" + _("    (within {seconds:.0f} s)").format(
+                seconds=prompt.timeout) + "\n")
+            self.out.flush()
         return Answer("done", self.name)
 
+    def end_wait(self) -> None:
+        """The terminal stopped waiting (answered, refused, timed out): end the countdown."""
+        if self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
+
     def show_status(self, text: str) -> None:
-        self.out.write(f"    terminal: {text}\n")
-        self.out.flush()
+        from posdiag.plan.slips import waiting_for
+
+        wants = waiting_for([text])
+        if wants == "card":
+            line = _("    the terminal shows \"{text}\": insert or swipe the test card now").format(
+                text=text)
+        elif wants == "pin":
+            line = _("    the terminal shows \"{text}\": type the PIN on the PIN pad and press "
+                     "OK").format(text=text)
+        else:
+            line = _("    the terminal shows \"{text}\"").format(text=text)
+        if self._countdown is not None:
+            self._countdown.above(line)
+        else:
+            self.out.write(line + "\n")
+            self.out.flush()
 
     def confirm(self, prompt: Prompt) -> Answer:
         """y/n; KeyboardInterrupt (Ctrl-C) passes up to the runner, which records ABORTED."""
-        deadline = time.monotonic() + prompt.timeout
-        reply = self._read_line(f"??? {prompt.text} [y/n]", deadline)
-        while reply is not None and reply.strip().lower() not in ("y", "yes", "n", "no"):
-            reply = self._read_line("    please answer y or n", deadline)
+        self.end_wait()
+        deadline = self.clock() + prompt.timeout
+        reply = self._read_line("    [y/n]", deadline, header=f"??? {prompt.text}")
+        while reply is not None and reply.strip().lower() not in YES + NO:
+            reply = self._read_line("    " + _("please answer y or n"), deadline)
         if reply is None:
-            self.out.write("\n")
-            raise PromptUnanswered(f"nobody answered {prompt.text!r} within "
-                                   f"{prompt.timeout:.0f} s; run the step again.")
-        if reply.strip().lower() in ("y", "yes"):
+            raise self._unanswered(prompt)
+        if reply.strip().lower() in YES:
             return Answer("yes", self.name)
-        reason = self._read_line("    what is wrong? (Enter to skip)", deadline) or ""
-        return Answer("no", self.name, reason.strip() or "operator answered no")
+        reason = self._read_line("    " + _("what is wrong? (Enter to skip)"), deadline) or ""
+        return Answer("no", self.name, reason.strip() or _("operator answered no"))
 
     def enter(self, prompt: Prompt) -> Answer:
         """A line typed by the person (Enter alone asks again); unanswered in time fails."""
-        deadline = time.monotonic() + prompt.timeout
-        reply = self._read_line(f"??? {prompt.text}", deadline)
+        self.end_wait()
+        deadline = self.clock() + prompt.timeout
+        reply = self._read_line("    >", deadline, header=f"??? {prompt.text}")
         while reply is not None and not reply.strip():
             reply = self._read_line("    " + _("please type it (Ctrl-C aborts)"), deadline)
         if reply is None:
-            self.out.write("\n")
-            raise PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s; run "
-                                     "the step again.").format(question=prompt.text,
-                                                               seconds=prompt.timeout))
+            raise self._unanswered(prompt)
         return Answer("entered", self.name, text=reply.strip())
 
-    def _read_line(self, question: str, deadline: float) -> str | None:
-        interactive = hasattr(self.stdin, "fileno") and _isatty(self.stdin)
-        if not interactive:  # piped input: no countdown, read what is there
-            self.out.write(f"{question} ")
-            self.out.flush()
-            line = self.stdin.readline()
-            return line.rstrip("\n") if line else None
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.out.write(f"\r{question} ({left:3.0f} s) ")
-            self.out.flush()
-            ready, _, _ = select.select([self.stdin], [], [], min(1.0, left))
-            if ready:
-                line = self.stdin.readline()
-                return line.rstrip("\n") if line else None
+    def choose(self, prompt: Prompt) -> Answer:
+        """One of ``prompt.choices`` (retry / skip / abort after a slip), by its first letter."""
+        self.end_wait()
+        deadline = self.clock() + prompt.timeout
+        keys = {choice[0]: choice for choice in prompt.choices}
+        menu = " / ".join(f"[{choice[0]}]{choice[1:]}" for choice in prompt.choices)
+        reply = self._read_line(f"    {menu}", deadline, header=f"??? {prompt.text}")
+        while reply is not None and _choice(reply, keys) is None:
+            reply = self._read_line("    " + _("please answer {keys}").format(
+                keys=" / ".join(keys)), deadline)
+        if reply is None:
+            raise self._unanswered(prompt)
+        return Answer(_choice(reply, keys) or "", self.name)
+
+    def _unanswered(self, prompt: Prompt) -> PromptUnanswered:
+        step = prompt.id.rsplit(".", 1)[0]
+        return PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s; to "
+                                  "answer it, run the step again with --only {step}.").format(
+                                      question=prompt.text, seconds=prompt.timeout, step=step))
+
+    def _read_line(self, question: str, deadline: float, header: str = "") -> str | None:
+        return read_line(self.out, self.stdin, lambda left: _("{question} ({seconds:3d} s)")
+                         .format(question=question, seconds=left), deadline, self.clock,
+                         header)
 
 
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (ValueError, OSError):
-        return False
+YES, NO = ("y", "yes", "是"), ("n", "no", "否")
+
+
+def _choice(reply: str, keys: dict[str, str]) -> str | None:
+    word = reply.strip().lower()
+    if word in keys.values():
+        return word
+    return keys.get(word[:1]) if len(word) == 1 else None
 
 
 # --- answers file -------------------------------------------------------------------------------
@@ -254,14 +309,19 @@ class EmulatorOperator:
     """The emulated terminal's person: acts through its control channel, decides by checks.
 
     Confirms use ``answers`` first (an answers file may overrule), else the prompt's check
-    (e.g. the captured receipt compared with what was sent), else yes.
+    (e.g. the captured receipt compared with what was sent), else yes. It answers only for
+    the ``devices`` that are emulated (by default the terminal, when there is an emulator):
+    a question about a real device is refused (PromptUnanswered), never answered "yes".
     """
 
     name = "emulator"
 
-    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None) -> None:
+    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None, *,
+                 devices: frozenset[str] | None = None) -> None:
         self.emulator = emulator
         self.answers = answers
+        self.devices = devices if devices is not None else (
+            frozenset({"terminal"}) if emulator is not None else frozenset())
 
     def control(self, command: str) -> list[str]:
         from posdiag.emulator.control import execute
@@ -272,7 +332,17 @@ class EmulatorOperator:
         """The digits typed for a card: its profile's PIN (tests override this)."""
         return str(self.emulator.payment.operator.card(card).pin)
 
+    def _only_emulated(self, prompt: Prompt) -> None:
+        if prompt.device not in self.devices:
+            word = DEVICE_WORDS.get(prompt.device, DEVICE_WORDS["terminal"])
+            device = _(word)
+            raise PromptUnanswered(_("the emulated operator cannot answer {id!r}: the {device} "
+                                     "is a real one; a person must look at it (on the console, "
+                                     "or in an answers file).").format(id=prompt.id,
+                                                                       device=device))
+
     def instruct(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if prompt.action in ("swipe", "insert"):
             self.control(f"{prompt.action} {prompt.card}")
         elif prompt.action == "pin":
@@ -284,6 +354,7 @@ class EmulatorOperator:
         return self.emulator.payment.operator
 
     def confirm(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if self.answers is not None:
             answer = self.answers.lookup(prompt)
             if answer is not None:
@@ -297,6 +368,7 @@ class EmulatorOperator:
         return Answer("yes" if ok else "no", self.name, reason)
 
     def enter(self, prompt: Prompt) -> Answer:
+        self._only_emulated(prompt)
         if self.answers is not None:
             answer = self.answers.lookup(prompt)
             if answer is not None:
@@ -308,3 +380,41 @@ class EmulatorOperator:
 
     def show_status(self, text: str) -> None:
         pass
+
+
+# --- both: emulated devices and real ones on one bench ----------------------------------------
+
+
+class DeviceRouter:
+    """Each prompt to whoever may answer it: ``emulated`` for the devices in ``devices``,
+    ``person`` (console, answers file, kit page) for every real one.
+
+    The answers name their backend (``by``), so the record shows who looked at what.
+    """
+
+    def __init__(self, emulated: Operator, person: Operator, devices: frozenset[str]) -> None:
+        self.emulated, self.person, self.devices = emulated, person, devices
+        self.name = f"{emulated.name}+{person.name}"
+
+    def backend_for(self, prompt: Prompt) -> Operator:
+        """Who is asked: also what the record names when nobody answered."""
+        return self.emulated if prompt.device in self.devices else self.person
+
+    def instruct(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).instruct(prompt)
+
+    def confirm(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).confirm(prompt)
+
+    def enter(self, prompt: Prompt) -> Answer:
+        return self.backend_for(prompt).enter(prompt)
+
+    def show_status(self, text: str) -> None:
+        """The terminal's display: shown to whoever acts at the terminal."""
+        (self.emulated if "terminal" in self.devices else self.person).show_status(text)
+
+    def end_wait(self) -> None:
+        for backend in (self.emulated, self.person):
+            end = getattr(backend, "end_wait", None)
+            if end is not None:
+                end()

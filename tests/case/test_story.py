@@ -3,6 +3,7 @@ open → backup → request → acceptance of a second emulated terminal (same m
 closed; and the story of a dead terminal (backup impossible, identity typed by hand)."""
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from case_helpers import without_digests
@@ -217,3 +218,34 @@ def test_a_tampered_replacement_fails_the_arrival_inspection(tmp_path, cli, shop
     forced = [a for a in case.actions if a.forced]
     assert [(a.state_before, a.state_after, a.reason) for a in forced] == [
         ("open", "replacement-testing", "no backup wanted: journal empty")]
+
+
+def test_a_slip_leaves_the_case_under_test_and_the_rest_of_the_plan_accepts_it(
+        tmp_path, cli, shop, identity_file):
+    """Issue 16.3: nobody typed the PIN in time — the replacement is not rejected for it; the
+    steps from pin-entry on, run again into the same series, accept it."""
+    code, _out, err = cli("case", "open", "--no-terminal", "--model", "EMU-700",
+                          "--manufacturer", "posdiag", "--serial", "EMU0000001", "--tid",
+                          "52500001", "--merchant", shop("2020-01-01"), "--fault", "no-power",
+                          "--describe", "dead", "--root", tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    assert cli("case", "request", case_dir)[0] == 0
+    new = identity_file(serial_number="EMU0000002")
+    code, out, err = cli("test", "--case", case_dir, "--port",
+                         f"sim:seed=2,identity={new},fault=pin-timeout", "--plan", "acceptance")
+    assert code == 1, err
+    assert "no PIN was typed within" in out and "--from pin-entry" in out
+    case = load_case(case_dir).case
+    assert case.state == "replacement-testing"
+    assert case.replacements[-1].verdict == "not-judged"
+
+    code, out, err = cli("test", "--case", case_dir, "--port", f"sim:seed=2,identity={new}",
+                         "--plan", "acceptance", "--from", "pin-entry")
+    assert code == 0, err
+    assert re.search(r"Series [0-9a-f]{8}: all 9 steps passed in 2 runs\.", out)
+    case = load_case(case_dir).case
+    assert case.state == "accepted"
+    replacement = case.replacement
+    assert replacement.verdict == "accepted"
+    assert replacement.binding.ok and replacement.inspection  # from the first run's record

@@ -110,4 +110,23 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          }),
 )}
 
+# The devices a prompt can be about: who may answer it depends on whether it is emulated.
+TERMINAL, PRINTER = "terminal", "printer"
+
+
+def step_device(spec: StepSpec) -> str:
+    """The device a step's prompts are about: its ESC/POS printer, else the terminal."""
+    if spec.kind == "receipt-print" and spec.options.get("device") == PRINTER:
+        return PRINTER
+    return TERMINAL
+
+
+def talks_to_terminal(spec: StepSpec) -> bool:
+    """Whether the step opens the terminal (a printer check or a casing-only checklist
+    does not)."""
+    if spec.kind == "checklist":
+        return "serial-label" in spec.options.get("items", ())
+    return step_device(spec) == TERMINAL
+
+
 MAX_PAYMENT_CENTS = 1000  # a test payment is small: at most 10.00 in the terminal's currency
