@@ -304,7 +304,17 @@ def test_a_document_of_an_altered_case_fails(cli, case_dir, tmp_path):
     # Nor is a document made from it any more.
     code, _out, err = cli("case", "request", case_dir, "-o", tmp_path / "again.pdf")
     assert code == 1 and "does not verify" in err
-    assert not (tmp_path / "again.pdf").exists()
+    code, _out, err = cli("case", "certificate", case_dir, "-o", tmp_path / "c.pdf")
+    assert code == 1 and "does not verify" in err
+    assert not (tmp_path / "again.pdf").exists() and not (tmp_path / "c.pdf").exists()
+
+
+def test_a_certificate_that_cannot_be_written_is_a_media_error_and_not_recorded(
+        cli, kit_key, case_dir, tmp_path):
+    revisions = load_case(case_dir).head.number
+    code, _out, err = cli("case", "certificate", case_dir, "-o", tmp_path / "no" / "c.pdf")
+    assert code == 4 and "Cannot write" in err and len(err.strip().splitlines()) == 1
+    assert load_case(case_dir).head.number == revisions
 
 
 def test_a_pdf_of_another_kind_is_not_a_case_document(cli, story, tmp_path):
