@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -22,10 +23,31 @@ Tone = Literal["normal", "muted", "ok", "warn", "fail"]
 BADGE_CODES = ("PASS", "FAIL", "ERROR", "SKIPPED", "ABORTED", "RUNNING")
 
 
+_HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
+
+
+class Digest(str):
+    """A hex digest or ID a builder prints as it is (a SHA-256, a backup set or run ID).
+
+    Not card data whatever digits it holds — yet a 64-digit hex string holds a Luhn-valid run
+    of 13 decimal digits about once in two hundred hashes, and masking that run would print a
+    wrong reference. Only a whole lower-case hex string of 32 or 64 characters is one (see
+    ``digest``); anything else stays text and is masked."""
+
+
+def digest(value: object) -> str:
+    """``value`` as a Digest when it is a whole hex digest or ID, else as plain text."""
+    text = "" if value is None else str(value)
+    return Digest(text) if _HEX_DIGEST.fullmatch(text) else text
+
+
 def clean(text: object) -> str:
-    """A value as document text: card numbers masked (first 6 / last 4), None as empty."""
+    """A value as document text: card numbers masked (first 6 / last 4), None as empty; a
+    Digest as it is."""
     if text is None:
         return ""
+    if isinstance(text, Digest):
+        return str(text)
     return mask_text(str(text))
 
 

@@ -485,3 +485,27 @@ def test_a_request_whose_form_cannot_be_written_is_not_marked_made(cli, kit_key,
     code, _out, err = cli("case", "request", case_dir, "-o", tmp_path / "missing" / "r.pdf")
     assert code == 4 and "no such folder" in err
     assert load_case(case_dir).case.request is None
+
+
+def test_a_digest_is_printed_as_it_is_even_with_a_luhn_valid_run_inside(story):
+    """One SHA-256 in a few hundred holds 13 decimal digits that pass the Luhn check; the
+    document must print the reference as it is, and still mask a card number elsewhere."""
+    from dataclasses import replace
+    from datetime import UTC
+
+    from posdiag.case.documents.request import request_document
+    from posdiag.documents.model import Stamp
+    from posdiag.i18n import use_language
+
+    case = load_case(story.case_dir).case
+    lucky = "9d56a7a0254a76e05f5ae73695c88d78b2d24c53f" + TEST_PAN + "ce1fafe"
+    assert len(lucky) == 64
+    backup = replace(case.request.backup, manifest_sha256=lucky,
+                     set_id=f"{TEST_PAN}x" + "0" * 15)  # not a digest: masked
+    request = replace(case.request, backup=backup)
+    stamp = Stamp(REQUEST_KIND, case.case_id, "0" * 64, "en", "2026-11-30T12:00:00Z", "test",
+                  "UTC")
+    with use_language("en"):
+        texts = list(request_document(replace(case, request=request), stamp, UTC, 7).texts())
+    assert lucky in texts
+    assert not any(TEST_PAN in text for text in texts if text != lucky)

@@ -32,6 +32,7 @@ from posdiag.documents.model import (
     Signatures,
     Stamp,
     Table,
+    digest,
 )
 from posdiag.i18n import _, ngettext
 from posdiag.i18n_format import (
@@ -337,29 +338,31 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
     else:
         ref = check.ref
         rows += [
-            (_("Test record"), _("{file} (run {run_id})").format(file=ref.file,
-                                                                 run_id=ref.run_id[:8])),
-            (_("Record SHA-256"), ref.sha256),
-            (_("Plan"), _("{plan} (SHA-256 {sha256})").format(plan=ref.plan,
-                                                              sha256=ref.plan_sha256)),
+            (_("Test record"), ref.file),
+            (_("Run"), digest(ref.run_id)),
+            (_("Record SHA-256"), digest(ref.sha256)),
+            (_("Plan"), ref.plan),
+            (_("Plan SHA-256"), digest(ref.plan_sha256)),
             (_("Record signature"), Badge("PASS", _("verified")) if check.signature_ok
              else Badge("FAIL", _("does NOT verify"))),
         ]
         if check.signature_ok:
             blocks.append(Paragraph(_(
                 "The test record is the one the case names (same SHA-256) and its signature "
-                "was verified with the kit key {key}: {comment}").format(
-                    key=dash(ref.kit_key), comment=check.detail), "ok", boxed=True))
+                "was verified with the kit key {key}.").format(key=dash(ref.kit_key)), "ok",
+                boxed=True))
         else:
             blocks.append(Paragraph(_(
                 "The test record cannot be trusted: {why}. Nothing on this page that comes "
                 "from it is proven.").format(why=check.detail), "fail", boxed=True))
     backup = case.request.backup if case.request and case.request.backup else case.backup
     if backup is not None:
-        rows.append((_("Backup of the old terminal"), _(
-            "set {set_id}, generation {generation}, manifest SHA-256 {sha256}").format(
-                set_id=backup.set_id, generation=backup.generation,
-                sha256=backup.manifest_sha256)))
+        rows += [
+            (_("Backup of the old terminal"), digest(backup.set_id)),
+            (_("Manifest"), _("generation {generation} ({manifest})").format(
+                generation=backup.generation, manifest=backup.manifest)),
+            (_("Manifest SHA-256"), digest(backup.manifest_sha256)),
+        ]
     return Section(_("Records and signatures"), (Facts(tuple(rows)), *blocks))
 
 

@@ -38,6 +38,7 @@ from posdiag.documents.model import (
     Signatures,
     Stamp,
     Table,
+    digest,
 )
 from posdiag.i18n import _, ngettext
 from posdiag.i18n_format import format_datetime, format_money, format_number
@@ -219,10 +220,10 @@ def backup_blocks(request: Request, zone: tzinfo) -> list[Block]:
                     "office key and is not part of this request: it is named here so that it "
                     "can be checked. Keep it safe until the replacement is accepted.")),
         Facts((
-            (_("Backup set"), ref.set_id),
+            (_("Backup set"), digest(ref.set_id)),
             (_("Manifest"), _("generation {generation} ({manifest})").format(
                 generation=ref.generation, manifest=ref.manifest)),
-            (_("Manifest SHA-256"), ref.manifest_sha256),
+            (_("Manifest SHA-256"), digest(ref.manifest_sha256)),
             (_("Transactions backed up"), str(ref.records)),
             (_("Complete"), _("yes") if ref.complete else _("NO: the set is incomplete")),
             (_("Totals"), totals),
@@ -239,7 +240,7 @@ def _attachments_section(case: Case, request: Request) -> Section:
     rows = tuple((str(number), attachment.name + (f"\n{attachment.caption}"
                                                   if attachment.caption else ""),
                   _("{size} bytes").format(size=format_number(attachment.size)),
-                  attachment.sha256)
+                  digest(attachment.sha256))
                  for number, attachment in enumerate(named, 1))
     return Section(_("Attachments"), (
         Paragraph(_("Files that go with this request; each is named by its SHA-256, so the "
