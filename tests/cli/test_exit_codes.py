@@ -215,6 +215,7 @@ SCENARIOS = [
     S("verify", 1, lambda w: ["verify", w.damaged_set, "-i", w.key]),
     S("verify", 2, lambda w: ["verify", w.root / "no-such-set"], r"not a folder"),
     S("inspect", 0, lambda w: ["inspect", w.set_dir, "-i", w.key]),
+    S("inspect", 1, lambda w: ["inspect", w.damaged_set, "-i", w.key], r"does not verify"),
     S("inspect", 2, lambda w: ["inspect", w.root / "no-such-set", "-i", w.key]),
     S("decrypt", 0, lambda w: ["decrypt", w.age_file, "-i", w.key, "-o", w.root / "j.bin"]),
     S("decrypt", 2, lambda w: ["decrypt", w.root / "no-such.age", "-i", w.key]),
@@ -297,6 +298,7 @@ ELSEWHERE = {
     ("kit run", 0): "a service: test_servers_end_with_0_when_stopped",
     ("kit serve", 0): "a service: test_servers_end_with_0_when_stopped",
     ("test", 130): "a real Ctrl-C: test_ctrl_c_during_a_test_run_ends_with_130_and_a_record",
+    ("backup", 130): "a real Ctrl-C and SIGTERM: tests/backup_e2e/test_backup_kill_resume.py",
 }
 
 
