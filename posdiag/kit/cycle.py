@@ -29,6 +29,7 @@ from posdiag.kit.config import KitConfig
 from posdiag.kit.eject import EjectOutcome, eject
 from posdiag.kit.lock import cycle_lock, lock_path
 from posdiag.kit.signals import StateSignal, log
+from posdiag.kit.stick import check_folder, check_set_folder
 
 if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
@@ -95,16 +96,22 @@ def run_plan(plan: Path, port: str, record_dir: Path,
 
 def kit_set_dir(root: Path, identity: TerminalIdentity,
                 medium: Medium | None = None) -> tuple[Path, bool]:
-    """(set folder, resume?): the newest unfinished set of this terminal, else a new one."""
+    """(set folder, resume?): the newest unfinished set of this terminal, else a new one.
+
+    Each folder is checked before anything in it is read or written (posdiag.kit.stick): a
+    symbolic link, or a set folder holding anything but regular files, is refused."""
     from posdiag.backup.verify import scan_set
 
     latest = choose_set_dir(root, identity, resume=True)
+    check_set_folder(root, latest)
     state = scan_set(latest, medium).state()
     if state.is_empty:
         return latest, False
     if state.committed is None or not state.committed.journal.complete:
         return latest, True  # interrupted: power loss, pulled stick or cable
-    return choose_set_dir(root, identity, resume=False), False
+    fresh = choose_set_dir(root, identity, resume=False)
+    check_set_folder(root, fresh)
+    return fresh, False
 
 
 class _ProgressLog:
@@ -159,6 +166,8 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
     if not media_root.is_dir():
         raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
                            "(or fix --media) and run the cycle again.")
+    if config.plan is not None:  # the plan's records go there: it must be on the stick
+        check_folder(media_root, media_root / RECORDS_FOLDER)
     kit_key = _kit_key(state_dir)
     signal.note(kit_key=kit_key.public_key, media=str(media_root), port=port)
     signal(signals.IDENTIFYING, f"opening the terminal on {port}")
