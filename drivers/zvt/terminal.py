@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Self
 
-from posdiag.devices import PrintedReceipt, TerminalIdentity
+from posdiag.devices import DiagnosisResult, PrintedReceipt, TerminalIdentity
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.books import BookCommands
@@ -27,6 +28,7 @@ from posdiag.drivers.zvt.messages_pt import (
     AbortFromTerminal,
     Completion,
     IntermediateStatus,
+    SetDateTimeInEcr,
     StatusEnquiryCompletion,
 )
 from posdiag.drivers.zvt.payments import PaymentCommands
@@ -125,8 +127,9 @@ class ZvtTerminal(BookCommands, PaymentCommands):
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
             t3: float | None = None, t4: float | None = None,
             responder: Responder | None = None,
-            abort_after: float | None = None) -> DialogResult:
-        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused.
+            abort_after: float | None = None, abort_raises: bool = True) -> DialogResult:
+        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused
+        (unless abort_raises is False: then the caller reads result.final).
 
         t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
         no person pass a shorter one, so a dialog the terminal gave up fails fast."""
@@ -144,7 +147,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                                 on_message=watch, responder=responder, abort_after=abort_after)
         finally:
             self.receipts.extend(collector.close())
-        if result.aborted and result.final is not None:
+        if abort_raises and result.aborted and result.final is not None:
             abort = AbortFromTerminal.from_apdu(result.final)
             detail = f" ({abort.error_text})" if abort.error_text else ""
             raise TerminalRefused(
@@ -233,11 +236,22 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         self.ensure_registered()
         self.run(cmd.DisplayText.create(list(lines), duration), end=End.ACK)
 
-    def diagnosis(self, diagnosis_type: int | None = None) -> list[PrintedReceipt]:
+    def diagnosis(self, diagnosis_type: int | None = None) -> DiagnosisResult:
+        """Diagnosis 06 70 (PA00P015 §2.17): the terminal contacts its host, passes the host's
+        date and time on (04 01), prints, and ends with 06 0F, or 06 1E <result code> when the
+        host could not be reached (a result, not an error)."""
         self.ensure_registered()
         before = len(self.receipts)
-        self.run(cmd.Diagnosis.create(diagnosis_type))
-        return self.receipts[before:]
+        result = self.run(cmd.Diagnosis.create(diagnosis_type), abort_raises=False,
+                          t4=self.t4)
+        host_time = None
+        for message in result.of(*SetDateTimeInEcr.COMMAND):
+            host_time = _host_time(SetDateTimeInEcr.from_apdu(message)) or host_time
+        final = _final(result)
+        code = AbortFromTerminal.from_apdu(final).result_code if result.aborted else 0x00
+        return DiagnosisResult(ok=not result.aborted, result_code=code,
+                               result_text=result_text(code), diagnosis_type=diagnosis_type,
+                               host_time=host_time, receipts=tuple(self.receipts[before:]))
 
     def print_system_configuration(self) -> list[PrintedReceipt]:
         """06 1A: the terminal prints its configuration (admin receipt)."""
@@ -245,6 +259,17 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         before = len(self.receipts)
         self.run(cmd.PrintSystemConfiguration())
         return self.receipts[before:]
+
+
+def _host_time(message: SetDateTimeInEcr) -> str | None:
+    """04 01's AA (YYMMDD) and 0C (HHMMSS) as ISO 8601; None when either is missing or bad."""
+    date, clock = message.value(0xAA), message.value(0x0C)
+    if not (isinstance(date, str) and isinstance(clock, str)):
+        return None
+    try:
+        return datetime.strptime(date + clock, "%y%m%d%H%M%S").isoformat()
+    except ValueError:
+        return None
 
 
 def _final(result: DialogResult) -> Apdu:

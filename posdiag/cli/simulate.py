@@ -15,7 +15,8 @@ FAULT_HELP = """Inject a fault (repeatable, or join with '+'):
 disconnect@N (link drops once after the terminal sent N bytes),
 noise=P (each byte corrupted with probability P), nak=N (NAK every Nth frame),
 drop-ack=N (lose the ACK of every Nth frame), delay=MS (extra latency per frame),
-silent (answers nothing), paper-out, cover-open, card-misread, pin-timeout."""
+silent (answers nothing), paper-out, cover-open, card-misread, pin-timeout,
+host-offline (Diagnosis 06 70 cannot reach the host)."""
 
 
 class SimulateGroup(click.Group):

@@ -11,6 +11,7 @@
     cover-open     the printer cover is open
     card-misread   the card reader cannot read the card
     pin-timeout    nobody types the PIN: the PIN pad times out
+    host-offline   the host cannot be reached: Diagnosis 06 70 ends with 06 1E A3
 
 All randomness comes from the emulator's seed, so a fault run is repeatable.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from posdiag.errors import BadInput
 
-FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout")
+FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "host-offline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Faults:
     cover_open: bool = False
     card_misread: bool = False
     pin_timeout: bool = False
+    host_offline: bool = False
 
     @property
     def any_link_fault(self) -> bool:

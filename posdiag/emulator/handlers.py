@@ -13,7 +13,7 @@ from datetime import datetime
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as messages
 from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decode_bmps, encode_bmps
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps
 from posdiag.drivers.zvt.messages_pt import StatusEnquiryCompletion
 from posdiag.drivers.zvt.tlv import TlvNode, find, find_all
 from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
@@ -23,6 +23,7 @@ RC_PRINTER_NOT_READY = 0xCC
 RC_FUNCTION_NOT_POSSIBLE = 0x83
 RC_WRONG_CURRENCY = 0x6F
 RC_PROTOCOL_ERROR = 0x9A
+RC_NO_CONNECTION = 0xA3
 
 
 # --- building blocks -----------------------------------------------------------------------
@@ -83,12 +84,6 @@ def print_and_complete(session: PtSession, receipt: Receipt, *, payment: bool,
         completion(session, data)
     else:
         abort(session, RC_PRINTER_NOT_READY)
-
-
-def now_fields() -> bytes:
-    """BMP 0C time and AA date (YYMMDD) of now."""
-    now = datetime.now()
-    return encode_bmps([Bmp.of(0x0C, now.strftime("%H%M%S")), Bmp.of(0xAA, now.strftime("%y%m%d"))])
 
 
 # --- Registration 06 00 ----------------------------------------------------------------------
@@ -212,19 +207,29 @@ def print_system_configuration(session: PtSession, command: Apdu) -> None:
 
 
 def diagnosis(session: PtSession, command: Apdu) -> None:
-    diagnosis_type = 0x02  # extended diagnosis is the default (TLV 1B)
-    for bmp in decode_bmps(command.data):
-        if bmp.id == 0x06:
-            node = find(bmp.value, 0x1B)
-            if node is not None and isinstance(node.value, bytes) and node.value:
-                diagnosis_type = node.value[0]
+    """06 70 (PA00P015 §2.17): contact the host, pass its date and time on (04 01), print,
+    then Completion 06 0F 00; Abort 06 1E A3 when the host cannot be reached."""
+    request = messages.Diagnosis.from_apdu(command)
+    node = request.tlv_find(0x1B)
+    diagnosis_type = node.value[0] if node and isinstance(node.value, bytes) and node.value \
+        else 0x02  # extended diagnosis is the default (TLV 1B)
+    terminal = session.terminal
     session.answer()
     intermediate(session, 0x0E)  # please wait
-    lines = [ReceiptLine("DIAGNOSIS", CENTRED), ReceiptLine(f"type {diagnosis_type:02X}")]
-    config = session.terminal.config
-    lines += [ReceiptLine(f"TID {config.terminal_id}"), ReceiptLine("host connection OK")]
-    session.terminal.state.status = 0x00  # a diagnosis clears "diagnosis required"
-    print_and_complete(session, Receipt(ADMIN, tuple(lines)), payment=False, data=now_fields())
+    if terminal.faults.host_offline:
+        abort(session, RC_NO_CONNECTION)
+        return
+    host_time = datetime.now()  # the host's clock; the terminal takes it over
+    terminal.clock_offset = 0.0
+    session.send(Apdu(0x04, 0x01, encode_bmps([Bmp.of(0xAA, host_time.strftime("%y%m%d")),
+                                                Bmp.of(0x0C, host_time.strftime("%H%M%S"))])))
+    config = terminal.config
+    lines = [ReceiptLine("DIAGNOSIS", CENTRED), ReceiptLine(f"type {diagnosis_type:02X}"),
+             ReceiptLine(f"TID {config.terminal_id}"), ReceiptLine("host connection OK"),
+             ReceiptLine(host_time.strftime("%d.%m.%Y %H:%M:%S"))]
+    if terminal.state.status in (0xC2, 0x62):  # diagnosis required / date-time incorrect
+        terminal.state.status = 0x00
+    print_and_complete(session, Receipt(ADMIN, tuple(lines)), payment=False)
 
 
 def display_text(session: PtSession, command: Apdu) -> None:
