@@ -111,6 +111,10 @@ class TerminalRefused(DeviceError):
         self.result_code = result_code
 
 
+class PasswordRefused(TerminalRefused):
+    """The terminal refused the ECR's password (ZVT: 84 83 answering Registration 06 00)."""
+
+
 class PaymentDeclined(TerminalRefused):
     """A payment, refund or reversal ended with a result code other than 00 (04 0F + 06 1E).
 

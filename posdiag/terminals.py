@@ -13,17 +13,21 @@ from typing import Any
 
 from posdiag.errors import BadInput
 from posdiag.link.ports import PortSpec, parse_port
+from posdiag.terminal_settings import TerminalSettings
 
 
 @contextlib.contextmanager
-def open_terminal(port: str | PortSpec, *, driver: str = "zvt", **options: Any) -> Iterator[Any]:
+def open_terminal(port: str | PortSpec, *, driver: str = "zvt",
+                  settings: TerminalSettings | None = None, **options: Any) -> Iterator[Any]:
     """Yield an opened Terminal; close it (and any emulator) on exit.
 
-    options go to the driver (e.g. password, baud, t2, t3) and, for sim ports, may
-    carry ``emulator=`` to use an already-built EmulatedTerminal.
+    settings (password, baud, charset) and options go to the driver (options win, e.g.
+    t2, t3); for sim ports options may carry ``emulator=`` to use an already-built
+    EmulatedTerminal.
     """
     from posdiag.registry import load_driver
 
+    options = {**(settings or TerminalSettings()).driver_options(), **options}
     spec = parse_port(port) if isinstance(port, str) else port
     driver_class = load_driver(driver)
     with contextlib.ExitStack() as stack:

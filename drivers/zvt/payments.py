@@ -184,11 +184,12 @@ class PaymentCommands:
         if not lines:
             return
         if text_block:
-            self.run(PrintTextBlock.create(lines, receipt_type), end=End.ACK)
+            self.run(PrintTextBlock.create(lines, receipt_type, charset=self.charset),
+                     end=End.ACK)
             return
         for i, line in enumerate(lines):
             attribute = LAST_LINE if i == len(lines) - 1 else 0x00
-            self.run(PrintLine.create(line, attribute), end=End.ACK)
+            self.run(PrintLine.create(line, attribute, self.charset), end=End.ACK)
 
 
 # --- decoding ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from posdiag.devices import DiagnosisResult, PrintedReceipt, TerminalIdentity
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.books import BookCommands
+from posdiag.drivers.zvt.charsets import DEFAULT_CODEC, announced_codec
 from posdiag.drivers.zvt.codes import (
     intermediate_status_text,
     result_text,
@@ -34,7 +35,8 @@ from posdiag.drivers.zvt.messages_pt import (
 from posdiag.drivers.zvt.payments import PaymentCommands
 from posdiag.drivers.zvt.receipts import ReceiptCollector
 from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
-from posdiag.errors import LinkClosed, LinkError, ProtocolError, TerminalRefused
+from posdiag.errors import LinkClosed, LinkError, PasswordRefused, ProtocolError, TerminalRefused
+from posdiag.i18n import _
 from posdiag.link.base import Deadline
 from posdiag.link.ports import PortSpec
 
@@ -47,6 +49,7 @@ DEFAULT_CONFIG_BYTE = 0xBE
 DEFAULT_MAX_APDU = 4096
 RECONNECT_WAIT = 5.0
 EUR = 978
+RC_FUNCTION_NOT_POSSIBLE = 0x83  # also what a PT answers a wrong password with (84 83)
 
 
 class ZvtTerminal(BookCommands, PaymentCommands):
@@ -63,9 +66,14 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         t4: float = T4,
         reconnect: Callable[[], ApduTransport] | None = None,
         max_apdu: int = DEFAULT_MAX_APDU,
+        charset: str | None = None,
     ) -> None:
+        """charset: the codec of the terminal's texts; None uses what it announces (TLV 27),
+        else CP437."""
         self.transport = transport
         self.password = password
+        self.charset_given = charset
+        self.charset_announced: str | None = None
         self.currency = currency
         self.config_byte = config_byte
         self.t3, self.t4 = t3, t4
@@ -75,6 +83,11 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         self.terminal_id: str | None = None
         self.receipts: list[PrintedReceipt] = []  # everything printed via the ECR
         self.on_status: Callable[[str], None] | None = None  # intermediate texts, for prompts
+
+    @property
+    def charset(self) -> str:
+        """The codec of print and display texts: given, else announced, else CP437."""
+        return self.charset_given or self.charset_announced or DEFAULT_CODEC
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -134,13 +147,14 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
         no person pass a shorter one, so a dialog the terminal gave up fails fast."""
         apdu = command if isinstance(command, Apdu) else command.to_apdu()
-        collector = ReceiptCollector()
+        collector = ReceiptCollector(self.charset)
 
         def watch(message: Apdu) -> None:
             collector.feed(message)
             if message.command == IntermediateStatus.COMMAND and self.on_status:
                 status = IntermediateStatus.from_apdu(message)
-                self.on_status(" ".join(status.texts) or intermediate_status_text(status.status))
+                texts = _display_texts(status, self.charset)
+                self.on_status(" ".join(texts) or intermediate_status_text(status.status))
 
         try:
             result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=t4 or self.t4,
@@ -169,10 +183,19 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                 int_node(0x1A, self.max_apdu, 2),  # largest APDU we take: sizes file blocks
             ],
         )
-        result = self.run(request, t4=self.give_up_time())
+        try:
+            result = self.run(request, t4=self.give_up_time())
+        except TerminalRefused as err:
+            if err.result_code == RC_FUNCTION_NOT_POSSIBLE:
+                raise PasswordRefused(_(
+                    "The terminal refused the password (84 83 after 06 00); give its password "
+                    "with --password (or password in the plan or kit config)."),
+                    result_code=err.result_code) from err
+            raise
         completion = Completion.from_apdu(_final(result))
         self.registered = True
         self.terminal_id = completion.terminal_id
+        self.charset_announced = announced_codec(completion.tlv)
         return completion
 
     def ensure_registered(self) -> None:
@@ -259,6 +282,15 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         before = len(self.receipts)
         self.run(cmd.PrintSystemConfiguration())
         return self.receipts[before:]
+
+
+def _display_texts(status: IntermediateStatus, charset: str) -> list[str]:
+    """The display lines of an intermediate status (TLV 24 {07 …}) in the terminal's charset."""
+    box = status.tlv_find(0x24)
+    if box is None or not isinstance(box.value, tuple):
+        return []
+    return [n.value.decode(charset, errors="replace") for n in box.value
+            if n.tag == 0x07 and isinstance(n.value, bytes)]
 
 
 def _host_time(message: SetDateTimeInEcr) -> str | None:

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from posdiag.cli.options import port_option, terminal_options
+
 if TYPE_CHECKING:
     from posdiag.backup.reconcile import TotalsComparison
     from posdiag.backup.service import BackupProgress, BackupResult
     from posdiag.backup.verify import VerifyReport
     from posdiag.devices import TerminalIdentity
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class _ProgressLine:
@@ -96,7 +99,8 @@ def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
 
 
 @click.command()
-@click.option("--port", required=True, help="Terminal: /dev/ttyACM0, tcp://HOST:PORT, sim, ...")
+@port_option()
+@terminal_options
 @click.option("--to", "to", required=True, metavar="DIR|auto",
               help="Backup set folder, or 'auto' for the one mounted USB stick.")
 @click.option("-r", "--recipient", "recipients", multiple=True, metavar="AGE1…",
@@ -104,16 +108,17 @@ def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
 @click.option("-R", "--recipients-file", "recipient_files", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="File of age recipients, one per line.")
-@click.option("--passphrase", is_flag=True, help="Encrypt to a passphrase instead (prompted).")
+@click.option("-p", "--passphrase", is_flag=True,
+              help="Encrypt to a passphrase instead (prompted).")
 @click.option("--resume", is_flag=True, help="Continue the backup set already in the folder.")
 @click.option("--segment-mib", type=click.FloatRange(1 / 64, 1024), default=8, show_default=True,
               help="MiB of journal per encrypted segment file (0.25 = 256 KiB).")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
-def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tuple[Path, ...],
-           passphrase: bool, resume: bool, segment_mib: float, config_dir: Path | None,
-           as_json: bool) -> None:
+def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str, ...],
+           recipient_files: tuple[Path, ...], passphrase: bool, resume: bool, segment_mib: float,
+           config_dir: Path | None, as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
 
     The journal is checked record by record (no card data beyond masked PANs may
@@ -124,7 +129,7 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
 
     \b
     Examples:
-      posdiag backup --port /dev/ttyACM0 --to auto -r age1... -r age1...
+      posdiag backup --port /dev/ttyACM0 --password 000000 --to auto -r age1... -r age1...
       posdiag backup --port sim --to ./set -r "$(posdiag keygen -o office.key)"
       posdiag backup --port tcp://10.0.0.5:20007 --to /media/pi/STICK/set --resume -R keys.txt
     """
@@ -143,7 +148,7 @@ def backup(port: str, to: str, recipients: tuple[str, ...], recipient_files: tup
         click.echo(f"Created the kit signing key {kit_key.path}; its public key is "
                    f"{kit_key.public_key}", err=True)
     progress = _ProgressLine(sys.stderr)
-    with open_terminal(port) as terminal:
+    with open_terminal(port, settings=settings) as terminal:
         set_dir = _choose_set_dir(to, terminal.identify(), resume)
         try:
             result = run_backup(terminal, set_dir, parsed, kit_key, recipient_labels=labels,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from posdiag.cli.options import json_option, port_option, print_json
+from posdiag.cli.options import json_option, port_option, print_json, terminal_options
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 def run_json(run: Any) -> dict[str, Any]:
@@ -45,6 +48,7 @@ def raise_for(run: Any) -> None:
 
 @click.command()
 @port_option()
+@terminal_options
 @click.option("--plan", "plan", required=True, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Test plan (TOML), e.g. testplans/acceptance.toml.")
@@ -60,8 +64,9 @@ def raise_for(run: Any) -> None:
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @json_option
-def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record_dir: Path,
-         backup: Path | None, config_dir: Path | None, as_json: bool) -> None:
+def test(port: str, settings: TerminalSettings, plan: Path, answers: Path | None,
+         junit: Path | None, record_dir: Path, backup: Path | None, config_dir: Path | None,
+         as_json: bool) -> None:
     """Run a test plan against a terminal and keep a signed record of it.
 
     The plan is checked completely before the terminal is touched. With a sim
@@ -72,7 +77,8 @@ def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record
 
     \b
     Examples:
-      posdiag test --port /dev/ttyACM0 --plan testplans/acceptance.toml --backup ./set
+      posdiag test --port /dev/ttyACM0 --password 000000 --plan testplans/acceptance.toml \
+          --backup ./set
       posdiag test --port sim --plan testplans/quick.toml --junit junit.xml
       posdiag test --port sim:fault=paper-out --plan testplans/quick.toml --json
     """
@@ -81,7 +87,8 @@ def test(port: str, plan: Path, answers: Path | None, junit: Path | None, record
 
     listeners = [] if as_json else [progress_printer(lambda line: click.echo(line, err=True))]
     run = run_test(port, plan, answers=answers, record_dir=record_dir, junit=junit,
-                   backup=backup, config_dir=config_dir, listeners=listeners)
+                   backup=backup, config_dir=config_dir, listeners=listeners,
+                   settings=settings)
     if as_json:
         print_json(run_json(run))
     else:

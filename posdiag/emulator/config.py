@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import BadInput, PlanError
+from posdiag.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class TerminalConfig:
     merchant_name: str = "POSDIAG TEST SHOP"
     merchant_city: str = "BERLIN"
     receipt_width: int = 40
+    charset: str = "cp437"  # print and display texts; announced in TLV 27 {14} when not CP437
     baud: int = 9600
     tcp_port: int = 20007
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
@@ -42,6 +44,11 @@ class TerminalConfig:
             raise BadInput(f"currency {self.currency} is not an ISO 4217 numeric code.")
         if len(self.merchant_id) > 15:
             raise BadInput("the merchant (VU) number has at most 15 characters.")
+        from posdiag.drivers.zvt.charsets import code_for
+
+        if code_for(self.charset) is None:
+            raise BadInput(_("the terminal charset {charset!r} is not a ZVT character set; use "
+                             "cp437, utf-8 or iso-8859-N.").format(charset=self.charset))
 
     def with_options(self, **options: Any) -> TerminalConfig:
         known = {f.name for f in fields(self)}

@@ -14,6 +14,7 @@ from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as messages
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps
+from posdiag.drivers.zvt.charsets import code_for
 from posdiag.drivers.zvt.messages_pt import StatusEnquiryCompletion
 from posdiag.drivers.zvt.tlv import TlvNode, find, find_all
 from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
@@ -65,8 +66,9 @@ def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> bool:
     registered = session.terminal.state.registered
     bit = 0x02 if payment else 0x04
     if registered.config_byte & 0x80 and registered.config_byte & bit:
-        apdus = [text_block_apdu(receipt)] if registered.text_blocks \
-            else print_line_apdus(receipt.lines)
+        charset = session.terminal.config.charset
+        apdus = [text_block_apdu(receipt, charset)] if registered.text_blocks \
+            else print_line_apdus(receipt.lines, charset)
         for apdu in apdus:
             reply = session.send(apdu)
             if reply.cls == 0x84 and reply.instr == RC_PRINTER_NOT_READY:
@@ -124,6 +126,9 @@ def registration(session: PtSession, command: Apdu) -> None:
             echo.append(TlvNode(0x26, tuple(TlvNode(0x0A, bytes(c)) for c in sorted(permitted))))
         if find(tlv_nodes, 0x12) is not None:
             echo.append(TlvNode(0x12, bcd.int_to_bcd(terminal.config.receipt_width, 1)))
+        charset = code_for(terminal.config.charset)
+        if charset is not None and charset != 0xFF:  # a PT set to another charset says so
+            echo.append(TlvNode(0x27, (TlvNode(0x14, bytes((charset,))),)))
         reply += tlv_bmp(echo)
     completion(session, reply)
 

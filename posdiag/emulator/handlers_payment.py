@@ -374,7 +374,7 @@ def print_line_on_terminal(session: PtSession, command: Apdu) -> None:
     if line.is_line_feed:
         pending.extend([ReceiptLine("")] * (line.text_bytes[0] if line.text_bytes else 1))
     else:
-        pending.append(ReceiptLine(line.text(), line.attribute))
+        pending.append(ReceiptLine(line.text(session.terminal.config.charset), line.attribute))
     if line.ends_receipt:
         printer.print_receipt(Receipt(0, tuple(pending), source="ecr"))
         pending.clear()
@@ -397,7 +397,8 @@ def print_text_block_on_terminal(session: PtSession, command: Apdu) -> None:
             attribute = node.value[0]
             ended = bool(attribute & 0x80) and attribute != 0x80
         elif node.tag == 0x07:
-            pending.append(ReceiptLine(node.value.decode("cp437", "replace"), attribute))
+            pending.append(ReceiptLine(node.value.decode(session.terminal.config.charset,
+                                                         "replace"), attribute))
             ended = False
     if ended:
         printer.print_receipt(Receipt(block.receipt_type or 0, tuple(pending), source="ecr"))

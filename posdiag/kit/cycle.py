@@ -10,7 +10,9 @@ Every state goes through ``StateSignal``; a failure is signalled, then raised.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from posdiag.kit.config import KitConfig
 from posdiag.kit.eject import EjectOutcome, eject
 from posdiag.kit.lock import cycle_lock, lock_path
 from posdiag.kit.signals import StateSignal, log
+from posdiag.terminal_settings import TerminalSettings
 
 if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
@@ -63,16 +66,19 @@ PlanRunner = Callable[[Path, str, Path], PlanOutcome]
 Ejector = Callable[[Path], EjectOutcome]
 
 
-def run_plan(plan: Path, port: str, record_dir: Path) -> PlanOutcome:
+def run_plan(plan: Path, port: str, record_dir: Path, *,
+             settings: TerminalSettings | None = None) -> PlanOutcome:
     """Run the acceptance plan through `posdiag test` (its CLI is the stable contract)."""
     if importlib.util.find_spec("posdiag.cli.test") is None:
         return PlanOutcome(False, f"the plan {plan} was not run: this posdiag has no `test` "
                                   "command yet.")
+    options, environment = (settings or TerminalSettings()).command_line()
     command = [sys.executable, "-m", "posdiag", "test", "--port", port, "--plan", str(plan),
-               "--record", str(record_dir)]
+               "--record", str(record_dir), *options]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=PLAN_TIMEOUT, check=False)
+                              timeout=PLAN_TIMEOUT, check=False,
+                              env={**os.environ, **environment})
     except subprocess.TimeoutExpired:
         return PlanOutcome(False, f"the plan {plan} did not finish within "
                                   f"{PLAN_TIMEOUT / 60:.0f} minutes.")
@@ -116,9 +122,12 @@ class _ProgressLog:
 def run_cycle(config: KitConfig, port: str, media_root: Path, *,
               state_dir: Path | None = None, signal: StateSignal | None = None,
               medium: Medium | None = None, segment_bytes: int = DEFAULT_SEGMENT_BYTES,
-              ejector: Ejector = eject, plan_runner: PlanRunner = run_plan) -> CycleResult:
-    """One full cycle under the cycle lock; UsageError at once if another cycle runs."""
+              ejector: Ejector = eject, plan_runner: PlanRunner | None = None) -> CycleResult:
+    """One full cycle under the cycle lock; UsageError at once if another cycle runs.
+
+    plan_runner defaults to `posdiag test` with the config's terminal settings."""
     state_dir = config_dir(state_dir)
+    plan_runner = plan_runner or functools.partial(run_plan, settings=config.terminal)
     signal = signal or StateSignal(config.hook)
     with cycle_lock(lock_path(state_dir)):
         try:
@@ -186,7 +195,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
     from posdiag.terminals import open_terminal
 
     recipients, labels = recipients_from(config.recipients)
-    with open_terminal(port) as terminal:
+    with open_terminal(port, settings=config.terminal) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
         set_dir, resume = kit_set_dir(media_root, identity, medium)

@@ -13,12 +13,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posdiag.cards import mask_text
 from posdiag.errors import CheckFailed, UsageError
 from posdiag.plan.model import Measurement, PromptRecord, StepSpec
 from posdiag.plan.operator import Answer, Operator, Prompt
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class StepFailed(CheckFailed):
@@ -33,8 +36,10 @@ class Bench:
     """The devices of one run. ``emulator`` is set for sim ports (its operator acts on it)."""
 
     def __init__(self, port: str, *, emulator: Any = None, printer: str | None = None,
-                 driver_options: dict[str, Any] | None = None) -> None:
+                 driver_options: dict[str, Any] | None = None,
+                 settings: TerminalSettings | None = None) -> None:
         self.port = port
+        self.settings = settings
         self.emulator = emulator
         self.printer_address = printer
         self.driver_options = dict(driver_options or {})
@@ -44,14 +49,15 @@ class Bench:
         self._printer: Any = None
 
     @classmethod
-    def for_port(cls, port: str, *, printer: str | None = None) -> Bench:
+    def for_port(cls, port: str, *, printer: str | None = None,
+                 settings: TerminalSettings | None = None) -> Bench:
         """A bench for PORT; a sim port gets an emulator built here, so we keep its handle."""
         from posdiag.link.ports import parse_port
         from posdiag.terminals import build_emulator
 
         spec = parse_port(port)
         emulator = build_emulator(spec.options) if spec.kind == "sim" else None
-        return cls(port, emulator=emulator, printer=printer)
+        return cls(port, emulator=emulator, printer=printer, settings=settings)
 
     @property
     def terminal(self) -> Any:
@@ -61,7 +67,8 @@ class Bench:
             options = dict(self.driver_options)
             if self.emulator is not None:
                 options["emulator"] = self.emulator
-            self._terminal = self._stack.enter_context(open_terminal(self.port, **options))
+            self._terminal = self._stack.enter_context(
+                open_terminal(self.port, settings=self.settings, **options))
         return self._terminal
 
     @property

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posdiag.errors import PlanError, UsageError
+from posdiag.errors import BadInput, PlanError, UsageError
 from posdiag.plan.model import Limit, Plan, StepSpec
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
+from posdiag.terminal_settings import TerminalSettings
 
 PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int}
 STEP_KEYS = {"kind", "name", "description", "timeout", "retries", "continue-on-fail", "limits"}
@@ -128,10 +129,11 @@ class _Validator:
 
     def plan(self, document: dict[str, Any], sha256: str) -> Plan:
         for key in document:
-            if key not in ("plan", "expect", "step"):
+            if key not in ("plan", "terminal", "expect", "step"):
                 raise self.fail(self.index.table_line("", key) if key in self.index.tables.get(
                     "", {}) else self.index.table_line(key),
-                    f"unknown top-level key {key!r}; a plan has [plan], [expect] and [[step]].")
+                    f"unknown top-level key {key!r}; a plan has [plan], [terminal], [expect] "
+                    "and [[step]].")
         header = self._table(document, "plan")
         for key, value in header.items():
             if key not in PLAN_KEYS:
@@ -145,6 +147,7 @@ class _Validator:
                             f"format {FORMAT}.")
         if "name" not in header:
             raise self.fail(self.index.table_line("plan"), "[plan] needs a name.")
+        terminal = self._terminal(self._table(document, "terminal"))
         expect = self._expect(self._table(document, "expect"))
         steps_raw = document.get("step")
         if not isinstance(steps_raw, list) or not steps_raw:
@@ -153,13 +156,23 @@ class _Validator:
         return Plan(name=header["name"], path=str(self.path), sha256=sha256, steps=steps,
                     description=header.get("description", ""), printer=header.get("printer"),
                     expect=expect, cards_file=str(self.path.parent / header["cards"])
-                    if "cards" in header else None)
+                    if "cards" in header else None, terminal=terminal)
 
     def _table(self, document: dict[str, Any], name: str) -> dict[str, Any]:
         value = document.get(name, {})
         if not isinstance(value, dict):
             raise self.fail(self.index.table_line("", name), f"{name} must be a table [{name}].")
         return value
+
+    def _terminal(self, table: dict[str, Any]) -> TerminalSettings | None:
+        """[terminal]: password, baud, charset of the terminals this plan is for."""
+        if not table:
+            return None
+        try:
+            return TerminalSettings.from_table(table, "[terminal]")
+        except BadInput as err:
+            key = next((k for k in table if k in str(err)), None)
+            raise self.fail(self.index.table_line("terminal", key), str(err)) from err
 
     def _expect(self, expect: dict[str, Any]) -> dict[str, Any]:
         for key, value in expect.items():

@@ -8,7 +8,10 @@ the runner made of a plan on one terminal. The JSON record (record.py), the JUni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 # Outcomes (docs/test-record.md). ERROR carries an error class: "infrastructure" when the device
 # or link failed (never the terminal's fault), "test" when the test itself could not decide.
@@ -65,6 +68,7 @@ class Plan:
     printer: str | None = None  # ESC/POS printer address for receipt-print device = "printer"
     expect: dict[str, Any] = field(default_factory=dict)  # identity-match source = "expect"
     cards_file: str | None = None  # None: the shipped testplans/cards.toml
+    terminal: TerminalSettings | None = None  # [terminal]: password, baud, charset
 
     def needs_backup(self) -> bool:
         return any(s.kind == "identity-match" and s.options.get("source") == "backup"

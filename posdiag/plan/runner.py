@@ -25,6 +25,7 @@ from posdiag.errors import (
     DukptExhausted,
     LinkError,
     MediaError,
+    PasswordRefused,
     PermissionDenied,
     PosdiagError,
     TerminalRefused,
@@ -48,7 +49,9 @@ from posdiag.plan.model import (
 from posdiag.plan.operator import Operator, PromptUnanswered
 from posdiag.plan.steps import KINDS
 
-INFRASTRUCTURE_ERRORS = (LinkError, DeviceNotFound, PermissionDenied, MediaError, OSError)
+# A refused password is the bench's setting, not the terminal's fault: it judges nothing.
+INFRASTRUCTURE_ERRORS = (LinkError, DeviceNotFound, PermissionDenied, MediaError, OSError,
+                         PasswordRefused)
 
 
 # --- events --------------------------------------------------------------------------------
@@ -158,10 +161,10 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
         outcome, message = ABORTED, "aborted by the operator (Ctrl-C)"
     except PromptUnanswered as err:
         outcome, error_class, message = ERROR, TEST, str(err)
-    except (CheckFailed, TerminalRefused, DukptExhausted) as err:
-        outcome, message = FAIL, str(err)
     except INFRASTRUCTURE_ERRORS as err:
         outcome, error_class, message = ERROR, INFRASTRUCTURE, _describe(err)
+    except (CheckFailed, TerminalRefused, DukptExhausted) as err:
+        outcome, message = FAIL, str(err)
     except (DeviceError, PosdiagError) as err:
         outcome, error_class, message = ERROR, TEST, str(err)
     except Exception as err:  # a bug must still leave a record, not a traceback mid-run

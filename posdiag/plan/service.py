@@ -18,6 +18,7 @@ from posdiag.plan.model import INFRASTRUCTURE, PASS, SKIPPED, RunResult
 from posdiag.plan.operator import AnswersFileOperator, ConsoleOperator, EmulatorOperator, Operator
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
+from posdiag.terminal_settings import TerminalSettings
 
 DEFAULT_RECORD_DIR = "posdiag-records"
 
@@ -59,15 +60,19 @@ def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = N
              backup: str | Path | None = None, config_dir: Path | None = None,
              kit_key: Any = None, listeners: Iterable[Listener] = (),
              operator: Callable[[Bench], Operator] | None = None,
-             bench: Bench | None = None) -> TestRun:
-    """Validate the plan, then run it on PORT; the record is always written and signed."""
+             bench: Bench | None = None,
+             settings: TerminalSettings | None = None) -> TestRun:
+    """Validate the plan, then run it on PORT; the record is always written and signed.
+
+    settings (password, baud, charset) go over the plan's [terminal] table."""
     plan = load_plan(plan_path, backup=backup)
     answers_operator = AnswersFileOperator.load(answers) if answers else None
     if kit_key is None:
         from posdiag.backup.kitkey import load_or_create_kit_key
 
         kit_key = load_or_create_kit_key(config_dir)
-    bench = bench or Bench.for_port(port, printer=plan.printer)
+    chosen_settings = (settings or TerminalSettings()).over(plan.terminal)
+    bench = bench or Bench.for_port(port, printer=plan.printer, settings=chosen_settings)
     writer = RecordWriter(record_dir, kit_key)
     try:
         chosen = operator(bench) if operator else choose_operator(bench, answers_operator)
