@@ -5,15 +5,15 @@ ACK (06) or NAK (15). The sender waits T2 for it and repeats on NAK or silence,
 three sends in all; the receiver NAKs a bad CRC and a frame whose bytes stop
 for longer than T1. TCP (§4): APDUs travel raw and may arrive split or merged.
 
-Both sides of a link use the same rules, so the emulator has its own copy of
-this loop in ``posdiag.emulator`` (with faults); this one is the ECR's.
+This is the ECR's end. The emulated terminal has its own implementation of the PT's end
+(posdiag.emulator.transport) sharing only the codecs, so a framing mistake on either side
+shows up in the end-to-end tests instead of cancelling out.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
 from typing import Protocol
 
 from posdiag.drivers.zvt.apdu import Apdu, decode_apdu, parse_apdu, total_size
@@ -60,12 +60,8 @@ class SerialTransport:
         t1: float = T1,
         t2: float = T2,
         sends: int = SENDS,
-        receive_policy: Callable[[], str] | None = None,
     ):
-        """receive_policy lets an emulator inject faults: for each good frame it returns
-        "ack" (normal), "nak" (reject it) or "lost-ack" (process it, swallow the ACK)."""
         self.link = link
-        self.receive_policy = receive_policy
         self.description = link.description
         self.t1, self.t2, self.sends = t1, t2, sends
         self._receiver = FrameReceiver()
@@ -142,15 +138,11 @@ class SerialTransport:
 
     def _accept(self, event: FrameReceived) -> bool:
         """ACK or NAK a received frame; queue it if new. True if it was acknowledged."""
-        verdict = "nak" if not event.crc_ok else "ack"
-        if verdict == "ack" and self.receive_policy is not None:
-            verdict = self.receive_policy()
-        if verdict == "nak":
+        if not event.crc_ok:
             self._send_nak()
             return False
         self._nak_streak = 0
-        if verdict == "ack":
-            self.link.write(bytes((ACK,)))
+        self.link.write(bytes((ACK,)))
         if event.apdu == self._last_received:
             log.debug("dropping a repeated frame (our ACK was lost)")
             return True

@@ -34,6 +34,8 @@ class TerminalConfig:
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
     t2: float = 5.0  # PA00P016: wait for ACK/NAK after a frame
     t3: float = 5.0  # wait for the ECR's answer to a PT message
+    t4: float = 180.0  # an ECR connection silent this long is dropped (PA00P016 §5.2.6)
+    boot_seconds: float = 3.0  # how long a restart keeps the terminal silent
 
     def __post_init__(self) -> None:
         if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():

@@ -2,6 +2,8 @@
 
     disconnect@N   the link drops once after the terminal has sent N bytes; a new
                    connection works
+    restart@N      the terminal reboots once after it has sent N bytes: the dialog is
+                   lost, it is silent while it boots and comes back at its configured rate
     noise=P        each byte on the line (both directions) corrupted with probability P
     nak=N          the terminal NAKs every Nth frame it receives (serial)
     delay=MS       extra latency before every frame the terminal sends
@@ -28,6 +30,7 @@ FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "ho
 @dataclass(frozen=True, slots=True)
 class Faults:
     disconnect_after: int | None = None
+    restart_after: int | None = None
     noise: float = 0.0
     nak_every: int = 0
     drop_ack_every: int = 0
@@ -41,7 +44,8 @@ class Faults:
 
     @property
     def any_link_fault(self) -> bool:
-        return bool(self.disconnect_after is not None or self.noise or self.delay_ms)
+        return bool(self.disconnect_after is not None or self.restart_after is not None
+                    or self.noise or self.delay_ms)
 
 
 def parse_faults(specs: list[str] | tuple[str, ...] | str | None) -> Faults:
@@ -61,6 +65,8 @@ def _apply(faults: Faults, item: str) -> Faults:
     try:
         if item.startswith("disconnect@"):
             return replace(faults, disconnect_after=_non_negative(int(item[11:])))
+        if item.startswith("restart@"):
+            return replace(faults, restart_after=_non_negative(int(item[8:])))
         if item.startswith("noise="):
             p = float(item[6:])
             if not 0.0 <= p <= 1.0:
@@ -76,8 +82,8 @@ def _apply(faults: Faults, item: str) -> Faults:
         raise BadInput(f"fault {item!r} has a bad value; see `posdiag simulate --help`.") from err
     if item in FLAGS:
         return replace(faults, **{item.replace("-", "_"): True})
-    raise BadInput(f"unknown fault {item!r}; known: disconnect@N, noise=P, nak=N, drop-ack=N, "
-                   f"delay=MS, {', '.join(FLAGS)}.")
+    raise BadInput(f"unknown fault {item!r}; known: disconnect@N, restart@N, noise=P, nak=N, "
+                   f"drop-ack=N, delay=MS, {', '.join(FLAGS)}.")
 
 
 def _positive(n: int) -> int:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from posdiag.cards import mask_text
 from posdiag.errors import CheckFailed, UsageError
 from posdiag.plan.model import Measurement, PromptRecord, StepSpec
-from posdiag.plan.operator import Answer, Operator, Prompt
+from posdiag.plan.operator import Answer, Look, Operator, Prompt
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
@@ -182,10 +182,9 @@ class StepContext:
                         action, card)
         return self._ask(prompt, self.operator.instruct)
 
-    def confirm(self, purpose: str, text: str,
-                check: Callable[[], tuple[bool, str]] | None = None) -> Answer:
+    def confirm(self, purpose: str, text: str, look: Look | None = None) -> Answer:
         prompt = Prompt(f"{self.spec.name}.{purpose}", "confirm", text, self.spec.timeout,
-                        check=check)
+                        look=look)
         return self._ask(prompt, self.operator.confirm)
 
     def _ask(self, prompt: Prompt, how: Callable[[Prompt], Answer]) -> Answer:

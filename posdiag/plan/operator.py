@@ -30,6 +30,22 @@ class PromptUnanswered(CheckFailed):
     """Nobody answered a prompt in time (or the answers file has no answer for it)."""
 
 
+DISPLAY = "display"  # the terminal's display
+TERMINAL_PRINTER = "terminal-printer"  # the last receipt out of the terminal's own printer
+RECEIPT_PRINTER = "receipt-printer"  # the last receipt out of the ESC/POS receipt printer
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the person looks at to answer a confirm, and what they should see there.
+
+    A person compares with their own eyes; the emulated person looks at the emulated device.
+    For the receipt printer ``lines`` is empty: it checks the posdiag test receipt."""
+
+    at: str  # DISPLAY, TERMINAL_PRINTER or RECEIPT_PRINTER
+    lines: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Prompt:
     id: str  # "<step name>.<purpose>", the key an answers file uses
@@ -38,8 +54,7 @@ class Prompt:
     timeout: float = 60.0
     action: str = ""  # instruct: "swipe", "insert", "pin", "look"
     card: str = ""  # test-card profile name for swipe / insert / pin
-    # With an emulator, how to decide a confirm without a person: () -> (yes?, reason).
-    check: Callable[[], tuple[bool, str]] | None = None
+    look: Look | None = None  # confirm: what to look at
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,17 +226,20 @@ def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str]:
 
 
 class EmulatorOperator:
-    """The emulated terminal's person: acts through its control channel, decides by checks.
+    """The emulated terminal's person: acts through its control channel, looks at its devices.
 
-    Confirms use ``answers`` first (an answers file may overrule), else the prompt's check
-    (e.g. the captured receipt compared with what was sent), else yes.
+    Confirms use ``answers`` first (an answers file may overrule), else what the person sees
+    where the prompt says to look (the emulated display or printer), else yes.
     """
 
     name = "emulator"
+    CAPTURE_WAIT = 3.0  # s for an emulated network printer to decode what it was sent
 
-    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None) -> None:
+    def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None, *,
+                 receipt_printer: Callable[[], Any] | None = None) -> None:
         self.emulator = emulator
         self.answers = answers
+        self.receipt_printer = receipt_printer  # the emulated ESC/POS printer, once started
 
     def control(self, command: str) -> list[str]:
         from posdiag.emulator.control import execute
@@ -244,10 +262,40 @@ class EmulatorOperator:
             answer = self.answers.lookup(prompt)
             if answer is not None:
                 return answer
-        if prompt.check is None:
+        if prompt.look is None:
             return Answer("yes", self.name)
-        ok, reason = prompt.check()
+        ok, reason = self.see(prompt.look)
         return Answer("yes" if ok else "no", self.name, reason)
+
+    def see(self, look: Look) -> tuple[bool, str]:
+        """Whether what is there matches what the prompt expects, and if not, why not."""
+        if look.at == DISPLAY:
+            shown = tuple(self.emulator.state.display)
+            return shown == look.lines, ("" if shown == look.lines
+                                         else f"the display shows {list(shown)!r}")
+        if look.at == TERMINAL_PRINTER:
+            printed = list(self.emulator.printer.printed)
+            if not printed:
+                return False, "nothing was printed"
+            if [line.text for line in printed[-1].lines] != list(look.lines):
+                return False, "the printed text differs from the text sent"
+            return True, ""
+        if look.at == RECEIPT_PRINTER:
+            return self._see_test_receipt()
+        return True, ""
+
+    def _see_test_receipt(self) -> tuple[bool, str]:
+        from posdiag.drivers.escpos.testreceipt import check_test_receipt
+
+        printer = self.receipt_printer() if self.receipt_printer else None
+        if printer is None:
+            return True, ""  # a real printer: nobody emulated to look at it
+        deadline = time.monotonic() + self.CAPTURE_WAIT
+        while not printer.receipts and time.monotonic() < deadline:
+            time.sleep(0.01)
+        problems = check_test_receipt(printer.receipts[-1]) if printer.receipts \
+            else ["nothing was printed."]
+        return not problems, " ".join(problems[:3])
 
     def show_status(self, text: str) -> None:
         pass

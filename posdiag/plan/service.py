@@ -49,7 +49,8 @@ def exit_code(result: RunResult) -> int:
 def choose_operator(bench: Bench, answers: AnswersFileOperator | None) -> Operator:
     """sim port: the emulator's person (answers file first); else the answers file; else you."""
     if bench.emulator is not None:
-        return EmulatorOperator(bench.emulator, answers)
+        return EmulatorOperator(bench.emulator, answers,
+                                receipt_printer=lambda: bench.emulated_printer)
     if answers is not None:
         return answers
     return ConsoleOperator()
