@@ -17,8 +17,10 @@ from posdiag.i18n import _
 
 DEFAULT_PASSWORD = "123456"  # what terminals leave the acquirer with (design.md)
 PASSWORD_ENV = "POSDIAG_PASSWORD"  # read by --password when it is not given
-# Serial rates a terminal's ECR port can be set to; ZVT's own are 9600 to 115200 (Table 13).
-SERIAL_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+# Standard serial rates a port can be set to (ZVT's own are 9600 to 115200, Table 13; a USB
+# CDC terminal or a test line may run faster). A rate not listed is most likely a typo.
+SERIAL_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000,
+                576000, 921600, 1000000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """Open a terminal from a PORT string: the one place that turns a port into a driver.
 
+While it is open, Ctrl-C and SIGTERM during a dialog make the driver end the terminal's
+command cleanly and raise Interrupted (exit 130), see posdiag.interrupts.
+
 ``sim`` ports start an emulated terminal for the duration of the ``with`` block,
 on a real pty (or a loopback TCP port with ``sim:transport=tcp``), so the driver
 runs exactly the code it runs against hardware.
@@ -12,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from posdiag.errors import BadInput
+from posdiag.interrupts import installed_gate
 from posdiag.link.ports import PortSpec, parse_port
 from posdiag.terminal_settings import TerminalSettings
 
@@ -31,6 +35,9 @@ def open_terminal(port: str | PortSpec, *, driver: str = "zvt",
     spec = parse_port(port) if isinstance(port, str) else port
     driver_class = load_driver(driver)
     with contextlib.ExitStack() as stack:
+        if "interrupt" not in options:
+            # Ctrl-C and SIGTERM stop a running dialog cleanly (main thread only).
+            options["interrupt"] = stack.enter_context(installed_gate())
         if spec.kind == "sim":
             emulator = options.pop("emulator", None) or build_emulator(spec.options)
             stack.callback(emulator.stop)

@@ -53,7 +53,7 @@ class BookCommands:
                 # Blocks follow each other at once: silence longer than a PT needs to give up
                 # (three sends, then T3) means the dialog is dead, not slow.
                 dialog = Dialog(self.transport, request.to_apdu(), t3=self.t3,
-                                t4=min(self.t4, self.give_up_time()))
+                                t4=min(self.t4, self.give_up_time()), stop=self.interrupt)
                 for message in dialog:
                     if message.command != STATUS_INFORMATION:
                         continue

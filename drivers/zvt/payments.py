@@ -105,7 +105,7 @@ class PaymentCommands:
             pan=pan, duration=timeout, tlv=tlv,
         )
         # The PT answers only after the input: its own time-out replaces T3 (§2.31).
-        result = self.run(request, end=End.ACK, t3=timeout + T3)
+        result = self.run(request, end=End.ACK, t3=timeout + T3, abortable=True)
         answer = NumericInputDukptAnswer.from_apdu(result.answer)
         if answer.key_code == KEY_STOP:
             raise TerminalRefused("the PIN entry was cancelled on the terminal (STOP key).",

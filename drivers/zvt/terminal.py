@@ -22,7 +22,16 @@ from posdiag.drivers.zvt.codes import (
     result_text,
     terminal_status_text,
 )
-from posdiag.drivers.zvt.dialog import T3, T4, DialogResult, End, Responder, run_dialog
+from posdiag.drivers.zvt.dialog import (
+    T3,
+    T4,
+    DialogResult,
+    End,
+    Responder,
+    StopRequest,
+    run_dialog,
+    settle,
+)
 from posdiag.drivers.zvt.messages import decode_message
 from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_pt import (
@@ -67,9 +76,12 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         reconnect: Callable[[], ApduTransport] | None = None,
         max_apdu: int = DEFAULT_MAX_APDU,
         charset: str | None = None,
+        interrupt: StopRequest | None = None,
     ) -> None:
         """charset: the codec of the terminal's texts; None uses what it announces (TLV 27),
-        else CP437."""
+        else CP437. interrupt: a stop request (Ctrl-C, SIGTERM) every dialog honours by
+        ending the terminal's command cleanly, then raising Interrupted."""
+        self.interrupt = interrupt
         self.transport = transport
         self.password = password
         self.charset_given = charset
@@ -114,7 +126,20 @@ class ZvtTerminal(BookCommands, PaymentCommands):
             url = path_source() if path_source else spec.url
             return SerialTransport(open_serial(url, baud or DEFAULT_BAUD), t2=t2)
 
-        return cls(connect(), reconnect=connect, **options)
+        terminal = cls(connect(), reconnect=connect, **options)
+        try:
+            terminal.settle()
+        except BaseException:
+            terminal.close()
+            raise
+        return terminal
+
+    def settle(self) -> None:
+        """End whatever an earlier ECR left running on the terminal (dialog.settle)."""
+        if isinstance(self.transport, SerialTransport):
+            self.transport.link.read(4096, 0.01)  # bytes already waiting are a dead dialog's
+            self.transport.reset()
+        settle(self.transport, self.t3)
 
     def reconnect(self) -> None:
         """Open the link anew after it was lost (cable pulled, socket closed)."""
@@ -131,6 +156,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                     raise
                 time.sleep(0.1)
         self.registered = False
+        self.settle()
 
     def close(self) -> None:
         self.transport.close()
@@ -140,7 +166,8 @@ class ZvtTerminal(BookCommands, PaymentCommands):
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
             t3: float | None = None, t4: float | None = None,
             responder: Responder | None = None,
-            abort_after: float | None = None, abort_raises: bool = True) -> DialogResult:
+            abort_after: float | None = None, abort_raises: bool = True,
+            abortable: bool = False) -> DialogResult:
         """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused
         (unless abort_raises is False: then the caller reads result.final).
 
@@ -158,7 +185,8 @@ class ZvtTerminal(BookCommands, PaymentCommands):
 
         try:
             result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=t4 or self.t4,
-                                on_message=watch, responder=responder, abort_after=abort_after)
+                                on_message=watch, responder=responder, abort_after=abort_after,
+                                stop=self.interrupt, abortable=abortable)
         finally:
             self.receipts.extend(collector.close())
         if abort_raises and result.aborted and result.final is not None:

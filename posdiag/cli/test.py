@@ -30,7 +30,8 @@ def run_json(run: Any) -> dict[str, Any]:
 
 def raise_for(run: Any) -> None:
     """Turn a run that did not pass into the typed error that carries its exit code."""
-    from posdiag.errors import CheckFailed, DeviceError
+    from posdiag.errors import CheckFailed, DeviceError, Interrupted
+    from posdiag.i18n import _
     from posdiag.plan.model import ABORTED, INFRASTRUCTURE
 
     result = run.result
@@ -41,7 +42,10 @@ def raise_for(run: Any) -> None:
         raise DeviceError(f"the test could not reach the device ({result.message}); the "
                           f"terminal was not judged, check cable and port and run it again{where}.")
     if result.outcome == ABORTED:
-        raise CheckFailed(f"the test was aborted by the operator{where}.")
+        if run.record:
+            raise Interrupted(_("The test was interrupted ({reason}); the record is "
+                                "{record}.").format(reason=result.message, record=run.record))
+        raise Interrupted(_("The test was interrupted ({reason}).").format(reason=result.message))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
     raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
 
@@ -72,8 +76,9 @@ def test(port: str, settings: TerminalSettings, plan: Path, answers: Path | None
     The plan is checked completely before the terminal is touched. With a sim
     port the emulator's operator swipes, types and confirms; otherwise you are
     prompted (or --answers answers the yes/no questions). Exit codes: 0 all
-    passed; 1 a step failed or the run was aborted; 2 plan error; 3 device or
-    link error (the terminal was not judged).
+    passed; 1 a step failed; 2 plan error; 3 device or link error (the terminal
+    was not judged); 130 interrupted (Ctrl-C or SIGTERM; the terminal was told
+    to stop first).
 
     \b
     Examples:

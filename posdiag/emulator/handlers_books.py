@@ -16,7 +16,6 @@ from posdiag.drivers.zvt.tlv import TlvNode, find_all
 from posdiag.emulator.core import Handler
 from posdiag.emulator.handlers_common import (
     RC_FUNCTION_NOT_POSSIBLE,
-    RC_PRINTER_NOT_READY,
     abort,
     completion,
     deliver,
@@ -149,8 +148,9 @@ def end_of_day(session: PtSession, command: Apdu) -> None:
     totals = terminal.ledger.totals()
     session.send(Apdu(0x04, 0x0F, totals_fields(session, totals)))
     receipt = totals_receipt(session, totals, "END OF DAY")
-    if not deliver(session, receipt, payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
+    failed = deliver(session, receipt, payment=False)
+    if failed is not None:
+        abort(session, failed)
         return
     terminal.last_receipts = (receipt,)
     # Settled only once the ECR has the totals and the receipt: then the batch starts anew.
@@ -181,8 +181,9 @@ def repeat_receipt(session: PtSession, command: Apdu) -> None:
     if not service & 0x02:  # bit 2 set: no receipt
         for receipt in receipts:
             copy = Receipt(receipt.kind, (ReceiptLine(DUPLICATE, CENTRED), *receipt.lines))
-            if not deliver(session, copy, payment=receipt.kind != ADMIN):
-                abort(session, RC_PRINTER_NOT_READY)
+            failed = deliver(session, copy, payment=receipt.kind != ADMIN)
+            if failed is not None:
+                abort(session, failed)
                 return
     completion(session)
 

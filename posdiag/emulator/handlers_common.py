@@ -48,10 +48,11 @@ def intermediate(session: PtSession, status: int) -> None:
         session.send(Apdu(0x04, 0xFF, bytes((status,))))
 
 
-def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> bool:
+def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> int | None:
     """Send a receipt to the ECR or print it on the terminal's printer.
 
-    Returns False when it could not be printed (printer not ready)."""
+    None when it reached paper; else the result code to abort with: CC when the printer is
+    not ready, or the code the ECR refused a print line with (84 xx)."""
     registered = session.terminal.state.registered
     bit = 0x02 if payment else 0x04
     if registered.config_byte & 0x80 and registered.config_byte & bit:
@@ -60,20 +61,19 @@ def deliver(session: PtSession, receipt: Receipt, *, payment: bool) -> bool:
             else print_line_apdus(receipt.lines, charset)
         for apdu in apdus:
             reply = session.send(apdu)
-            if reply.cls == 0x84 and reply.instr == RC_PRINTER_NOT_READY:
-                return False
-        return True
+            if reply.cls == 0x84 and reply.instr != 0x00:
+                return reply.instr
+        return None
     if registered.config_byte & bit:
-        return True  # the ECR composes this receipt itself from the status information
-    return session.terminal.printer.print_receipt(receipt)
+        return None  # the ECR composes this receipt itself from the status information
+    return None if session.terminal.printer.print_receipt(receipt) else RC_PRINTER_NOT_READY
 
 
 def print_and_complete(session: PtSession, receipt: Receipt, *, payment: bool,
                        data: bytes = b"") -> None:
-    """Deliver the receipt, then Completion; Abort CC when it could not be printed."""
-    if deliver(session, receipt, payment=payment):
+    """Deliver the receipt, then Completion; Abort when it could not be printed."""
+    failed = deliver(session, receipt, payment=payment)
+    if failed is None:
         completion(session, data)
     else:
-        abort(session, RC_PRINTER_NOT_READY)
-
-
+        abort(session, failed)

@@ -174,9 +174,10 @@ def _finish(session: PtSession, view: TransactionView, request: messages.Message
         return
     receipts = transaction_receipts(terminal.config, view)
     for receipt in receipts:
-        if not deliver(session, receipt, payment=True):
+        failed = deliver(session, receipt, payment=True)
+        if failed is not None:
             terminal.ledger.log(f"auto-reversal of receipt {view.receipt:04d}: no receipt")
-            abort(session, RC_PRINTER_NOT_READY)
+            abort(session, failed)
             return
     terminal.last_receipts = tuple(receipts)
     kind = view.kind if view.result_code == RC_OK else "decline"

@@ -23,6 +23,7 @@ from posdiag.errors import (
     DeviceError,
     DeviceNotFound,
     DukptExhausted,
+    Interrupted,
     LinkError,
     MediaError,
     PasswordRefused,
@@ -159,6 +160,8 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
         KINDS[spec.kind].run(ctx, spec)
     except KeyboardInterrupt:
         outcome, message = ABORTED, "aborted by the operator (Ctrl-C)"
+    except Interrupted as err:  # Ctrl-C or SIGTERM in a dialog: the terminal was stopped first
+        outcome, message = ABORTED, str(err)
     except PromptUnanswered as err:
         outcome, error_class, message = ERROR, TEST, str(err)
     except INFRASTRUCTURE_ERRORS as err:

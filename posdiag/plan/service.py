@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posdiag.errors import EXIT_CHECK_FAILED, EXIT_DEVICE, EXIT_OK
+from posdiag.errors import EXIT_CHECK_FAILED, EXIT_DEVICE, EXIT_INTERRUPTED, EXIT_OK
 from posdiag.plan.context import Bench
 from posdiag.plan.loader import load_plan
-from posdiag.plan.model import INFRASTRUCTURE, PASS, SKIPPED, RunResult
+from posdiag.plan.model import ABORTED, INFRASTRUCTURE, PASS, SKIPPED, RunResult
 from posdiag.plan.operator import AnswersFileOperator, ConsoleOperator, EmulatorOperator, Operator
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
@@ -38,9 +38,12 @@ class TestRun:
 
 
 def exit_code(result: RunResult) -> int:
-    """0 all passed; 1 any failed, a test error or aborted; 3 infrastructure (device) error."""
+    """0 all passed; 1 any failed or a test error; 3 infrastructure (device) error; 130 aborted
+    (Ctrl-C or SIGTERM)."""
     if result.error_class == INFRASTRUCTURE:
         return EXIT_DEVICE
+    if result.outcome == ABORTED:
+        return EXIT_INTERRUPTED
     if result.outcome in (PASS, SKIPPED):
         return EXIT_OK
     return EXIT_CHECK_FAILED

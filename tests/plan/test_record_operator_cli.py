@@ -106,7 +106,7 @@ class CtrlC:
 def test_ctrl_c_is_recorded_as_aborted(run, write_plan):
     test = run("sim", write_plan(PLAN), operator=lambda bench: CtrlC())
     assert [s.outcome for s in test.result.steps] == ["PASS", "ABORTED", "SKIPPED"]
-    assert test.result.outcome == "ABORTED" and test.exit_code == 1
+    assert test.result.outcome == "ABORTED" and test.exit_code == 130
     assert load_record(test.record)["outcome"] == "ABORTED"
 
 
