@@ -95,6 +95,10 @@ def _attach(emulator: Any, spec: PortSpec, options: dict[str, Any]) -> tuple[Por
             options.setdefault(key, float(spec.options[key]))
     if baud:
         options.setdefault("baud", int(baud))
+    else:
+        # An unpaced pty carries bytes at no speed: switching to a faster rate (08 40, and
+        # its 2 s pause) would buy nothing, so the driver stays at the terminal's rate.
+        options.setdefault("max_baud", emulator.config.baud)
     # After an injected cable pull the emulator opens a new pty; reconnects follow it.
     options.setdefault("path_source", lambda: line.path)
     return PortSpec("serial", url=line.path), options

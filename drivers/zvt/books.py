@@ -46,6 +46,7 @@ class BookCommands:
         """Blocks of a terminal file from offset to its end, in order (Read File 08 11)."""
         position = offset
         failures = 0
+        self.use_fastest_rate()  # a journal is long: fetch it at the fastest rate the PT takes
         while True:
             try:
                 self.ensure_registered()
@@ -79,6 +80,7 @@ class BookCommands:
                 log.info("read of file %02X broke at byte %d (%s); resuming", file_id, position,
                          err)
                 self.resynchronise()
+                self.recover_line()  # the terminal may have restarted at its old rate
                 self.max_apdu = max(MIN_APDU, self.max_apdu // 4)
                 self.registered = False  # re-register to announce the smaller blocks
 

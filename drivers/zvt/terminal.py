@@ -32,6 +32,7 @@ from posdiag.drivers.zvt.dialog import (
     run_dialog,
     settle,
 )
+from posdiag.drivers.zvt.linespeed import LineSpeed
 from posdiag.drivers.zvt.messages import decode_message
 from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_pt import (
@@ -44,7 +45,14 @@ from posdiag.drivers.zvt.messages_pt import (
 from posdiag.drivers.zvt.payments import PaymentCommands
 from posdiag.drivers.zvt.receipts import ReceiptCollector
 from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
-from posdiag.errors import LinkClosed, LinkError, PasswordRefused, ProtocolError, TerminalRefused
+from posdiag.errors import (
+    LinkClosed,
+    LinkError,
+    PasswordRefused,
+    ProtocolError,
+    TerminalRefused,
+    TransmissionError,
+)
 from posdiag.i18n import _
 from posdiag.link.base import Deadline
 from posdiag.link.ports import PortSpec
@@ -57,11 +65,12 @@ DEFAULT_CONFIG_BYTE = 0xBE
 # Large blocks keep a journal dump near line rate; Read File halves it on a noisy line.
 DEFAULT_MAX_APDU = 4096
 RECONNECT_WAIT = 5.0
+MAX_BAUD = 115200  # the fastest rate of PA00P015 Table 13
 EUR = 978
 RC_FUNCTION_NOT_POSSIBLE = 0x83  # also what a PT answers a wrong password with (84 83)
 
 
-class ZvtTerminal(BookCommands, PaymentCommands):
+class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
     """A terminal reached through a ZVT transport."""
 
     def __init__(
@@ -77,11 +86,17 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         max_apdu: int = DEFAULT_MAX_APDU,
         charset: str | None = None,
         interrupt: StopRequest | None = None,
+        line_rate: int | None = None,
+        max_baud: int = MAX_BAUD,
     ) -> None:
         """charset: the codec of the terminal's texts; None uses what it announces (TLV 27),
         else CP437. interrupt: a stop request (Ctrl-C, SIGTERM) every dialog honours by
-        ending the terminal's command cleanly, then raising Interrupted."""
+        ending the terminal's command cleanly, then raising Interrupted. line_rate: the serial
+        rate the terminal is at (None on TCP); max_baud: the fastest rate to switch it to for
+        long transfers (08 40)."""
         self.interrupt = interrupt
+        self.home_rate = self.line_rate = line_rate
+        self.max_baud = max_baud
         self.transport = transport
         self.password = password
         self.charset_given = charset
@@ -114,25 +129,36 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         **options: Any,
     ) -> Self:
         """Open the link a PortSpec names (serial device or URL, or tcp://)."""
+        from posdiag.link.serialport import DEFAULT_BAUD
+
         options = {k: v for k, v in options.items() if v is not None}
+        rate = None if spec.kind == "tcp" else baud or DEFAULT_BAUD
 
         def connect() -> ApduTransport:
             if spec.kind == "tcp":
                 from posdiag.link.tcp import open_tcp
 
                 return TcpTransport(open_tcp(spec.host, spec.port))
-            from posdiag.link.serialport import DEFAULT_BAUD, open_serial
+            from posdiag.link.serialport import open_serial
 
             url = path_source() if path_source else spec.url
-            return SerialTransport(open_serial(url, baud or DEFAULT_BAUD), t2=t2)
+            return SerialTransport(open_serial(url, rate or DEFAULT_BAUD), t2=t2)
 
-        terminal = cls(connect(), reconnect=connect, **options)
+        terminal = cls(connect(), reconnect=connect, line_rate=rate, **options)
         try:
-            terminal.settle()
+            terminal.settle_or_find()
         except BaseException:
-            terminal.close()
+            terminal.transport.close()
             raise
         return terminal
+
+    def settle_or_find(self) -> None:
+        """settle(); a terminal silent at the expected rate is looked for at the others."""
+        try:
+            self.settle()
+        except TransmissionError:
+            if not self.find_rate():
+                raise
 
     def settle(self) -> None:
         """End whatever an earlier ECR left running on the terminal (dialog.settle)."""
@@ -156,10 +182,19 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                     raise
                 time.sleep(0.1)
         self.registered = False
-        self.settle()
+        self.line_rate = self.home_rate  # a new port starts at the rate asked for
+        self.settle_or_find()
 
     def close(self) -> None:
-        self.transport.close()
+        """Switch the terminal back to the rate it was found at, then close the link."""
+        self.interrupt = None  # an interrupted run still leaves the terminal as it found it
+        try:
+            self.restore_home_rate()
+        except (LinkError, ProtocolError, TerminalRefused) as err:
+            log.warning("could not switch the terminal back to %s baud (%s); restart it "
+                        "before the shop's till uses it", self.home_rate, err)
+        finally:
+            self.transport.close()
 
     # --- the dialog, once ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ shows up in the end-to-end tests instead of cancelling out.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from typing import Protocol
 
@@ -68,6 +69,7 @@ class SerialTransport:
         self._pending: deque[bytes] = deque()  # frames that arrived while we waited for an ACK
         self._last_received: bytes | None = None  # for dropping a repeat after a lost ACK
         self._nak_streak = 0  # frames NAKed since the last good one
+        self._last_byte = time.monotonic()  # when the last byte arrived (T1)
         self.stats = {"sent": 0, "repeats": 0, "naks_sent": 0, "naks_received": 0}
 
     def send(self, apdu: Apdu) -> None:
@@ -90,10 +92,8 @@ class SerialTransport:
     def _await_ack(self) -> str:
         deadline = Deadline(self.t2)
         while not deadline.expired:
-            data = self.link.read(256, min(deadline.remaining(), self.t1) or 0.001)
+            data = self._read(256, deadline)
             if not data:
-                if self._receiver.in_frame:
-                    self._t1_expired()
                 continue
             outcome = None
             # Every event is handled: a frame may arrive in the same read as the ACK.
@@ -117,10 +117,8 @@ class SerialTransport:
                 return _decode(self._pending.popleft())
             if deadline.expired:
                 raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
-            data = self.link.read(1024, min(deadline.remaining(), self.t1) or 0.001)
+            data = self._read(1024, deadline)
             if not data:
-                if self._receiver.in_frame:
-                    self._t1_expired()
                 continue
             for event in self._receiver.feed(data):
                 if isinstance(event, FrameReceived):
@@ -156,6 +154,18 @@ class SerialTransport:
         self._pending.clear()
         self._last_received = None
         self._nak_streak = 0
+
+    def _read(self, size: int, deadline: Deadline) -> bytes:
+        """Bytes from the link within the deadline; a frame whose bytes stopped for longer
+        than T1 is dropped with NAK. T1 counts from the frame's last byte, not from this read,
+        so a caller's short deadline never cuts a slow frame."""
+        data = self.link.read(size, min(deadline.remaining(), self.t1) or 0.001)
+        now = time.monotonic()
+        if data:
+            self._last_byte = now
+        elif self._receiver.in_frame and now - self._last_byte >= self.t1:
+            self._t1_expired()
+        return data
 
     def _t1_expired(self) -> None:
         self._receiver.reset()

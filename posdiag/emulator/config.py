@@ -29,7 +29,9 @@ class TerminalConfig:
     merchant_city: str = "BERLIN"
     receipt_width: int = 40
     charset: str = "cp437"  # print and display texts; announced in TLV 27 {14} when not CP437
-    baud: int = 9600
+    baud: int = 9600  # serial rate it is configured to; it returns to it on a restart
+    max_baud: int = 115200  # the fastest rate Change Baudrate 08 40 may ask for
+    baud_fixed: bool = False  # True: it cannot change its rate at all (84 7D)
     tcp_port: int = 20007
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
     t2: float = 5.0  # PA00P016: wait for ACK/NAK after a frame
@@ -78,9 +80,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
         for key, value in table.items():
             if key not in types:
                 raise PlanError(f"{path}: unknown terminal setting {key!r}.")
-            kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float)}
+            kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float),
+                                                         "bool": bool}
             expected = kinds.get(str(types[key]), str)
-            if not isinstance(value, expected) or isinstance(value, bool):
+            if not isinstance(value, expected) or (isinstance(value, bool)
+                                                   and expected is not bool):
                 raise PlanError(f"{path}: {key} has the wrong type ({value!r}).")
         config = config.with_options(**table)
     return config.with_options(**overrides)

@@ -5,6 +5,7 @@ Change Baudrate 08 40 (PA00P015 §2.1, 2.17, 2.19, 2.23, 2.24, 2.26, 2.55, 2.57)
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from posdiag.drivers.zvt import bcd
@@ -13,6 +14,7 @@ from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps
 from posdiag.drivers.zvt.charsets import code_for
 from posdiag.drivers.zvt.messages_pt import StatusEnquiryCompletion
+from posdiag.drivers.zvt.rates import CHANGE_BAUDRATE, requested_rate
 from posdiag.drivers.zvt.tlv import TlvNode, find, find_all
 from posdiag.emulator.core import Handler, Registration
 from posdiag.emulator.handlers_common import (
@@ -27,6 +29,10 @@ from posdiag.emulator.handlers_common import (
 )
 from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
 from posdiag.emulator.session import PtSession
+
+RC_CANNOT_CHANGE_RATE = 0x7D
+RC_RATE_NOT_SUPPORTED = 0xFD
+RATE_SWITCH_SECONDS = 2.0  # the PT accepts commands at the new rate this long after its answer
 
 # --- Registration 06 00 ----------------------------------------------------------------------
 
@@ -183,6 +189,29 @@ def display_text(session: PtSession, command: Apdu) -> None:
     session.answer()
 
 
+# --- Change Baudrate 08 40 --------------------------------------------------------------------
+
+
+def change_baudrate(session: PtSession, command: Apdu) -> None:
+    """08 40 (§2.57): 80 00 at the old rate, then the new rate, heard from 2 s after that
+    answer on; 84 FD for a rate the terminal does not take, 84 7D when it cannot change at
+    all. On TCP there is no rate: it answers 80 00 and changes nothing (§2.57.2)."""
+    rate = requested_rate(command)
+    config = session.terminal.config
+    if session.line is None:
+        session.answer()
+        return
+    if config.baud_fixed:
+        session.refuse(RC_CANNOT_CHANGE_RATE)
+        return
+    if rate is None or rate > config.max_baud:
+        session.refuse(RC_RATE_NOT_SUPPORTED)
+        return
+    answered = time.monotonic()
+    session.answer()  # waits for the ECR's ACK, still at the old rate
+    session.line.change_rate(rate, max(0.0, answered + RATE_SWITCH_SECONDS - time.monotonic()))
+
+
 def admin_handlers() -> dict[tuple[int, int], Handler]:
     return {
         (0x06, 0x00): registration,
@@ -192,4 +221,5 @@ def admin_handlers() -> dict[tuple[int, int], Handler]:
         (0x06, 0x70): diagnosis,
         (0x06, 0x1A): print_system_configuration,
         (0x06, 0xE0): display_text,
+        CHANGE_BAUDRATE: change_baudrate,
     }

@@ -19,7 +19,7 @@ EMULATOR = ROOT / "posdiag" / "emulator"
 ZVT_DRIVER = ROOT / "drivers" / "zvt"
 # The ECR side of the ZVT driver: what the emulator must not use.
 DRIVER_MACHINERY = {"transport", "dialog", "terminal", "books", "payments", "receipts",
-                    "baudrate", "interrupt"}
+                    "linespeed"}
 
 
 def imported_modules(path: Path) -> set[str]:
