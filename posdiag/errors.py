@@ -91,6 +91,10 @@ class LinkTimeout(LinkError):
     """The peer did not answer in time (T1/T2/T3/T4 in ZVT terms)."""
 
 
+class CertificateRejected(LinkError):
+    """The peer's TLS certificate did not verify against the CA or the pinned fingerprint."""
+
+
 class TransmissionError(LinkError):
     """A frame could not be delivered after all retries (NAK, CRC error, no ACK)."""
 

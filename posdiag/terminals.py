@@ -82,8 +82,12 @@ def _attach(emulator: Any, spec: PortSpec, options: dict[str, Any]) -> tuple[Por
     if transport == "tcp":
         host, port = emulator.serve_tcp("127.0.0.1", 0)
         return PortSpec("tcp", host=host, port=port), options
+    if transport == "tls":  # verified against the emulator's own TEST CA
+        (host, port), material = emulator.serve_tls("127.0.0.1", 0)
+        return PortSpec("tls", host=host, port=port,
+                        options={"ca": str(material.ca_cert)}), options
     if transport != "serial":
-        raise BadInput(f"sim transport {transport!r} unknown; use serial or tcp.")
+        raise BadInput(f"sim transport {transport!r} unknown; use serial, tcp or tls.")
     baud = spec.options.get("baud")
     try:
         line = emulator.serve_serial(int(baud) if baud else None)

@@ -305,18 +305,22 @@ def _answer_when_stopping(message: Apdu) -> Apdu:
     return REFUSED_STOPPING
 
 
-def settle(transport: ApduTransport, t3: float = T3) -> None:
+def settle(transport: ApduTransport, t3: float = T3, quiet: float = QUIET) -> None:
     """Before the first command on a new connection: end whatever an earlier ECR left running.
 
     Sends Abort 06 B0 (allowed while the ECR is master; a PT with nothing to abort answers
     80 00) and answers what the PT still sends — the end of a payment that waited for a card,
-    the next block of a file an interrupted backup was reading — until it is quiet."""
+    the next block of a file an interrupted backup was reading — until it is quiet for
+    ``quiet`` seconds after answering (0: return at its answer, where no dialog can be
+    left running)."""
     transport.send(ABORT_COMMAND)
     deadline = Deadline(t3)
     answered = False
     while True:
+        if answered and quiet <= 0:
+            return
         try:
-            message = transport.receive(QUIET if answered else deadline.remaining())
+            message = transport.receive(quiet if answered else deadline.remaining())
         except LinkTimeout as err:
             if answered:
                 return

@@ -38,7 +38,7 @@ RC_CANNOT_CHANGE = 0x7D
 RC_RATE_NOT_SUPPORTED = 0xFD
 # A USB serial adapter may still hold the last ACK in its FIFO when the write returns; a
 # terminal may take it late. Changing the rate under it would garble it.
-ACK_GUARD = 0.5
+ACK_GUARD = 0.25
 PROBE_T2 = 0.5  # s: a terminal at the right rate ACKs at once; searching waits no longer
 
 
@@ -121,7 +121,7 @@ class LineSpeed:
         transport.sends = sends if sends is not None else transport.sends
         try:
             transport.reset()
-            settle(transport, self.t3)
+            settle(transport, self.t3, quiet=0.0)  # we spoke last: no dialog can be left
             return True
         except (TransmissionError, LinkTimeout):
             return False

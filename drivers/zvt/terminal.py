@@ -128,17 +128,22 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         path_source: Callable[[], str] | None = None,
         **options: Any,
     ) -> Self:
-        """Open the link a PortSpec names (serial device or URL, or tcp://)."""
+        """Open the link a PortSpec names (serial device or URL, tcp:// or tls://)."""
         from posdiag.link.serialport import DEFAULT_BAUD
 
         options = {k: v for k, v in options.items() if v is not None}
-        rate = None if spec.kind == "tcp" else baud or DEFAULT_BAUD
+        rate = None if spec.kind in ("tcp", "tls") else baud or DEFAULT_BAUD
 
         def connect() -> ApduTransport:
             if spec.kind == "tcp":
                 from posdiag.link.tcp import open_tcp
 
                 return TcpTransport(open_tcp(spec.host, spec.port))
+            if spec.kind == "tls":
+                from posdiag.link.tls import TlsOptions, open_tls
+
+                return TcpTransport(open_tls(spec.host, spec.port,
+                                             TlsOptions.parse(spec.options)))
             from posdiag.link.serialport import open_serial
 
             url = path_source() if path_source else spec.url

@@ -33,6 +33,7 @@ class TerminalConfig:
     max_baud: int = 115200  # the fastest rate Change Baudrate 08 40 may ask for
     baud_fixed: bool = False  # True: it cannot change its rate at all (84 7D)
     tcp_port: int = 20007
+    tls_port: int = 22001  # ZVT over TLS (Feig, TeleCash beside 22000)
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
     t2: float = 5.0  # PA00P016: wait for ACK/NAK after a frame
     t3: float = 5.0  # wait for the ECR's answer to a PT message

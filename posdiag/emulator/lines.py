@@ -133,13 +133,21 @@ class PtyLine:
         if not self.paced:
             self._write_all(wire)
             return
-        # Send in slices of about 10 ms of line time so the ECR sees bytes trickle in; the
-        # line is busy for the bytes the terminal sent, whatever the ECR makes of them.
+        # Send in slices of about 10 ms of line time so the ECR sees bytes trickle in. One
+        # write is one burst, back to back on the line as from a UART's FIFO: each slice is due
+        # at a time counted from the burst's start, so a late wake-up is made up by the next
+        # slice instead of adding up. The line is busy for the bytes the terminal sent,
+        # whatever the ECR makes of them.
         step = max(1, self.rate // BITS_PER_BYTE // 100)
-        for start in range(0, len(data), step):
-            piece = data[start : start + step]
+        start = max(self._tx_clock, time.monotonic())
+        for offset in range(0, len(data), step):
+            piece = data[offset : offset + step]
             self._write_all(resample(piece, self.rate, ecr) if ecr else piece)
-            self._tx_clock = self._pace(self._tx_clock, len(piece))
+            due = start + (offset + len(piece)) * BITS_PER_BYTE / self.rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._tx_clock = due
 
     def _pace(self, clock: float, nbytes: int) -> float:
         """Advance a line clock by nbytes and sleep until the line would have carried them."""

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import tempfile
 import threading
 import time
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from posdiag.emulator.config import TerminalConfig
 from posdiag.emulator.core import Handler, TerminalCore
@@ -25,6 +28,9 @@ from posdiag.emulator.tcp_server import ServerSocket, TcpServer
 from posdiag.emulator.transport import PtSerialTransport, PtTcpTransport, PtTransport
 from posdiag.errors import LinkError
 from posdiag.link.base import ByteLink
+
+if TYPE_CHECKING:
+    from posdiag.emulator.tls_material import TlsMaterial
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,34 @@ class EmulatedTerminal(TerminalCore):
         """Listen for ECR connections; port 0 picks a free one. Returns the bound address."""
         return self._listen(host, self.config.tcp_port if port is None else port, None)
 
+    def serve_tls(self, host: str = "127.0.0.1", port: int | None = None, *,
+                  material: TlsMaterial | None = None,
+                  require_client_cert: bool = False) -> tuple[tuple[str, int], TlsMaterial]:
+        """Listen for ECR connections over TLS (port 0: any free one; default 22001) with
+        the server certificate of material — freshly made TEST MATERIAL when None, kept in a
+        temporary folder until stop(). With require_client_cert the ECR must show a
+        certificate of material's CA. Returns the bound address and the material."""
+        import ssl
+
+        from posdiag.emulator.tls_material import generate
+
+        if material is None:
+            folder = tempfile.TemporaryDirectory(prefix="posdiag-test-tls-")
+            self._closers.append(folder)
+            material = generate(Path(folder.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(material.server_cert, material.server_key)
+        if require_client_cert:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(material.ca_cert)
+
+        def wrap(sock: socket.socket) -> socket.socket:
+            return context.wrap_socket(sock, server_side=True)
+
+        address = self._listen(host, self.config.tls_port if port is None else port, wrap)
+        return address, material
+
     def _listen(self, host: str, port: int, wrap: Any) -> tuple[str, int]:
         server = TcpServer(host, port, self._serve_connection, wrap=wrap,
                            handshake_timeout=self.config.t3)
@@ -138,7 +172,10 @@ class EmulatedTerminal(TerminalCore):
         self.stopping = True
         for closer in self._closers:
             with contextlib.suppress(OSError):
-                closer.close()
+                if isinstance(closer, tempfile.TemporaryDirectory):
+                    closer.cleanup()
+                else:
+                    closer.close()
         for thread in self._threads:
             thread.join(timeout=2)
         self.ledger.close()

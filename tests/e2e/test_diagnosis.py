@@ -17,7 +17,7 @@ from posdiag.emulator.terminal import EmulatedTerminal
 from posdiag.terminals import open_terminal
 
 
-@pytest.mark.parametrize("transport", ["serial", "tcp"])
+@pytest.mark.parametrize("transport", ["serial", "tcp", "tls"])
 def test_a_diagnosis_reports_the_host_time_and_prints(transport):
     emulator = EmulatedTerminal()
     with open_terminal(f"sim:transport={transport}", emulator=emulator) as terminal:
@@ -42,7 +42,7 @@ def test_the_completion_of_a_diagnosis_carries_no_data():
     assert [m.command for m in seen if m.command == (0x04, 0x01)] == [(0x04, 0x01)]
 
 
-@pytest.mark.parametrize("transport", ["serial", "tcp"])
+@pytest.mark.parametrize("transport", ["serial", "tcp", "tls"])
 def test_a_terminal_that_cannot_reach_its_host_is_a_result_not_an_error(transport):
     emulator = EmulatedTerminal(faults=parse_faults("host-offline"))
     with open_terminal(f"sim:transport={transport}", emulator=emulator) as terminal:

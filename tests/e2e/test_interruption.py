@@ -26,6 +26,9 @@ def serve(emulator: EmulatedTerminal, transport: str, baud: int | None = None) -
     if transport == "tcp":
         host, port = emulator.serve_tcp("127.0.0.1", 0)
         return f"tcp://{host}:{port}"
+    if transport == "tls":
+        (host, port), material = emulator.serve_tls("127.0.0.1", 0)
+        return f"tls://{host}:{port}?ca={material.ca_cert}"
     return emulator.serve_serial(baud).path
 
 
@@ -52,7 +55,7 @@ def terminal_is_idle(emulator: EmulatedTerminal) -> bool:
     return False
 
 
-@pytest.mark.parametrize("transport", ["serial", "tcp"])
+@pytest.mark.parametrize("transport", ["serial", "tcp", "tls"])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_backup_stops_the_file_transfer(tmp_path, transport, signum):
     from posdiag.crypto.age import generate_identity
@@ -60,7 +63,7 @@ def test_an_interrupted_backup_stops_the_file_transfer(tmp_path, transport, sign
     # Paced at 1 Mbaud (serial) or slowed per frame (TCP) so the dump is still running.
     config = TerminalConfig(baud=1000000) if transport == "serial" else TerminalConfig()
     emulator = EmulatedTerminal(config, journal=4000, seed=3)
-    if transport == "tcp":
+    if transport != "serial":
         from posdiag.emulator.faults import parse_faults
 
         emulator.faults = parse_faults("delay=5")
@@ -94,7 +97,7 @@ timeout = 60
 """
 
 
-@pytest.mark.parametrize("transport", ["serial", "tcp"])
+@pytest.mark.parametrize("transport", ["serial", "tcp", "tls"])
 def test_an_interrupted_card_wait_sends_abort_and_exits_130(tmp_path, transport):
     emulator = EmulatedTerminal(operator="manual")  # nobody presents a card
     port = serve(emulator, transport)

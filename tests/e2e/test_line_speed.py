@@ -123,14 +123,17 @@ def test_a_terminal_at_no_zvt_rate_is_not_found():
         emulator.stop()
 
 
-def test_over_tcp_the_terminal_answers_08_40_and_changes_nothing():
-    emulator = EmulatedTerminal()
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+def test_over_tcp_the_terminal_answers_08_40_and_changes_nothing(transport):
+    emulator = EmulatedTerminal(journal=5)
     try:
-        with open_terminal("sim:transport=tcp", emulator=emulator) as terminal:
+        with open_terminal(f"sim:transport={transport}", emulator=emulator) as terminal:
             result = terminal.run(Apdu(0x08, 0x40, b"\x07"), end=End.ACK)
             assert result.answer == Apdu(0x80, 0x00)
             assert terminal.use_fastest_rate() is None  # the driver does not ask on TCP
-            assert terminal.identify().terminal_id == "52500001"
+            before = emulator.state.commands_seen.count((0x08, 0x40))
+            assert len(b"".join(b.data for b in terminal.read_file(1))) > 0
+            assert emulator.state.commands_seen.count((0x08, 0x40)) == before
     finally:
         emulator.stop()
 

@@ -24,10 +24,11 @@ def identity_toml(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["serial", "tcp"])
+@pytest.fixture(params=["serial", "tcp", "tls"])
 def terminal_port(request, simulate_process, identity_toml) -> str:
     """A separate `posdiag simulate` whose password is not 123456; its PORT."""
-    where = ["--serial"] if request.param == "serial" else ["--tcp", "127.0.0.1:0"]
+    where = {"serial": ["--serial"], "tcp": ["--tcp", "127.0.0.1:0"],
+             "tls": ["--tls", "127.0.0.1:0"]}[request.param]
     _, port = simulate_process(*where, "--identity", str(identity_toml), "--journal", "20")
     return port
 
@@ -170,7 +171,7 @@ def test_a_bad_terminal_table_in_a_plan_names_file_and_line(tmp_path, capsys):
 # --- the character set ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("transport", ["serial", "tcp"])
+@pytest.mark.parametrize("transport", ["serial", "tcp", "tls"])
 def test_receipts_are_read_in_the_character_set_the_terminal_announces(tmp_path, transport):
     from posdiag.emulator.config import TerminalConfig
     from posdiag.emulator.terminal import EmulatedTerminal

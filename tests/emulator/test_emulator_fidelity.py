@@ -16,7 +16,7 @@ from posdiag.errors import LinkError, TerminalRefused
 from posdiag.link.ports import PortSpec
 from posdiag.terminals import open_terminal
 
-TRANSPORTS = ["serial", "tcp"]
+TRANSPORTS = ["serial", "tcp", "tls"]
 DUPLICATE = "*** DUPLICATE ***"
 
 
@@ -95,14 +95,19 @@ def test_the_clock_set_is_the_clock_reported_and_printed(transport):
 # --- one ECR at a time on TCP -------------------------------------------------------------------
 
 
-def tcp_emulator(**config) -> tuple[EmulatedTerminal, PortSpec]:
+def tcp_emulator(tls: bool = False, **config) -> tuple[EmulatedTerminal, PortSpec]:
     emulator = EmulatedTerminal(TerminalConfig(**config))
+    if tls:
+        (host, port), material = emulator.serve_tls("127.0.0.1", 0)
+        return emulator, PortSpec("tls", host=host, port=port,
+                                  options={"ca": str(material.ca_cert)})
     host, port = emulator.serve_tcp("127.0.0.1", 0)
     return emulator, PortSpec("tcp", host=host, port=port)
 
 
-def test_an_idle_ecr_makes_way_for_a_waiting_one():
-    emulator, spec = tcp_emulator(t3=1.0)
+@pytest.mark.parametrize("tls", [False, True])
+def test_an_idle_ecr_makes_way_for_a_waiting_one(tls):
+    emulator, spec = tcp_emulator(tls, t3=1.0)
     try:
         with open_terminal(spec) as first:
             first.identify()  # then it idles, holding its connection
