@@ -86,10 +86,10 @@ def list_usb_devices(backend: Any = None) -> list[DeviceInfo]:
     """USB devices (hubs left out) through pyusb; [] when no USB library is installed."""
     import usb.core
 
-    from posdiag.drivers.escpos.usb import select_backend
+    from posdiag.link.usb import resolve_backend
 
     try:
-        devices = list(usb.core.find(find_all=True, backend=select_backend(backend)))
+        devices = list(usb.core.find(find_all=True, backend=resolve_backend(backend)))
     except usb.core.NoBackendError:
         return []
     found = []

@@ -62,6 +62,10 @@ class BadInput(UsageError):
     """User-supplied data (hex, recipients, options) could not be understood."""
 
 
+class DocumentSetupError(UsageError):
+    """A document cannot be rendered on this machine: the PDF extra or a CJK font is missing."""
+
+
 # --- 3: device and link --------------------------------------------------------------------
 
 

@@ -15,16 +15,29 @@ from __future__ import annotations
 from dataclasses import replace
 
 from posdiag.drivers.escpos.codepages import DEFAULT_CODEPAGE, EPSON_CODEPAGES
+from posdiag.drivers.escpos.layout import (
+    DOTS_PER_MM,
+    FONT_DOTS,
+    LINE_DOTS,
+    MAX_RECEIPT_DOTS,
+    PAPER_DOTS,
+    char_cells,
+    element_dots,
+)
 from posdiag.drivers.escpos.model import (
     Align,
+    Barcode,
     Cut,
     Element,
+    Feed,
     Image,
+    QrCode,
     Receipt,
     Span,
     Style,
     TextLine,
     Unknown,
+    printable,
 )
 from posdiag.drivers.escpos.symbols import (
     NeedMore,
@@ -56,18 +69,36 @@ _IGNORED: dict[bytes, int] = {
 
 
 class Decoder:
-    """Turns an ESC/POS stream into receipts, one per cut."""
+    """Turns an ESC/POS stream into receipts, one per cut.
+
+    Time is linear in the input and memory is bounded by what a receipt can hold: a line
+    wraps at the paper's width as on a printer, feeds merge into one element, a receipt keeps
+    at most ``max_receipt_dots`` of paper (the rest until the cut is counted in a note), at
+    most ``MAX_NOTES`` notes, and raster data larger than ``MAX_IMAGE_BYTES`` is skipped as it
+    arrives instead of being buffered (limits in layout.py, docs/escpos.md).
+    """
 
     def __init__(self, *, chinese_encoding: str = "gb18030", chinese_mode: bool = False,
-                 codepages: dict[int, str] | None = None) -> None:
+                 codepages: dict[int, str] | None = None, paper_dots: int = PAPER_DOTS,
+                 max_receipt_dots: int = MAX_RECEIPT_DOTS) -> None:
         self.chinese_encoding = chinese_encoding
+        self.paper_dots = paper_dots
+        self.max_receipt_dots = max_receipt_dots
+        self._four_byte = chinese_encoding.replace("-", "").lower() == "gb18030"
         self._chinese_default = chinese_mode
         self._codepages = EPSON_CODEPAGES if codepages is None else codepages
         self._buf = bytearray()
         self._offset = 0  # stream position of _buf[0]
+        self._at = 0  # stream position of the command being decoded
+        self._skip = 0  # bytes of an oversized command still to pass over unread
         self._elements: list[Element] = []
         self._unknown: list[Unknown] = []
         self._done: list[Receipt] = []
+        self._receipt_dots = 0
+        self._dropped = 0  # elements past the receipt's length limit
+        self._dropped_at = 0
+        self._notes_dropped = 0
+        self._notes_dropped_at = 0
         self._reset_modes()
 
     # --- public -------------------------------------------------------------------------
@@ -76,7 +107,14 @@ class Decoder:
         """Consume bytes; return the receipts that a cut completed."""
         self._buf += data
         pos = 0
-        while pos < len(self._buf):
+        size = len(self._buf)
+        while pos < size:
+            if self._skip:
+                skipped = min(self._skip, size - pos)
+                self._skip -= skipped
+                pos += skipped
+                continue
+            self._at = self._offset + pos
             try:
                 pos += self._step(self._buf, pos)
             except NeedMore:
@@ -88,12 +126,15 @@ class Decoder:
 
     def finish(self) -> Receipt | None:
         """End of stream: report a truncated command and return the uncut remainder."""
-        if self._buf:
-            self._unknown.append(Unknown(self._offset, bytes(self._buf), "truncated command"))
+        if self._buf or self._skip:
+            self._at = self._offset
+            missing = f" ({self._skip} more bytes were announced)" if self._skip else ""
+            self._note(0, bytes(self._buf[:NOTE_RAW]), f"truncated command{missing}")
             self._offset += len(self._buf)
             self._buf.clear()
+            self._skip = 0
         self._flush_line()
-        if not self._elements and not self._unknown:
+        if not self._elements and not self._unknown and not self._dropped:
             return None
         return self._take_receipt(None)
 
@@ -106,37 +147,121 @@ class Decoder:
         self.chinese = self._chinese_default
         self._spans: list[Span] = []
         self._line_align: Align | None = None
-        self._barcode = {"height": 162, "hri": 0}
+        self._line_dots = 0
+        self._barcode = {"height": 162, "hri": 0, "width": 3}
         self._qr: dict[str, object] = {"model": 2, "size": 3, "level": "L", "data": b""}
         self._graphic: Image | None = None
 
     def _add_text(self, text: str) -> None:
+        """Put text on the current line, wrapping at the paper's edge as a printer does."""
+        text = printable(text)
         if self._line_align is None:
             self._line_align = self.align  # ESC a counts at the start of a line
+        cell = FONT_DOTS[self.style.font] * self.style.width
+        narrow = text.isascii()
+        i, n = 0, len(text)
+        while i < n:
+            room = self.paper_dots - self._line_dots
+            if narrow:
+                take = min(n - i, room // cell)
+                used = take * cell
+            else:
+                take = used = 0
+                while i + take < n:
+                    width = cell * char_cells(text[i + take])
+                    if used + width > room:
+                        break
+                    used, take = used + width, take + 1
+            if take == 0:
+                if self._spans:
+                    self._wrap()
+                    continue
+                take, used = 1, room  # wider than the paper on its own: printed, clipped
+            self._append_span(text[i:i + take])
+            self._line_dots += used
+            i += take
+            if i < n:
+                self._wrap()
+
+    def _append_span(self, text: str) -> None:
         if self._spans and self._spans[-1].style == self.style:
             self._spans[-1] = Span(self._spans[-1].text + text, self.style)
         else:
             self._spans.append(Span(text, self.style))
 
-    def _flush_line(self, *, blank: bool = False) -> bool:
-        """Emit the pending line (or a blank one when asked); True when text was pending."""
-        if self._spans or blank:
-            self._elements.append(TextLine(tuple(self._spans), self._line_align or self.align))
-            pending = bool(self._spans)
-            self._spans, self._line_align = [], None
-            return pending
-        return False
-
-    def _emit(self, element: Element) -> None:
+    def _wrap(self) -> None:
+        align = self._line_align
         self._flush_line()
-        self._elements.append(replace(element, align=self.align))
+        self._line_align = align  # a wrapped line keeps its alignment
+
+    def _flush_line(self) -> bool:
+        """Emit the pending line; True when text was pending."""
+        if not self._spans:
+            return False
+        line = TextLine(tuple(self._spans), self._line_align or self.align)
+        self._spans, self._line_align, self._line_dots = [], None, 0
+        self._append(line)
+        return True
+
+    def _feed(self, lines: int) -> None:
+        """Blank lines of paper; merged with a feed just before."""
+        if lines <= 0:
+            return
+        room = 0 if self._dropped else (self.max_receipt_dots - self._receipt_dots) // LINE_DOTS
+        kept = min(lines, room)
+        if kept:
+            last = self._elements[-1] if self._elements else None
+            if isinstance(last, Feed):
+                self._elements[-1] = Feed(last.lines + kept)
+            else:
+                self._elements.append(Feed(kept))
+            self._receipt_dots += kept * LINE_DOTS
+        if kept < lines:
+            self._overflow()
+
+    def _append(self, element: Element) -> None:
+        dots = element_dots(element)
+        if self._dropped or self._receipt_dots + dots > self.max_receipt_dots:
+            self._overflow()
+            return
+        self._receipt_dots += dots
+        self._elements.append(element)
+
+    def _overflow(self) -> None:
+        if not self._dropped:
+            self._dropped_at = self._at
+        self._dropped += 1
+
+    def _emit(self, element: QrCode | Barcode | Image) -> None:
+        self._flush_line()
+        if isinstance(element, Image) and element.width > self.paper_dots:
+            element = _crop(element, self.paper_dots)
+            self._note(0, b"", f"image {element.width} dots wide cropped to the paper's "
+                       f"{self.paper_dots}")
+        self._append(replace(element, align=self.align))
 
     def _note(self, pos: int, raw: bytes, note: str) -> None:
-        self._unknown.append(Unknown(self._offset + pos, raw, note))
+        """A command not rendered; pos is relative to the command being decoded."""
+        if len(self._unknown) < MAX_NOTES:
+            self._unknown.append(Unknown(self._at + pos, raw[:NOTE_RAW], note))
+            return
+        if not self._notes_dropped:
+            self._notes_dropped_at = self._at + pos
+        self._notes_dropped += 1
 
     def _take_receipt(self, cut: Cut | None) -> Receipt:
-        receipt = Receipt(tuple(self._elements), cut, tuple(self._unknown))
+        notes = self._unknown
+        if self._notes_dropped:
+            notes.append(Unknown(self._notes_dropped_at, b"",
+                                 f"{self._notes_dropped} more commands not rendered"))
+        if self._dropped:
+            metres = self.max_receipt_dots / DOTS_PER_MM / 1000
+            notes.append(Unknown(self._dropped_at, b"",
+                                 f"receipt longer than {metres:g} m of paper: {self._dropped} "
+                                 "more lines or symbols not kept"))
+        receipt = Receipt(tuple(self._elements), cut, tuple(notes))
         self._elements, self._unknown = [], []
+        self._receipt_dots = self._dropped = self._notes_dropped = 0
         return receipt
 
     def _cut(self, partial: bool) -> None:
@@ -151,7 +276,7 @@ class Decoder:
             return self._command(buf, pos)
         if b == LF:
             if not self._flush_line():
-                self._flush_line(blank=True)
+                self._feed(1)
             return 1
         if b in (CR, CAN):
             return 1
@@ -162,25 +287,48 @@ class Decoder:
             self._add_text("\t")
             return 1
         if b < 0x20 or b == 0x7F:
-            self._note(pos, bytes([b]), "unknown control byte")
+            self._note(0, bytes([b]), "unknown control byte")
             return 1
         return self._text(buf, pos)
 
     def _text(self, buf: bytearray, pos: int) -> int:
+        if self.chinese:
+            return self._chinese_text(buf, pos)
         end = pos
-        while end < len(buf) and buf[end] >= 0x20 and buf[end] != 0x7F:
-            if self.chinese and buf[end] >= 0x81:
-                size = _gb_char_size(buf, end)
-                if size is None:  # a character split across reads: wait for its tail
-                    if end == pos:
-                        raise NeedMore
-                    break
-                end += size
-            else:
-                end += 1
-        raw = bytes(buf[pos:end])
-        codec = self.chinese_encoding if self.chinese else self.codec
-        self._add_text(raw.decode(codec, errors="replace"))
+        size = len(buf)
+        while end < size and buf[end] >= 0x20 and buf[end] != 0x7F:
+            end += 1
+        self._add_text(bytes(buf[pos:end]).decode(self.codec, errors="replace"))
+        return end - pos
+
+    def _chinese_text(self, buf: bytearray, pos: int) -> int:
+        """Text in Chinese mode: ASCII bytes, then two- (GBK) or four-byte (GB18030) codes.
+
+        A lead byte whose next bytes cannot follow it is one unprintable character on its
+        own, and the bytes after it are read afresh (a control byte stays a control byte).
+        """
+        pieces: list[str] = []
+        end, size = pos, len(buf)
+        while end < size:
+            b = buf[end]
+            if b < 0x20 or b == 0x7F:
+                break
+            if b < 0x80:
+                start = end
+                while end < size and 0x20 <= buf[end] < 0x7F:
+                    end += 1
+                pieces.append(bytes(buf[start:end]).decode("ascii"))
+                continue
+            unit = _gb_char_size(buf, end, self._four_byte)
+            if unit is None:  # a character split across reads: wait for its tail
+                if end == pos:
+                    raise NeedMore
+                break
+            code = bytes(buf[end:end + unit])
+            pieces.append(code.decode(self.chinese_encoding, errors="replace") if unit > 1
+                          else "\ufffd")
+            end += unit
+        self._add_text("".join(pieces))
         return end - pos
 
     def _command(self, buf: bytearray, pos: int) -> int:
@@ -192,24 +340,49 @@ class Decoder:
             count = _IGNORED[key]
             need(buf, pos, 2 + count)
             return 2 + count
-        self._note(pos, key, "unknown command")
+        self._note(0, key, "unknown command")
         return 2
 
 
-def _gb_char_size(buf: bytearray, pos: int) -> int | None:
-    """Bytes of the GB18030 character at pos (lead byte >= 0x81), or None if incomplete."""
+NOTE_RAW = 16  # bytes of a command kept in its note
+MAX_NOTES = 64  # notes kept per receipt; the rest are counted in one more
+
+
+def _crop(image: Image, width: int) -> Image:
+    """The part of an image a printer prints: what lies within the paper's width."""
+    row_bytes, kept = image.width // 8, width // 8
+    bits = b"".join(image.bits[y * row_bytes:y * row_bytes + kept] for y in range(image.height))
+    return Image(kept * 8, image.height, bits, image.align)
+
+
+def _gb_char_size(buf: bytearray, pos: int, four_byte: bool) -> int | None:
+    """Bytes of the character whose lead byte (>= 0x80) is at pos; None if its tail has not
+    arrived. GB18030: lead 81-FE, then 40-7E or 80-FE, or 30-39 81-FE 30-39 (four bytes);
+    anything else is an invalid lead, one byte long."""
+    lead = buf[pos]
+    if not 0x81 <= lead <= 0xFE:
+        return 1
     if pos + 1 >= len(buf):
         return None
-    if 0x30 <= buf[pos + 1] <= 0x39:  # four-byte form
-        return 4 if pos + 3 < len(buf) else None
-    return 2
+    second = buf[pos + 1]
+    if 0x40 <= second <= 0xFE and second != 0x7F:
+        return 2
+    if not (four_byte and 0x30 <= second <= 0x39):
+        return 1
+    if pos + 2 >= len(buf):
+        return None
+    if not 0x81 <= buf[pos + 2] <= 0xFE:
+        return 1
+    if pos + 3 >= len(buf):
+        return None
+    return 4 if 0x30 <= buf[pos + 3] <= 0x39 else 1
 
 
 # --- command handlers: (decoder, buffer, position) -> bytes consumed ------------------------
 
 
 def _esc_init(d: Decoder, buf: bytearray, pos: int) -> int:
-    d._spans, d._line_align = [], None  # ESC @ clears the print buffer: unprinted text is lost
+    d._spans = []  # ESC @ clears the print buffer: unprinted text is lost
     d._reset_modes()
     return 2
 
@@ -246,7 +419,7 @@ def _esc_codepage(d: Decoder, buf: bytearray, pos: int) -> int:
     n = need(buf, pos + 2, 1)[0]
     codec = d._codepages.get(n)
     if codec is None:
-        d._note(pos, bytes(buf[pos:pos + 3]), f"code page {n} not known; kept {d.codec}")
+        d._note(0, bytes(buf[pos:pos + 3]), f"code page {n} not known; kept {d.codec}")
     else:
         d.codec = codec
     return 3
@@ -255,8 +428,7 @@ def _esc_codepage(d: Decoder, buf: bytearray, pos: int) -> int:
 def _esc_feed_lines(d: Decoder, buf: bytearray, pos: int) -> int:
     n = need(buf, pos + 2, 1)[0]
     printed = d._flush_line()
-    for _ in range(n - (1 if printed else 0)):
-        d._flush_line(blank=True)
+    d._feed(n - (1 if printed else 0))
     return 3
 
 
@@ -296,6 +468,8 @@ def _gs_barcode_setting(d: Decoder, buf: bytearray, pos: int) -> int:
         d._barcode["height"] = n
     elif buf[pos + 1] == ord("H"):
         d._barcode["hri"] = n - 48 if n >= 48 else n & 3
+    elif buf[pos + 1] == ord("w") and 2 <= n <= 6:  # other values are ignored by printers
+        d._barcode["width"] = n
     return 3
 
 

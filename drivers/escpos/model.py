@@ -11,6 +11,16 @@ from typing import Literal
 
 Align = Literal["left", "center", "right"]
 
+# C0 and C1 controls and DEL never reach text a person sees: a code page (ISO 8859), a
+# four-byte GB18030 code, QR or CODE128 data can carry them, and a renderer or a terminal
+# would act on them.
+_UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x09}
+
+
+def printable(text: str) -> str:
+    """text with every control character (tab aside) replaced by U+FFFD."""
+    return text.translate(_UNPRINTABLE)
+
 
 @dataclass(frozen=True, slots=True)
 class Style:
@@ -61,8 +71,8 @@ class Image:
 @dataclass(frozen=True, slots=True)
 class QrCode:
     data: bytes
-    model: int = 2
-    module_size: int = 3
+    model: int = 2  # 1 model 1, 2 model 2, 3 Micro QR (GS ( k function 165: n1 - 48)
+    module_size: int = 3  # dots per module
     error_level: str = "L"
     align: Align = "left"
 
@@ -74,6 +84,18 @@ class Barcode:
     height: int = 162
     hri: int = 0  # 0 none, 1 above, 2 below, 3 both
     align: Align = "left"
+    module_width: int = 3  # GS w: 2..6 dots per narrow module
+    raw: bytes = field(default=b"", repr=False)  # the GS k data as sent (code sets, FNC codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """Blank paper: lines fed with nothing printed (LF on an empty line, ESC d n).
+
+    Consecutive feeds are one element, so a job of a million feeds costs one integer.
+    """
+
+    lines: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +115,7 @@ class Unknown:
         return f"@{self.offset}: {self.raw[:16].hex(' ')} ({self.note})"
 
 
-Element = TextLine | Image | QrCode | Barcode
+Element = TextLine | Image | QrCode | Barcode | Feed
 
 
 @dataclass(frozen=True, slots=True)

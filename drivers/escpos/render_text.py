@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 
-from posdiag.drivers.escpos.model import Barcode, Image, QrCode, Receipt, TextLine
+from posdiag.drivers.escpos.model import (
+    Barcode,
+    Feed,
+    Image,
+    QrCode,
+    Receipt,
+    TextLine,
+    printable,
+)
 
 PAPER_80MM = 48  # font A characters per line on 80 mm paper
 PAPER_58MM = 32
@@ -30,12 +38,15 @@ def render_text(receipt: Receipt, *, width: int = PAPER_80MM, show_unknown: bool
             scale = max((s.style.width for s in element.spans), default=1)
             out.append(_place(element.text.replace("\t", "    "), element.align, width, scale))
         elif isinstance(element, QrCode):
-            out.append(_place(f"[QR {element.data.decode('utf-8', 'replace')}]", element.align,
-                              width))
+            payload = printable(element.data.decode("utf-8", "replace"))
+            out.append(_place(f"[QR {payload}]", element.align, width))
         elif isinstance(element, Barcode):
-            out.append(_place(f"[{element.symbology} {element.data}]", element.align, width))
+            label = f"[{element.symbology} {printable(element.data)}]"
+            out.append(_place(label, element.align, width))
         elif isinstance(element, Image):
             out.append(_place(f"[image {element.width}x{element.height}]", element.align, width))
+        elif isinstance(element, Feed):
+            out.extend([""] * element.lines)
     if receipt.cut is not None:
         out.append("-" * width)
     if show_unknown:

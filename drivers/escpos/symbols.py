@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from posdiag.drivers.escpos import graphics
+from posdiag.drivers.escpos.layout import MAX_IMAGE_BYTES
 from posdiag.drivers.escpos.model import Barcode, Image, QrCode
 
 if TYPE_CHECKING:
@@ -34,11 +35,12 @@ def esc_column_image(d: Decoder, buf: bytearray, pos: int) -> int:
     m, n_lo, n_hi = need(buf, pos + 2, 3)
     columns = n_lo | n_hi << 8
     if m not in (0, 1, 32, 33):
-        d._note(pos, bytes(buf[pos:pos + 3]), f"ESC * mode {m} not known")
+        d._note(0, bytes(buf[pos:pos + 3]), f"ESC * mode {m} not known")
         return 2
     depth = 1 if m < 32 else 3
     data = need(buf, pos + 5, columns * depth)
-    d._emit(graphics.from_columns(data, columns, depth))
+    shown = min(columns, d.paper_dots)  # columns past the paper's edge are not printed
+    d._emit(graphics.from_columns(data, shown, depth))
     return 5 + columns * depth
 
 
@@ -49,27 +51,33 @@ def gs_barcode(d: Decoder, buf: bytearray, pos: int) -> int:
         if end < 0:
             if len(buf) - pos - 3 <= MAX_NUL_BARCODE:
                 raise NeedMore
-            d._note(pos, bytes(buf[pos:pos + 3]), "barcode without NUL terminator")
+            d._note(0, bytes(buf[pos:pos + 3]), "barcode without NUL terminator")
             return 3
         data, size = bytes(buf[pos + 3:end]), end + 1 - pos
     elif 65 <= m <= 79:
         n = need(buf, pos + 3, 1)[0]
         data, size = need(buf, pos + 4, n), 4 + n
     else:
-        d._note(pos, bytes(buf[pos:pos + 3]), f"barcode system {m} not known")
+        d._note(0, bytes(buf[pos:pos + 3]), f"barcode system {m} not known")
         return 3
     name = BARCODE_NAMES.get(m - 65 if 65 <= m <= 71 else m, f"barcode {m}")
     text = graphics.code128_text(data) if m in (73, 79) else data.decode("latin-1")
-    d._emit(Barcode(name, text, int(d._barcode["height"]), int(d._barcode["hri"])))
+    d._emit(Barcode(name, text, d._barcode["height"], d._barcode["hri"],
+                    module_width=d._barcode["width"], raw=data))
     return size
 
 
 def gs_raster(d: Decoder, buf: bytearray, pos: int) -> int:
     if need(buf, pos + 2, 1)[0] != ord("0"):
-        d._note(pos, bytes(buf[pos:pos + 3]), "GS v function not known")
+        d._note(0, bytes(buf[pos:pos + 3]), "GS v function not known")
         return 2
     _m, x_lo, x_hi, y_lo, y_hi = need(buf, pos + 3, 5)
     row_bytes, height = x_lo | x_hi << 8, y_lo | y_hi << 8
+    if row_bytes * height > MAX_IMAGE_BYTES:
+        d._note(0, bytes(buf[pos:pos + 8]), f"raster image of {row_bytes * 8} x {height} dots "
+                f"is larger than {MAX_IMAGE_BYTES} bytes; not rendered")
+        d._skip = row_bytes * height
+        return 8
     data = need(buf, pos + 8, row_bytes * height)
     d._emit(Image(row_bytes * 8, height, data))
     return 8 + row_bytes * height
@@ -88,21 +96,26 @@ def gs_paren(d: Decoder, buf: bytearray, pos: int) -> int:
 
 def gs_graphics_long(d: Decoder, buf: bytearray, pos: int) -> int:
     if need(buf, pos + 2, 1)[0] != ord("L"):
-        d._note(pos, bytes(buf[pos:pos + 3]), "GS 8 function not known")
+        d._note(0, bytes(buf[pos:pos + 3]), "GS 8 function not known")
         return 2
     p = need(buf, pos + 3, 4)
     size = int.from_bytes(p, "little")
+    if size > MAX_IMAGE_BYTES:
+        d._note(0, bytes(buf[pos:pos + 7]), f"graphics data of {size} bytes is larger than "
+                f"{MAX_IMAGE_BYTES} bytes; not rendered")
+        d._skip = size
+        return 7
     _graphics(d, pos, need(buf, pos + 7, size))
     return 7 + size
 
 
 def _qr(d: Decoder, pos: int, body: bytes) -> None:
     if len(body) < 2:
-        d._note(pos, b"\x1d(k" + body, "2D symbol command too short")
+        d._note(0, b"\x1d(k" + body, "2D symbol command too short")
         return
     cn, fn, args = body[0], body[1], body[2:]
     if cn != 0x31:
-        d._note(pos, b"\x1d(k" + body[:2], f"2D symbol type {cn:#x} not rendered")
+        d._note(0, b"\x1d(k" + body[:2], f"2D symbol type {cn:#x} not rendered")
         return
     if fn == 65 and args:
         d._qr["model"] = args[0] - 48 if args[0] >= 48 else args[0]
@@ -119,13 +132,13 @@ def _qr(d: Decoder, pos: int, body: bytes) -> None:
 
 def _graphics(d: Decoder, pos: int, body: bytes) -> None:
     if len(body) < 2:
-        d._note(pos, b"\x1d(L" + body, "graphics command too short")
+        d._note(0, b"\x1d(L" + body, "graphics command too short")
         return
     fn = body[1]
     if fn == 0x70:
         d._graphic = graphics.from_graphics_store(body)
         if d._graphic is None:
-            d._note(pos, b"\x1d(L" + body[:10], "graphics data malformed")
+            d._note(0, b"\x1d(L" + body[:10], "graphics data malformed")
     elif fn in (0x02, 0x32) and d._graphic is not None:
         d._emit(d._graphic)
         d._graphic = None

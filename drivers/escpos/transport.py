@@ -1,9 +1,9 @@
-"""Byte pipes to a receipt printer: pyserial URLs (serial, raw TCP 9100) and USB bulk (pyusb).
-
-URL grammar (``open_transport``):
+"""Byte pipes to a receipt printer: serial ports, raw TCP 9100 and USB bulk, all from the link
+layer. Addresses follow the link layer's PORT grammar (``posdiag.link.ports.parse_port``)
+with ``default_tcp_port=9100`` and ``usb=True``:
 
     /dev/ttyUSB0, COM3        serial port, 8N1 at --baud (default 9600)
-    tcp://HOST[:PORT]         raw TCP, port 9100 by default (alias of socket://)
+    tcp://HOST[:PORT]         raw TCP, port 9100 by default (through pyserial's socket://)
     socket://HOST:PORT        raw TCP through pyserial
     rfc2217://HOST:PORT       network serial server
     usb://VID:PID             USB by vendor/product id, hex (usb://0416:5011)
@@ -12,18 +12,16 @@ URL grammar (``open_transport``):
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 RAW_PORT = 9100
-_USB_IDS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
-_USB_BUS = re.compile(r"^(\d{1,3})/(\d{1,3})$")
 
 
 class Transport(Protocol):
-    """What the printer driver needs from a pipe."""
+    """What the printer driver needs from a pipe (a posdiag.link ByteLink)."""
 
     description: str
 
@@ -37,30 +35,21 @@ class Transport(Protocol):
 
 
 def open_transport(url: str, *, baud: int = 9600, backend: Any = None) -> Transport:
-    """Open the printer pipe named by url (grammar in the module docstring)."""
-    if url.startswith("usb://"):
-        from posdiag.drivers.escpos.usb import CLASS_PRINTER, UsbPipe
+    """Open the printer pipe named by url (grammar in the module docstring). backend: the
+    pyusb backend for usb:// addresses, chosen by the caller (posdiag.link.usb)."""
+    from posdiag.link.ports import parse_port
 
-        return UsbPipe.open(interface_class=CLASS_PRINTER, backend=backend, **parse_usb_url(url))
+    spec = parse_port(url, default_tcp_port=RAW_PORT, usb=True)
+    if spec.kind == "usb":
+        from posdiag.link.usb import CLASS_PRINTER, UsbPipe, usb_location
+
+        return UsbPipe.open(interface_class=CLASS_PRINTER, backend=backend,
+                            **usb_location(spec.options))
+    if spec.kind == "sim":
+        raise BadInput(_("a printer address cannot be sim here; give usb://VID:PID, "
+                         "tcp://HOST[:PORT] or a serial device."))
     from posdiag.link.serialport import open_serial
 
     # Device paths, socket:// (raw TCP 9100) and rfc2217:// alike; printers run 8N1.
-    return open_serial(serial_url(url), baud, stop_bits=1)
-
-
-def parse_usb_url(url: str) -> dict[str, int]:
-    rest = url.removeprefix("usb://")
-    if m := _USB_IDS.match(rest):
-        return {"vid": int(m[1], 16), "pid": int(m[2], 16)}
-    if m := _USB_BUS.match(rest):
-        return {"bus": int(m[1]), "address": int(m[2])}
-    raise BadInput(f"USB printer address {url!r} not understood; write usb://VID:PID "
-                   "(hex, e.g. usb://0416:5011) or usb://BUS/ADDRESS (e.g. usb://1/5).")
-
-
-def serial_url(url: str) -> str:
-    """tcp://host[:port] -> socket://host:port (pyserial's name for a raw TCP pipe)."""
-    if url.startswith("tcp://"):
-        host, _, port = url.removeprefix("tcp://").partition(":")
-        return f"socket://{host}:{port or RAW_PORT}"
-    return url
+    url = f"socket://{spec.host}:{spec.port}" if spec.kind == "tcp" else spec.url
+    return open_serial(url, baud, stop_bits=1)

@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 from posdiag.devices import Swipe
-from posdiag.drivers.escpos.usb import CLASS_HID, UsbPipe
 from posdiag.drivers.msr.hidkeys import REPORT_SIZE as KEY_REPORT
 from posdiag.drivers.msr.hidkeys import decode_keyboard_reports
 from posdiag.drivers.msr.magtek import REPORT_SIZE as MAGTEK_REPORT
 from posdiag.drivers.msr.swipe import swipe_from_report, swipe_from_wedge
 from posdiag.errors import LinkClosed, LinkTimeout
+from posdiag.link.usb import CLASS_HID, UsbPipe
 
 MAGTEK_VID, MAGTEK_HID_PID = 0x0801, 0x0002
 KEY_IDLE = 0.5  # seconds of silence that end a wedge swipe without Enter
@@ -28,6 +28,8 @@ class UsbCardReader:
     def __init__(self, *, vid: int | None = MAGTEK_VID, pid: int | None = MAGTEK_HID_PID,
                  bus: int | None = None, address: int | None = None, backend: Any = None,
                  mode: str | None = None) -> None:
+        """backend: the pyusb backend, chosen by the caller (posdiag.link.usb.resolve_backend
+        when None)."""
         if bus is not None:
             vid = pid = None
         self._where = {"vid": vid, "pid": pid, "bus": bus, "address": address}

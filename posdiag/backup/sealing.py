@@ -34,11 +34,14 @@ def decrypting(src: BinaryIO, identities: Sequence[Identity]) -> DecryptingReade
 def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
                     passphrase: str | None = None) -> tuple[list[Recipient], list[str]]:
     """Parsed recipients and their labels for the manifest ("age1…" or "scrypt")."""
-    from posdiag.crypto.age import ScryptRecipient, load_recipients, parse_recipient
+    from posdiag.age_files import load_recipients
+    from posdiag.crypto.age import ScryptRecipient, check_recipients, parse_recipient
 
     recipients: list[Recipient] = [_recipient(text.strip(), parse_recipient) for text in texts]
     for path in files:
         recipients.extend(load_recipients(path))
+    if recipients:
+        check_recipients(recipients)  # e.g. age1pq1… and age1… mixed: refused before any I/O
     labels = [str(r) for r in recipients]
     if passphrase is not None:
         if recipients:
@@ -53,8 +56,12 @@ def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
 
 
 def _recipient(text: str, parse: Callable[[str], Recipient]) -> Recipient:
+    from posdiag.crypto.age import PostQuantumUnavailable
+
     try:
         return parse(text)
+    except PostQuantumUnavailable:
+        raise  # a valid age1pq1… key this installation cannot use: that sentence says why
     except BadInput as err:
         # Echo only the start: a secret key pasted by mistake must not land in a terminal log.
         shown = text[:8] + "…" if len(text) > 8 else text
@@ -67,7 +74,8 @@ def _recipient(text: str, parse: Callable[[str], Recipient]) -> Recipient:
 
 
 def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -> list[Identity]:
-    from posdiag.crypto.age import ScryptIdentity, load_identities
+    from posdiag.age_files import load_identities
+    from posdiag.crypto.age import ScryptIdentity
 
     identities: list[Identity] = []
     for path in files:

@@ -11,7 +11,7 @@ import click
 @click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen for raw TCP print jobs (9100).")
 @click.option("--serial", "serial", is_flag=True, help="Open a pseudo-terminal and print its path.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts",
-              show_default=True, help="Directory for the receipts (.txt, .png with Pillow).")
+              show_default=True, help="Directory for the receipts (.txt; .png with the png extra).")
 @click.option("--encoding", default="gb18030", show_default=True,
               type=click.Choice(["gb18030", "gbk"]), help="Chinese-mode (FS &) encoding.")
 @click.option("--width", default=48, show_default=True, help="Characters per line in .txt.")
@@ -23,7 +23,7 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     """Run an emulated receipt printer until Ctrl-C.
 
     Every receipt it receives (ended by a cut) is written to --out as
-    receipt-NNNN.txt, and as .png when Pillow is installed. It answers DLE EOT
+    receipt-NNNN.txt, and as .png when the png extra is installed. It answers DLE EOT
     status requests like an Epson-compatible printer.
 
     \b
@@ -41,8 +41,11 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
 
     if bool(tcp) == serial:
         raise BadInput("give exactly one of --tcp HOST:PORT or --serial.")
+    def warn(message: str) -> None:
+        click.echo(message, err=True)
+
     writer = ReceiptWriter(out_dir, width=width, report=click.echo)
-    device = EmulatedPrinter(chinese_encoding=encoding, on_receipt=writer)
+    device = EmulatedPrinter(chinese_encoding=encoding, on_receipt=writer, report=warn)
     for fault in faults:
         device.set_fault(fault)
     server: TcpPrinterServer | PtyPrinterServer
@@ -50,11 +53,11 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
         host, _, port = tcp.rpartition(":")
         if not host or not port.isdigit():
             raise BadInput(f"--tcp wants HOST:PORT such as 127.0.0.1:9100, not {tcp!r}.")
-        server = TcpPrinterServer(device, host, int(port))
+        server = TcpPrinterServer(device, host, int(port), report=warn)
         click.echo(f"printer listening on {host}:{server.address[1]} (raw TCP); "
                    f"receipts go to {writer.out_dir}/")
     else:
-        server = PtyPrinterServer(device)
+        server = PtyPrinterServer(device, report=warn)
         click.echo(f"printer on serial port {server.slave_path}; receipts go to "
                    f"{writer.out_dir}/")
     server.start()

@@ -94,7 +94,7 @@ def _terminal(data: dict[str, Any], path: Path) -> TerminalSettings:
 
 
 def _recipients(value: Any, path: Path) -> tuple[str, ...]:
-    from posdiag.crypto.age import parse_recipient
+    from posdiag.crypto.age import check_recipients, parse_recipient
 
     if value is None:
         raise PlanError(f"The kit config {path} has no recipients; add recipients = "
@@ -104,12 +104,17 @@ def _recipients(value: Any, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise PlanError(f"The kit config {path}: recipients must be a non-empty list of age1… "
                         "strings.")
+    parsed = []
     for index, text in enumerate(value, 1):
         try:
-            parse_recipient(text)
+            parsed.append(parse_recipient(text))
         except BadInput as err:
             raise PlanError(f"The kit config {path}: recipient {index} is not usable ({err})") \
                 from err
+    try:
+        check_recipients(parsed)  # post-quantum and classic recipients never share a file
+    except BadInput as err:
+        raise PlanError(f"The kit config {path}: {err}") from err
     return tuple(v.strip() for v in value)
 
 

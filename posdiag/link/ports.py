@@ -9,10 +9,17 @@
     sim[:key=value,...]                  a built-in emulated terminal for this command;
                                          keys: journal, seed, baud, fault (A+B), operator,
                                          transport (serial|tcp|tls), identity (TOML), t2, t3
+
+Printers use the same grammar with ``parse_port(text, default_tcp_port=9100, usb=True)``:
+tcp:// is then raw TCP port 9100, and two more forms are accepted:
+
+    usb://VID:PID                        a USB device by id, hex (usb://0416:5011)
+    usb://BUS/ADDRESS                    a USB device by position, decimal as lsusb shows it
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -26,7 +33,7 @@ SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identi
 
 @dataclass(frozen=True, slots=True)
 class PortSpec:
-    kind: str  # "serial" | "tcp" | "tls" | "sim"
+    kind: str  # "serial" | "tcp" | "tls" | "sim" | "usb" (printers and card readers)
     url: str = ""
     host: str = ""
     port: int = 0
@@ -42,15 +49,19 @@ class PortSpec:
         return self.url
 
 
-def parse_port(text: str) -> PortSpec:
-    """Parse a PORT string; BadInput (exit 2) says what is wrong."""
+def parse_port(text: str, *, default_tcp_port: int = ZVT_TCP_PORT,
+               usb: bool = False) -> PortSpec:
+    """Parse a PORT string; BadInput (exit 2) says what is wrong. usb=True also accepts the
+    usb:// forms (printers, card readers)."""
     text = text.strip()
     if not text:
         raise BadInput("the port is empty; give a device path, tcp://HOST:PORT or sim.")
     if text == "sim" or text.startswith("sim:"):
         return PortSpec("sim", options=_sim_options(text[4:]))
+    if usb and text.startswith("usb://"):
+        return PortSpec("usb", url=text, options=_usb_options(text))
     if text.startswith(("tcp://", "tls://")):
-        return _network_port(text)
+        return _network_port(text, default_tcp_port)
     if "://" in text:
         scheme = text.split("://", 1)[0]
         if scheme not in ("rfc2217", "socket", "loop", "spy", "alt", "hwgrep"):
@@ -63,12 +74,12 @@ def parse_port(text: str) -> PortSpec:
                    "tcp://HOST:PORT, rfc2217://HOST:PORT or sim.")
 
 
-def _network_port(text: str) -> PortSpec:
+def _network_port(text: str, default_tcp_port: int) -> PortSpec:
     """tcp://HOST[:PORT] or tls://HOST[:PORT][?options]."""
     kind = text[:3]
     try:
         parts = urlsplit(text)
-        port = parts.port or (ZVT_TCP_PORT if kind == "tcp" else ZVT_TLS_PORT)
+        port = parts.port or (default_tcp_port if kind == "tcp" else ZVT_TLS_PORT)
     except ValueError as err:
         raise BadInput(_("bad port number in {port!r}; use {kind}://HOST:PORT.").format(
             port=text, kind=kind)) from err
@@ -106,3 +117,18 @@ def _sim_options(text: str) -> dict[str, str]:
         else:
             options[key] = value.strip()
     return options
+
+
+_USB_IDS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
+_USB_POSITION = re.compile(r"^(\d{1,3})/(\d{1,3})$")
+
+
+def _usb_options(text: str) -> dict[str, str]:
+    rest = text.removeprefix("usb://")
+    if m := _USB_IDS.match(rest):
+        return {"vid": m[1].lower(), "pid": m[2].lower()}
+    if m := _USB_POSITION.match(rest):
+        return {"bus": m[1], "address": m[2]}
+    raise BadInput(_("USB address {address!r} not understood; write usb://VID:PID (hex, e.g. "
+                     "usb://0416:5011) or usb://BUS/ADDRESS (e.g. usb://1/5).").format(
+                         address=text))

@@ -52,10 +52,11 @@ def _new_run_dir(directory: Path, now: datetime) -> Path:
 def run_demo(directory: Path, *, journal: int = 200,
              progress: Callable[[str], None] = lambda _line: None,
              now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DemoOutcome:
+    from posdiag.age_files import load_identities, write_identity_file
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.service import run_backup
     from posdiag.backup.verify import verify_set
-    from posdiag.crypto.age.keys import load_identities, parse_recipient, write_identity_file
+    from posdiag.crypto.age import parse_recipient
     from posdiag.terminals import build_emulator, open_terminal
 
     plan = shipped_plan("acceptance.toml")

@@ -7,10 +7,11 @@ gives no positions, so ``_SourceIndex`` finds the line of each key in the text i
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,13 @@ from posdiag.plan.model import Limit, Plan, StepSpec
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
 from posdiag.terminal_settings import TerminalSettings
 
-PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int}
+PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int,
+             "charset": str}
+# What a ZVT terminal shows and prints when it announced nothing else (docs/zvt.md).
+DEFAULT_CHARSET = "cp437"
+# Options whose text the terminal itself shows or prints, by step kind. A receipt-print step
+# sends its lines to the terminal only with device = "terminal" (the default).
+TERMINAL_TEXT_OPTIONS = {"display": "text", "receipt-print": "lines"}
 STEP_KEYS = {"kind", "name", "description", "timeout", "retries", "continue-on-fail", "limits"}
 FORMAT = 1
 
@@ -86,8 +93,13 @@ class _SourceIndex:
 
 
 def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
-              backup: str | Path | None = None) -> Plan:
-    """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml."""
+              backup: str | Path | None = None, charset: str | None = None) -> Plan:
+    """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml.
+
+    ``charset`` is the character set the terminal uses (a ``--charset`` option, or what it
+    announced at registration); it overrides the plan's own ``charset``, else CP437. Text the
+    terminal must show or print that this charset cannot encode is a PlanError at its line,
+    before any device is touched, instead of a codec error in the middle of a run."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -105,14 +117,62 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
         line = found.group(1) if found else "1"
         message = _TOML_POSITION.sub("", str(err)).strip()
         raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
-    return _Validator(path, _SourceIndex.of(text), cards, backup).plan(
+    return _Validator(path, _SourceIndex.of(text), cards, backup, charset).plan(
         document, hashlib.sha256(raw).hexdigest())
+
+
+def charset_name(charset: str) -> str:
+    """The Python codec name of a charset ("CP437", "utf8", "GB18030"); UsageError if unknown."""
+    try:
+        return codecs.lookup(charset.strip()).name
+    except (LookupError, ValueError) as err:
+        raise UsageError(f"{charset!r} is not a character set posdiag knows; use e.g. cp437, "
+                         "utf-8, gb18030 or latin-1.") from err
+
+
+def unencodable(text: str, charset: str) -> str:
+    """The characters of ``text`` that ``charset`` cannot encode, in order, each once."""
+    missing: list[str] = []
+    for char in text:
+        if char not in missing:
+            try:
+                char.encode(charset)
+            except UnicodeEncodeError:
+                missing.append(char)
+    return "".join(missing)
+
+
+def check_terminal_text(plan: Plan, charset: str) -> None:
+    """PlanError (file:line of the step) if ``plan`` has terminal text ``charset`` cannot show.
+
+    For a run whose terminal announced its charset after the plan was loaded."""
+    codec = charset_name(charset)
+    for spec in plan.steps:
+        key = TERMINAL_TEXT_OPTIONS.get(spec.kind)
+        if key is None or (spec.kind == "receipt-print"
+                           and spec.options.get("device") != "terminal"):
+            continue
+        for line in spec.options.get(key) or ():
+            missing = unencodable(line, codec)
+            if missing:
+                raise PlanError(_charset_message(plan.path, spec.line, key, line, missing,
+                                                 codec))
+
+
+def _charset_message(path: str | Path, line: int, key: str, text: str, missing: str,
+                     codec: str) -> str:
+    return (f"{path}:{line}: {key} line {text!r} has characters the terminal's character set "
+            f"{codec} cannot show ({missing}); write it in characters {codec} has, or set the "
+            "terminal's charset (charset = \"utf-8\" or \"gb18030\" in [plan], or --charset) "
+            "if it shows them.")
 
 
 class _Validator:
     def __init__(self, path: Path, index: _SourceIndex, cards: dict[str, Any] | None,
-                 backup: str | Path | None) -> None:
+                 backup: str | Path | None, charset: str | None = None) -> None:
         self.path, self.index, self._cards, self.backup = path, index, cards, backup
+        self.given_charset = charset
+        self.charset = DEFAULT_CHARSET
 
     def fail(self, line: int, what: str) -> PlanError:
         return PlanError(f"{self.path}:{line}: {what}")
@@ -148,15 +208,47 @@ class _Validator:
         if "name" not in header:
             raise self.fail(self.index.table_line("plan"), "[plan] needs a name.")
         terminal = self._terminal(self._table(document, "terminal"))
+        self.charset = self._charset(header, terminal)
+        if terminal is not None and terminal.charset is None and "charset" in header:
+            terminal = replace(terminal, charset=header["charset"])  # one charset, two spellings
         expect = self._expect(self._table(document, "expect"))
         steps_raw = document.get("step")
         if not isinstance(steps_raw, list) or not steps_raw:
             raise self.fail(1, "the plan has no steps; add [[step]] tables.")
         steps = self._steps(steps_raw, header.get("cards"), expect)
         return Plan(name=header["name"], path=str(self.path), sha256=sha256, steps=steps,
+                    charset=self.charset,
                     description=header.get("description", ""), printer=header.get("printer"),
                     expect=expect, cards_file=str(self.path.parent / header["cards"])
                     if "cards" in header else None, terminal=terminal)
+
+    def _charset(self, header: dict[str, Any], terminal: TerminalSettings | None) -> str:
+        if self.given_charset is not None:
+            return charset_name(self.given_charset)
+        in_terminal = terminal.charset if terminal is not None else None
+        if in_terminal is not None:
+            if "charset" in header and charset_name(header["charset"]) != charset_name(
+                    in_terminal):
+                raise self.fail(self.index.table_line("terminal", "charset"),
+                                "charset is set in [plan] and, differently, in [terminal]; "
+                                "keep one.")
+            return charset_name(in_terminal)
+        if "charset" not in header:
+            return DEFAULT_CHARSET
+        try:
+            return charset_name(header["charset"])
+        except UsageError as err:
+            raise self.fail(self.index.table_line("plan", "charset"), str(err)) from err
+
+    def _terminal_text(self, i: int, kind: Kind, options: dict[str, Any]) -> None:
+        key = TERMINAL_TEXT_OPTIONS.get(kind.name)
+        if key is None or (kind.name == "receipt-print" and options.get("device") != "terminal"):
+            return
+        for text in options.get(key) or ():
+            missing = unencodable(text, self.charset)
+            if missing:
+                raise PlanError(_charset_message(self.path, self.index.step_line(i, key), key,
+                                                 text, missing, self.charset))
 
     def _table(self, document: dict[str, Any], name: str) -> dict[str, Any]:
         value = document.get(name, {})
@@ -251,6 +343,7 @@ class _Validator:
         options = {key: self._option(i, key, option, raw)
                    for key, option in kind.options.items()}
         self._check_kind(i, kind, options, card_file, expect, before)
+        self._terminal_text(i, kind, options)
         return StepSpec(
             kind=kind_name, name=name, line=line, timeout=timeout, retries=retries,
             continue_on_fail=typed("continue-on-fail", bool, False),
@@ -333,8 +426,6 @@ class _Validator:
 
 
 def _with_name(spec: StepSpec, name: str) -> StepSpec:
-    from dataclasses import replace
-
     return replace(spec, name=name)
 
 

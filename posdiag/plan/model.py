@@ -68,6 +68,9 @@ class Plan:
     printer: str | None = None  # ESC/POS printer address for receipt-print device = "printer"
     expect: dict[str, Any] = field(default_factory=dict)  # identity-match source = "expect"
     cards_file: str | None = None  # None: the shipped testplans/cards.toml
+    # Python codec of the text the terminal shows and prints (display, receipt lines); the
+    # loader has checked every such text encodes in it.
+    charset: str = "cp437"
     terminal: TerminalSettings | None = None  # [terminal]: password, baud, charset
 
     def needs_backup(self) -> bool:

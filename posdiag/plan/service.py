@@ -69,7 +69,7 @@ def run_test(port: str, plan_path: str | Path, *, answers: str | Path | None = N
     """Validate the plan, then run it on PORT; the record is always written and signed.
 
     settings (password, baud, charset) go over the plan's [terminal] table."""
-    plan = load_plan(plan_path, backup=backup)
+    plan = load_plan(plan_path, backup=backup, charset=settings.charset if settings else None)
     answers_operator = AnswersFileOperator.load(answers) if answers else None
     if kit_key is None:
         from posdiag.backup.kitkey import load_or_create_kit_key

@@ -1,11 +1,19 @@
-"""The console view of a run: a live progress line per step and the summary table (pure text)."""
+"""The console view of a run: a live progress line per step and the summary table (pure text).
+
+Columns are aligned by display width (posdiag.i18n_width), so Chinese step names, two
+terminal cells per character, keep the table straight.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from posdiag.cards import mask_text
-from posdiag.plan.model import PASS, RunResult, StepResult
+from posdiag.i18n import _, ngettext
+from posdiag.i18n_format import format_money
+from posdiag.i18n_terms import error_class_word, outcome_word
+from posdiag.i18n_width import text_table
+from posdiag.plan.model import OUTCOMES, PASS, RunResult, StepResult
 from posdiag.plan.runner import AttemptFinished, Event, RunStarted, StepFinished, StepStarted
 
 
@@ -17,34 +25,45 @@ def _details(step: StepResult) -> str:
         return ""
     identity = last.data.get("identity")
     if identity:
-        return f"{identity.get('device_name')}, software {identity.get('software_version')}"
+        return _("{model}, software {software}").format(
+            model=identity.get("device_name"), software=identity.get("software_version"))
     card = last.data.get("card")
     if card:
-        return f"card {card.get('masked_pan')}"
+        return _("card {card}").format(card=card.get("masked_pan"))
     payment = last.data.get("payment") or last.data.get("reversal")
     if payment:
-        return f"receipt {payment.get('receipt_number')}, {payment.get('result_text')}"
+        return _("{amount}, receipt {receipt}, {result}").format(
+            amount=format_money(payment.get("amount"), payment.get("currency")),
+            receipt=payment.get("receipt_number"), result=payment.get("result_text"))
     return ""
 
 
+def _outcome(outcome: str, error_class: str | None) -> str:
+    word = outcome_word(outcome)
+    if not error_class:
+        return word
+    return _("{outcome} ({error_class})").format(outcome=word,
+                                                 error_class=error_class_word(error_class))
+
+
+def _seconds(seconds: float) -> str:
+    return _("{seconds} s").format(seconds=f"{seconds:.2f}")
+
+
 def summary_table(result: RunResult, width: int = 100) -> str:
-    rows = [("Step", "Kind", "Outcome", "Time", "Tries", "Details")]
+    rows = [(_("Step"), _("Kind"), _("Outcome"), _("Time"), _("Tries"), _("Details"))]
     for step in result.steps:
-        outcome = step.outcome + (f" ({step.error_class})" if step.error_class else "")
-        rows.append((step.spec.name, step.spec.kind, outcome, f"{step.seconds:.2f}s",
+        rows.append((step.spec.name, step.spec.kind, _outcome(step.outcome, step.error_class),
+                     _seconds(step.seconds),
                      str(len(step.attempts)) if step.attempts else "-", _details(step)))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = []
-    for row in rows:
-        head = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5]))
-        room = max(width - len(head) - 2, 20)
-        detail = row[5] if len(row[5]) <= room else row[5][: room - 1] + "…"
-        lines.append(f"{head}  {detail}".rstrip())
-    counts = ", ".join(f"{result.count(o)} {o.lower()}" for o in
-                       ("PASS", "FAIL", "ERROR", "SKIPPED", "ABORTED") if result.count(o))
-    verdict = result.outcome + (f" ({result.error_class})" if result.error_class else "")
+    lines = text_table(rows, width=width, align=("left", "left", "left", "right", "right"))
+    counts = ", ".join(
+        _("{count} {outcome}").format(count=result.count(o), outcome=outcome_word(o))
+        for o in OUTCOMES if result.count(o))
     lines.append("")
-    lines.append(f"Result: {verdict} - {counts} in {result.seconds:.2f} s")
+    lines.append(_("Result: {outcome} - {counts} in {duration}").format(
+        outcome=_outcome(result.outcome, result.error_class), counts=counts,
+        duration=_seconds(result.seconds)))
     return mask_text("\n".join(lines))
 
 
@@ -53,15 +72,21 @@ def progress_printer(write: Callable[[str], None]) -> Callable[[Event], None]:
 
     def listener(event: Event) -> None:
         if isinstance(event, RunStarted):
-            write(f"Plan {event.plan.name}: {len(event.plan.steps)} steps on {event.port} "
-                  f"(operator: {event.operator})")
+            write(ngettext("Plan {plan}: {steps} step on {port} (operator: {operator})",
+                           "Plan {plan}: {steps} steps on {port} (operator: {operator})",
+                           len(event.plan.steps)).format(
+                plan=event.plan.name, steps=len(event.plan.steps), port=event.port,
+                operator=event.operator))
         elif isinstance(event, StepStarted):
-            write(f"[{event.index + 1}] {event.spec.name} ...")
+            write(_("[{number}] {step} ...").format(number=event.index + 1,
+                                                    step=event.spec.name))
         elif isinstance(event, AttemptFinished) and event.attempt.outcome != PASS \
                 and event.attempt.number < event.spec.attempts:
-            write(f"    attempt {event.attempt.number}: {event.attempt.outcome} - "
-                  f"{mask_text(event.attempt.message)}; retrying")
+            write(_("    attempt {number}: {outcome} - {message}; retrying").format(
+                number=event.attempt.number, outcome=outcome_word(event.attempt.outcome),
+                message=mask_text(event.attempt.message)))
         elif isinstance(event, StepFinished) and event.result.attempts:
-            write(f"    {event.result.outcome} {mask_text(event.result.message)}".rstrip())
+            write(f"    {outcome_word(event.result.outcome)} "
+                  f"{mask_text(event.result.message)}".rstrip())
 
     return listener

@@ -63,6 +63,6 @@ def vector_paths() -> list[Path]:
 
 
 def is_post_quantum(vector: Vector) -> bool:
-    """ML-KEM-768+X25519 hybrid vectors: that recipient type is not implemented."""
+    """The vectors of the hybrid ML-KEM-768 + X25519 recipient type (mlkem768x25519)."""
     return "hybrid" in vector.name or any(i.startswith("AGE-SECRET-KEY-PQ-")
                                           for i in vector.identities)

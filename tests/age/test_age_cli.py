@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from posdiag import age_files
 from posdiag.cli import main
 from posdiag.crypto import age
 
@@ -45,7 +46,7 @@ def test_keygen_writes_a_private_file_and_refuses_to_overwrite(tmp_path: Path) -
     code, out, _ = run("keygen", "-o", key)
     assert code == 0
     assert os.stat(key).st_mode & 0o777 == 0o600
-    (identity,) = age.load_identities(key)
+    (identity,) = age_files.load_identities(key)
     assert out.decode().strip() == str(identity.recipient())
     before = key.read_bytes()
     code, out, err = run("keygen", "-o", key)
@@ -57,7 +58,7 @@ def test_keygen_writes_a_private_file_and_refuses_to_overwrite(tmp_path: Path) -
 def test_decrypt_to_file_and_to_stdout(tmp_path: Path) -> None:
     key = tmp_path / "office.key"
     run("keygen", "-o", key)
-    (identity,) = age.load_identities(key)
+    (identity,) = age_files.load_identities(key)
     data = os.urandom(70_000)
     src = _encrypt(tmp_path, data, [identity.recipient()], armor=True)
     out = tmp_path / "journal.bin"
@@ -118,3 +119,38 @@ def test_help_shows_examples() -> None:
     for command in ("keygen", "decrypt"):
         code, out, _ = run(command, "--help")
         assert code == 0 and b"Examples:" in out and b"posdiag " + command.encode() in out
+
+
+def test_keygen_pq_makes_a_private_hybrid_identity_that_decrypts(tmp_path: Path) -> None:
+    key = tmp_path / "office.key"
+    code, out, _ = run("keygen", "--pq", "-o", key)
+    assert code == 0
+    assert os.stat(key).st_mode & 0o777 == 0o600
+    recipient = out.decode().strip()
+    assert recipient.startswith("age1pq1") and len(recipient) == 1959
+    _, public, secret = key.read_text().splitlines()
+    assert public == f"# public key: {recipient}" and secret.startswith("AGE-SECRET-KEY-PQ-1")
+    data = os.urandom(3 * age.CHUNK_SIZE + 11)
+    src = _encrypt(tmp_path, data, [age.parse_recipient(recipient)])
+    target = tmp_path / "journal.bin"
+    code, _, err = run("decrypt", src, "-i", key, "-o", target)
+    assert code == 0, err
+    assert target.read_bytes() == data
+
+
+def test_keygen_pq_without_output_prints_the_pair() -> None:
+    code, out, _ = run("keygen", "--pq")
+    assert code == 0
+    _, public, key = out.decode().splitlines()
+    assert str(age.parse_identity(key).recipient()) == public.removeprefix("# public key: ")
+    assert public.startswith("# public key: age1pq1")
+
+
+def test_a_hybrid_and_a_classic_identity_file_together(tmp_path: Path) -> None:
+    hybrid, classic = tmp_path / "pq.key", tmp_path / "old.key"
+    run("keygen", "--pq", "-o", hybrid)
+    run("keygen", "-o", classic)
+    (old,) = age_files.load_identities(classic)
+    src = _encrypt(tmp_path, b"old journal", [old.recipient()])
+    code, stdout, err = run("decrypt", src, "-i", hybrid, "-i", classic)
+    assert (code, stdout) == (0, b"old journal"), err

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from posdiag import age_files
 from posdiag.cli import main
 from posdiag.crypto import age
 
@@ -48,7 +49,7 @@ def _data(size: int) -> bytes:
 
 
 def test_age_keygen_identities_load_and_give_the_same_recipient(keys: Keys) -> None:
-    (identity,) = age.load_identities(keys["office"])
+    (identity,) = age_files.load_identities(keys["office"])
     assert str(identity.recipient()) == keys["office_recipient"]
 
 
@@ -65,7 +66,7 @@ def test_age_decrypts_posdiag_files(size: int, keys: Keys, age_tool: Tools,
 def test_age_decrypts_posdiag_armored_multi_recipient_file(keys: Keys, age_tool: Tools,
                                                            tmp_path: Path) -> None:
     data = _data(3 * age.CHUNK_SIZE + 5)
-    recipients = age.load_recipients(_recipients_file(tmp_path, keys))
+    recipients = age_files.load_recipients(_recipients_file(tmp_path, keys))
     enc = tmp_path / "out.age"
     with enc.open("wb") as dst, age.age_writer(dst, recipients, armor=True) as writer:
         for start in range(0, len(data), 1000):
@@ -87,7 +88,8 @@ def test_posdiag_decrypts_age_files(size: int, keys: Keys, age_tool: Tools) -> N
     data = _data(size)
     blob = _run(age_tool[0], "-e", "-r", keys["office_recipient"], stdin=data)
     out = io.BytesIO()
-    assert age.decrypt_stream(io.BytesIO(blob), out, age.load_identities(keys["office"])) == size
+    identities = age_files.load_identities(keys["office"])
+    assert age.decrypt_stream(io.BytesIO(blob), out, identities) == size
     assert out.getvalue() == data
 
 
@@ -96,7 +98,7 @@ def test_posdiag_decrypts_age_armored_multi_recipient_file(keys: Keys, age_tool:
     data = _data(age.CHUNK_SIZE * 2)
     blob = _run(age_tool[0], "-e", "-a", "-R", _recipients_file(tmp_path, keys), stdin=data)
     assert blob.startswith(b"-----BEGIN AGE ENCRYPTED FILE-----")
-    reader = age.open_decrypting(io.BytesIO(blob), age.load_identities(keys["escrow"]))
+    reader = age.open_decrypting(io.BytesIO(blob), age_files.load_identities(keys["escrow"]))
     assert reader.stanza_types == ("X25519", "X25519")
     assert reader.read() == data
 

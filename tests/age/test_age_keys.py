@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from posdiag import age_files
+from posdiag.age_files import write_identity_file
 from posdiag.crypto import age
 from posdiag.crypto.age import bech32
-from posdiag.crypto.age.keys import format_identity_file, write_identity_file
+from posdiag.crypto.age.keys import format_identity_file
 from posdiag.errors import BadInput
 
 # Test material only: the X25519 identity of the CCTV vectors (tests/vectors/age/x25519).
@@ -99,18 +101,18 @@ def test_key_files(tmp_path: Path) -> None:
     b, rb = age.generate_identity()
     ids = tmp_path / "ids.txt"
     ids.write_text(f"# office key\n\n{a}\n  # escrow\n{b}\n")
-    assert [str(i) for i in age.load_identities(ids)] == [a, b]
+    assert [str(i) for i in age_files.load_identities(ids)] == [a, b]
     recs = tmp_path / "recipients.txt"
     recs.write_text(f"# two recipients\n{ra}\n\n{rb}\n")
-    assert [str(r) for r in age.load_recipients(recs)] == [ra, rb]
+    assert [str(r) for r in age_files.load_recipients(recs)] == [ra, rb]
     recs.write_text(f"{ra}\nnot-a-key\n")
     with pytest.raises(BadInput, match="line 2"):
-        age.load_recipients(recs)
+        age_files.load_recipients(recs)
     (tmp_path / "empty.txt").write_text("# nothing\n")
     with pytest.raises(BadInput):
-        age.load_identities(tmp_path / "empty.txt")
+        age_files.load_identities(tmp_path / "empty.txt")
     with pytest.raises(BadInput):
-        age.load_identities(tmp_path / "missing.txt")
+        age_files.load_identities(tmp_path / "missing.txt")
 
 
 def test_identity_file_format_is_age_keygens() -> None:
@@ -124,7 +126,7 @@ def test_write_identity_file_is_private_and_never_overwrites(tmp_path: Path) -> 
     path = tmp_path / "office.key"
     recipient = write_identity_file(path, now=datetime.now(UTC))
     assert os.stat(path).st_mode & 0o777 == 0o600
-    (identity,) = age.load_identities(path)
+    (identity,) = age_files.load_identities(path)
     assert str(identity.recipient()) == recipient
     before = path.read_bytes()
     with pytest.raises(BadInput, match="already exists"):

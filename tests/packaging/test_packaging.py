@@ -26,7 +26,8 @@ def test_version_does_not_import_drivers_crypto_or_usb():
         "import sys; from posdiag.cli import main\n"
         "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in sys.modules if m.startswith(('posdiag.drivers', 'posdiag.crypto',"
-        " 'usb', 'cryptography', 'serial', 'posdiag.emulator'))]\n"
+        " 'usb', 'cryptography', 'serial', 'posdiag.emulator', 'babel', 'jinja2', 'fpdf',"
+        " 'segno', 'posdiag.documents'))]\n"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -75,6 +76,17 @@ def test_non_editable_install_works(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
                          text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip().startswith(str(target))
+    # The compiled catalogs and the document templates are in the installed package, and a
+    # message translates from there.
+    for language in ("en", "zh_CN"):
+        assert (target / "posdiag" / "locale" / language / "LC_MESSAGES" / "posdiag.mo").is_file()
+    assert (target / "posdiag" / "documents" / "templates" / "document.html.j2").is_file()
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import posdiag.i18n as i;"
+            " i.set_language('zh-CN'); print(i.LOCALE_DIR); print(i._('Merchant number'))")
+    out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
+                         text=True, check=True, cwd=tmp_path)
+    locale_dir, word = out.stdout.split()
+    assert locale_dir.startswith(str(target)) and word == "商户号"
 
 
 def test_the_zvt_driver_implements_the_whole_terminal_interface():

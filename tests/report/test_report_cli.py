@@ -40,9 +40,9 @@ def test_a_folder_of_records_becomes_one_page_with_a_summary(records, tmp_path, 
     out = tmp_path / "report.html"
     code, stdout, stderr = posdiag(capsys, "report", str(folder), "-o", str(out))
     assert code == 0, stderr
-    assert stdout == f"Report: {out} (2 record(s): 1 PASS, 1 FAIL)\n" and stderr == ""
+    assert stdout == f"Report: {out} (2 records: 1 PASS, 1 FAIL)\n" and stderr == ""
     page = out.read_text(encoding="utf-8")
-    assert "<h2>Summary</h2>" in page and page.count('<section class="record"') == 2
+    assert "<h2>Summary</h2>" in page and page.count('<section class="part new-page"') == 2
     assert page.count("Signature verified with the key named in the record") == 2
     assert kit_key.public_key in page
     assert "EMU0000001" in page and "52500001" in page and "476173******0010" in page
@@ -56,9 +56,12 @@ def test_json_prints_a_one_line_summary(records, tmp_path, capsys):
     code, stdout, _ = posdiag(capsys, "report", str(passed), str(failed), str(folder),
                               "-o", str(out), "--json")
     assert code == 0 and stdout.count("\n") == 1
-    assert json.loads(stdout) == {"output": str(out), "records": 2,
-                                  "outcomes": {"PASS": 1, "FAIL": 1},
-                                  "signatures_not_verified": []}
+    summary = json.loads(stdout)
+    assert {k: summary[k] for k in ("output", "format", "records", "outcomes",
+                                    "signatures_not_verified", "interrupted")} == {
+        "output": str(out), "format": "html", "records": 2, "outcomes": {"PASS": 1, "FAIL": 1},
+        "signatures_not_verified": [], "interrupted": []}
+    assert len(summary["source_sha256"]) == 64
 
 
 def test_a_tampered_record_is_shown_and_flagged(records, tmp_path, capsys):
@@ -122,9 +125,9 @@ def test_the_demo_folder_reports_directly(tmp_path, capsys, monkeypatch):
     assert code == 0, stderr
     out = tmp_path / "demo.html"
     code, stdout, _ = posdiag(capsys, "report", str(tmp_path / "demo"), "-o", str(out))
-    assert code == 0 and "1 record(s): 1 PASS" in stdout
+    assert code == 0 and "1 record: 1 PASS" in stdout
     page = out.read_text(encoding="utf-8")
-    assert "Plan acceptance" in page and "Signature verified" in page
+    assert "Test report: acceptance" in page and "Signature verified" in page
     assert_no_pans(page)
 
 
@@ -133,3 +136,15 @@ def test_help_has_an_example(capsys):
     assert code == 0 and "posdiag report posdiag-records -o report.html" in stdout
     code, _, stderr = posdiag(capsys, "report", "some.json")
     assert code == 2 and "--output" in stderr
+
+
+def test_an_interrupted_run_is_a_note_not_a_warning(records, tmp_path, capsys):
+    _, passed, _, _ = records
+    record = json.loads(passed.read_text())
+    record.update(state="running", outcome=None, finished=None)
+    lone = tmp_path / passed.name
+    lone.write_text(json.dumps(record))
+    out = tmp_path / "r.html"
+    code, stdout, stderr = posdiag(capsys, "report", str(lone), "-o", str(out), "--json")
+    assert code == 0 and json.loads(stdout)["interrupted"] == [str(lone)]
+    assert "never finished (interrupted)" in stderr and "does NOT verify" not in stderr

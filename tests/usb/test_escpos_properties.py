@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posdiag.drivers.escpos import Decoder, EscposWriter, decode
+from posdiag.drivers.escpos.layout import FONT_DOTS, PAPER_DOTS, char_cells
 from posdiag.drivers.escpos.model import Image, Style
 
 COMMAND_BYTES = st.sampled_from([0x1B, 0x1D, 0x1C, 0x10, 0x0A, 0x00, 0x28, 0x6B, 0x76, 0x30,
@@ -37,8 +38,16 @@ def test_any_split_of_the_stream_decodes_the_same(data: bytes, cuts: list[int]) 
 
 # Every character here is in CP858 or in GBK (and so in GB18030).
 TEXT = st.text(st.sampled_from("abcXYZ 019.,-éü€中文合计￥：¥"), min_size=1, max_size=20)
+
+
+def fits_the_paper(line: tuple[str, str, bool, int, int, int]) -> bool:
+    text, _align, _bold, width, *_ = line
+    return sum(map(char_cells, text)) * FONT_DOTS[0] * width <= PAPER_DOTS
+
+
 LINES = st.lists(st.tuples(TEXT, st.sampled_from(["left", "center", "right"]), st.booleans(),
-                           st.integers(1, 8), st.integers(1, 8), st.integers(0, 2)),
+                           st.integers(1, 8), st.integers(1, 8), st.integers(0, 2)
+                           ).filter(fits_the_paper),
                  min_size=1, max_size=8)
 
 
@@ -56,6 +65,24 @@ def test_lines_round_trip(lines: list[tuple[str, str, bool, int, int, int]], chi
         (a, Style(bold=b, width=w_, height=h, underline=u)) for _, a, b, w_, h, u in lines]
     assert receipt.cut is not None and receipt.cut.partial is partial
     assert receipt.unknown == ()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.sampled_from("ab 9中文￥"), min_size=1, max_size=300), st.integers(1, 8),
+       st.integers(0, 1))
+def test_a_line_longer_than_the_paper_wraps_at_its_edge(text: str, width: int,
+                                                        font: int) -> None:
+    """Epson: text past the print area is printed on the next line (automatic line feed)."""
+    job = EscposWriter().init().font(font).size(width, 1).align("right").line(text).cut()
+    (receipt,) = decode(job.getvalue())
+    assert "".join(line.text for line in receipt.lines) == text
+    cell = FONT_DOTS[font] * width
+    for line in receipt.lines:
+        assert line.align == "right"
+        assert sum(map(char_cells, line.text)) * cell <= PAPER_DOTS
+    for line, after in zip(receipt.lines, receipt.lines[1:], strict=False):
+        room = PAPER_DOTS - sum(map(char_cells, line.text)) * cell
+        assert room < char_cells(after.text[0]) * cell  # wrapped only when the next one is full
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,7 +13,7 @@ import pytest
 
 from posdiag.drivers.escpos import decode, decode_status
 from posdiag.drivers.escpos.encoder import EscposWriter, code128, cut, qr_code, raster
-from posdiag.drivers.escpos.model import Barcode, Image, QrCode, Style
+from posdiag.drivers.escpos.model import Barcode, Feed, Image, QrCode, Span, Style, TextLine
 from posdiag.drivers.escpos.render_text import render_text
 from posdiag.errors import ProtocolError, UsageError
 
@@ -40,7 +40,8 @@ def test_qr_encoder_emits_the_python_escpos_bytes() -> None:
 def test_ean13_from_python_escpos() -> None:
     (receipt,) = decode(PYESCPOS_EAN13)
     assert receipt.elements == (Barcode("EAN13", "4006381333931", height=0x40, hri=2,
-                                        align="center"),)
+                                        align="center", module_width=3,
+                                        raw=b"4006381333931"),)
 
 
 def test_raster_16x2_black() -> None:
@@ -61,7 +62,7 @@ def test_cut_variants(data: bytes, partial: bool) -> None:
 
 def test_python_escpos_cut_feeds_six_lines_then_cuts() -> None:
     (receipt,) = decode(b"total\n\x1b\x64\x06\x1d\x56\x00")
-    assert [line.text for line in receipt.lines] == ["total"] + [""] * 6
+    assert receipt.elements == (TextLine((Span("total"),)), Feed(6))
 
 
 def test_encoder_cut_is_feed_and_cut_function_b() -> None:
@@ -168,10 +169,10 @@ def test_column_image_esc_star_becomes_raster() -> None:
 
 
 def test_png_needs_pillow_and_says_so(tmp_path: Path) -> None:
-    from posdiag.drivers.escpos.render_png import pillow_available, render_png
+    from posdiag.drivers.escpos.render_png import png_available, render_png
 
     (receipt,) = decode(b"hello\n\x1dV\x00")
-    if pillow_available():
+    if png_available():
         assert render_png(receipt, tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     else:
         with pytest.raises(UsageError, match="Pillow"):

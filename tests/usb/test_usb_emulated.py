@@ -6,10 +6,10 @@ import pytest
 import usb.core
 
 from posdiag.drivers.escpos import EscposPrinter, check_test_receipt
-from posdiag.drivers.escpos.usb import UsbPipe
 from posdiag.emulator.usb import EmulatedBackend, EmulatedUsbDevice, EmulatedUsbPrinter
 from posdiag.emulator.usb.device import EndpointSpec, InterfaceSpec
-from posdiag.errors import DeviceNotFound, LinkClosed, PermissionDenied, PortBusy
+from posdiag.errors import BadInput, DeviceNotFound, LinkClosed, PermissionDenied, PortBusy
+from posdiag.link.usb import UsbPipe, registered_backend, resolve_backend
 
 
 def test_pyusb_finds_the_emulated_printer_with_its_descriptors(backend: EmulatedBackend) -> None:
@@ -125,11 +125,30 @@ def test_a_printer_that_never_answers_is_reported_as_such() -> None:
     assert status.words == ("no answer",) and not status.ready
 
 
-def test_emulated_backend_chosen_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from posdiag.drivers.escpos.usb import select_backend
-    from posdiag.emulator.usb import shared_backend
+def test_posdiag_usb_names_a_registered_backend_one_per_process() -> None:
+    emulated = resolve_backend(environ={"POSDIAG_USB": "emulated"})
+    assert isinstance(emulated, EmulatedBackend)
+    assert resolve_backend(environ={"POSDIAG_USB": "Emulated"}) is emulated  # one bus
+    assert resolve_backend(environ={}) is None  # pyusb's libusb
+    assert resolve_backend(environ={"POSDIAG_USB": "libusb"}) is None
+    own = EmulatedBackend([])
+    assert resolve_backend(own, environ={"POSDIAG_USB": "emulated"}) is own  # given wins
 
+
+def test_an_unknown_backend_name_is_a_usage_error() -> None:
+    registered_backend.cache_clear()
+    with pytest.raises(BadInput) as err:
+        resolve_backend(environ={"POSDIAG_USB": "umockdev"})
+    assert err.value.exit_code == 2 and "emulated, libusb" in str(err.value)
+
+
+def test_the_printer_driver_reaches_the_registered_backend(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No backend= given: the link layer resolves POSDIAG_USB, the driver never knows."""
     monkeypatch.setenv("POSDIAG_USB", "emulated")
-    assert select_backend() is shared_backend()
-    monkeypatch.delenv("POSDIAG_USB")
-    assert select_backend() is None
+    bus = resolve_backend()
+    (usb_printer,) = [d for d in bus.devices if isinstance(d, EmulatedUsbPrinter)]
+    with EscposPrinter("usb://0416:5011") as printer:
+        assert printer.status().words == ("online",)
+        printer.print_test_receipt()
+    assert check_test_receipt(usb_printer.printer.receipts[-1]) == []

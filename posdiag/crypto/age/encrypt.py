@@ -18,6 +18,7 @@ from posdiag.crypto.age.scrypt import STANZA_TYPE as SCRYPT
 from posdiag.crypto.age.stream import CHUNK_SIZE, NONCE_SIZE, ChunkSealer, payload_key
 from posdiag.crypto.age.wrap import FILE_KEY_SIZE, Recipient
 from posdiag.errors import BadInput, UsageError
+from posdiag.i18n import _
 
 
 class EncryptingWriter:
@@ -96,12 +97,25 @@ class EncryptingWriter:
             self._partial.clear()
 
 
-def _check_recipients(recipients: Sequence[Recipient]) -> None:
+def check_recipients(recipients: Sequence[Recipient]) -> None:
+    """BadInput unless these recipients may share one file (some, all age, PQ not mixed)."""
     if not recipients:
         raise BadInput("No recipient given; name at least one age1… recipient.")
     if not all(isinstance(r, Recipient) for r in recipients):
         raise BadInput("A recipient is not an age recipient object; parse it with "
                        "parse_recipient() first.")
+    # C2SP age: a file for a post-quantum recipient SHOULD NOT also go to classic ones, or
+    # the classic stanza would undo the protection. As age does, every recipient of a file
+    # must carry the same labels (hybrid recipients carry "postquantum", X25519 none).
+    if len({_labels(r) for r in recipients}) > 1:
+        raise BadInput(_("Post-quantum (age1pq1…) and classic (age1…) recipients cannot share "
+                         "a file, since the classic one could be broken by a future quantum "
+                         "computer; make every recipient age1pq1…, or none."))
+
+
+def _labels(recipient: Recipient) -> frozenset[str]:
+    labels: frozenset[str] = getattr(recipient, "labels", frozenset())
+    return labels
 
 
 def _encrypt_with(file_key: bytes, nonce: bytes, stanzas: Sequence[Stanza], dst: BinaryIO,
@@ -115,7 +129,7 @@ def _encrypt_with(file_key: bytes, nonce: bytes, stanzas: Sequence[Stanza], dst:
 def age_writer(dst: BinaryIO, recipients: Sequence[Recipient], *,
                armor: bool = False) -> EncryptingWriter:
     """Start an age file in ``dst`` for these recipients; use as a context manager."""
-    _check_recipients(recipients)
+    check_recipients(recipients)
     file_key = os.urandom(FILE_KEY_SIZE)
     stanzas = [stanza for r in recipients for stanza in r.wrap(file_key)]
     return _encrypt_with(file_key, os.urandom(NONCE_SIZE), stanzas, dst, armor=armor)

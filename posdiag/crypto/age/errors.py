@@ -1,13 +1,15 @@
-"""Why an age file did not decrypt, as subclasses of DecryptionError.
+"""Why an age file did not decrypt (DecryptionError subclasses), and PostQuantumUnavailable.
 
 Callers catch ``DecryptionError`` (exit code 1); the subclasses exist so the
 CCTV vectors can check *which* stage rejected a file, and so a message can say
 what to try next. They map one-to-one onto the vectors' ``expect:`` values.
+``PostQuantumUnavailable`` is a BadInput (exit 2): a hybrid key this installation
+cannot use, whatever the file.
 """
 
 from __future__ import annotations
 
-from posdiag.errors import DecryptionError
+from posdiag.errors import BadInput, DecryptionError
 
 
 class ArmorError(DecryptionError):
@@ -28,3 +30,7 @@ class HeaderMacError(DecryptionError):
 
 class PayloadError(DecryptionError):
     """The encrypted payload is damaged, truncated or has trailing data."""
+
+
+class PostQuantumUnavailable(BadInput):
+    """A hybrid (ML-KEM-768 + X25519) key was used where cryptography has no ML-KEM."""

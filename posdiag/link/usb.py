@@ -1,22 +1,29 @@
-"""USB pipes through pyusb: find, detach the kernel driver, claim, and move bytes.
+"""USB byte pipes through pyusb: find, detach the kernel driver, claim, and move bytes.
 
-Endpoints are read from the interface descriptors, never assumed: clones put the
-printer's bulk OUT on 0x01, 0x02 or 0x03 (docs/escpos.md). The card-reader
-driver uses the same pipe with an interrupt IN endpoint.
+A ``UsbPipe`` is a ``ByteLink`` like a serial port or a socket: the printer driver writes
+to its bulk OUT endpoint and reads DLE EOT replies from bulk IN, the card reader reads
+interrupt IN reports. Endpoints are read from the interface descriptors, never assumed:
+clones put the printer's bulk OUT on 0x01, 0x02 or 0x03 (docs/escpos.md).
 
-``POSDIAG_USB=emulated`` selects the emulated backend (posdiag.emulator.usb), so
-the whole pyusb path runs without hardware or libusb.
+Which pyusb backend is used is the caller's choice: ``backend=`` (any
+``usb.backend.IBackend``), else the one named by ``POSDIAG_USB`` in the backend registry
+(entry-point group ``posdiag.usb_backends``; posdiag registers ``emulated``), else libusb.
+Nothing here knows what a registered backend is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
-from typing import Any
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from typing import Any, TypedDict
 
 from posdiag.errors import (
     UDEV_HINT,
+    BadInput,
     DeviceError,
     DeviceNotFound,
     LinkClosed,
@@ -25,22 +32,37 @@ from posdiag.errors import (
     PermissionDenied,
     PortBusy,
 )
+from posdiag.i18n import _
 
 CLASS_PRINTER = 7
 CLASS_HID = 3
 _TRANSFER_TYPES = {"bulk": 2, "interrupt": 3}
+BACKEND_GROUP = "posdiag.usb_backends"
+BACKEND_ENV = "POSDIAG_USB"
+LIBUSB = "libusb"  # pyusb's own choice: no registered backend
 
 
-def select_backend(backend: Any = None) -> Any:
-    """The pyusb backend to use: the one given, the emulated one if POSDIAG_USB=emulated,
+def resolve_backend(backend: Any = None, environ: Mapping[str, str] | None = None) -> Any:
+    """The pyusb backend to use: the one given, else the registered one POSDIAG_USB names,
     else None (pyusb picks libusb)."""
     if backend is not None:
         return backend
-    if os.environ.get("POSDIAG_USB", "").lower() == "emulated":
-        from posdiag.emulator.usb import shared_backend
+    name = (os.environ if environ is None else environ).get(BACKEND_ENV, "").strip().lower()
+    if not name or name == LIBUSB:
+        return None
+    return registered_backend(name)
 
-        return shared_backend()
-    return None
+
+@functools.cache
+def registered_backend(name: str) -> Any:
+    """The backend registered under name, made once per process: every driver opened in
+    one process must see the same devices, as they would see the same physical bus."""
+    found = {ep.name: ep for ep in entry_points(group=BACKEND_GROUP)}
+    if name not in found:
+        known = ", ".join(sorted([LIBUSB, *found]))
+        raise BadInput(_("{variable}={name} names no USB backend; use one of {known}.").format(
+            variable=BACKEND_ENV, name=name, known=known))
+    return found[name].load()()
 
 
 def usb_error(err: Exception, what: str) -> DeviceError:
@@ -70,7 +92,7 @@ def find_device(*, vid: int | None = None, pid: int | None = None, bus: int | No
             match[key] = value
     where = describe(vid=vid, pid=pid, bus=bus, address=address)
     try:
-        device = usb.core.find(backend=select_backend(backend), **match)
+        device = usb.core.find(backend=resolve_backend(backend), **match)
     except usb.core.NoBackendError as err:
         raise DeviceError("pyusb found no USB library; install libusb (`apt install "
                           "libusb-1.0-0`) or set POSDIAG_USB=emulated for the emulator.") from err
@@ -180,7 +202,20 @@ class UsbPipe:
             raise LinkClosed(f"{self.description} was already closed; open it again.")
 
 
-UsbTransport = UsbPipe  # the printer Transport over USB is just a bulk pipe
+class UsbLocation(TypedDict, total=False):
+    """Where a device is: by ids or by bus position (find_device's keywords)."""
+
+    vid: int
+    pid: int
+    bus: int
+    address: int
+
+
+def usb_location(options: Mapping[str, str]) -> UsbLocation:
+    """find_device keywords from the options of a usb:// PortSpec (link.ports)."""
+    if "vid" in options:
+        return {"vid": int(options["vid"], 16), "pid": int(options["pid"], 16)}
+    return {"bus": int(options["bus"]), "address": int(options["address"])}
 
 
 def _pick_interface(config: Any, wanted_class: int | None, transfer_type: int) -> Any:

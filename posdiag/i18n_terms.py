@@ -1,0 +1,68 @@
+"""The words posdiag uses for its own codes, once: outcomes, step kinds, terminal fields.
+
+Records, plans and JSON keep the codes ("PASS", "card-swipe", "merchant_id"); people read these
+words, translated where shown (docs/i18n.md has the glossary the Chinese follows: 商户号,
+终端号, 序列号 …). A code this table does not know is shown as it is, never hidden.
+"""
+
+from __future__ import annotations
+
+from posdiag.i18n import N_, _
+
+# Outcomes read as badges, in capitals in English as on the console since the start.
+OUTCOMES: dict[str, str] = {
+    "PASS": N_("PASS"),
+    "FAIL": N_("FAIL"),
+    "ERROR": N_("ERROR"),
+    "SKIPPED": N_("SKIPPED"),
+    "ABORTED": N_("ABORTED"),
+    # A record left "running" by a crash, a pulled cable or a power cut: the run never finished.
+    "RUNNING": N_("INTERRUPTED"),
+}
+
+STEP_KINDS: dict[str, str] = {
+    "identify": N_("Identify the terminal"),
+    "identity-match": N_("Same merchant binding"),
+    "card-swipe": N_("Card swipe"),
+    "pin-entry": N_("PIN entry"),
+    "receipt-print": N_("Receipt printing"),
+    "payment": N_("Test payment"),
+    "reversal": N_("Reversal"),
+    "display": N_("Terminal display"),
+    "end-of-day": N_("End of day"),
+}
+
+TERMINAL_FIELDS: dict[str, str] = {
+    "device_name": N_("Model"),
+    "serial_number": N_("Serial number"),
+    "software_version": N_("Software"),
+    "terminal_id": N_("Terminal ID"),
+    "merchant_id": N_("Merchant number"),
+    "currency": N_("Currency"),
+    "status_text": N_("Status"),
+}
+
+ERROR_CLASSES: dict[str, str] = {
+    "infrastructure": N_("device or link fault"),
+    "test": N_("the test could not decide"),
+}
+
+
+def outcome_word(code: str | None) -> str:
+    """The outcome as a badge word ("PASS", "通过"); None is a run that never finished."""
+    key = code or "RUNNING"
+    return _(OUTCOMES[key]) if key in OUTCOMES else key
+
+
+def step_kind_word(kind: str | None) -> str:
+    return _(STEP_KINDS[kind]) if kind in STEP_KINDS else (kind or "")
+
+
+def terminal_field_word(field: str) -> str:
+    return _(TERMINAL_FIELDS[field]) if field in TERMINAL_FIELDS else field
+
+
+def error_class_word(error_class: str | None) -> str:
+    if not error_class:
+        return ""
+    return _(ERROR_CLASSES[error_class]) if error_class in ERROR_CLASSES else error_class
