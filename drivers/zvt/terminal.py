@@ -128,7 +128,11 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         path_source: Callable[[], str] | None = None,
         **options: Any,
     ) -> Self:
-        """Open the link a PortSpec names (serial device or URL, tcp:// or tls://)."""
+        """Open the link a PortSpec names (serial device or URL, tcp:// or tls://).
+
+        fast_line: switch a serial line to the fastest rate the terminal takes right away
+        (08 40), for a caller that is about to move a lot (a backup); otherwise the switch
+        waits for the first Read File."""
         from posdiag.link.serialport import DEFAULT_BAUD
 
         options = {k: v for k, v in options.items() if v is not None}
@@ -149,9 +153,12 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
             url = path_source() if path_source else spec.url
             return SerialTransport(open_serial(url, rate or DEFAULT_BAUD), t2=t2)
 
+        fast_line = bool(options.pop("fast_line", False))
         terminal = cls(connect(), reconnect=connect, line_rate=rate, **options)
         try:
             terminal.settle_or_find()
+            if fast_line:  # the caller will move much data (a backup): the fast rate at once
+                terminal.use_fastest_rate()
         except BaseException:
             terminal.transport.close()
             raise

@@ -148,7 +148,7 @@ def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str
         click.echo(f"Created the kit signing key {kit_key.path}; its public key is "
                    f"{kit_key.public_key}", err=True)
     progress = _ProgressLine(sys.stderr)
-    with open_terminal(port, settings=settings) as terminal:
+    with open_terminal(port, settings=settings, fast_line=True) as terminal:
         set_dir = _choose_set_dir(to, terminal.identify(), resume)
         try:
             result = run_backup(terminal, set_dir, parsed, kit_key, recipient_labels=labels,

@@ -191,7 +191,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
     from posdiag.terminals import open_terminal
 
     recipients, labels = recipients_from(config.recipients)
-    with open_terminal(port, settings=config.terminal) as terminal:
+    with open_terminal(port, settings=config.terminal, fast_line=True) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
         set_dir, resume = kit_set_dir(media_root, identity, medium)

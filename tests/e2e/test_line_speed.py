@@ -151,3 +151,22 @@ def test_an_rfu_or_missing_rate_code_is_refused_with_84_fd(data, code):
             assert line.rate == 9600
     finally:
         emulator.stop()
+
+
+def test_posdiag_backup_switches_before_it_identifies_the_terminal(tmp_path, monkeypatch,
+                                                                   capsys):
+    from posdiag.cli import main
+    from posdiag.crypto.age import generate_identity
+
+    monkeypatch.setenv("POSDIAG_CONFIG_DIR", str(tmp_path / "config"))
+    emulator, line = start(20)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main(["backup", "--port", line.path, "--to", str(tmp_path / "set"), "-r",
+                  generate_identity()[1]])
+        assert exited.value.code in (0, None), capsys.readouterr().err
+        seen = emulator.state.commands_seen
+        assert seen.index((0x08, 0x40)) < seen.index((0x06, 0x00))  # before Registration
+        assert settles_at(line, 9600)
+    finally:
+        emulator.stop()
