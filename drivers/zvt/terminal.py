@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 # Registration: ECR prints payment and admin receipts via print lines (80|04|02), wants
 # intermediate status (08), controls payment and admin (10|20) = BE; TLV 26 permits 06 D3.
 DEFAULT_CONFIG_BYTE = 0xBE
-# Large blocks keep a journal dump near line rate; Read File halves it on a noisy line.
+# Large blocks keep a journal dump near line rate; Read File quarters it on a noisy line.
 DEFAULT_MAX_APDU = 4096
 RECONNECT_WAIT = 5.0
 MAX_BAUD = 115200  # the fastest rate of PA00P015 Table 13
