@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import BadInput, PlanError
-from posdiag.i18n import _
 from posdiag.terminal_settings import TerminalSettings
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
@@ -88,7 +87,7 @@ def _terminal(data: dict[str, Any], path: Path) -> TerminalSettings:
     table: dict[str, Any] = {key: data[key] for key in ("password", "baud", "charset")
                              if key in data}
     try:
-        return TerminalSettings.from_table(table, _("The kit config {path}").format(path=path))
+        return TerminalSettings.from_table(table, str(path))
     except BadInput as err:
         raise PlanError(str(err)) from err
 
