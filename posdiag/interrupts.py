@@ -42,7 +42,8 @@ class InterruptGate:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         previous = self._saved.get(signum)
-        if callable(previous) and previous is not signal.default_int_handler:
+        if callable(previous) and previous is not signal.default_int_handler \
+                and not isinstance(getattr(previous, "__self__", None), InterruptGate):
             previous(signum, frame)  # e.g. the kit service notes that it should stop
         first = not self.requested
         self.requested = True

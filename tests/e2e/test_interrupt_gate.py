@@ -59,3 +59,11 @@ def test_no_gate_outside_the_main_thread():
     thread.start()
     thread.join()
     assert got == [None]
+
+
+def test_a_gate_inside_a_gate_does_not_let_the_outer_one_interrupt_a_dialog():
+    with installed_gate() as outer, installed_gate() as inner:
+        assert outer is not None and inner is not None
+        with inner.shield():
+            deliver(signal.SIGINT)
+        assert inner.requested
