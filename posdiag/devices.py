@@ -128,7 +128,9 @@ class Terminal(Protocol):
     def print_system_configuration(self) -> list[PrintedReceipt]: ...
 
     def diagnosis(self, diagnosis_type: int | None = None) -> DiagnosisResult:
-        """Have the terminal check its host connection; a failed check is a result, not an error."""
+        """The terminal's own diagnosis (ZVT 06 70, PA00P015 §2.17; TLV 1B 01 = line
+        diagnosis, 02 = extended, the default): whether it reached its host, the host's time,
+        what it printed. A failed host contact is a result, not an error."""
         ...
 
     def read_card(self, timeout: int = 30) -> CardRead: ...

@@ -11,12 +11,30 @@ device was left in a usable state.
 
 from __future__ import annotations
 
+from posdiag.i18n import N_
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_DEVICE = 3
 EXIT_MEDIA = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+# What each exit code means, for every command. README's table and `posdiag --help` are made
+# from this (tests/cli/test_exit_codes.py checks README against it and walks every command).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: N_("ok; also when the program reading the output stopped early (as head does)"),
+    EXIT_CHECK_FAILED: N_("a test or verification failed (a case file that does not verify, "
+                          "too)"),
+    EXIT_USAGE: N_("usage or plan error: an option, file, folder or plan is wrong (a missing "
+                   "or foreign case folder, a step of the case that is not the next one); "
+                   "nothing was touched"),
+    EXIT_DEVICE: N_("device or link error: a terminal or printer that does not answer, a port "
+                    "that is missing or busy"),
+    EXIT_MEDIA: N_("media error: no USB stick, or the medium is full, read-only or removed"),
+    EXIT_INTERRUPTED: N_("interrupted (Ctrl-C or SIGTERM); the device was told to stop and "
+                         "left usable"),
+}
 
 # What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
 UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
@@ -43,6 +61,16 @@ class VerificationError(CheckFailed):
 
 class DecryptionError(CheckFailed):
     """An encrypted file could not be decrypted (wrong key, damaged or not that format)."""
+
+
+class OperatorSlip(CheckFailed):
+    """The person at the terminal slipped: a wrong PIN or card, nothing presented in time, a
+    swipe the reader could not read. The terminal is not judged by it; the step can be done
+    again. ``slip`` names the kind (posdiag.plan.slips)."""
+
+    def __init__(self, message: str, slip: str) -> None:
+        super().__init__(message)
+        self.slip = slip
 
 
 # --- 2: usage ------------------------------------------------------------------------------
@@ -123,6 +151,15 @@ class PasswordRefused(TerminalRefused):
     """The terminal refused the ECR's password (ZVT: 84 83 answering Registration 06 00)."""
 
 
+class PersonTimedOut(TerminalRefused):
+    """The terminal waited for a person (a PIN typed) until its own time-out ran out
+    (ZVT 06 E7 answered with key code 6C)."""
+
+
+class CancelledAtTerminal(TerminalRefused):
+    """Somebody pressed STOP (cancel) at the terminal while it waited (ZVT 06 E7 key code 1B)."""
+
+
 class PaymentDeclined(TerminalRefused):
     """A payment, refund or reversal ended with a result code other than 00 (04 0F + 06 1E).
 
@@ -167,6 +204,10 @@ class MediaCorrupt(MediaError):
     """A file read back from the medium differs from what was written."""
 
 
+class MediumNotFound(MediaError):
+    """No backup medium is mounted (``--to auto`` or the kit with no USB stick plugged in)."""
+
+
 # --- 130: interrupted ----------------------------------------------------------------------
 
 
@@ -175,3 +216,24 @@ class Interrupted(PosdiagError):
     (ZVT Abort 06 B0) and left usable. The message says how to continue (e.g. --resume)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+# --- the repair case -----------------------------------------------------------------------
+# Placed by the exit code they carry: a missing, foreign or wrongly used case folder is a
+# usage error (2); a case file that does not verify is a failed check (1).
+
+
+class CaseNotFound(UsageError):
+    """The case folder named does not exist or holds no case file."""
+
+
+class NotACase(UsageError):
+    """The folder holds files, but not a posdiag case (another tool's, or another format)."""
+
+
+class IllegalTransition(UsageError):
+    """The case cannot go from its state to the one asked for (without --force and a reason)."""
+
+
+class CaseAltered(VerificationError):
+    """A revision of the case file does not verify: edited, damaged, or its chain broken."""

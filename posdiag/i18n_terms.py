@@ -22,6 +22,7 @@ OUTCOMES: dict[str, str] = {
 
 STEP_KINDS: dict[str, str] = {
     "identify": N_("Identify the terminal"),
+    "checklist": N_("Arrival inspection"),
     "identity-match": N_("Same merchant binding"),
     "card-swipe": N_("Card swipe"),
     "pin-entry": N_("PIN entry"),
@@ -45,6 +46,7 @@ TERMINAL_FIELDS: dict[str, str] = {
 ERROR_CLASSES: dict[str, str] = {
     "infrastructure": N_("device or link fault"),
     "test": N_("the test could not decide"),
+    "operator": N_("person at the terminal"),
 }
 
 

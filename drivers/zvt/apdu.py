@@ -92,3 +92,17 @@ def decode_apdu(buf: bytes | bytearray) -> Apdu:
     if used != len(buf):
         raise ProtocolError(f"{len(buf) - used} byte(s) after the end of the APDU")
     return apdu
+
+
+def split_apdus(buf: bytes) -> list[bytes] | None:
+    """Bytes that are exactly two or more complete APDUs back to back (a TCP read can hold
+    several), cut into one piece each; None otherwise."""
+    pieces = []
+    pos = 0
+    while pos < len(buf):
+        size = total_size(buf[pos:])
+        if size is None or pos + size > len(buf):
+            return None
+        pieces.append(bytes(buf[pos : pos + size]))
+        pos += size
+    return pieces if len(pieces) > 1 else None

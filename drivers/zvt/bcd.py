@@ -154,3 +154,20 @@ def mask_pan(digits: str) -> str:
     else:
         shown = "*" * n
     return shown
+
+
+def digits_or_text(raw: bytes) -> str | None:
+    """A value the spec defines as packed BCD (TLV 1F42 serial number, §9.4.12): its digits.
+
+    Some PTs send such a value as ASCII instead; printable ASCII is returned as text then.
+    None when the bytes are neither (or empty).
+    """
+    if not raw:
+        return None
+    try:
+        return unpack_bcd(raw)
+    except ProtocolError:
+        pass
+    if all(0x20 <= b < 0x7F for b in raw):
+        return raw.decode("ascii").strip()
+    return None

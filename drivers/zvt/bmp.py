@@ -9,16 +9,29 @@ A `Bmp` keeps the raw value bytes (so re-encoding reproduces the input) and a
 decoded value that is a pure function of them. Card data never survives
 decoding in clear: the PAN's value is the masked PAN, tracks, CVV and PIN
 data are replaced by a "withheld" note, and `repr` never shows raw bytes.
+
+Only structure is checked when decoding (a known id, a well-formed length, enough
+bytes): a field whose content breaks its format (a non-BCD nibble in a trace number)
+decodes to the value None and keeps its bytes, so one bad field does not hide the rest;
+bmp_render.py says what is wrong with it.
+
+Inside ``partial_decoding()`` (the analyser's mode) a BMP list that cannot be read to
+its end yields the BMPs before the problem, a truncated TLV container or variable-length
+field yields what is there, and each problem is recorded instead of raised.
+
+Rendering is in bmp_render.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from posdiag.drivers.zvt import bcd, tlv
-from posdiag.drivers.zvt.codes import card_type_name, currency_alpha, result_text
 from posdiag.errors import ProtocolError
 
 TLV_BMP = 0x06
@@ -238,14 +251,82 @@ def parse_bmp(data: bytes, pos: int = 0) -> tuple[Bmp, int]:
     return Bmp.from_raw(bmp_id, data[pos:end], length_form), end
 
 
+_problems: ContextVar[list[str] | None] = ContextVar("zvt_partial_decoding", default=None)
+
+
+@contextmanager
+def partial_decoding() -> Iterator[list[str]]:
+    """Decode BMP lists as far as they go; yields the list the problems are recorded in."""
+    problems: list[str] = []
+    token = _problems.set(problems)
+    try:
+        yield problems
+    finally:
+        _problems.reset(token)
+
+
+@contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Decode strictly even inside partial_decoding(): for trying one layout, then another."""
+    token = _problems.set(None)
+    try:
+        yield
+    finally:
+        _problems.reset(token)
+
+
+def decoding_partially() -> bool:
+    return _problems.get() is not None
+
+
 def decode_bmps(data: bytes) -> list[Bmp]:
     """All BMPs of a data block, in the order sent."""
     bmps: list[Bmp] = []
     pos = 0
     while pos < len(data):
-        bmp, pos = parse_bmp(data, pos)
+        try:
+            bmp, pos = parse_bmp(data, pos)
+        except ProtocolError as err:
+            problems = _problems.get()
+            if problems is None:
+                raise
+            salvaged = _salvage(data, pos, problems)
+            if salvaged is not None:
+                bmps.append(salvaged)
+            else:
+                problems.append(f"{err} (at offset {pos}; {len(data) - pos} byte(s) not decoded)")
+            break
         bmps.append(bmp)
     return bmps
+
+
+def _salvage(data: bytes, pos: int, problems: list[str]) -> Bmp | None:
+    """What a damaged BMP still holds: a TLV container or variable field cut short, or a
+    TLV container whose content is partly malformed. None when nothing is recoverable."""
+    bmp_id = data[pos]
+    spec = BMP_SPECS.get(bmp_id)
+    if spec is None or spec.form in (Form.BINARY, Form.BCD, Form.ASCII):
+        return None
+    start = pos + 1
+    try:
+        if spec.form is Form.TLV:
+            size, start = tlv.parse_length(data, start)
+        else:
+            digits = 2 if spec.form is Form.LLVAR else 3
+            size, start = _var_length(data, start, digits, bmp_id), start + digits
+    except ProtocolError:
+        return None
+    raw = bytes(data[start : start + size])
+    if len(raw) < size:
+        problems.append(f"BMP {bmp_id:02X} says {size} bytes, only {len(raw)} follow "
+                        "(truncated)")  # fmt: skip
+    if spec.form is not Form.TLV:
+        return Bmp(bmp_id, raw, _decode_value(spec, raw))
+    nodes, tlv_problems = tlv.decode_tlv_partial(raw)
+    problems.extend(tlv_problems)
+    if start + size < len(data):
+        problems.append(f"{len(data) - start - size} byte(s) after BMP 06 not decoded")
+    return Bmp(bmp_id, raw, nodes)
 
 
 def encode_bmps(bmps: list[Bmp] | tuple[Bmp, ...]) -> bytes:
@@ -258,6 +339,18 @@ def _check_size(spec: BmpSpec, raw: bytes) -> None:
 
 
 def _decode_value(spec: BmpSpec, raw: bytes) -> Any:
+    """The value of a well-delimited field; None when its content breaks the format.
+
+    A TLV container is structure, not content: a malformed one still raises."""
+    if spec.kind is Kind.TLV:
+        return tlv.decode_tlv(raw)
+    try:
+        return _decode_content(spec, raw)
+    except ProtocolError:
+        return None
+
+
+def _decode_content(spec: BmpSpec, raw: bytes) -> Any:
     kind = spec.kind
     if kind in (Kind.INT, Kind.FLAGS, Kind.RESULT, Kind.CARD_TYPE):
         return int.from_bytes(raw, "big")
@@ -265,7 +358,9 @@ def _decode_value(spec: BmpSpec, raw: bytes) -> Any:
         return None  # e.g. receipt number FFFF = "none" in the 06 23 enquiry
     if kind in (Kind.AMOUNT, Kind.NUMBER, Kind.CURRENCY):
         return bcd.bcd_to_int(raw)
-    if kind in (Kind.DIGITS, Kind.TIME, Kind.DATE_MMDD, Kind.DATE_YYMMDD, Kind.EXPIRY):
+    if kind is Kind.EXPIRY:
+        return _expiry_digits(raw)
+    if kind in (Kind.DIGITS, Kind.TIME, Kind.DATE_MMDD, Kind.DATE_YYMMDD):
         return bcd.unpack_bcd(raw)
     if kind is Kind.TEXT:
         return raw.decode(_TEXT_CODEC)
@@ -276,6 +371,14 @@ def _decode_value(spec: BmpSpec, raw: bytes) -> Any:
     if kind is Kind.TLV:
         return tlv.decode_tlv(raw)
     return raw  # BYTES, TOTALS
+
+
+def _expiry_digits(raw: bytes) -> str:
+    """YYMM; a digit the PT masked (nibble E, card complete §3.3.1.1) becomes '*'."""
+    text = raw.hex().upper()
+    if any(c not in "0123456789E" for c in text):
+        raise ProtocolError(f"not a BCD expiry date: {raw.hex(' ').upper()}")
+    return text.replace("E", "*")
 
 
 def _withheld_note(bmp_id: int, raw: bytes) -> str:
@@ -314,61 +417,3 @@ def _encode_value(spec: BmpSpec, value: Any) -> bytes:
         raise ProtocolError(f"BMP {spec.id:02X}: cannot encode this value ({err})") from err
 
 
-# --- rendering ------------------------------------------------------------------------------
-
-
-def decode_totals(raw: bytes) -> tuple[int, int, list[tuple[str, int, int]]] | None:
-    """BMP 60 (§3.1.3): receipt range and (brand, count, cents) per brand, or None if not
-    in the documented 53-byte layout."""
-    if len(raw) != 4 + 7 * 7:
-        return None
-    try:
-        first, last = bcd.bcd_to_int(raw[0:2]), bcd.bcd_to_int(raw[2:4])
-        brands = []
-        for i, brand in enumerate(TOTALS_BRANDS):
-            block = raw[4 + 7 * i : 11 + 7 * i]
-            brands.append((brand, block[0], bcd.bcd_to_int(block[1:])))
-    except ProtocolError:
-        return None
-    return first, last, brands
-
-
-def render_bmp(bmp: Bmp, currency: int | None = None) -> str:
-    """The value in words. `currency` (ISO 4217 numeric, e.g. from BMP 49) labels amounts."""
-    kind = spec_for(bmp.id).kind
-    value = bmp.value
-    if value is None:
-        return f"none ({bmp.raw.hex(' ').upper()})"
-    if kind is Kind.AMOUNT:
-        return bcd.format_amount(value, currency_alpha(currency) if currency else None)
-    if kind is Kind.TIME:
-        return bcd.format_time(value)
-    if kind is Kind.DATE_MMDD:
-        return bcd.format_date_mmdd(value)
-    if kind is Kind.DATE_YYMMDD:
-        return bcd.format_date_yymmdd(value)
-    if kind is Kind.EXPIRY:
-        return bcd.format_expiry(value)
-    if kind is Kind.RESULT:
-        return f"{value:02X} ({result_text(value)})"
-    if kind is Kind.CARD_TYPE:
-        return f"{value} ({card_type_name(value)})"
-    if kind is Kind.CURRENCY:
-        return f"{value:03d} ({currency_alpha(value)})"
-    if kind is Kind.FLAGS:
-        return f"0x{value:02X}"
-    if kind is Kind.TEXT:
-        return repr(value.rstrip("\x00"))
-    if kind is Kind.TLV:
-        return f"TLV container, {len(value)} object(s)"
-    if kind is Kind.TOTALS:
-        totals = decode_totals(value)
-        if totals is None:
-            return value.hex(" ").upper()
-        first, last, brands = totals
-        parts = [f"{name} {count} x {bcd.format_amount(cents)}"
-                 for name, count, cents in brands if count]  # fmt: skip
-        return f"receipts {first}-{last}; " + ("; ".join(parts) or "no turnover")
-    if isinstance(value, bytes):
-        return value.hex(" ").upper() if value else "(empty)"
-    return str(value)

@@ -13,7 +13,8 @@ from typing import Any, ClassVar, Self
 
 from posdiag.drivers.zvt import bcd, tlv
 from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decode_bmps, encode_bmps, render_bmp
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decode_bmps, encode_bmps
+from posdiag.drivers.zvt.bmp_render import render_bmp
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 
@@ -95,16 +96,23 @@ class Message:
 
     # --- the analyser's view ------------------------------------------------------------
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    @property
+    def display_name(self) -> str:
+        """The name the analyser shows; messages whose name depends on their data override."""
+        return self.NAME
+
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         """Fields before the BMPs (password, config byte, ...); subclasses extend.
 
-        `charset` decodes printed text (CP437 unless the PT was switched by TLV 14)."""
+        ``charset`` is the session character set (None: each field's spec default, CP437
+        for printed text, the 7-bit ZVT set for display text)."""
         return []
 
-    def fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def fields(self, charset: str | None = None) -> list[FieldView]:
         currency = self.currency
         views = self.positional_fields(charset)
-        views += [FieldView(f"{b.id:02X}", b.name, render_bmp(b, currency)) for b in self.bmp_list]
+        views += [FieldView(f"{b.id:02X}", b.name, render_bmp(b, currency, charset, self.command))
+                  for b in self.bmp_list]  # fmt: skip
         return views
 
 
@@ -144,7 +152,7 @@ class PasswordCommand(Message):
     def create(cls, password: str, tlv: Iterable[TlvNode] | None = None) -> Self:
         return cls(password=password, bmps=build_bmps(tlv_bmp(tlv)))
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         return [password_field(self.password)]
 
 

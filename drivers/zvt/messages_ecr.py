@@ -25,7 +25,6 @@ from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt.bmp import Bmp, encode_bmps
 from posdiag.drivers.zvt.codes import currency_alpha
 from posdiag.drivers.zvt.messages_base import (
-    TEXT_CODEC,
     BmpCommand,
     FieldView,
     Message,
@@ -38,6 +37,7 @@ from posdiag.drivers.zvt.messages_base import (
     tlv_bmp,
 )
 from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.values import CONFIG_BYTE, flags_text
 from posdiag.errors import ProtocolError
 
 EUR = 978
@@ -99,8 +99,8 @@ class Registration(Message):
     def service_byte(self) -> int | None:
         return self.value(0x03)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
-        config = FieldView(None, "config byte", f"0x{self.config:02X}")
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
+        config = FieldView(None, "config byte", flags_text(self.config, CONFIG_BYTE))
         views = [password_field(self.password), config]
         if self.currency_code is not None:
             cc = self.currency_code
@@ -170,7 +170,7 @@ class PrintTurnoverReceipts(Message):
         last = bcd.bcd_to_int(rest[2:]) if len(rest) == 4 else None
         return cls(password, bcd.bcd_to_int(rest[:2]), last, long_length=long_length)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         views = [password_field(self.password), FieldView(None, "from receipt", str(self.first))]
         if self.last is not None:
             views.append(FieldView(None, "to receipt", str(self.last)))
@@ -286,7 +286,7 @@ class ReadCard(Message):
     ) -> Self:  # fmt: skip
         return cls(timeout, build_bmps((0x19, card_type), (0xFC, dialog_control), tlv_bmp(tlv)))
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         if self.timeout is None:
             return []
         text = "infinite" if self.timeout == 0 else f"{self.timeout} s"
@@ -373,7 +373,7 @@ class StatusEnquiry(Message):
         """service_byte bit 1: do not send the SW version; bit 2: send the TLV container."""
         return cls(password, build_bmps((0x03, service_byte), tlv_bmp(tlv)))
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         return [] if self.password is None else [password_field(self.password)]
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
 
-from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp
+from posdiag.drivers.zvt import charsets
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps, parse_bmp, strict_decoding
 from posdiag.drivers.zvt.messages_base import (
     TEXT_CODEC,
     BmpCommand,
@@ -22,7 +23,8 @@ from posdiag.drivers.zvt.messages_base import (
     build_bmps,
     tlv_bmp,
 )
-from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.tlv import TlvNode, parse_length
+from posdiag.drivers.zvt.values import print_attribute_text
 from posdiag.errors import ProtocolError
 
 
@@ -46,16 +48,20 @@ class PrintLine(Message):
         text: bytes = body
         trailer: tuple[Bmp, ...] = ()
         # A trailing TLV container is recognised only when it ends exactly at the data end.
+        # Its length is checked before its content is parsed: linear time on any text.
         for pos in range(len(body)):
             if body[pos] != TLV_BMP:
                 continue
             try:
-                bmp, end = parse_bmp(body, pos)
+                size, start = parse_length(body, pos + 1)
+                if start + size != len(body):
+                    continue
+                with strict_decoding():
+                    bmp, _end = parse_bmp(body, pos)
             except ProtocolError:
                 continue
-            if end == len(body):
-                text, trailer = body[:pos], (bmp,)
-                break
+            text, trailer = body[:pos], (bmp,)
+            break
         return cls(data[0], text, trailer, long_length=long_length)
 
     @classmethod
@@ -74,27 +80,13 @@ class PrintLine(Message):
     def ends_receipt(self) -> bool:
         return bool(self.attribute & 0x80) and self.attribute not in (0x80, 0xFF)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
-        attr = self.attribute
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
+        attribute = FieldView(None, "attribute", print_attribute_text(self.attribute))
         if self.is_line_feed:
             count = self.text_bytes[0] if self.text_bytes else 1
-            return [FieldView(None, "attribute", "0xFF (line feed)"),
-                    FieldView(None, "line feeds", str(count))]  # fmt: skip
-        notes = []
-        if self.ends_receipt:
-            notes.append("last line of receipt")
-        elif attr & 0x40:
-            notes.append("centred")
-        if not attr & 0x80:
-            if attr & 0x20:
-                notes.append("double width")
-            if attr & 0x10:
-                notes.append("double height")
-            if attr & 0x0F:
-                notes.append(f"indent {attr & 0x0F}")
-        label = f"0x{attr:02X}" + (f" ({', '.join(notes)})" if notes else "")
-        return [FieldView(None, "attribute", label),
-                FieldView(None, "text", repr(self.text(charset)))]  # fmt: skip
+            return [attribute, FieldView(None, "line feeds", str(count))]
+        shown = charsets.show_bytes(self.text_bytes, charset)
+        return [attribute, FieldView(None, "text", shown)]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,6 @@
 """Messages the PT sends to the ECR (PA00P015 §3) and the two response APDUs.
 
-Layouts:
-  80 00  Ack                    [data]  (key codes, 06 TLV, MsgSeqId echo, ...)
-  84 xx  Nack                   xx = result code; 84 00 is positive, 84 9C "please wait"
+Layouts (the responses 80 00 and 84 xx are in messages_responses.py):
   04 FF  Intermediate Status    status [timeout (BCD minutes) [06 TLV 24{07 ...}]]
   04 0F  Status Information     BMPs (27, 04, 0B, 0C, 0D, 22, 8A, 06 ...)
   06 0F  Completion             BMPs; answering 05 01: [LLLVAR SW version] status [06 TLV]
@@ -17,15 +15,14 @@ from dataclasses import dataclass
 from typing import Self
 
 from posdiag.devices import BrandTotal, FileBlock, Totals
-from posdiag.drivers.zvt import bcd, tlv
-from posdiag.drivers.zvt.apdu import Apdu
+from posdiag.drivers.zvt import bcd, charsets, tlv
 from posdiag.drivers.zvt.bmp import (
-    TLV_BMP,
     Bmp,
-    decode_totals,
+    decoding_partially,
     encode_bmps,
-    render_bmp,
+    strict_decoding,
 )
+from posdiag.drivers.zvt.bmp_render import decode_totals
 from posdiag.drivers.zvt.codes import (
     currency_alpha,
     intermediate_status_text,
@@ -39,85 +36,9 @@ from posdiag.drivers.zvt.messages_base import (
     Message,
     parse_bmps,
 )
-from posdiag.drivers.zvt.tlv import TlvNode
+from posdiag.drivers.zvt.messages_responses import Ack, Nack  # noqa: F401  (re-exported)
 from posdiag.errors import ProtocolError
-
-
-@dataclass(frozen=True)
-class Ack(Message):
-    COMMAND = (0x80, 0x00)
-    NAME = "Positive Acknowledgement"
-
-    payload: bytes = b""
-
-    def data(self) -> bytes:
-        return self.payload
-
-    @classmethod
-    def parse_data(cls, data: bytes, long_length: bool) -> Self:
-        return cls(data, long_length=long_length)
-
-    def _tlv_bmps(self) -> tuple[int, tuple[Bmp, ...]] | None:
-        """(bytes skipped, BMPs) when the data is [key code] followed only by TLV containers."""
-        for skip in (0, 1):
-            try:
-                bmps = parse_bmps(self.payload[skip:])
-            except ProtocolError:
-                continue
-            if all(b.id == TLV_BMP for b in bmps):
-                return skip, bmps
-        return None
-
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
-        if not self.payload:
-            return []
-        # Answer data can be keyed input (06 E2) or an encrypted PIN block (06 E7): it is
-        # shown only as TLV, whose rendering withholds card data and PIN blocks.
-        found = self._tlv_bmps()
-        if found is None:
-            return [FieldView(None, "answer data", f"<{len(self.payload)} bytes, not shown>")]
-        skip, bmps = found
-        views = [FieldView(None, "key code", f"0x{self.payload[0]:02X}")] if skip else []
-        return views + [FieldView(f"{b.id:02X}", b.name, render_bmp(b)) for b in bmps]
-
-    @property
-    def tlv(self) -> tuple[TlvNode, ...]:
-        found = self._tlv_bmps()
-        return () if found is None else tuple(n for b in found[1] for n in b.value)
-
-
-@dataclass(frozen=True)
-class Nack(Message):
-    """84 xx: xx is the error (a result code); 84 00 is positive, 84 9C asks to repeat later."""
-
-    COMMAND = (0x84, 0x00)
-    NAME = "Negative Acknowledgement"
-
-    error: int = 0x83
-    payload: bytes = b""
-
-    @property
-    def command(self) -> tuple[int, int]:
-        return (0x84, self.error)
-
-    def data(self) -> bytes:
-        return self.payload
-
-    @classmethod
-    def from_apdu(cls, apdu: Apdu) -> Self:
-        if apdu.cls != 0x84:
-            raise ProtocolError(f"a negative acknowledgement is 84 xx, got {apdu.cls:02X}")
-        return cls(apdu.instr, apdu.data, long_length=apdu.long_length)
-
-    @property
-    def positive(self) -> bool:
-        return self.error in (0x00, 0x9C)
-
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
-        views = [FieldView(None, "error", f"{self.error:02X} ({result_text(self.error)})")]
-        if self.payload:
-            views.append(FieldView(None, "data", self.payload.hex(" ").upper()))
-        return views
+from posdiag.i18n import _
 
 
 @dataclass(frozen=True)
@@ -126,23 +47,34 @@ class IntermediateStatus(Message):
     NAME = "Intermediate Status"
 
     status: int = 0
-    timeout: int | None = None  # the byte as sent; BCD minutes per spec (see timeout_minutes)
-    bmps: tuple[Bmp, ...] = ()  # 06 TLV with 24{07 text lines}
-
-    def __post_init__(self) -> None:
-        if self.timeout is None and self.bmps:
-            raise ProtocolError("Intermediate Status: a TLV container requires the timeout byte")
+    # The byte as sent; BCD minutes per spec (see timeout_minutes). §3.7 says a TLV container
+    # needs it, yet the spec's own MsgSeqId example (§5.1) sends 04 FF 09 17 06 06 1F73...:
+    # status, then the container, no timeout. Both forms decode and re-encode as sent.
+    timeout: int | None = None
+    bmps: tuple[Bmp, ...] = ()  # 06 TLV with 24{07 text lines}, 1F73
 
     def data(self) -> bytes:
-        tail = b"" if self.timeout is None else bytes((self.timeout,)) + encode_bmps(self.bmps)
-        return bytes((self.status,)) + tail
+        timeout = b"" if self.timeout is None else bytes((self.timeout,))
+        return bytes((self.status,)) + timeout + encode_bmps(self.bmps)
 
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if not data:
             raise ProtocolError("Intermediate Status: status byte missing")
-        timeout = data[1] if len(data) > 1 else None
-        return cls(data[0], timeout, parse_bmps(data[2:]), long_length=long_length)
+        status, rest = data[0], data[1:]
+        if not rest:
+            return cls(status, long_length=long_length)
+        try:
+            with strict_decoding():
+                return cls(status, rest[0], parse_bmps(rest[1:]), long_length=long_length)
+        except ProtocolError as with_timeout:
+            try:
+                with strict_decoding():
+                    return cls(status, None, parse_bmps(rest), long_length=long_length)
+            except ProtocolError:
+                if not decoding_partially():
+                    raise with_timeout from None
+        return cls(status, rest[0], parse_bmps(rest[1:]), long_length=long_length)
 
     @property
     def timeout_minutes(self) -> int | None:
@@ -162,12 +94,13 @@ class IntermediateStatus(Message):
         return [n.value.decode(TEXT_CODEC) for n in box.value
                 if n.tag == 0x07 and isinstance(n.value, bytes)]  # fmt: skip
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         views = [FieldView(None, "status", f"{self.status:02X} "
                            f"({intermediate_status_text(self.status)})")]  # fmt: skip
         if self.timeout is not None:
             minutes = self.timeout_minutes
-            text = f"{minutes} min" if minutes is not None else f"0x{self.timeout:02X} (not BCD)"
+            text = (_("{n} min").format(n=minutes) if minutes is not None
+                    else _("0x{byte:02X} (not BCD)").format(byte=self.timeout))  # fmt: skip
             views.append(FieldView(None, "timeout T4", text))
         return views
 
@@ -298,10 +231,11 @@ class StatusEnquiryCompletion(Message):
     def version_text(self) -> str | None:
         return None if self.software_version is None else self.software_version.decode(TEXT_CODEC)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         views = []
-        if self.version_text is not None:
-            views.append(FieldView(None, "software version", repr(self.version_text)))
+        if self.software_version is not None:
+            shown = charsets.show_bytes(self.software_version, charset, charsets.ZVT7)
+            views.append(FieldView(None, "software version", shown))
         views.append(FieldView(None, "terminal status", f"{self.terminal_status:02X} "
                                f"({terminal_status_text(self.terminal_status)})"))  # fmt: skip
         return views
@@ -331,10 +265,14 @@ class AbortFromTerminal(Message):
         rc, rest = data[0], data[1:]
         currency = None
         if rc == 0x6F and len(rest) >= 2:
+            # 6F: positional CC (§2.2.9), or 49<CC> 04<amount>... after a top-up (§2.58.2).
             try:
-                return cls(rc, None, parse_bmps(rest), long_length=long_length)
+                with strict_decoding():
+                    return cls(rc, None, parse_bmps(rest), long_length=long_length)
             except ProtocolError:
-                currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
+                # A positional CC is 0NNN in BCD: its first byte is 00-09, never BMP 49.
+                if rest[0] <= 0x09 or not decoding_partially():
+                    currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
         return cls(rc, currency, parse_bmps(rest), long_length=long_length)
 
     @property
@@ -347,7 +285,7 @@ class AbortFromTerminal(Message):
         node = self.tlv_find(0x1F17)
         return node.value.decode(TEXT_CODEC) if node and isinstance(node.value, bytes) else None
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         rc = self.result_code
         views = [FieldView(None, "result code", f"{rc:02X} ({result_text(rc)})")]
         if self.currency_code is not None:
@@ -381,7 +319,7 @@ class NumericInputDukptAnswer(Message):
             raise ProtocolError("DUKPT numeric input answer: key code missing")
         return cls(data[0], parse_bmps(data[1:]), long_length=long_length)
 
-    def positional_fields(self, charset: str = TEXT_CODEC) -> list[FieldView]:
+    def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         names = {0x00: "OK", 0x1B: "abort key", 0x6C: "timeout"}
         text = names.get(self.key_code, "unknown key code")
         return [FieldView(None, "key code", f"0x{self.key_code:02X} ({text})")]

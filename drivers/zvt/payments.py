@@ -31,8 +31,10 @@ from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_print import PrintLine, PrintTextBlock
 from posdiag.drivers.zvt.messages_pt import NumericInputDukptAnswer, StatusInformation
 from posdiag.errors import (
+    CancelledAtTerminal,
     DecryptionError,
     PaymentDeclined,
+    PersonTimedOut,
     ProtocolError,
     TerminalRefused,
 )
@@ -107,11 +109,11 @@ class PaymentCommands:
         result = self.run(request, end=End.ACK, t3=timeout + T3, abortable=True)
         answer = NumericInputDukptAnswer.from_apdu(result.answer)
         if answer.key_code == KEY_STOP:
-            raise TerminalRefused("the PIN entry was cancelled on the terminal (STOP key).",
-                                  result_code=RC_TIMEOUT_OR_ABORT)
+            raise CancelledAtTerminal("the PIN entry was cancelled on the terminal (STOP key).",
+                                      result_code=RC_TIMEOUT_OR_ABORT)
         if answer.key_code == KEY_TIMEOUT:
-            raise TerminalRefused("nobody entered a PIN before the terminal's time-out.",
-                                  result_code=RC_TIMEOUT_OR_ABORT)
+            raise PersonTimedOut("nobody entered a PIN before the terminal's time-out.",
+                                 result_code=RC_TIMEOUT_OR_ABORT)
         ksn_node, block_node = answer.tlv_find(0x1F32), answer.tlv_find(0x1F75)
         if ksn_node is None or block_node is None or not isinstance(ksn_node.value, bytes) \
                 or not isinstance(block_node.value, bytes):

@@ -52,20 +52,86 @@ def frame(apdu: bytes) -> bytes:
 
 
 def unframe(data: bytes) -> tuple[bytes, bool]:
-    """Unwrap one complete serial frame: (APDU bytes, CRC correct).
+    """Unwrap exactly one complete serial frame: (APDU bytes, CRC correct).
 
-    Raises ProtocolError when the bytes are not one well-formed frame.
+    Raises ProtocolError when the bytes are anything else: a damaged frame, a frame
+    that does not end, or any byte before or after it (even an ACK).
     """
-    events = FrameReceiver().feed(data)
+    result = unframe_leniently(data)
+    if result.problems:
+        raise ProtocolError(result.problems[0])
+    return result.apdu, result.crc_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Unframed:
+    """What one captured serial line holds: the APDU, whether its CRC matched, what was wrong.
+
+    ``problems`` is empty exactly when the bytes were one well-formed frame and nothing else.
+    """
+
+    apdu: bytes = field(repr=False)
+    crc_ok: bool
+    problems: tuple[str, ...] = ()
+
+
+def unframe_leniently(data: bytes) -> Unframed:
+    """The best APDU a damaged capture line yields, with every problem named; never raises.
+
+    Well-formed: one frame, nothing before or after. Otherwise the first complete frame
+    is used if there is one; else the body is cut at the last DLE ETX and un-stuffed by
+    halving DLE DLE, which is what a frame whose stuffing or end was damaged still holds.
+    """
+    receiver = FrameReceiver()
+    events = receiver.feed(data)
     frames = [e for e in events if isinstance(e, FrameReceived)]
-    errors = [e for e in events if isinstance(e, FrameError)]
-    if errors:
-        raise ProtocolError(errors[0].reason)
-    if len(frames) != 1:
-        raise ProtocolError("not a complete serial frame (expected DLE STX … DLE ETX CRC CRC)")
-    if any(isinstance(e, Noise) for e in events):
-        raise ProtocolError("bytes outside the frame")
-    return frames[0].apdu, frames[0].crc_ok
+    problems = [e.reason for e in events if isinstance(e, FrameError)]
+    if any(isinstance(e, Noise | AckReceived | NakReceived) for e in events):
+        problems.append("bytes outside the frame")
+    if receiver.in_frame:
+        problems.append("frame incomplete: no DLE ETX and two CRC bytes at the end")
+    if len(frames) > 1:
+        problems.append(f"{len(frames)} frames on one line; decoding the first")
+    if frames:
+        return Unframed(frames[0].apdu, frames[0].crc_ok, tuple(problems))
+    if not problems:
+        problems.append("not a serial frame (expected DLE STX ... DLE ETX CRC CRC)")
+    apdu, crc_ok = _unstuff_leniently(data)
+    return Unframed(apdu, crc_ok, tuple(problems))
+
+
+def split_line(data: bytes) -> list[bytes] | None:
+    """A captured line holding several complete frames (and ACK/NAK bytes) cut into one
+    piece per frame or byte, in order; None unless the line is exactly that."""
+    receiver = FrameReceiver()
+    pieces: list[bytes] = []
+    start = 0
+    for end in range(1, len(data) + 1):
+        events = receiver.feed(data[end - 1 : end])
+        if not events:
+            continue
+        if any(isinstance(e, Noise | FrameError) for e in events) or len(events) > 1:
+            return None
+        pieces.append(data[start:end])
+        start = end
+    if receiver.in_frame or start != len(data):
+        return None
+    return pieces
+
+
+def _unstuff_leniently(data: bytes) -> tuple[bytes, bool]:
+    """Body after DLE STX up to the last DLE ETX, DLE DLE halved; CRC checked if present."""
+    start = data.find(b"\x10\x02")
+    body = data[start + 2 :] if start >= 0 else data
+    end = body.rfind(b"\x10\x03")
+    crc_bytes = body[end + 2 : end + 4] if end >= 0 else b""
+    if end >= 0:
+        body = body[:end]
+    apdu = body.replace(b"\x10\x10", b"\x10")
+    crc_ok = len(crc_bytes) == 2 and int.from_bytes(crc_bytes, "little") == crc16_kermit(
+        apdu + bytes((ETX,))
+    )
+    return apdu, crc_ok
 
 
 # --- receiver events ---------------------------------------------------------------------

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Self
 
 from posdiag.devices import DiagnosisResult, PrintedReceipt, TerminalIdentity
+from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.books import BookCommands
-from posdiag.drivers.zvt.charsets import DEFAULT_CODEC, announced_codec
+from posdiag.drivers.zvt.charsets import CP437, announced_codec
 from posdiag.drivers.zvt.codes import (
     intermediate_status_text,
     result_text,
@@ -114,7 +115,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
     @property
     def charset(self) -> str:
         """The codec of print and display texts: given, else announced, else CP437."""
-        return self.charset_given or self.charset_announced or DEFAULT_CODEC
+        return self.charset_given or self.charset_announced or CP437
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -308,7 +309,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         return TerminalIdentity(
             merchant_id=merchant,
             device_name=text(0x1F40),
-            serial_number=text(0x1F42),
+            serial_number=bcd.digits_or_text(info.get(0x1F42, b"")),  # BCD, §9.4.12
             software_version=status.version_text or text(0x1F41),
             terminal_id=terminal_id,
             currency=completion.currency,

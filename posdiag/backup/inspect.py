@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from posdiag.backup.manifest import Manifest
 from posdiag.backup.verify import iter_segment, iter_snapshot, scan_set
 from posdiag.backup.writer import Medium
-from posdiag.errors import VerificationError
+from posdiag.errors import UsageError, VerificationError
 from posdiag.journal import JournalParser, JournalRecord
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def open_set(set_dir: Path, medium: Medium | None = None,
     """The newest generation that verifies; VerificationError if there is none."""
     medium = medium or Medium()
     if not set_dir.is_dir():
-        raise VerificationError(f"{set_dir} is not a folder; give the backup set's folder.")
+        raise UsageError(f"{set_dir} is not a folder; give the backup set's folder.")
     committed = scan_set(set_dir, medium, kit_key).committed
     if committed is None or committed.manifest is None:
         raise VerificationError(f"No manifest generation in {set_dir} verifies; run "

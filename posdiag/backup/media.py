@@ -4,7 +4,8 @@ A mounted filesystem counts as removable USB media when its block device's
 disk has ``/sys/block/<disk>/removable`` = 1 or sits on the USB bus (the
 removable flag alone misses USB SSD enclosures, backup-media.md §3.1). The
 system's own mounts (/, /boot, /boot/firmware) never count. Exactly one
-candidate must be found; none or several is a usage error listing what was seen.
+candidate must be found; none is a media error (exit 4), several a usage error (exit 2), each
+listing what was seen.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.backup.writer import Medium, media_error
-from posdiag.errors import MediaFull, UsageError
+from posdiag.errors import MediaFull, MediumNotFound, UsageError
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
@@ -82,8 +84,9 @@ def list_mounted_media(mounts_text: str | None = None,
 
 
 def find_backup_medium(mounts_text: str | None = None,
-                       sys_root: Path = Path("/sys")) -> MountedMedium:
-    """The one mounted removable USB filesystem; UsageError if there is none or several."""
+                       sys_root: Path = Path("/sys"), *, option: str = "--to") -> MountedMedium:
+    """The one mounted removable USB filesystem; MediumNotFound if there is none, UsageError
+    if there are several. ``option`` is how the command names its folder option."""
     media = list_mounted_media(mounts_text, sys_root)
     candidates = [m for m in media if (m.removable or m.usb)
                   and str(m.mount_point) not in SYSTEM_MOUNTS]
@@ -93,10 +96,11 @@ def find_backup_medium(mounts_text: str | None = None,
                      f"{', removable' if m.removable else ''}{', usb' if m.usb else ''})"
                      for m in media) or "no mounted block devices"
     if not candidates:
-        raise UsageError(f"No mounted USB stick found (seen: {seen}); plug in and mount the "
-                         "stick, or give --to DIR.")
-    raise UsageError(f"Several removable media are mounted (seen: {seen}); give --to DIR to "
-                     "choose one.")
+        raise MediumNotFound(_("No mounted USB stick found (seen: {seen}); plug in and mount "
+                               "the stick, or give {option} DIR.").format(seen=seen,
+                                                                          option=option))
+    raise UsageError(_("Several removable media are mounted (seen: {seen}); give {option} DIR "
+                       "to choose one.").format(seen=seen, option=option))
 
 
 def choose_set_dir(root: Path, identity: TerminalIdentity, resume: bool) -> Path:

@@ -34,7 +34,7 @@ from posdiag.backup.snapshots import (
 )
 from posdiag.backup.writer import Medium, hash_file, media_error
 from posdiag.cards import mask_text
-from posdiag.errors import PosdiagError, ProtocolError, VerificationError
+from posdiag.errors import PosdiagError, ProtocolError, UsageError, VerificationError
 from posdiag.journal import JournalParser, ParsedRecord, TurnoverTally
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
                kit_key: str | None = None, medium: Medium | None = None) -> VerifyReport:
     medium = medium or Medium()
     if not set_dir.is_dir():
-        raise VerificationError(f"{set_dir} is not a folder; give the backup set's folder.")
+        raise UsageError(f"{set_dir} is not a folder; give the backup set's folder.")
     scan = scan_set(set_dir, medium, kit_key)
     report = VerifyReport(set_dir)
     committed = scan.committed

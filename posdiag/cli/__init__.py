@@ -8,6 +8,8 @@ module exposes one click command (or group) named in ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
+import os
+import select
 import sys
 from typing import Any
 
@@ -32,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "report": "posdiag.cli.report:report",
     "zvt": "posdiag.cli.zvt:zvt",
     "kit": "posdiag.cli.kit:kit",
+    "case": "posdiag.cli.case:case",
 }
 
 
@@ -53,6 +56,49 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         add_global_options(command)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Click turns a broken pipe into exit 1; a reader that stopped reading (`| head`) is
+        # not a failure, so it ends quietly with 0, as `git log | head` does.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            if not stdout_closed():
+                raise
+            raise PipeClosed from None
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from posdiag.errors import EXIT_CODES
+        from posdiag.i18n import _
+
+        formatter.write_paragraph()
+        formatter.write_text(_("Exit codes:"))
+        with formatter.indentation():
+            formatter.write_dl([(str(code), _(meaning)) for code, meaning in EXIT_CODES.items()])
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away; not an OSError, so that click passes it on to main()."""
+
+
+def stdout_closed() -> bool:
+    """True when standard output is a pipe or socket whose reader has gone (POLLERR)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """Point fd 1 at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, ValueError, OSError):
+        pass
 
 
 @click.group(
@@ -79,7 +125,7 @@ def cli(ctx: click.Context) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turning posdiag errors into one stderr line."""
     # Imported here so that --version stays free of it (errors imports nothing heavy anyway).
-    from posdiag.errors import PosdiagError
+    from posdiag.errors import EXIT_INTERRUPTED, EXIT_OK, PosdiagError
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
@@ -96,17 +142,21 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"posdiag: {mask_text(str(err))}", err=True)
         sys.exit(err.exit_code)
+    except PipeClosed:
+        _quiet_stdout()
+        sys.exit(EXIT_OK)
     except click.exceptions.Abort:
-        click.echo("posdiag: aborted.", err=True)
-        sys.exit(130)
+        # Click's name for Ctrl-C during its own prompts and for KeyboardInterrupt.
+        click.echo("posdiag: " + _interrupted(), err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as err:
         err.show()
         sys.exit(2 if isinstance(err, click.UsageError) else err.exit_code)
     except click.exceptions.Exit as err:
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
-        click.echo("posdiag: interrupted.", err=True)
-        sys.exit(130)
+        click.echo("posdiag: " + _interrupted(), err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except OSError as err:
         if debug:
             raise
@@ -115,7 +165,18 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"posdiag: {err.strerror or err}{where}; check the device or medium and retry.",
                    err=True)
         sys.exit(4)
+    try:  # what is still buffered; a reader gone by now is the same quiet end
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_OK)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> str:
+    from posdiag.i18n import _
+
+    return _("interrupted.")
 
 
 def _lang_in(args: list[str]) -> str | None:

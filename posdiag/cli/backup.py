@@ -101,8 +101,12 @@ def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
 @click.command()
 @port_option()
 @terminal_options
-@click.option("--to", "to", required=True, metavar="DIR|auto",
-              help="Backup set folder, or 'auto' for the one mounted USB stick.")
+@click.option("--to", "to", metavar="DIR|auto",
+              help="Backup set folder, or 'auto' for the one mounted USB stick (with --case: "
+                   "default the case's backup/ folder).")
+@click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="CASEDIR", help="The repair case of this terminal: the set is linked to "
+                                      "it (docs/case.md).")
 @click.option("-r", "--recipient", "recipients", multiple=True, metavar="AGE1…",
               help="age recipient (public key) to encrypt to; repeat for office + escrow.")
 @click.option("-R", "--recipients-file", "recipient_files", multiple=True,
@@ -116,7 +120,8 @@ def _choose_set_dir(to: str, identity: TerminalIdentity, resume: bool) -> Path:
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
-def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str, ...],
+def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path | None,
+           recipients: tuple[str, ...],
            recipient_files: tuple[Path, ...], passphrase: bool, resume: bool, segment_mib: float,
            config_dir: Path | None, as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
@@ -132,6 +137,7 @@ def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str
       posdiag backup --port /dev/ttyACM0 --password 000000 --to auto -r age1... -r age1...
       posdiag backup --port sim --to ./set -r "$(posdiag keygen -o office.key)"
       posdiag backup --port tcp://10.0.0.5:20007 --to /media/pi/STICK/set --resume -R keys.txt
+      posdiag backup --case CASEDIR --port /dev/ttyACM0 -r age1...
     """
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.sealing import recipients_from
@@ -148,14 +154,20 @@ def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str
         click.echo(f"Created the kit signing key {kit_key.path}; its public key is "
                    f"{kit_key.public_key}", err=True)
     progress = _ProgressLine(sys.stderr)
-    with open_terminal(port, settings=settings, fast_line=True) as terminal:
-        set_dir = _choose_set_dir(to, terminal.identify(), resume)
-        try:
-            result = run_backup(terminal, set_dir, parsed, kit_key, recipient_labels=labels,
-                                resume=resume, segment_bytes=int(segment_mib * 2**20),
-                                on_progress=progress)
-        finally:
-            progress.finish()
+    if case_dir is not None:
+        result = _backup_for_case(case_dir, port, settings, to, parsed, labels, kit_key, resume,
+                                  int(segment_mib * 2**20), progress)
+    else:
+        if to is None:
+            raise click.UsageError("Give --to DIR|auto (or --case CASEDIR).")
+        with open_terminal(port, settings=settings, fast_line=True) as terminal:
+            set_dir = _choose_set_dir(to, terminal.identify(), resume)
+            try:
+                result = run_backup(terminal, set_dir, parsed, kit_key, recipient_labels=labels,
+                                    resume=resume, segment_bytes=int(segment_mib * 2**20),
+                                    on_progress=progress)
+            finally:
+                progress.finish()
     if as_json:
         click.echo(json.dumps(_result_json(result), sort_keys=True))
     else:
@@ -166,6 +178,40 @@ def backup(port: str, settings: TerminalSettings, to: str, recipients: tuple[str
     if result.totals is not None and not result.totals.agree:
         raise CheckFailed("The backup is complete but the journal does not add up to the "
                           "terminal's totals; keep the set and report the difference.")
+
+
+def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: str | None,
+                     recipients: Any, labels: Any, kit_key: Any, resume: bool,
+                     segment_bytes: int, progress: _ProgressLine) -> BackupResult:
+    """The backup as a step of the repair case (posdiag.case.backup): caution shown and
+    recorded first, the set linked to the case afterwards."""
+    from posdiag.case.backup import backup_for_case
+    from posdiag.case.opening import actor_for
+    from posdiag.case.profiles import load_kit_profile
+
+    def show(text: str) -> None:
+        click.echo(f"\nCAUTION: {text}\n", err=True)
+
+    set_dir = None
+    if to == "auto":
+        from posdiag.backup.media import find_backup_medium
+
+        set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
+    elif to is not None:
+        set_dir = _choose_set_dir(to, None, resume)  # type: ignore[arg-type]
+    from posdiag.terminals import open_terminal
+
+    try:
+        with open_terminal(port, settings=settings, fast_line=True) as terminal:
+            done = backup_for_case(case_dir, port, recipients, kit_key, set_dir=set_dir,
+                                   recipient_labels=labels, resume=resume,
+                                   segment_bytes=segment_bytes, on_progress=progress,
+                                   show=show, actor=actor_for(None, load_kit_profile()),
+                                   terminal=terminal)
+    finally:
+        progress.finish()
+    click.echo(f"Linked to case {done.case.case.case_id} ({done.case.case.state}).", err=True)
+    return done.result
 
 
 def _report_json(report: VerifyReport) -> dict[str, Any]:

@@ -14,19 +14,21 @@ import click
 @click.option("--journal", type=click.IntRange(0, 100000), default=200, show_default=True,
               help="Transactions in the emulated terminal's journal.")
 def demo(directory: Path, journal: int) -> None:
-    """Back up an emulated terminal, verify the set, and acceptance-test a replacement.
+    """The repair story on the built-in emulator: case, backup, request, acceptance.
 
-    Makes a fresh demo age key and kit key in a new run folder under --dir,
-    backs up an emulated terminal's journal encrypted to that key, verifies
-    every record of the set, then runs testplans/acceptance.toml against an
-    emulated replacement with the emulator's operator. Prints where the
-    backup, the record and the JUnit file are.
+    An emulated shop terminal prints blank receipts. The demo opens a repair
+    case for it (reading the terminal), backs it up into the case (a fresh demo
+    key, verified), files the replacement request, acceptance-tests an emulated
+    replacement with the emulator's operator — arrival inspection, merchant
+    binding, card, PIN, receipt, payment — and closes the accepted case. Prints
+    where everything is.
 
     \b
     Examples:
       posdiag demo
       posdiag demo --dir /tmp/demo --journal 2000
     """
+    from posdiag.i18n import _
     from posdiag.plan.demo import run_demo
     from posdiag.plan.summary import summary_table
 
@@ -34,12 +36,23 @@ def demo(directory: Path, journal: int) -> None:
                        progress=lambda line: click.echo(line, err=True))
     click.echo(summary_table(outcome.test.result))
     click.echo("")
-    click.echo(f"Backup set:   {outcome.set_dir}  ({outcome.records} records, verified)")
-    click.echo(f"Demo key:     {outcome.key_file}  (decrypts the set: posdiag inspect "
-               f"{outcome.set_dir} -i {outcome.key_file})")
-    click.echo(f"Test record:  {outcome.test.record}")
-    click.echo(f"Signature:    {outcome.test.signature}")
-    click.echo(f"JUnit:        {outcome.test.junit}")
+    rows = [
+        (_("Case:"), _("{folder}  ({state}; replacement {verdict})").format(
+            folder=outcome.case_dir, state=outcome.case_state, verdict=outcome.verdict)),
+        (_("Backup set:"), _("{folder}  ({records} records, verified)").format(
+            folder=outcome.set_dir, records=outcome.records)),
+        (_("Demo key:"), _("{key}  (decrypts the set: posdiag inspect {folder} -i {key})")
+         .format(key=outcome.key_file, folder=outcome.set_dir)),
+        (_("Test record:"), str(outcome.test.record)),
+        (_("Signature:"), str(outcome.test.signature)),
+        (_("JUnit:"), str(outcome.test.junit)),
+    ]
+    width = max(len(label) for label, _value in rows) + 2
+    for label, value in rows:
+        click.echo(f"{label:<{width}}{value}")
+    click.echo("")
+    click.echo(_("See the whole case: posdiag case show {folder}").format(
+        folder=outcome.case_dir))
     from posdiag.cli.test import raise_for
 
     raise_for(outcome.test)

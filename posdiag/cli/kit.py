@@ -39,6 +39,7 @@ def kit() -> None:
       sudo posdiag kit install
       sudo systemctl enable --now posdiag-kit.service
       posdiag kit once --port sim:journal=500 --media /tmp/stick --config kit.toml
+      posdiag kit serve --listen 127.0.0.1 --state-dir ./state --secret-file ./web.secret
     """
 
 
@@ -149,7 +150,7 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     if port is None:
         raise DeviceNotFound("No terminal found (none, or several, plugged in); plug one in "
                              "or give --port.")
-    media = media or config.media or find_backup_medium().mount_point
+    media = media or config.media or find_backup_medium(option="--media").mount_point
     with kit_logging():
         result = run_cycle(config, port, media, state_dir=state_dir)
     if as_json:
@@ -165,3 +166,38 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     if result.plan_passed is False:
         raise CheckFailed("The backup is verified but the acceptance plan failed; see the "
                           "kit log and the records on the stick.")
+
+
+@kit.command()
+@_config_option
+@_state_option
+@click.option("--listen", "listen", multiple=True, metavar="ADDRESS",
+              help="Listen on this address (repeatable). Default: [web] listen of the config, "
+                   "else every address of the access-point interface.")
+@click.option("--interface", default=None, metavar="NAME",
+              help="Access-point interface whose addresses to listen on (default: [web] "
+                   "interface, else wlan0).")
+@click.option("--web-port", "web_port", type=click.IntRange(1024, 65535), default=None,
+              help="TCP port (default: [web] port, else 8080).")
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The kit page's secret (default: /etc/posdiag/kit-web.secret, "
+                                 "made by `posdiag kit install`).")
+def serve(config_path: Path, state_dir: Path | None, listen: tuple[str, ...],
+          interface: str | None, web_port: int | None, secret_file: Path | None) -> None:
+    """The kit's page for the technician's phone: state, prompts, cases, kit.
+
+    Needs the kit-web extra (pip install 'posdiag[kit-web]'). Only a phone that opened
+    the address with the kit's secret (the QR code `posdiag kit install` prints) is let in.
+    Runs until stopped (SIGTERM), as posdiag-kit-web.service does.
+
+    \b
+    Examples:
+      posdiag kit serve                                 # as posdiag-kit-web.service does
+      posdiag kit serve --listen 127.0.0.1 --web-port 8080 --state-dir ./kit-state \\
+          --secret-file ./kit-web.secret
+    """
+    from posdiag.kit.web.serve import run_server
+
+    debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+    run_server(config_path, state_dir, listen=listen, interface=interface, port=web_port,
+               secret_file=secret_file, debug=debug)

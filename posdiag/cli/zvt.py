@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from posdiag.errors import BadInput, UsageError
+from posdiag.i18n import _
 
 
 @click.group()
@@ -27,50 +28,63 @@ def zvt() -> None:
               help="Capture file: one frame or APDU per line, optional > or < prefix.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per message.")
 @click.option("--answering", metavar="CCII",
-              help="The ECR command a single Completion/80 00 answers, e.g. 0501.")
-@click.option("--charset", default="cp437", show_default=True,
-              help="Character set of printed text (latin-1 for card complete, Feig).")
+              help="The command a single Completion, 80 00 or 84 xx answers, e.g. 0501.")
+@click.option("--charset", default=None, metavar="NAME",
+              help="Character set of print and display texts (cp437, zvt7, latin-1, "
+                   "iso8859-15, utf-8). Default: what the terminal announces in the "
+                   "capture (TLV 27/14 of its Registration Completion), else the spec's "
+                   "defaults.")  # fmt: skip
 def decode(
     hex_bytes: tuple[str, ...], capture: Path | None, as_json: bool, answering: str | None,
-    charset: str,
+    charset: str | None,
 ) -> None:  # fmt: skip
     """Decode captured ZVT traffic: serial frames, ACK/NAK bytes or bare APDUs.
 
     Every field is named and shown in words; PANs are masked, track data and
-    PIN blocks are withheld. Lines starting with # are comments.
+    PIN blocks are withheld, control characters are escaped. A truncated or
+    damaged message is decoded as far as its bytes go and the problem named.
+    Lines starting with # are comments. With --file, a summary of how many
+    messages decoded completely goes to stderr.
 
     \b
     Examples:
-      posdiag zvt decode 06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00 --answering 0501
+      posdiag zvt decode 06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00
       posdiag zvt decode "> 10 02 05 01 03 12 34 56 10 03 E0 43"
       posdiag zvt decode --file capture.txt --json
+      posdiag zvt decode --file capture.txt --charset latin-1
     """
-    from posdiag.drivers.zvt import analyser
+    from posdiag.drivers.zvt import analyser, charsets
+    from posdiag.drivers.zvt import capture as captures
 
-    try:
-        "".encode(charset)
-    except LookupError:
-        raise BadInput(f"unknown character set {charset!r}; try cp437 or latin-1.") from None
+    chosen = charsets.normalise(charset) if charset is not None else None
     if capture is not None and hex_bytes:
-        raise UsageError("give either HEX bytes or --file, not both.")
+        raise UsageError(_("give either HEX bytes or --file, not both."))
     if capture is not None:
         if answering:
-            raise UsageError("--answering is for a single message; a capture file keeps its "
-                             "own context.")  # fmt: skip
+            raise UsageError(_("--answering is for a single message; a capture file keeps "
+                               "its own context."))  # fmt: skip
         try:
             text = capture.read_text(encoding="utf-8", errors="replace")
         except OSError as err:
-            raise BadInput(f"cannot read {capture}: {err.strerror}; check the path.") from err
-        reports = analyser.analyse_capture(text.splitlines(), charset)
+            raise BadInput(_("cannot read {path}: {reason}; check the path.").format(
+                path=capture, reason=err.strerror)) from err
+        reports = captures.analyse_capture(text.splitlines(), chosen)
     elif hex_bytes:
         context = analyser.parse_command(answering) if answering else None
         direction, data = analyser.parse_hex(" ".join(hex_bytes))
-        report, _ = analyser.analyse(data, direction, context, charset=charset)
+        report, _message = analyser.analyse(data, direction, context, charset=chosen,
+                                            fixed=chosen is not None)  # fmt: skip
         reports = [report]
     else:
-        raise UsageError("nothing to decode: give HEX bytes or --file CAPTURE (see --help).")
+        raise UsageError(_("nothing to decode: give HEX bytes or --file CAPTURE (see --help)."))
     for report in reports:
         if as_json:
             click.echo(json.dumps(report.to_json(), ensure_ascii=False))
         else:
             click.echo(report.render())
+    if capture is not None:
+        summary = captures.summarise(reports)
+        click.echo(_("{n} messages: {complete} decoded completely, {partial} partly, "
+                     "{undecoded} not decoded.").format(
+                         n=summary.messages, complete=summary.complete,
+                         partial=summary.partial, undecoded=summary.undecoded), err=True)

@@ -18,7 +18,8 @@ from posdiag.i18n import _
 @dataclass(frozen=True, slots=True)
 class TerminalConfig:
     device_name: str = "posdiag EMU-700 (emulated)"
-    serial_number: str = "EMU0000001"
+    serial_number: str = "7000000001"  # digits, as TLV 1F42 is packed BCD (§9.4.12)
+    label_serial: str = ""  # serial printed on the casing label; "" = the same as serial_number
     software_version: str = "EMU-ZVT 1.0.0"
     terminal_id: str = "52500001"  # 8 digits, BMP 29
     merchant_id: str = "100200300"  # VU number, BMP 2A (15 chars on the wire)
@@ -49,9 +50,9 @@ class TerminalConfig:
             raise BadInput(f"currency {self.currency} is not an ISO 4217 numeric code.")
         if len(self.merchant_id) > 15:
             raise BadInput("the merchant (VU) number has at most 15 characters.")
-        from posdiag.drivers.zvt.charsets import code_for
+        from posdiag.drivers.zvt.charsets import code_of
 
-        if code_for(self.charset) is None:
+        if code_of(self.charset) is None:
             raise BadInput(_("the terminal charset {charset!r} is not a ZVT character set; use "
                              "cp437, utf-8 or iso-8859-N.").format(charset=self.charset))
 

@@ -20,7 +20,7 @@ from posdiag.emulator.config import TerminalConfig
 from posdiag.emulator.faults import Faults
 from posdiag.emulator.host import Host
 from posdiag.emulator.ledger import Ledger
-from posdiag.emulator.operator import Operator, PresentedCard
+from posdiag.emulator.operator import Casing, Operator, PresentedCard
 from posdiag.emulator.pinpad import PinPad
 from posdiag.emulator.receipts import Printer, Receipt, ReceiptLine
 
@@ -102,6 +102,14 @@ class TerminalCore:
         self.printer = Printer(paper_out=self.faults.paper_out, cover_open=self.faults.cover_open)
         self.payment = PaymentDevices(Operator(operator, printer=self.printer), PinPad(seed=seed),
                                       Host(seed))
+        self.payment.operator.casing = self.casing()
+
+    def casing(self) -> Casing:
+        """The outside of this terminal, as the person in front of it sees it."""
+        config = self.config
+        signs = ("an extra wire at the card slot",) if self.faults.tampered else ()
+        return Casing(config.label_serial or config.serial_number, config.device_name,
+                      seals_intact=not self.faults.tampered, tamper_signs=signs)
 
     # --- the clock ---------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@
     card-misread   the card reader cannot read the card
     pin-timeout    nobody types the PIN: the PIN pad times out
     host-offline   the host cannot be reached: Diagnosis 06 70 ends with 06 1E A3
+    tampered       the casing was opened: a seal is broken and an extra wire shows
+                   (what the arrival inspection of a replacement must catch)
 
 All randomness comes from the emulator's seed, so a fault run is repeatable.
 """
@@ -24,7 +26,8 @@ from dataclasses import dataclass, replace
 
 from posdiag.errors import BadInput
 
-FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "host-offline")
+FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "host-offline",
+         "tampered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class Faults:
     card_misread: bool = False
     pin_timeout: bool = False
     host_offline: bool = False
+    tampered: bool = False
 
     @property
     def any_link_fault(self) -> bool:

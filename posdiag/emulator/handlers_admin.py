@@ -12,7 +12,7 @@ from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as messages
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, encode_bmps
-from posdiag.drivers.zvt.charsets import code_for
+from posdiag.drivers.zvt.charsets import code_of
 from posdiag.drivers.zvt.messages_pt import StatusEnquiryCompletion
 from posdiag.drivers.zvt.rates import CHANGE_BAUDRATE, requested_rate
 from posdiag.drivers.zvt.tlv import TlvNode, find, find_all
@@ -72,7 +72,7 @@ def registration(session: PtSession, command: Apdu) -> None:
             echo.append(TlvNode(0x26, tuple(TlvNode(0x0A, bytes(c)) for c in sorted(permitted))))
         if find(tlv_nodes, 0x12) is not None:
             echo.append(TlvNode(0x12, bcd.int_to_bcd(terminal.config.receipt_width, 1)))
-        charset = code_for(terminal.config.charset)
+        charset = code_of(terminal.config.charset)
         if charset is not None and charset != 0xFF:  # a PT set to another charset says so
             echo.append(TlvNode(0x27, (TlvNode(0x14, bytes((charset,))),)))
         reply += tlv_bmp(echo)
@@ -80,6 +80,14 @@ def registration(session: PtSession, command: Apdu) -> None:
 
 
 # --- Status Enquiry 05 01 ------------------------------------------------------------------
+
+
+def serial_number_tlv_value(serial: str) -> bytes:
+    """TLV 1F42 is packed BCD (§9.4.12). A configured serial with other characters cannot
+    be; it is sent as ASCII then, as some real PTs do (the analyser flags it)."""
+    if serial.isascii() and serial.isdigit():
+        return bcd.pack_bcd(serial)
+    return serial.encode("ascii", "replace")
 
 
 def status_enquiry(session: PtSession, command: Apdu) -> None:
@@ -98,7 +106,7 @@ def status_enquiry(session: PtSession, command: Apdu) -> None:
         device = TlvNode(0xE4, (
             TlvNode(0x1F40, config.device_name.encode("ascii", "replace")),
             TlvNode(0x1F41, config.software_version.encode("ascii", "replace")),
-            TlvNode(0x1F42, config.serial_number.encode("ascii", "replace")),
+            TlvNode(0x1F42, serial_number_tlv_value(config.serial_number)),
             TlvNode(0x1F43, bytes((terminal.state.status,))),
         ))
         now = terminal.now()

@@ -45,6 +45,16 @@ class PresentedCard:
     how: str  # "swipe" or "insert"
 
 
+@dataclass(frozen=True, slots=True)
+class Casing:
+    """What a person sees on the outside of the terminal: its label, its seals, its state."""
+
+    label_serial: str  # the serial number printed on the label
+    label_model: str
+    seals_intact: bool = True
+    tamper_signs: tuple[str, ...] = ()  # e.g. "an extra wire at the card slot"
+
+
 POLL_SLICE = 0.1  # how often a waiting terminal looks at the ECR line (for Abort 06 B0)
 Poll = Callable[[], None]
 
@@ -72,6 +82,7 @@ class Operator:
         self.default_card = default_card
         self._queue: queue.Queue[Action] = queue.Queue()
         self._lock = threading.Lock()
+        self.casing: Casing | None = None  # set by the terminal it stands at
 
     # --- the test cards ----------------------------------------------------------------------
 
@@ -134,6 +145,28 @@ class Operator:
     @property
     def queued(self) -> int:
         return self._queue.qsize()
+
+    # --- what the person sees (arrival inspection) -------------------------------------------
+
+    def read_label(self) -> str:
+        """The serial number as the person reads it off the label."""
+        return self.casing.label_serial if self.casing else ""
+
+    def inspect(self, item: str, *, expected_model: str = "") -> tuple[bool, str]:
+        """(yes?, what is wrong) for one arrival check, as a careful person would answer it."""
+        casing = self.casing
+        if casing is None:
+            return False, "no terminal to look at"
+        if item == "seals":
+            return casing.seals_intact, "" if casing.seals_intact else "a seal is broken"
+        if item == "no-tampering":
+            return not casing.tamper_signs, "; ".join(casing.tamper_signs)
+        if item == "model":
+            # A person matches "EMU-700" with a label reading "posdiag EMU-700 (emulated)".
+            wanted, label = expected_model.strip().lower(), casing.label_model.strip().lower()
+            same = not wanted or wanted in label or label in wanted
+            return same, "" if same else f"the label says {casing.label_model}"
+        return True, ""  # a question of the plan's own: nothing wrong to be seen
 
     # --- what the terminal waits for ----------------------------------------------------------
 

@@ -101,7 +101,8 @@ def _receipt(config: TerminalConfig, view: TransactionView, kind: int) -> Receip
             lines.append(ReceiptLine("PIN verified", CENTRED))
     else:
         lines.append(ReceiptLine("DECLINED", CENTRED))
-        lines.append(ReceiptLine(f"{view.result_code:02X} {result_text(view.result_code)}"))
+        lines.append(ReceiptLine(f"{view.result_code:02X} "
+                                 f"{result_text(view.result_code, translated=False)}"))
     lines += [
         ReceiptLine("TEST CARD - NO VALUE", CENTRED),
         ReceiptLine("MERCHANT COPY" if kind == MERCHANT else "CUSTOMER COPY", CENTRED),

@@ -9,6 +9,13 @@
     baud = 9600          # optional: the serial rate the terminals are set to
     charset = "cp437"    # optional: their character set (default: what they announce)
 
+    [case]               # optional: file every backup under a repair case on the stick
+    open = true
+    description = "swapped at the counter"  # optional; else completed by `posdiag case edit`
+
+    [web]                # optional: where `posdiag kit serve` listens (kit/web/config.py)
+    interface = "wlan0"
+
 The kit holds public recipients only: a secret age key anywhere in the file is
 refused, so a stolen kit cannot read the backups it wrote. Every problem is a
 PlanError whose message names the file and says what to fix, because the
@@ -29,7 +36,8 @@ from posdiag.terminal_settings import TerminalSettings
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
-KEYS = ("recipients", "port", "media", "plan", "hook", "password", "baud", "charset")
+KEYS = ("recipients", "port", "media", "plan", "hook", "case", "web", "password", "baud",
+        "charset")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -41,6 +49,8 @@ class KitConfig:
     media: Path | None = None  # None: find the one mounted USB stick
     plan: Path | None = None
     hook: tuple[str, ...] | None = None
+    case_open: bool = False  # each cycle opens (or continues) a repair case on the stick
+    case_description: str = ""
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
 
 
@@ -72,6 +82,9 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
     if unknown:
         raise PlanError(f"The kit config {path} has unknown setting(s) {', '.join(unknown)}; "
                         f"known settings are {', '.join(KEYS)}.")
+    from posdiag.kit.web.config import parse_web
+
+    parse_web(data.get("web"), path)  # only `kit serve` uses it; checked here with the rest
     return KitConfig(
         path=path,
         recipients=_recipients(data.get("recipients"), path),
@@ -80,6 +93,7 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
         plan=_plan(data.get("plan"), path),
         hook=_hook(data.get("hook"), path),
         terminal=_terminal(data, path),
+        **_case(data.get("case", {}), path),
     )
 
 
@@ -90,6 +104,16 @@ def _terminal(data: dict[str, Any], path: Path) -> TerminalSettings:
         return TerminalSettings.from_table(table, str(path))
     except BadInput as err:
         raise PlanError(str(err)) from err
+
+
+def _case(value: Any, path: Path) -> dict[str, Any]:
+    if (not isinstance(value, dict) or set(value) - {"open", "description"}
+            or not isinstance(value.get("open", False), bool)
+            or not isinstance(value.get("description", ""), str)):
+        raise PlanError(f"The kit config {path}: [case] takes open = true|false and "
+                        "description = \"…\".")
+    return {"case_open": value.get("open", False),
+            "case_description": value.get("description", "").strip()}
 
 
 def _recipients(value: Any, path: Path) -> tuple[str, ...]:

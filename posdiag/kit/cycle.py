@@ -65,12 +65,21 @@ PlanRunner = Callable[[Path, str, Path], PlanOutcome]
 Ejector = Callable[[Path], EjectOutcome]
 
 
-def run_plan(plan: Path, port: str, record_dir: Path, *,
+def run_plan(plan: Path, port: str, record_dir: Path, state_dir: Path | None = None, *,
              settings: TerminalSettings | None = None) -> PlanOutcome:
-    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract)."""
+    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract), with
+    the config's terminal settings (the password in the environment, not the command line).
+
+    While the kit's page is served (`posdiag kit serve` on the same state folder), the
+    plan's questions go to the technician's phone (`--kit-page`)."""
     options, environment = (settings or TerminalSettings()).command_line()
     command = [sys.executable, "-m", "posdiag", "test", "--port", port, "--plan", str(plan),
                "--record", str(record_dir), *options]
+    if state_dir is not None:
+        from posdiag.kit.web.channel import server_running, web_dir
+
+        if server_running(web_dir(state_dir)):
+            command += ["--kit-page", str(web_dir(state_dir))]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=PLAN_TIMEOUT, check=False,
@@ -100,12 +109,16 @@ def kit_set_dir(root: Path, identity: TerminalIdentity,
 
 
 class _ProgressLog:
-    """A journal line per tenth of the journal, so `journalctl -f` shows a backup moving."""
+    """A journal line per tenth of the journal, so `journalctl -f` shows a backup moving;
+    every step to the phone page (the signal's board throttles it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, signal: StateSignal | None = None) -> None:
         self._next = 0
+        self._signal = signal
 
     def __call__(self, progress: BackupProgress) -> None:
+        if self._signal is not None:
+            self._signal.progress(progress.done, progress.total, progress.records)
         if not progress.total:
             return
         percent = 100 * progress.done // progress.total
@@ -123,8 +136,14 @@ def run_cycle(config: KitConfig, port: str, media_root: Path, *,
 
     plan_runner defaults to `posdiag test` with the config's terminal settings."""
     state_dir = config_dir(state_dir)
-    plan_runner = plan_runner or functools.partial(run_plan, settings=config.terminal)
     signal = signal or StateSignal(config.hook)
+    if signal.board is None:
+        from posdiag.kit.web.channel import web_dir
+        from posdiag.kit.web.status import StatusBoard
+
+        signal.board = StatusBoard(web_dir(state_dir))
+    plan_runner = plan_runner or functools.partial(run_plan, state_dir=state_dir,
+                                                   settings=config.terminal)
     with cycle_lock(lock_path(state_dir)):
         try:
             return _cycle(config, port, media_root, state_dir, signal, medium, segment_bytes,
@@ -145,6 +164,7 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
         raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
                            "(or fix --media) and run the cycle again.")
     kit_key = _kit_key(state_dir)
+    signal.note(kit_key=kit_key.public_key, media=str(media_root), port=port)
     signal(signals.IDENTIFYING, f"opening the terminal on {port}")
     result, terminal_name = _back_up(config, port, media_root, kit_key, signal, medium,
                                      segment_bytes)
@@ -191,16 +211,27 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
     from posdiag.terminals import open_terminal
 
     recipients, labels = recipients_from(config.recipients)
+    case_dir = None
     with open_terminal(port, settings=config.terminal, fast_line=True) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
         set_dir, resume = kit_set_dir(media_root, identity, medium)
+        if config.case_open:
+            from posdiag.case.kit import kit_case
+
+            case_dir = kit_case(media_root, port, terminal, identity, kit_key,
+                                description=config.case_description)
         signal(signals.BACKING_UP, f"{'resuming' if resume else 'starting'} the backup of "
                                    f"terminal {name} ({identity.device_name or 'unnamed'}) "
                                    f"into {set_dir}")
         result = run_backup(terminal, set_dir, recipients, kit_key, recipient_labels=labels,
                             resume=resume, medium=medium, segment_bytes=segment_bytes,
-                            on_progress=_ProgressLog())
+                            on_progress=_ProgressLog(signal))
+    if case_dir is not None:
+        from posdiag.case.kit import link_kit_backup
+
+        link_kit_backup(case_dir, result.set_dir, kit_key)
+        log.info("backup filed under case %s", case_dir.name)
     return result, name
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from posdiag import usbids
 from posdiag.backup.media import MountedMedium, find_backup_medium
-from posdiag.errors import UsageError
+from posdiag.errors import MediumNotFound, UsageError
 
 LINK_DIR = Path("/dev/posdiag")
 # Kinds the kit backs up, most specific first: a known terminal beats an anonymous bridge.
@@ -67,5 +67,5 @@ def find_stick(mounts_text: str | None = None, sys_root: Path = Path("/sys")
     """The one mounted USB stick, or None while there is none (or several)."""
     try:
         return find_backup_medium(mounts_text, sys_root)
-    except UsageError:
+    except (UsageError, MediumNotFound):
         return None

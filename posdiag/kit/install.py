@@ -26,9 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import UsageError
-from posdiag.kit.udev import GROUP, KIT_UNIT, STATE_DIR, USER, KitFile, kit_files
+from posdiag.kit.udev import GROUP, KIT_UNIT, STATE_DIR, USER, WEB_UNIT, KitFile, kit_files
 
 MANIFEST_TARGET = "/etc/posdiag/kit-installed.json"
+CONFIG_TARGET = "/etc/posdiag/kit.toml"
+# The kit page's secret and its label (both carry the secret; see posdiag/kit/web/auth.py).
+WEB_SECRET_TARGET = "/etc/posdiag/kit-web.secret"
+WEB_LABEL_TARGET = "/etc/posdiag/kit-web-label.png"
 MANIFEST_FORMAT = 1
 
 Runner = Callable[[Sequence[str]], int]
@@ -57,6 +61,13 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _group_id(name: str) -> int | None:
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
 
 
 @dataclass
@@ -161,17 +172,49 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False,
     for folder in _missing_parents(manifest_path):
         folder.mkdir(mode=0o755)
         created_dirs.append(_unprefixed(env, folder))
+    web = _web_access(env, lines, previous)
     manifest = {
         "format": MANIFEST_FORMAT,
         "files": [{"path": f.target, "sha256": _sha256(f.text.encode())} for f in files],
         "dirs": sorted(set(created_dirs)),
         **accounts,
+        **web,
     }
     _write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     lines.append(f"recorded what was installed in {manifest_path}")
-    lines.append(f"next: write {env.path('/etc/posdiag/kit.toml')}, then "
-                 f"`systemctl enable --now {KIT_UNIT}`")
+    lines.append(f"next: write {env.path(CONFIG_TARGET)}, then "
+                 f"`systemctl enable --now {KIT_UNIT} {WEB_UNIT}`")
     return InstallReport(tuple(lines), tuple(written))
+
+
+def _web_access(env: Environment, lines: list[str], previous: dict[str, Any]) -> dict[str, Any]:
+    """The kit page's secret (made once, kept on reinstall) and its label: URL, terminal QR
+    code and a PNG to print for the kit's case."""
+    from posdiag.kit.web.auth import new_secret, read_secret, write_secret
+    from posdiag.kit.web.config import load_web_config
+    from posdiag.kit.web.label import label_url, terminal_qr, write_label_png
+
+    path = env.path(WEB_SECRET_TARGET)
+    created = bool(previous.get("web_secret_created"))
+    # root:posdiag 0640 where this really runs as root (the service reads it, cannot change
+    # it); otherwise the file stays the installing user's, 0600.
+    group_id = _group_id(GROUP) if env.system and os.geteuid() == 0 else None
+    if not path.exists():
+        write_secret(path, new_secret(), group_id)
+        created = True
+        lines.append(f"created the kit page's secret {path}")
+    url, seen = label_url(load_web_config(env.path(CONFIG_TARGET)), read_secret(path))
+    label = env.path(WEB_LABEL_TARGET)
+    write_label_png(url, label)
+    lines.append("The kit's page for the phone: join the kit's Wi-Fi, then scan this code or "
+                 "open the address (it holds the kit's secret; keep it with the kit):")
+    lines.append(f"    {url}")
+    lines.extend(terminal_qr(url).rstrip("\n").splitlines())
+    lines.append(f"a label to print for the kit's case: {label}")
+    if not seen:
+        lines.append("(the address is NetworkManager's hotspot address; the access point is "
+                     "not up yet, see docs/field-kit.md)")
+    return {"web_secret_created": created, "web_label": WEB_LABEL_TARGET}
 
 
 def _unprefixed(env: Environment, path: Path) -> str:
@@ -237,7 +280,7 @@ def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> I
     lines: list[str] = []
     removed: list[str] = []
     if env.system and env.which("systemctl") is not None:
-        argv = ["systemctl", "disable", "--now", KIT_UNIT]
+        argv = ["systemctl", "disable", "--now", KIT_UNIT, WEB_UNIT]
         if dry_run:
             lines.append(f"would run: {' '.join(argv)}")
         else:
@@ -255,6 +298,13 @@ def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> I
             path.unlink()
         removed.append(str(path))
         lines.append(f"{verb} {path}")
+    for key, target in (("web_label", WEB_LABEL_TARGET), ("web_secret_created",
+                                                           WEB_SECRET_TARGET)):
+        path = env.path(target)
+        if manifest.get(key) and path.exists():
+            if not dry_run:
+                path.unlink()
+            lines.append(f"{verb} {path}")
     _remove_accounts(env, dry_run, lines, manifest)
     _reload(env, dry_run, lines, ("udevadm", "control", "--reload"))
     _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))

@@ -105,6 +105,18 @@ class KitService:
     _config_problem: str | None = field(default=None, init=False)
     _waiting_for: str | None = field(default=None, init=False)
     _done_for: tuple[str, str] | None = field(default=None, init=False)
+    _board: Any = field(default=None, init=False)  # the phone page's status (StatusBoard)
+
+    def _signal(self, config: KitConfig | None) -> StateSignal:
+        signal = self.signal_factory(config)
+        if signal.board is None:
+            from posdiag.kit.web.channel import web_dir
+            from posdiag.kit.web.status import StatusBoard
+
+            if self._board is None:
+                self._board = StatusBoard(web_dir(config_dir(self.state_dir)))
+            signal.board = self._board
+        return signal
 
     def step(self) -> str:
         """Look once and act once; returns what happened (one of the constants above)."""
@@ -113,13 +125,13 @@ class KitService:
         except PlanError as err:
             if str(err) != self._config_problem:
                 self._config_problem = str(err)
-                self.signal_factory(None)(signals.CONFIG_INVALID,
+                self._signal(None)(signals.CONFIG_INVALID,
                                           f"{err} Waiting for a fixed config.")
             return CONFIG_INVALID
         if self._config_problem is not None:
             log.info("The kit config %s is valid again.", self.config_path)
             self._config_problem = None
-        signal = self.signal_factory(config)
+        signal = self._signal(config)
         port = config.port if config.port != AUTO else self.find_port()
         media = config.media
         if media is None:

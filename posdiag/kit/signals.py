@@ -3,7 +3,9 @@
 The hook is a command from the kit config, run as ``HOOK STATE`` with
 POSDIAG_KIT_STATE and POSDIAG_KIT_MESSAGE in its environment, so a few lines
 of shell can drive an LED or a buzzer. A hook that fails, hangs or is missing
-is logged and otherwise ignored: signalling must never stop a backup.
+is logged and otherwise ignored: signalling must never stop a backup. With a
+``board`` (posdiag.kit.web.status.StatusBoard), states, backup progress and a
+few facts also reach the kit's phone page (`posdiag kit serve`).
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ class StateSignal:
     """Call with (state, message): logs one line and runs the hook, if any."""
 
     def __init__(self, hook: Sequence[str] | None = None, *, run: Runner = subprocess.run,
-                 logger: logging.Logger = log) -> None:
+                 logger: logging.Logger = log, board: Any = None) -> None:
         self.hook = tuple(hook) if hook else None
         self._run = run
         self._log = logger
+        self.board = board  # the phone page's status file (StatusBoard), if any
         self.history: list[str] = []  # states signalled, in order (tests and summaries)
 
     def __call__(self, state: str, message: str) -> None:
@@ -55,8 +58,20 @@ class StateSignal:
         message = mask_text(message)
         self.history.append(state)
         self._log.log(_LEVELS.get(state, logging.INFO), "state %s: %s", state, message)
+        if self.board is not None:
+            self.board.state(state, message)
         if self.hook:
             self._run_hook(state, message)
+
+    def progress(self, done: int, total: int | None, records: int) -> None:
+        """Backup progress, for the phone page only (the journal gets a line per tenth)."""
+        if self.board is not None:
+            self.board.progress(done, total, records)
+
+    def note(self, **facts: str) -> None:
+        """Facts for the phone page's Kit view: kit_key (public), media, port, terminal."""
+        if self.board is not None:
+            self.board.note(**{k: mask_text(v) for k, v in facts.items()})
 
     def _run_hook(self, state: str, message: str) -> None:
         assert self.hook is not None

@@ -7,6 +7,8 @@
     posdiag-kit-stick@.service  mounts that stick through udisks2 (never from udev: udevd
                                 runs with PrivateMounts and kills slow RUN programs)
     posdiag-kit.service         `posdiag kit run`, as the unprivileged user posdiag
+    posdiag-kit-web.service     `posdiag kit serve`, the page for the technician's phone,
+                                as the same user with the same sandbox
     polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off sticks
                                 through udisks2 without a desktop session
 
@@ -30,6 +32,7 @@ CONFIG_PATH = "/etc/posdiag/kit.toml"
 STATE_DIR = "/var/lib/posdiag"
 UDISKSCTL = "/usr/bin/udisksctl"
 KIT_UNIT = "posdiag-kit.service"
+WEB_UNIT = "posdiag-kit-web.service"
 STICK_UNIT = "posdiag-kit-stick@.service"
 RULES_NAME = "60-posdiag.rules"
 POLKIT_NAME = "polkit-1/50-posdiag.rules"
@@ -144,6 +147,39 @@ WantedBy=multi-user.target
 """
 
 
+def render_web_unit(posdiag_bin: str = DEFAULT_BIN) -> str:
+    # The sandbox lines are the kit service's, word for word; when the unit generator shares
+    # one sandbox block between units, this unit takes it too (a network-facing profile).
+    return _header("#", "systemd unit: the posdiag field kit's page for the phone.") + f"""
+[Unit]
+Description=posdiag field kit: the page for the technician's phone (posdiag kit serve)
+After=network.target NetworkManager.service {KIT_UNIT}
+
+[Service]
+Type=simple
+User={USER}
+Group={GROUP}
+# The page reads {STATE_DIR}/web (what the kit writes for it) and writes only answers there.
+StateDirectory=posdiag
+StateDirectoryMode=0700
+Environment=POSDIAG_CONFIG_DIR={STATE_DIR}
+# Listens on the access point's addresses ([web] in kit.toml); waits until it has one.
+ExecStart={posdiag_bin} kit serve --config {CONFIG_PATH}
+Restart=always
+RestartSec=5
+TimeoutStopSec=10
+NoNewPrivileges=yes
+ProtectSystem=full
+ProtectHome=yes
+PrivateTmp=yes
+# The page never signs anything: the kit's signing key is hidden from it.
+InaccessiblePaths=-{STATE_DIR}/kit-signing-key.pem
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def render_stick_unit() -> str:
     return _header("#", "systemd unit: mount a USB stick for the posdiag kit.") + f"""
 [Unit]
@@ -195,5 +231,6 @@ def kit_files(posdiag_bin: str = DEFAULT_BIN) -> list[KitFile]:
         KitFile(RULES_NAME, f"/etc/udev/rules.d/{RULES_NAME}", render_rules()),
         KitFile(STICK_UNIT, f"/etc/systemd/system/{STICK_UNIT}", render_stick_unit()),
         KitFile(KIT_UNIT, f"/etc/systemd/system/{KIT_UNIT}", render_kit_unit(posdiag_bin)),
+        KitFile(WEB_UNIT, f"/etc/systemd/system/{WEB_UNIT}", render_web_unit(posdiag_bin)),
         KitFile(POLKIT_NAME, "/etc/polkit-1/rules.d/50-posdiag.rules", render_polkit_rule()),
     ]

@@ -9,6 +9,7 @@ masked) and fails the step with ``ctx.fail("why")``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from posdiag.cards import mask_text
 from posdiag.errors import CheckFailed, UsageError
+from posdiag.i18n import _
 from posdiag.plan.model import Measurement, PromptRecord, StepSpec
 from posdiag.plan.operator import Answer, Look, Operator, Prompt
 
@@ -33,9 +35,10 @@ def utc_now() -> str:
 
 
 class Bench:
-    """The devices of one run. ``emulator`` is set for sim ports (its operator acts on it)."""
+    """The devices of one run. ``emulator`` is set for sim ports (its operator acts on it);
+    ``port`` is None for a plan that never talks to the terminal (a printer check)."""
 
-    def __init__(self, port: str, *, emulator: Any = None, printer: str | None = None,
+    def __init__(self, port: str | None, *, emulator: Any = None, printer: str | None = None,
                  driver_options: dict[str, Any] | None = None,
                  settings: TerminalSettings | None = None) -> None:
         self.port = port
@@ -49,20 +52,36 @@ class Bench:
         self._printer: Any = None
 
     @classmethod
-    def for_port(cls, port: str, *, printer: str | None = None,
+    def for_port(cls, port: str | None, *, printer: str | None = None,
                  settings: TerminalSettings | None = None) -> Bench:
         """A bench for PORT; a sim port gets an emulator built here, so we keep its handle."""
         from posdiag.link.ports import parse_port
         from posdiag.terminals import build_emulator
 
+        if port is None:
+            return cls(None, printer=printer, settings=settings)
         spec = parse_port(port)
         emulator = build_emulator(spec.options) if spec.kind == "sim" else None
         return cls(port, emulator=emulator, printer=printer, settings=settings)
+
+    def emulated_devices(self) -> frozenset[str]:
+        """Which of the bench's devices are emulated: only for those may the emulated person
+        answer (swipe, type, look at the paper)."""
+        devices = set()
+        if self.emulator is not None:
+            devices.add("terminal")
+        if self.printer_address == "sim":
+            devices.add("printer")
+        return frozenset(devices)
 
     @property
     def terminal(self) -> Any:
         if self._terminal is None:
             from posdiag.terminals import open_terminal
+
+            if self.port is None:
+                raise UsageError(_("this step talks to the terminal but no --port was given; "
+                                   "give the terminal's port."))
 
             options = dict(self.driver_options)
             if self.emulator is not None:
@@ -158,6 +177,15 @@ class StepContext:
             self.state.cards = load_test_cards(self.state.cards_file)
         return self.state.cards[name]
 
+    def cards_file_shown(self) -> str:
+        """The test-card file in use, as a person can find it: the plan's, else the shipped
+        testplans/cards.toml."""
+        if self.state.cards_file:
+            return str(self.state.cards_file)
+        from posdiag.testplans import shipped_path
+
+        return str(shipped_path("cards.toml"))
+
     def fail(self, message: str) -> StepFailed:
         return StepFailed(message)
 
@@ -182,12 +210,28 @@ class StepContext:
                         action, card)
         return self._ask(prompt, self.operator.instruct)
 
-    def confirm(self, purpose: str, text: str, look: Look | None = None) -> Answer:
+    def confirm(self, purpose: str, text: str,
+                check: Callable[[], tuple[bool, str]] | None = None, *, action: str = "",
+                item: str = "", expected: str = "", look: Look | None = None) -> Answer:
         prompt = Prompt(f"{self.spec.name}.{purpose}", "confirm", text, self.spec.timeout,
-                        look=look)
+                        action=action, check=check, item=item, expected=expected, look=look)
         return self._ask(prompt, self.operator.confirm)
 
+    def enter(self, purpose: str, text: str, *, action: str = "", item: str = "") -> Answer:
+        """Ask the person to type something they read (the label's serial number)."""
+        prompt = Prompt(f"{self.spec.name}.{purpose}", "enter", text, self.spec.timeout,
+                        action=action, item=item)
+        return self._ask(prompt, self.operator.enter)
+
+    def _asked(self, prompt: Prompt) -> str:
+        """The backend a prompt went to (a router names the one it chose)."""
+        backend_for = getattr(self.operator, "backend_for", None)
+        return str(backend_for(prompt).name) if backend_for else self.operator.name
+
     def _ask(self, prompt: Prompt, how: Callable[[Prompt], Answer]) -> Answer:
+        from posdiag.plan.steps import step_device
+
+        prompt = dataclasses.replace(prompt, device=step_device(self.spec))
         at, start = utc_now(), time.monotonic()
         answer: Answer | None = None
         try:
@@ -196,8 +240,9 @@ class StepContext:
         finally:
             record = PromptRecord(
                 id=prompt.id, kind=prompt.kind, text=mask_text(prompt.text),
-                answer=answer.answer if answer else None,
-                by=answer.by if answer else self.operator.name, at=at,
+                answer=(mask_text(answer.text) if prompt.kind == "enter" else answer.answer)
+                if answer else None,
+                by=answer.by if answer else self._asked(prompt), at=at,
                 seconds=round(time.monotonic() - start, 4),
                 reason=mask_text(answer.reason) if answer else "")
             self.prompts.append(record)

@@ -1,30 +1,63 @@
-"""The demo: back up an emulated terminal, verify the set, acceptance-test its replacement.
+"""The demo: the repair story on the built-in emulator, as a technician lives it.
+
+A shop's (emulated) terminal prints blank receipts. The demo opens a repair case for it (the
+terminal is read: identity, status, its diagnosis, totals, its log), backs it up into the case
+with the caution shown, verifies the set with the office key, files the replacement request,
+acceptance-tests an emulated replacement (another serial number, the same merchant) with the
+emulator's operator — arrival inspection included — and closes the accepted case.
 
 Everything lands in a new run folder under the chosen directory: a fresh demo age key (it
-decrypts the set), a demo kit key (it signs manifests and the record), the backup set, the
-signed test record and the JUnit file. Progress goes to a callback; nothing prints here.
+decrypts the set), a demo kit key (it signs the case, the manifests and the record), the
+merchant profile, and the case folder with its backup set and test record. Progress goes to
+a callback; nothing prints here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from posdiag.errors import UsageError, VerificationError
-from posdiag.plan.service import TestRun, run_test
+from posdiag.i18n import _
+from posdiag.plan.service import TestRun
 
 DEMO_SEED = 1
+REPLACEMENT_SERIAL = "EMU0000002"
+
+DEMO_MERCHANT = """\
+# A demo merchant profile (posdiag case open --merchant): the shop, its papers, addressees.
+[merchant]
+name = "POSDIAG 演示商店 DEMO SHOP"
+number = "100200300"
+address = "1 Demo Street, Berlin"
+contact = "Ms Demo"
+phone = "+49 30 0000000"
+
+[terminal]
+purchased = {purchased}
+warranty-months = 12
+
+[manufacturer]
+name = "EMU Terminals (the emulator's maker)"
+email = "rma@emu.example"
+
+[service-provider]
+name = "Demo POS Service"
+"""
 
 
 @dataclass(frozen=True, slots=True)
 class DemoOutcome:
     run_dir: Path
+    case_dir: Path
     set_dir: Path
     key_file: Path
     records: int
     test: TestRun
+    verdict: str
+    case_state: str
 
 
 def shipped_plan(name: str) -> Path:
@@ -54,32 +87,73 @@ def run_demo(directory: Path, *, journal: int = 200,
              now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DemoOutcome:
     from posdiag.age_files import load_identities, write_identity_file
     from posdiag.backup.kitkey import load_or_create_kit_key
-    from posdiag.backup.service import run_backup
     from posdiag.backup.verify import verify_set
+    from posdiag.case.acceptance import run_case_acceptance
+    from posdiag.case.backup import backup_for_case
+    from posdiag.case.flow import close_case, make_request
+    from posdiag.case.model import Fault
+    from posdiag.case.opening import Opening, open_case
+    from posdiag.case.profiles import load_merchant_profile
     from posdiag.crypto.age import parse_recipient
     from posdiag.terminals import build_emulator, open_terminal
 
-    plan = shipped_plan("acceptance.toml")
+    shipped_plan("acceptance.toml")
     run_dir = _new_run_dir(directory, now())
     key_file = run_dir / "demo-office.key"
     recipient = write_identity_file(key_file, now=now())
     kit_key = load_or_create_kit_key(run_dir / "kit")
-    progress(f"Demo folder {run_dir}: fresh demo key {key_file.name}, demo kit key.")
+    profile = run_dir / "demo-shop.toml"
+    purchased = date.today() - timedelta(days=100)
+    profile.write_text(DEMO_MERCHANT.format(purchased=purchased.isoformat()), encoding="utf-8")
+    progress(_("Demo folder {folder}: fresh demo key {key}, demo kit key, merchant profile {shop}.")
+             .format(folder=run_dir, key=key_file.name, shop=profile.name))
 
-    set_dir = run_dir / "backup-set"
     emulator = build_emulator({"seed": str(DEMO_SEED), "journal": str(journal)})
-    progress(f"Backing up the emulated terminal's journal ({journal} transactions) ...")
+    opening = Opening(root=run_dir / "cases",
+                      fault=Fault("printer", "prints blank receipts", since=purchased.isoformat(),
+                                  reported_by="Ms Demo", frequency="always"),
+                      port="sim", merchant_profile=load_merchant_profile(profile))
     with open_terminal("sim", emulator=emulator) as terminal:
-        backup = run_backup(terminal, set_dir, [parse_recipient(recipient)], kit_key)
+        progress(_("1. Opening a case: reading the broken terminal (identity, status, its "
+                   "diagnosis, totals, log) ..."))
+        case_file = open_case(opening, kit_key, terminal=terminal)
+        case_dir = case_file.path
+        progress(_("   Case {case_id} opened in {folder}.").format(
+            case_id=case_file.case.case_id, folder=case_dir))
+        progress(_("2. Backing up its journal ({count} transactions) into the case ...").format(
+            count=journal))
+        backed = backup_for_case(case_dir, "sim", [parse_recipient(recipient)], kit_key,
+                                 terminal=terminal,
+                                 show=lambda text: progress("   " + _("CAUTION: {text}").format(
+                                     text=text)))
+    set_dir = backed.result.set_dir
     report = verify_set(set_dir, load_identities(key_file), kit_key.public_key)
     if not report.ok:
         raise VerificationError(f"The demo backup set {set_dir} does not verify: "
                                 f"{'; '.join(report.problems)}.")
-    progress(f"Backup verified: generation {report.generation}, {report.records} records "
-             "decrypted and checked.")
+    progress(_("   Backup verified with the office key: generation {generation}, {records} "
+               "records decrypted and checked.").format(generation=report.generation,
+                                                       records=report.records))
 
-    progress("Acceptance test of the replacement terminal (emulated, emulator operator) ...")
-    test = run_test(f"sim:seed={DEMO_SEED + 1}", plan, backup=set_dir,
-                    record_dir=run_dir / "records", junit=run_dir / "junit.xml",
-                    kit_key=kit_key)
-    return DemoOutcome(run_dir, set_dir, key_file, backup.records, test)
+    progress(_("3. Filing the replacement request ..."))
+    requested = make_request(case_dir, kit_key, show=lambda text: progress(
+        "   " + _("CAUTION: {text}").format(text=text)))
+    request = requested.case.request
+    assert request is not None
+    progress(_("   Request to {name} ({role}); under warranty: {warranty}.").format(
+        name=request.addressee.name, role=request.addressee.role,
+        warranty=_("yes") if request.in_warranty else _("no")))
+
+    progress(_("4. The replacement arrived: acceptance test (emulated terminal {serial}, the "
+               "emulator's operator) ...").format(serial=REPLACEMENT_SERIAL))
+    identity = run_dir / "replacement-terminal.toml"
+    identity.write_text(f'[terminal]\nserial_number = "{REPLACEMENT_SERIAL}"\n',
+                        encoding="utf-8")
+    accepted = run_case_acceptance(case_dir, f"sim:seed={DEMO_SEED + 1},identity={identity}",
+                                   "acceptance", kit_key, junit=run_dir / "junit.xml")
+    state = accepted.case.case.state
+    if accepted.replacement.verdict == "accepted":
+        progress(_("5. Replacement accepted; closing the case."))
+        state = close_case(case_dir, kit_key).case.state
+    return DemoOutcome(run_dir, case_dir, set_dir, key_file, backed.result.records,
+                       accepted.test, accepted.replacement.verdict, state)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import BadInput, PlanError, UsageError
-from posdiag.plan.model import Limit, Plan, StepSpec
+from posdiag.i18n import _
+from posdiag.plan.model import Limit, Plan, ReplacedTerminal, StepSpec
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
 from posdiag.terminal_settings import TerminalSettings
 
@@ -92,9 +93,41 @@ class _SourceIndex:
         return self.table_lines.get(table, 1)
 
 
+_PLAN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def shipped_plan_names() -> list[str]:
+    """Names of the plans shipped in testplans/ (cards.toml is not a plan)."""
+    from importlib.resources import files
+
+    folder = files("posdiag.testplans")
+    return sorted(entry.name[:-5] for entry in folder.iterdir()
+                  if entry.name.endswith(".toml") and entry.name != "cards.toml")
+
+
+def resolve_plan(reference: str | Path) -> Path:
+    """A plan file: the path given if it exists, else a shipped plan of that name
+    (``acceptance`` → testplans/acceptance.toml); UsageError naming both ways otherwise."""
+    path = Path(reference)
+    if path.is_file():
+        return path
+    name = str(reference).removesuffix(".toml")
+    if _PLAN_NAME.match(name) and name in shipped_plan_names():
+        from posdiag.testplans import shipped_path
+
+        return shipped_path(f"{name}.toml")
+    if path.exists():
+        raise UsageError(_("The plan {path} is a folder; give a plan file.").format(path=path))
+    raise UsageError(_("The plan {plan} does not exist; give a plan file or the name of a "
+                       "shipped plan ({names}).").format(plan=reference,
+                                                        names=", ".join(shipped_plan_names())))
+
+
 def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
-              backup: str | Path | None = None, charset: str | None = None) -> Plan:
-    """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml.
+              backup: str | Path | None = None, charset: str | None = None,
+              replaced: ReplacedTerminal | None = None) -> Plan:
+    """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml;
+    ``replaced`` is the terminal a replacement stands in for (a repair case).
 
     ``charset`` is the character set the terminal uses (a ``--charset`` option, or what it
     announced at registration); it overrides the plan's own ``charset``, else CP437. Text the
@@ -117,7 +150,7 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
         line = found.group(1) if found else "1"
         message = _TOML_POSITION.sub("", str(err)).strip()
         raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
-    return _Validator(path, _SourceIndex.of(text), cards, backup, charset).plan(
+    return _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced).plan(
         document, hashlib.sha256(raw).hexdigest())
 
 
@@ -169,10 +202,12 @@ def _charset_message(path: str | Path, line: int, key: str, text: str, missing: 
 
 class _Validator:
     def __init__(self, path: Path, index: _SourceIndex, cards: dict[str, Any] | None,
-                 backup: str | Path | None, charset: str | None = None) -> None:
+                 backup: str | Path | None, charset: str | None = None,
+                 replaced: ReplacedTerminal | None = None) -> None:
         self.path, self.index, self._cards, self.backup = path, index, cards, backup
         self.given_charset = charset
         self.charset = DEFAULT_CHARSET
+        self.replaced = replaced
 
     def fail(self, line: int, what: str) -> PlanError:
         return PlanError(f"{self.path}:{line}: {what}")
@@ -220,7 +255,8 @@ class _Validator:
                     charset=self.charset,
                     description=header.get("description", ""), printer=header.get("printer"),
                     expect=expect, cards_file=str(self.path.parent / header["cards"])
-                    if "cards" in header else None, terminal=terminal)
+                    if "cards" in header else None, replaced=self.replaced,
+                    terminal=terminal)
 
     def _charset(self, header: dict[str, Any], terminal: TerminalSettings | None) -> str:
         if self.given_charset is not None:
@@ -391,8 +427,26 @@ class _Validator:
                             "confirm = true.")
         if kind.name == "display" and not 1 <= len(options["text"]) <= 8:
             raise self.fail(at(i, "text"), "a display shows 1 to 8 lines of text.")
+        if kind.name == "checklist":
+            if not options["items"] and not options["questions"]:
+                raise self.fail(at(i), _("a checklist step needs items or questions."))
+            if not options["model"]:
+                known = self.replaced.model if self.replaced else ""
+                options["model"] = known or str(expect.get("device_name", ""))
         if kind.name == "identity-match":
-            if options["source"] == "expect":
+            if options["source"] == "replaced":
+                if options["backup"]:
+                    options["backup"] = str((self.path.parent / options["backup"]).resolve())
+                elif self.backup is not None:
+                    options["backup"] = str(self.backup)
+                elif self.replaced is not None:
+                    options["expected"] = dict(self.replaced.identity)
+                    options["against"] = self.replaced.origin
+                else:
+                    raise self.fail(at(i), _(
+                        "identity-match compares with the terminal being replaced; pass --case "
+                        "CASEDIR (its repair case) or --backup SETDIR (its backup set)."))
+            elif options["source"] == "expect":
                 missing = [f for f in options["fields"] if f not in expect]
                 if missing:
                     raise self.fail(at(i, "fields"), f"identity-match compares "

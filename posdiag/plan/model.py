@@ -14,10 +14,14 @@ if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
 
 # Outcomes (docs/test-record.md). ERROR carries an error class: "infrastructure" when the device
-# or link failed (never the terminal's fault), "test" when the test itself could not decide.
+# or link failed (never the terminal's fault), "test" when the test itself could not decide,
+# "operator" when the person at the terminal slipped (wrong PIN, nothing presented in time) and
+# the terminal was not judged. A step the person chose to skip is SKIPPED with class "operator".
 PASS, FAIL, ERROR, SKIPPED, ABORTED = "PASS", "FAIL", "ERROR", "SKIPPED", "ABORTED"
 OUTCOMES = (PASS, FAIL, ERROR, SKIPPED, ABORTED)
-INFRASTRUCTURE, TEST = "infrastructure", "test"
+INFRASTRUCTURE, TEST, OPERATOR = "infrastructure", "test", "operator"
+# What the person chose after a slip (recorded with the attempt as "then").
+RETRY, SKIP, ABORT = "retry", "skip", "abort"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,18 @@ class StepSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplacedTerminal:
+    """The terminal a replacement stands in for, as a repair case knows it.
+
+    identity-match with ``source = "replaced"`` compares against ``identity`` (terminal_id,
+    merchant_id, currency, ... as far as known); the arrival checklist asks for ``model``."""
+
+    origin: str  # what the values come from, e.g. "case 2026-1130-52500001-01"
+    identity: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     name: str
     path: str
@@ -71,6 +87,7 @@ class Plan:
     # Python codec of the text the terminal shows and prints (display, receipt lines); the
     # loader has checked every such text encodes in it.
     charset: str = "cp437"
+    replaced: ReplacedTerminal | None = None  # the old terminal, for identity-match "replaced"
     terminal: TerminalSettings | None = None  # [terminal]: password, baud, charset
 
     def needs_backup(self) -> bool:
@@ -95,9 +112,10 @@ class PromptRecord:
     """A prompt shown to the operator and how it was answered; texts are masked."""
 
     id: str
-    kind: str  # "instruct" (do something at the terminal) or "confirm" (yes / no)
+    kind: str  # "instruct" (do something), "confirm" (yes / no), "enter" (type a text) or
+    # "choose" (one of the prompt's choices: retry / skip / abort after a slip)
     text: str
-    answer: str | None  # "done", "yes", "no", or None when unanswered
+    answer: str | None  # "done", "yes", "no"; for "enter" the text typed; None: unanswered
     by: str  # "console", "answers", "emulator"
     at: str  # RFC 3339, UTC
     seconds: float
@@ -115,6 +133,8 @@ class Attempt:
     measurements: tuple[Measurement, ...] = ()
     prompts: tuple[PromptRecord, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)  # what the step observed (masked)
+    slip: str = ""  # the person's slip that ended it (posdiag.plan.slips), if any
+    then: str = ""  # after a slip: "retry", "skip" or "abort" as the person chose; "" = plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +161,7 @@ class RunResult:
     terminal: dict[str, Any] | None = None
     error_class: str | None = None
     message: str = ""
+    selected: tuple[str, ...] | None = None  # --only / --from: the steps run; None = all
 
     def count(self, outcome: str) -> int:
         return sum(1 for s in self.steps if s.outcome == outcome)

@@ -30,6 +30,7 @@ from posdiag.plan.runner import (
     StepFinished,
     StepStarted,
 )
+from posdiag.plan.series import SeriesLink
 
 RECORD_FORMAT = "posdiag-test-record"
 RECORD_VERSION = 1
@@ -58,7 +59,8 @@ def attempt_json(a: Attempt) -> dict[str, Any]:
     return {"number": a.number, "outcome": a.outcome, "error_class": a.error_class,
             "message": a.message, "started": a.started, "seconds": a.seconds,
             "measurements": [measurement_json(m) for m in a.measurements],
-            "prompts": [asdict(p) for p in a.prompts], "data": a.data}
+            "prompts": [asdict(p) for p in a.prompts], "data": a.data,
+            "slip": a.slip or None, "then": a.then or None}
 
 
 def step_json(result: StepResult) -> dict[str, Any]:
@@ -76,9 +78,13 @@ def step_json(result: StepResult) -> dict[str, Any]:
 class RecordWriter:
     """A runner listener that keeps ``path`` up to date and signs it when the run ends."""
 
-    def __init__(self, directory: str | Path, kit_key: Any = None) -> None:
+    def __init__(self, directory: str | Path, kit_key: Any = None, *,
+                 series: SeriesLink | None = None,
+                 selected: frozenset[str] | None = None) -> None:
         self.directory = Path(directory)
         self.kit_key = kit_key
+        self.series = series or SeriesLink(None)
+        self.selected = selected
         self.path: Path | None = None
         self.signature: Path | None = None
         self.doc: dict[str, Any] = {}
@@ -119,6 +125,9 @@ class RecordWriter:
             "port": event.port, "operator": event.operator,
             "plan": {"name": plan.name, "file": plan.path, "sha256": plan.sha256,
                      "description": plan.description, "steps": len(plan.steps)},
+            "series": {"id": self.series.id or run_id, "continues": self.series.continues},
+            "selected": [s.name for s in plan.steps if s.name in self.selected]
+            if self.selected is not None else None,
             "terminal": None, "steps": [], "summary": {},
         }
 

@@ -13,8 +13,8 @@ from posdiag.i18n import _, ngettext
 from posdiag.i18n_format import format_money
 from posdiag.i18n_terms import error_class_word, outcome_word
 from posdiag.i18n_width import text_table
-from posdiag.plan.model import OUTCOMES, PASS, RunResult, StepResult
-from posdiag.plan.runner import AttemptFinished, Event, RunStarted, StepFinished, StepStarted
+from posdiag.plan.model import OUTCOMES, RunResult, StepResult
+from posdiag.plan.runner import Event, Retrying, RunStarted, StepFinished, StepStarted
 
 
 def _details(step: StepResult) -> str:
@@ -72,6 +72,12 @@ def progress_printer(write: Callable[[str], None]) -> Callable[[Event], None]:
 
     def listener(event: Event) -> None:
         if isinstance(event, RunStarted):
+            if event.port is None:
+                write(ngettext("Plan {plan}: {steps} step, no terminal (operator: {operator})",
+                               "Plan {plan}: {steps} steps, no terminal (operator: {operator})",
+                               len(event.plan.steps)).format(
+                    plan=event.plan.name, steps=len(event.plan.steps), operator=event.operator))
+                return
             write(ngettext("Plan {plan}: {steps} step on {port} (operator: {operator})",
                            "Plan {plan}: {steps} steps on {port} (operator: {operator})",
                            len(event.plan.steps)).format(
@@ -80,9 +86,8 @@ def progress_printer(write: Callable[[str], None]) -> Callable[[Event], None]:
         elif isinstance(event, StepStarted):
             write(_("[{number}] {step} ...").format(number=event.index + 1,
                                                     step=event.spec.name))
-        elif isinstance(event, AttemptFinished) and event.attempt.outcome != PASS \
-                and event.attempt.number < event.spec.attempts:
-            write(_("    attempt {number}: {outcome} - {message}; retrying").format(
+        elif isinstance(event, Retrying):  # only when another attempt really follows
+            write(_("    attempt {number}: {outcome} - {message}; trying again").format(
                 number=event.attempt.number, outcome=outcome_word(event.attempt.outcome),
                 message=mask_text(event.attempt.message)))
         elif isinstance(event, StepFinished) and event.result.attempts:

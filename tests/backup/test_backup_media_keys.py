@@ -22,7 +22,7 @@ from posdiag.backup.manifest import (
 )
 from posdiag.backup.media import find_backup_medium, parse_mounts
 from posdiag.backup.plan import SetState, advance_segment, make_plan
-from posdiag.errors import UsageError, VerificationError
+from posdiag.errors import MediumNotFound, UsageError, VerificationError
 
 
 def fake_sysfs(root: Path, disks: dict[str, tuple[str, str]]) -> Path:
@@ -62,11 +62,13 @@ def test_usb_ssd_with_removable_0_still_counts(tmp_path: Path) -> None:
     assert find_backup_medium("/dev/sda1 /mnt/ssd exfat rw 0 0\n", sys_root).disk == "sda"
 
 
-def test_no_stick_or_several_sticks_are_usage_errors(tmp_path: Path) -> None:
+def test_no_stick_is_a_media_error_and_several_sticks_a_usage_error(tmp_path: Path) -> None:
     sys_root = fake_sysfs(tmp_path, {"mmcblk0": ("0", "platform/mmc"),
                                      "sda": ("1", "usb1/1-1"), "sdb": ("1", "usb1/1-2")})
-    with pytest.raises(UsageError, match=r"No mounted USB stick.*mmcblk0p2"):
+    with pytest.raises(MediumNotFound, match=r"No mounted USB stick.*mmcblk0p2.*--to DIR"):
         find_backup_medium("/dev/mmcblk0p2 / ext4 rw 0 0\n", sys_root)
+    with pytest.raises(MediumNotFound, match=r"give --media DIR"):  # the kit's option
+        find_backup_medium("/dev/mmcblk0p2 / ext4 rw 0 0\n", sys_root, option="--media")
     with pytest.raises(UsageError, match=r"Several removable media.*sda1.*sdb1"):
         find_backup_medium("/dev/sda1 /media/a vfat rw 0 0\n/dev/sdb1 /media/b vfat rw 0 0\n",
                            sys_root)

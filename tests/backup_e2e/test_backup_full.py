@@ -84,7 +84,7 @@ def test_inspect_shows_the_journal_and_each_snapshot(backed_up, cli, identity_fi
 
     code, out, _ = cli("inspect", str(set_dir), "-i", str(identity_file), "--part", "identity")
     identity = json.loads(out)
-    assert identity["identity"]["serial_number"] == "EMU0000001"
+    assert identity["identity"]["serial_number"] == "7000000001"
     assert "SYSTEM CONFIGURATION" in identity["system_configuration"][0]["text"]
 
     code, out, _ = cli("inspect", str(set_dir), "-i", str(identity_file), "--part", "totals")

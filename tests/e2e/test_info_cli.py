@@ -15,7 +15,7 @@ def test_info_over_a_pty_from_a_separate_simulator(simulate_process, posdiag_cli
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)
     assert identity["terminal_id"] == "52500001"
-    assert identity["serial_number"] == "EMU0000001"
+    assert identity["serial_number"] == "7000000001"
     assert identity["status_text"] == "PT ready"
     assert identity["currency"] == 978
 

@@ -130,7 +130,8 @@ def test_as_root_install_creates_group_and_user_and_reloads(tmp_path) -> None:
     assert ["systemctl", "daemon-reload"] in commands
     commands.clear()
     uninstall_kit(env=_system_env(tmp_path, commands))
-    assert commands[0] == ["systemctl", "disable", "--now", "posdiag-kit.service"]
+    assert commands[0] == ["systemctl", "disable", "--now", "posdiag-kit.service",
+                           "posdiag-kit-web.service"]
     assert ["userdel", "posdiag"] in commands and ["groupdel", "posdiag"] in commands
     assert commands.index(["userdel", "posdiag"]) < commands.index(["groupdel", "posdiag"])
 

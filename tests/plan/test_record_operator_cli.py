@@ -145,10 +145,15 @@ def test_cli_exit_codes_and_no_card_data_on_the_console(tmp_path):
 def test_demo_backs_up_verifies_tests_and_says_where(tmp_path):
     done = posdiag(tmp_path, "demo", "--dir", "demo", "--journal", "50")
     assert done.returncode == 0, done.stderr
-    for label in ("Backup set:", "Test record:", "JUnit:"):
+    for label in ("Case:", "Backup set:", "Test record:", "JUnit:"):
         assert label in done.stdout
     assert "Result: PASS" in done.stdout
-    [record] = (tmp_path / "demo").glob("*/records/*.json")
+    assert "(closed; replacement accepted)" in done.stdout
+    for step in ("1. Opening a case", "2. Backing up", "CAUTION: Do not unplug",
+                 "3. Filing the replacement request", "CAUTION: Keep the backup safe",
+                 "4. The replacement arrived", "5. Replacement accepted"):
+        assert step in done.stderr
+    [record] = (tmp_path / "demo").glob("*/cases/*/records/*.json")
     assert load_record(record)["outcome"] == "PASS"
     verify_record(record)
     assert_no_pans(done.stdout + done.stderr + record.read_text())

@@ -126,12 +126,15 @@ def test_card_misread_fails_every_attempt_and_keeps_them_apart(run, write_plan):
     assert "attempt 2: FAIL" in suite.find("testcase[@name='card-swipe']/system-out").text
 
 
-def test_pin_timeout_fails_pin_entry_and_continue_on_fail_goes_on(run, write_plan):
+def test_a_pin_nobody_types_is_the_persons_slip_and_continue_on_fail_goes_on(run, write_plan):
     test = run("sim:fault=pin-timeout", write_plan(QUICK.format(retries=0, pin_card="visa")))
-    assert outcomes(test) == {"identify": "PASS", "card-swipe": "PASS", "pin-entry": "FAIL",
+    assert outcomes(test) == {"identify": "PASS", "card-swipe": "PASS", "pin-entry": "ERROR",
                               "receipt-print": "PASS"}
-    assert "nobody entered a PIN" in test.result.steps[2].message
-    assert test.result.outcome == "FAIL" and test.exit_code == 1
+    pin = test.result.steps[2]
+    assert pin.error_class == "operator" and pin.attempts[0].slip == "no-pin"
+    assert "no PIN was typed within 30 s" in pin.message  # in words, not "(6C)"
+    assert (test.result.outcome, test.result.error_class) == ("ERROR", "operator")
+    assert test.exit_code == 1  # not a pass: the PIN pad was not judged
 
 
 class WrongPinOperator(EmulatorOperator):
@@ -139,11 +142,13 @@ class WrongPinOperator(EmulatorOperator):
         return "0000"
 
 
-def test_a_wrong_pin_fails_pin_entry(run, write_plan):
+def test_a_wrong_pin_is_the_persons_slip_not_a_terminal_failure(run, write_plan):
     test = run("sim", write_plan(QUICK.format(retries=0, pin_card="visa")),
                operator=lambda bench: WrongPinOperator(bench.emulator))
     step = test.result.steps[2]
-    assert step.outcome == "FAIL" and "is not the PIN of test card 'visa'" in step.message
+    assert (step.outcome, step.error_class) == ("ERROR", "operator")
+    assert step.attempts[0].slip == "wrong-pin"
+    assert "the PIN typed (4 digits) is not the PIN of test card 'visa'" in step.message
 
 
 def test_the_other_pin_profile_typed_right_passes(run, write_plan):

@@ -28,8 +28,8 @@ def records(tmp_path_factory):
     from posdiag.plan.demo import run_demo
 
     base = tmp_path_factory.mktemp("records")
-    demo = run_demo(base, journal=10)  # backup of the old terminal, then its acceptance run
-    records = demo.run_dir / "records"
+    demo = run_demo(base, journal=10)  # the repair story: backup, then the acceptance run
+    records = demo.test.record.parent  # the case's records/
     run_test("sim:fault=card-misread", shipped_path("quick.toml"),
              kit_key=load_or_create_kit_key(demo.run_dir / "kit"), record_dir=records)
     return records
@@ -45,7 +45,7 @@ def chinese_pdf(records, tmp_path_factory):
 def test_the_chinese_pdf_has_chinese_labels_and_the_runs_data(chinese_pdf):
     text = pdf_text(chinese_pdf)
     for words in ("测试报告", "概要", "商户号", "终端号", "序列号", "刷卡", "输入密码",
-                  "打印小票", "测试消费", "通过", "失败", "EMU0000001", "52500001",
+                  "打印小票", "测试消费", "通过", "失败", "7000000001", "52500001",
                   "100200300", "476173******0010", "€1.00 的消费已批准", "第 1 页"):
         assert words in text, words
     assert_no_pans(text)

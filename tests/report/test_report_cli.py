@@ -45,7 +45,7 @@ def test_a_folder_of_records_becomes_one_page_with_a_summary(records, tmp_path, 
     assert "<h2>Summary</h2>" in page and page.count('<section class="part new-page"') == 2
     assert page.count("Signature verified with the key named in the record") == 2
     assert kit_key.public_key in page
-    assert "EMU0000001" in page and "52500001" in page and "476173******0010" in page
+    assert "7000000001" in page and "52500001" in page and "476173******0010" in page
     assert "not readable" in page.lower()  # the misread card's reason
     assert_no_pans(page)
 
@@ -67,7 +67,7 @@ def test_json_prints_a_one_line_summary(records, tmp_path, capsys):
 def test_a_tampered_record_is_shown_and_flagged(records, tmp_path, capsys):
     _, passed, _, _ = records
     tampered = tmp_path / passed.name
-    tampered.write_text(passed.read_text().replace("EMU0000001", "EMU0000002"))
+    tampered.write_text(passed.read_text().replace("7000000001", "7000000002"))
     (tmp_path / (passed.name + ".minisig")).write_bytes(
         passed.with_name(passed.name + ".minisig").read_bytes())
     out = tmp_path / "r.html"
@@ -76,7 +76,7 @@ def test_a_tampered_record_is_shown_and_flagged(records, tmp_path, capsys):
     assert json.loads(stdout)["signatures_not_verified"] == [str(tampered)]
     assert f"Warning: {tampered}: signature does NOT verify" in stderr
     page = out.read_text(encoding="utf-8")
-    assert "signature does NOT verify" in page and "EMU0000002" in page
+    assert "signature does NOT verify" in page and "7000000002" in page
 
 
 def test_a_record_without_its_signature_is_flagged(records, tmp_path):

@@ -167,3 +167,48 @@ def check_page(driver: Any, page: Path, screenshot: Path, *,
     printed = base64.b64decode(driver.print_page(options))
     text = str(driver.execute_script("return document.body.innerText"))
     return PageCheck(screenshot, overflowing, printed, driver.title, text)
+
+
+# --- phone-sized pages (the field kit's page) --------------------------------------------------
+
+PHONE_WIDTH, PHONE_HEIGHT = 360, 740
+
+
+def as_phone(driver: Any, accept_language: str = "en") -> None:
+    """Make the browser a 360 × 740 phone (touch, mobile viewport) that asks for
+    ``accept_language`` in every request's Accept-Language header."""
+    driver.set_window_size(PHONE_WIDTH, PHONE_HEIGHT)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": PHONE_WIDTH, "height": PHONE_HEIGHT, "deviceScaleFactor": 1, "mobile": True})
+    agent = str(driver.execute_script("return navigator.userAgent"))
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {
+        "userAgent": agent, "acceptLanguage": accept_language})
+
+
+def phone_screenshot(driver: Any, path: Path) -> Path:
+    """The visible phone screen (360 × 740) as PNG."""
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH,
+                                  "height": PHONE_HEIGHT, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def overflowing(driver: Any) -> list[str]:
+    """Tables (and the page) wider than the window: on a phone they would be cut off."""
+    return list(driver.execute_script(_OVERFLOW_SCRIPT))
+
+
+def wait_until(driver: Any, condition: str, timeout: float = 60.0, poll: float = 0.1) -> Any:
+    """Poll a JavaScript expression until it is truthy; its value, or a failed test."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(f"return ({condition});")
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"the page never showed {condition} within {timeout:.0f} s; it shows: "
+                        f"{driver.execute_script('return document.body.innerText')[:500]}")
+        time.sleep(poll)

@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from posdiag.cli import main
+from posdiag.i18n import use_language
 
 TEST_PAN = "4111111111111111"  # a test card number, never a real one
 
@@ -35,13 +36,17 @@ def test_decode_serial_frame_as_text():
     ]
 
 
-def test_decode_status_enquiry_completion_needs_context():
+def test_status_enquiry_completion_is_recognised_with_or_without_context():
+    # §2.56.5: [LLLVAR SW version] terminal status [06 TLV]; the shape tells it from §3.2.
     frame = "10 02 06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00 10 03 B1 11"
-    code, out, _ = run("zvt", "decode", *frame.split(" "), "--answering", "0501")
-    assert code == 0
-    assert "software version: '2.14.15'" in out and "terminal status: 00 (PT ready)" in out
-    code, out, _ = run("zvt", "decode", frame)
-    assert code == 0 and "error:" in out  # a plain Completion cannot hold these bytes
+    for context in (["--answering", "0501"], []):
+        code, out, _ = run("zvt", "decode", *frame.split(" "), *context)
+        assert code == 0
+        assert out.splitlines() == [
+            "06 0F Completion (Status Enquiry) [serial frame, CRC ok]",
+            "    software version: '2.14.15'",
+            "    terminal status: 00 (PT ready)",
+        ]
 
 
 def test_json_has_the_documented_keys():
@@ -116,3 +121,29 @@ def test_a_pan_in_the_input_never_appears_in_the_output(tmp_path: Path):
         assert code == 0
         assert TEST_PAN not in out + err and TEST_PAN[6:12] not in out + err
         assert "411111******1111" in out and "withheld" in out
+
+
+def test_capture_summary_goes_to_stderr_and_json_says_complete(tmp_path: Path):
+    capture = tmp_path / "capture.txt"
+    capture.write_text("06 0F 00\n04 0F 05 27 00 04 00 00\n06\n")
+    code, out, err = run("zvt", "decode", "--file", capture, "--json")
+    assert code == 0
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [o["complete"] for o in objs] == [True, False, True]
+    assert "BMP 04 needs 6 bytes, only 2 left" in objs[1]["error"]
+    assert err.strip() == "2 messages: 1 decoded completely, 1 partly, 0 not decoded."
+
+
+def test_charset_option_is_checked_and_used():
+    code, _, err = run("zvt", "decode", "06 D1 03 00 C3 A4", "--charset", "klingon")
+    assert code == 2 and "unknown character set 'klingon'" in err
+    code, out, _ = run("zvt", "decode", "06 D1 03 00 C3 A4", "--charset", "utf8")
+    assert code == 0 and "text: 'ä'" in out
+    code, out, _ = run("zvt", "decode", "06 D1 03 00 C3 A4")
+    assert code == 0 and "text: '├ñ'" in out  # CP437, the default
+
+
+def test_chinese_output():
+    with use_language("en"):  # the CLI sets the language for the context; restore it after
+        code, out, _ = run("--lang", "zh-CN", "zvt", "decode", "06 1E 01 6C")
+    assert code == 0 and "超时或按中止键而中止" in out

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posdiag.drivers.zvt import bcd, tlv
-from posdiag.drivers.zvt.bmp import Bmp, decode_bmps, encode_bmps, render_bmp
+from posdiag.drivers.zvt import bcd, tlv, tlv_render
+from posdiag.drivers.zvt.bmp import Bmp, decode_bmps, encode_bmps
+from posdiag.drivers.zvt.bmp_render import render_bmp
 from posdiag.drivers.zvt.codes import (
     card_type_name,
     intermediate_status_text,
@@ -153,7 +154,7 @@ def test_tlv_permitted_commands_known_answer():
     # zvt.md §4.1 Portalum/card complete registration TLV: 26 04 0A 02 06 D3
     nodes = decode_tlv(bytes.fromhex("26040A0206D3"))
     assert nodes == (TlvNode(0x26, (TlvNode(0x0A, b"\x06\xd3"),)),)
-    assert tlv.render_tree(nodes) == ["26 permitted ZVT commands:",
+    assert tlv_render.render_tree(nodes) == ["26 permitted ZVT commands:",
                                       "  0A ZVT command: 06 D3 (Print Text-Block)"]  # fmt: skip
 
 
@@ -174,8 +175,8 @@ def test_tlv_errors_are_protocol_errors():
 
 def test_withheld_tags_never_render_their_value():
     block = bytes.fromhex("0123456789ABCDEF")
-    assert tlv.render_value(0x1F75, block) == "<encrypted PIN block, 8 bytes, withheld>"
-    assert tlv.render_value(0x1F09, b"4111") == "<track 2 data, 4 bytes, withheld>"
+    assert tlv_render.render_value(0x1F75, block) == "<encrypted PIN block, 8 bytes, withheld>"
+    assert tlv_render.render_value(0x1F09, b"4111") == "<track 2 data, 4 bytes, withheld>"
 
 
 primitive_tags = st.sampled_from([0x07, 0x08, 0x09, 0x0A, 0x1F16, 0x1F17, 0x41, 0x9F8101])
@@ -216,3 +217,11 @@ def test_code_tables():
     assert card_type_name(5) == "girocard"
     assert card_type_name(46) == "Maestro (formerly: edc)"
     assert card_type_name(232) == "Discover Card"
+
+
+def test_result_text_in_the_users_language_or_the_terminals():
+    from posdiag.i18n import use_language
+
+    with use_language("zh-CN"):
+        assert result_text(0x6C) == "超时或按中止键而中止"
+        assert result_text(0x6C, translated=False) == "abort via timeout or abort key"

@@ -13,9 +13,12 @@ from posdiag.drivers.zvt.serial_framing import (
     FrameReceiver,
     NakReceived,
     Noise,
+    Unframed,
     crc16_kermit,
     frame,
+    split_line,
     unframe,
+    unframe_leniently,
 )
 from posdiag.errors import ProtocolError
 
@@ -112,3 +115,106 @@ def test_any_single_bit_flip_is_caught(apdu, data):
     except ProtocolError:
         return
     assert not crc_ok, f"corruption not detected: {got.hex()}"
+
+
+# --- the receiver's edge cases, one test per rule (issue 10: these mutants survived) ---------
+
+
+def test_lone_dle_between_frames_is_noise_and_the_next_byte_is_read_afresh():
+    # DLE followed by anything but STX is line noise; the byte after it is not swallowed:
+    # an ACK right after it is still an ACK, and a DLE right after it may start a frame.
+    assert FrameReceiver().feed(bytes.fromhex("10 06")) == [Noise(b"\x10"), AckReceived()]
+    assert FrameReceiver().feed(bytes.fromhex("10 41 15")) == [Noise(b"\x10\x41"), NakReceived()]
+    events = FrameReceiver().feed(b"\x10" + frame(b"\x80\x00\x00"))
+    assert events == [Noise(b"\x10"), FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5)]
+
+
+def test_a_frame_restarted_inside_a_frame_drops_the_first_and_reads_the_second():
+    # The sender gave up after "80 00" and started over: the partial frame is reported with
+    # the bytes it held (without the new DLE STX), and the new frame decodes on its own.
+    wire = bytes.fromhex("10 02 80 00") + frame(b"\x06\x0f\x00")
+    events = FrameReceiver().feed(wire)
+    assert events == [
+        FrameError("frame restarted before DLE ETX", bytes.fromhex("10 02 80 00")),
+        FrameReceived(b"\x06\x0f\x00", True, 0x33C6, 0x33C6),
+    ]
+    with pytest.raises(ProtocolError, match="restarted"):
+        unframe(wire)
+
+
+def test_dle_dle_inside_a_frame_is_one_data_byte():
+    events = FrameReceiver().feed(bytes.fromhex("10 02 04 FF 01 10 10 10 03 14 15"))
+    assert events == [FrameReceived(bytes.fromhex("04 FF 01 10"), True, 0x1514, 0x1514)]
+
+
+@pytest.mark.parametrize("extra", [
+    ("AA", ""), ("", "AA"), ("06", ""), ("", "06"), ("", "15"), ("", "10"), ("", "10 02 80"),
+])  # fmt: skip
+def test_unframe_accepts_exactly_one_frame_and_nothing_else(extra):
+    before, after = (bytes.fromhex(x) for x in extra)
+    with pytest.raises(ProtocolError):
+        unframe(before + frame(b"\x80\x00\x00") + after)
+
+
+def test_unframe_refuses_what_is_not_a_frame():
+    for wire in ("", "80 00 00", "10 02 80 00 00", "10 02 80 00 00 10 03 F5"):
+        with pytest.raises(ProtocolError):
+            unframe(bytes.fromhex(wire))
+
+
+def test_lenient_unframing_names_each_problem_and_keeps_the_apdu():
+    good = frame(b"\x06\x0f\x00")
+    assert unframe_leniently(good) == Unframed(b"\x06\x0f\x00", True, ())
+    noisy = unframe_leniently(b"\xaa" + good)
+    assert (noisy.apdu, noisy.crc_ok, noisy.problems) == (
+        b"\x06\x0f\x00", True, ("bytes outside the frame",))
+    two = unframe_leniently(good + frame(b"\x80\x00\x00"))
+    assert two.apdu == b"\x06\x0f\x00" and "2 frames on one line" in two.problems[0]
+    # Bad stuffing: the body up to DLE ETX, DLE DLE halved, CRC still checked.
+    damaged = unframe_leniently(bytes.fromhex("10 02 04 FF 01 10 10 10 05 10 03 00 00"))
+    assert damaged.apdu == bytes.fromhex("04 FF 01 10 10 05") and not damaged.crc_ok
+    assert "bad stuffing" in damaged.problems[0]
+    cut = unframe_leniently(bytes.fromhex("10 02 80 00"))
+    assert cut.apdu == bytes.fromhex("80 00") and "incomplete" in cut.problems[0]
+
+
+def test_t1_reset_drops_a_partial_frame():
+    receiver = FrameReceiver()
+    assert receiver.feed(bytes.fromhex("10 02 80")) == [] and receiver.in_frame
+    receiver.reset()
+    assert not receiver.in_frame
+    assert receiver.feed(frame(b"\x06\x0f\x00")) == [
+        FrameReceived(b"\x06\x0f\x00", True, 0x33C6, 0x33C6)]
+
+
+def test_crc_is_sent_low_byte_first_and_not_stuffed():
+    # An APDU whose CRC holds a 10 byte: the CRC bytes go out raw, unstuffed.
+    for n in range(2000):
+        apdu = n.to_bytes(2, "big")
+        crc = crc16_kermit(apdu + b"\x03")
+        if 0x10 in (crc & 0xFF, crc >> 8):
+            break
+    else:
+        pytest.fail("no two-byte APDU with a 10 in its CRC")
+    wire = frame(apdu)
+    assert wire[-2:] == bytes((crc & 0xFF, crc >> 8))
+    assert unframe(wire) == (apdu, True)
+
+
+def test_lenient_unframing_checks_the_crc_low_byte_first():
+    # Bad stuffing (10 05), but a CRC that matches what the damaged body holds.
+    body = bytes.fromhex("04 FF 01 10 05")
+    crc = crc16_kermit(body + b"\x03")
+    damaged = unframe_leniently(bytes.fromhex("10 02 04 FF 01 10 05 10 03")
+                                + bytes((crc & 0xFF, crc >> 8)))  # fmt: skip
+    assert damaged.apdu == body and damaged.crc_ok
+    assert damaged.problems and "bad stuffing" in damaged.problems[0]
+
+
+def test_a_line_is_split_only_into_whole_frames_and_handshake_bytes():
+    one, two = frame(b"\x80\x00\x00"), frame(b"\x06\x0f\x00")
+    assert split_line(one + two) == [one, two]
+    assert split_line(b"\x06" + one + b"\x15") == [b"\x06", one, b"\x15"]
+    stuffing = bytes.fromhex("10 02 04 10 05")
+    for bad in (one + b"\xaa", b"\xaa" + one, one + two[:-1], stuffing + one):
+        assert split_line(bad) is None

@@ -2,7 +2,8 @@
 
 The loader validates a plan against ``KINDS`` before any device is touched; the runner calls
 ``KINDS[kind].run(context, spec)``. Each run function lives in a small module by subject
-(terminal.py, cards.py, printing.py, payment.py) and maps to calls of the Terminal interface.
+(terminal.py, cards.py, printing.py, payment.py, checklist.py) and maps to calls of the
+Terminal interface or to questions for the person at the bench.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 IDENTITY_FIELDS = ("terminal_id", "merchant_id", "currency", "device_name", "serial_number",
                    "software_version")
+# The arrival inspection of a replacement (checklist.py): what a technician checks before
+# trusting a terminal that came in the post.
+CHECKLIST_ITEMS = ("seals", "no-tampering", "serial-label", "model")
 
 
 TypeSpec = type | tuple[type, ...]  # a field named "type" below shadows the builtin
@@ -54,10 +58,19 @@ _SECONDS = {"seconds": "s"}
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("identify", "terminal:identify", "identity read, status must be ready", 15.0,
          _SECONDS),
+    Kind("checklist", "checklist:checklist",
+         "arrival inspection: seals, no tamper signs, label serial = reported serial, model",
+         300.0, _SECONDS, {
+             "items": Option(list, default=list(CHECKLIST_ITEMS), items=str,
+                             choices=CHECKLIST_ITEMS),
+             "questions": Option(list, default=[], items=str),
+             "model": Option(str, default=""),
+         }),
     Kind("identity-match", "terminal:identity_match",
-         "TID, merchant and currency equal the backup set's or the expected values", 15.0,
+         "TID, merchant and currency equal the replaced terminal's (case or backup set) or the "
+         "expected values", 15.0,
          _SECONDS, {
-             "source": Option(str, default="backup", choices=("backup", "expect")),
+             "source": Option(str, default="backup", choices=("backup", "expect", "replaced")),
              "backup": Option(str),
              "fields": Option(list, default=["terminal_id", "merchant_id", "currency"],
                               items=str, choices=IDENTITY_FIELDS),
@@ -96,5 +109,24 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
              "confirm": Option(bool, required=True),
          }),
 )}
+
+# The devices a prompt can be about: who may answer it depends on whether it is emulated.
+TERMINAL, PRINTER = "terminal", "printer"
+
+
+def step_device(spec: StepSpec) -> str:
+    """The device a step's prompts are about: its ESC/POS printer, else the terminal."""
+    if spec.kind == "receipt-print" and spec.options.get("device") == PRINTER:
+        return PRINTER
+    return TERMINAL
+
+
+def talks_to_terminal(spec: StepSpec) -> bool:
+    """Whether the step opens the terminal (a printer check or a casing-only checklist
+    does not)."""
+    if spec.kind == "checklist":
+        return "serial-label" in spec.options.get("items", ())
+    return step_device(spec) == TERMINAL
+
 
 MAX_PAYMENT_CENTS = 1000  # a test payment is small: at most 10.00 in the terminal's currency

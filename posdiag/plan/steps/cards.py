@@ -7,22 +7,46 @@ only the masked PAN and the verdicts reach the record.
 from __future__ import annotations
 
 import hmac
+import time
 
+from posdiag.errors import TerminalRefused
+from posdiag.i18n import _
+from posdiag.plan import slips
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
 from posdiag.plan.steps.payment import ENGINES
 
 
+def pin_instruction(ctx: StepContext, name: str) -> str:
+    """Which PIN to type, and where the test card's PIN is written (never the PIN itself: no
+    PIN reaches a record, not even a public test card's)."""
+    return _("Type the PIN of test card {name!r} on the PIN pad and press OK (its PIN is in "
+             "{file}, [cards.{name}] pin).").format(name=name, file=ctx.cards_file_shown())
+
+
 def card_swipe(ctx: StepContext, spec: StepSpec) -> None:
     name, how = ctx.options["card"], ctx.options["how"]
     card = ctx.card(name)
-    verb = "Swipe" if how == "swipe" else "Insert"
-    ctx.instruct("card", f"{verb} the test card '{name}' ({card.masked_pan}) at the terminal.",
+    # Read Card (06 C0) takes the card as the terminal offers — it shows "insert card" and
+    # reads a swipe too — so the person is told both; ``how`` is what the emulated one does.
+    ctx.instruct("card", _("Insert or swipe the test card {name!r} ({pan}) when the terminal "
+                           "asks for it.").format(name=name, pan=card.masked_pan),
                  action=how, card=name)
     terminal = ctx.terminal
-    with ctx.timed():
-        read = terminal.read_card(timeout=max(1, int(spec.timeout)))
+    allowed = max(1, int(spec.timeout))
+    start = time.monotonic()
+    try:
+        with ctx.timed():
+            read = terminal.read_card(timeout=allowed)
+    except TerminalRefused as err:
+        slip = slips.slip_of_refusal(err, time.monotonic() - start, allowed,
+                                     ctx.data.get("terminal_display", ()), wanted="card")
+        if slip is None:
+            raise
+        raise slip from err
     ctx.note("card", read.to_dict())
+    if read.masked_pan and read.masked_pan != card.masked_pan:
+        raise slips.wrong_card(name, card.masked_pan, read.masked_pan)
     problems = []
     if read.masked_pan != card.masked_pan:
         problems.append(f"the card number read is {read.masked_pan or 'missing'}, the profile "
@@ -43,13 +67,22 @@ def card_swipe(ctx: StepContext, spec: StepSpec) -> None:
 def pin_entry(ctx: StepContext, spec: StepSpec) -> None:
     name = ctx.options["card"]
     card = ctx.card(name)
-    ctx.instruct("pin", f"Type the PIN of test card '{name}' on the PIN pad and press OK.",
-                 action="pin", card=name)
+    ctx.instruct("pin", pin_instruction(ctx, name), action="pin", card=name)
     terminal = ctx.terminal
-    with ctx.timed():
-        entry = terminal.pin_entry(pan=card.pan, engine=ENGINES[ctx.options["engine"]],
-                                   timeout=max(1, int(spec.timeout)))
+    allowed = max(1, int(spec.timeout))
+    start = time.monotonic()
+    try:
+        with ctx.timed():
+            entry = terminal.pin_entry(pan=card.pan, engine=ENGINES[ctx.options["engine"]],
+                                       timeout=allowed)
+    except TerminalRefused as err:
+        slip = slips.slip_of_refusal(err, time.monotonic() - start, allowed,
+                                     ctx.data.get("terminal_display", ()), wanted="pin")
+        if slip is None:
+            raise
+        raise slip from err
     ctx.note("pin", entry.to_dict())
     if not entry.matches(card.pin):
-        raise ctx.fail(f"the PIN decrypted from the terminal ({entry.length} digits) is not the "
-                       f"PIN of test card {name!r} the operator was asked to type.")
+        # The block opened with the test key, so the pad and its keys work: other digits
+        # were typed. (A block that does not open is a DecryptionError: the terminal's fault.)
+        raise slips.wrong_pin(name, entry.length)

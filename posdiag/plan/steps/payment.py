@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from posdiag.cards import find_pans
-from posdiag.errors import UsageError
+from posdiag.errors import PaymentDeclined, UsageError
+from posdiag.i18n import _
+from posdiag.plan import slips
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
 
@@ -38,20 +41,35 @@ def _summary(result: Any) -> dict[str, Any]:
 
 
 def payment(ctx: StepContext, spec: StepSpec) -> None:
+    from posdiag.plan.steps.cards import pin_instruction
+
     name, amount = ctx.options["card"], ctx.options["amount"]
     card = ctx.card(name)
     shown = f"{amount_texts(amount)[0]}"
-    ctx.instruct("card", f"Insert the test card '{name}' ({card.masked_pan}) for a test payment "
-                 f"of {shown}.", action="insert", card=name)
-    ctx.instruct("pin", f"Type the PIN of test card '{name}' on the PIN pad and press OK.",
-                 action="pin", card=name)
+    ctx.instruct("card", _("Insert or swipe the test card {name!r} ({pan}) for a test payment "
+                           "of {amount} when the terminal asks for it; then type its PIN "
+                           "(in {file}, [cards.{name}] pin).").format(
+                               name=name, pan=card.masked_pan, amount=shown,
+                               file=ctx.cards_file_shown()), action="insert", card=name)
+    ctx.instruct("pin", pin_instruction(ctx, name), action="pin", card=name)
     terminal = ctx.terminal
     before = _printed(ctx)
-    with ctx.timed():
-        result = terminal.pay(amount)  # declined: PaymentDeclined, a FAIL with the result code
+    start = time.monotonic()
+    try:
+        with ctx.timed():
+            result = terminal.pay(amount)  # declined: PaymentDeclined with the result code
+    except PaymentDeclined as err:
+        slip = slips.slip_of_refusal(err, time.monotonic() - start, None,
+                                     ctx.data.get("terminal_display", ()))
+        if slip is None:
+            raise  # declined for the terminal's or the host's reasons: a FAIL
+        raise slip from err
     ctx.note("payment", _summary(result))
     ctx.state.last_payment_receipt = result.receipt_number
     ctx.state.last_payment_amount = amount
+    if result.approved and result.masked_pan and result.masked_pan != card.masked_pan:
+        # Paid with another card: the person's slip (the test payment went to that card).
+        raise slips.wrong_card(name, card.masked_pan, result.masked_pan)
     problems = []
     if not result.approved:
         problems.append(f"the payment was not approved ({result.result_text})")

@@ -23,7 +23,7 @@ def receipt_print(ctx: StepContext, spec: StepSpec) -> None:
 
 def _confirm(ctx: StepContext, where: str, look: Look) -> None:
     answer = ctx.confirm("confirm", f"Is the test receipt from {where} legible, complete and "
-                         "cut off cleanly?", look)
+                         "cut off cleanly?", look=look)
     if not answer.yes:
         raise ctx.fail(f"the operator rejected the receipt from {where} ({answer.reason}).")
 

@@ -57,21 +57,31 @@ def _backup_identity(set_dir: Path) -> dict[str, Any]:
 def identity_match(ctx: StepContext, spec: StepSpec) -> None:
     """TID, merchant (VU) number, currency: the replacement must be bound to the same merchant."""
     options = ctx.options
-    if options["source"] == "backup":
+    # A repair case may not know every field (a dead terminal's identity is typed from its
+    # label): what it does not know is noted, not failed — except the binding itself.
+    optional: set[str] = set()
+    if options["source"] != "expect" and options.get("backup"):
         expected = _backup_identity(Path(options["backup"]))
         origin = f"the backup set {Path(options['backup']).name}"
+    elif options["source"] == "replaced":
+        expected, origin = dict(options.get("expected") or {}), str(options.get("against"))
+        optional = set(options["fields"]) - {"terminal_id", "merchant_id"}
     else:
         expected, origin = ctx.expect, "the plan's [expect]"
     with ctx.timed():
         actual = current_identity(ctx)
-    compared, differences = {}, []
+    compared, differences, unknown = {}, [], []
     for name in options["fields"]:
         want, got = expected.get(name), actual.get(name)
         compared[name] = {"expected": want, "actual": got}
-        if want is None:
+        if want in (None, "") and name in optional:
+            unknown.append(name)
+        elif want in (None, ""):
             differences.append(f"{origin} records no {name}")
         elif str(want) != str(got):
             differences.append(f"{name} is {got}, {origin} has {want}")
+    if unknown:
+        ctx.note("not_compared", unknown)
     ctx.note("compared", compared)
     ctx.note("against", origin)
     if differences:
@@ -88,7 +98,7 @@ def display(ctx: StepContext, spec: StepSpec) -> None:
         terminal.display_text(lines, duration=ctx.options["duration"])
     shown_text = " / ".join(lines)
     answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
-                         Look(DISPLAY, tuple(lines)))
+                         look=Look(DISPLAY, tuple(lines)))
     if not answer.yes:
         raise ctx.fail(f"the operator did not see the text on the display ({answer.reason}).")
 

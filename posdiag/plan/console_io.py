@@ -1,0 +1,111 @@
+"""The console's waits: a live countdown while the terminal waits, and timed line input.
+
+On a terminal (a TTY) every wait is shown with the seconds left, redrawn each second on the
+last line; anything else printed meanwhile (the terminal's status) goes above it. What is
+redrawn is short — the question or instruction is printed once, on its own lines — so a long
+text that wraps on a narrow screen is never drawn twice. Piped, the texts are printed once,
+without the redrawing.
+"""
+
+from __future__ import annotations
+
+import select
+import threading
+import time
+from collections.abc import Callable
+from typing import IO
+
+CLEAR_LINE = "\r\x1b[K"  # carriage return, erase to the end of the line
+TICK = 1.0  # s between redraws of a countdown
+
+
+def isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
+class Countdown:
+    """``text`` with the seconds left until ``deadline``, redrawn in a thread until stopped.
+
+    ``above(line)`` prints a line above the countdown (it keeps running below it)."""
+
+    def __init__(self, out: IO[str], text: Callable[[int], str], deadline: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.out, self.text, self.deadline, self.clock = out, text, deadline, clock
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="posdiag-countdown", daemon=True)
+
+    def start(self, header: str = "") -> Countdown:
+        if header:
+            self.out.write(header + "\n")
+        self._draw()
+        self._thread.start()
+        return self
+
+    def seconds_left(self) -> int:
+        return max(0, round(self.deadline - self.clock()))
+
+    def _draw(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self.out.write(CLEAR_LINE + self.text(self.seconds_left()))
+            self.out.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(TICK):
+            self._draw()
+            if self.seconds_left() <= 0:
+                return
+
+    def above(self, line: str) -> None:
+        with self._lock:
+            self.out.write(CLEAR_LINE + line + "\n" + self.text(self.seconds_left()))
+            self.out.flush()
+
+    def stop(self) -> None:
+        """End the countdown; its last line stays, with the time it showed."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            self.out.write("\n")
+            self.out.flush()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2 * TICK)
+
+
+SAVE_CURSOR, RESTORE_CURSOR = "\x1b7", "\x1b8"
+
+
+def read_line(out: IO[str], stdin: IO[str], question: Callable[[int], str], deadline: float,
+              clock: Callable[[], float] = time.monotonic, header: str = "") -> str | None:
+    """A line typed before ``deadline`` (without its newline); None when time ran out or the
+    input ended. ``header`` (the question itself) is printed once; on a TTY ``question(seconds)``
+    — short, of one width — is redrawn in place every second, so what the person has typed
+    after it stays."""
+    if header:
+        out.write(header + "\n")
+    if not (hasattr(stdin, "fileno") and isatty(stdin)):  # piped: read what is there
+        out.write(question(max(0, round(deadline - clock()))) + " ")
+        out.flush()
+        line = stdin.readline()
+        return line.rstrip("\n") if line else None
+    out.write(CLEAR_LINE + question(max(0, round(deadline - clock()))) + " ")
+    out.flush()
+    while True:
+        left = deadline - clock()
+        if left <= 0:
+            out.write("\n")
+            out.flush()
+            return None
+        ready, _, _ = select.select([stdin], [], [], min(TICK, left))
+        if ready:
+            line = stdin.readline()
+            return line.rstrip("\n") if line else None
+        seconds = max(0, round(deadline - clock()))
+        out.write(SAVE_CURSOR + "\r" + question(seconds) + RESTORE_CURSOR)
+        out.flush()
