@@ -46,9 +46,11 @@ class BookCommands:
         """Blocks of a terminal file from offset to its end, in order (Read File 08 11)."""
         position = offset
         failures = 0
+        self.ready()
         self.use_fastest_rate()  # a journal is long: fetch it at the fastest rate the PT takes
         while True:
             try:
+                self.ready()
                 self.ensure_registered()
                 request = cmd.ReadFile.create(file_id, position)
                 # Blocks follow each other at once: silence longer than a PT needs to give up

@@ -65,6 +65,7 @@ class LineSpeed:
         link = self._rate_link()
         if link is None or self.line_rate not in RATE_CODES:
             return self.line_rate  # TCP, or a line at a rate ZVT cannot name: leave it be
+        self.ready()  # the terminal may sit at another rate: find it first
         for rate in FASTEST_FIRST:
             if rate > self.max_baud or rate <= self.line_rate:
                 continue

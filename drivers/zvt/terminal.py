@@ -108,6 +108,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         self._reconnect = reconnect
         self.max_apdu = max_apdu
         self.registered = False
+        self.settled = False  # the line was settled (06 B0) since the connection opened
         self.terminal_id: str | None = None
         self.receipts: list[PrintedReceipt] = []  # everything printed via the ECR
         self.on_status: Callable[[str], None] | None = None  # intermediate texts, for prompts
@@ -156,14 +157,19 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
 
         fast_line = bool(options.pop("fast_line", False))
         terminal = cls(connect(), reconnect=connect, line_rate=rate, **options)
-        try:
-            terminal.settle_or_find()
-            if fast_line:  # the caller will move much data (a backup): the fast rate at once
+        if fast_line:  # the caller will move much data (a backup): the fast rate at once
+            try:
                 terminal.use_fastest_rate()
-        except BaseException:
-            terminal.transport.close()
-            raise
+            except BaseException:
+                terminal.transport.close()
+                raise
         return terminal
+
+    def ready(self) -> None:
+        """Before the first command on a connection: settle the line (once)."""
+        if not self.settled:
+            self.settle_or_find()
+            self.settled = True
 
     def settle_or_find(self) -> None:
         """settle(); a terminal silent at the expected rate is looked for at the others."""
@@ -196,7 +202,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
                 time.sleep(0.1)
         self.registered = False
         self.line_rate = self.home_rate  # a new port starts at the rate asked for
-        self.settle_or_find()
+        self.settled = False
 
     def close(self) -> None:
         """Switch the terminal back to the rate it was found at, then close the link."""
@@ -222,6 +228,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
         no person pass a shorter one, so a dialog the terminal gave up fails fast."""
         apdu = command if isinstance(command, Apdu) else command.to_apdu()
+        self.ready()
         collector = ReceiptCollector(self.charset)
 
         def watch(message: Apdu) -> None:

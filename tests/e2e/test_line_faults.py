@@ -32,7 +32,7 @@ def test_a_frame_delay_is_latency_within_t3_and_a_timeout_beyond_it():
     emulator = build_emulator({"fault": "delay=300"})
     with pytest.raises(LinkTimeout, match="T3"), \
             open_terminal("sim:t3=0.1", emulator=emulator) as terminal:
-        terminal.identify()  # not reached: the first exchange (06 B0 at connect) times out
+        terminal.identify()  # its first exchange (06 B0, settling the line) times out
 
 
 def test_noise_alone_still_gives_identical_bytes():

@@ -105,8 +105,8 @@ def test_a_terminal_at_another_rate_is_found_and_left_at_it(found_at):
     try:
         line.change_rate(found_at, 0.0)  # configured so, or left so by a killed run
         with open_terminal(line.path, baud=9600, **FAST_TIMERS) as terminal:
+            assert terminal.identify().terminal_id == "52500001"  # found at its first command
             assert terminal.home_rate == terminal.line_rate == found_at
-            assert terminal.identify().terminal_id == "52500001"
         assert line.rate == found_at and rate_changes(emulator) == 0
     finally:
         emulator.stop()
@@ -117,8 +117,8 @@ def test_a_terminal_at_no_zvt_rate_is_not_found():
     line = emulator.serve_serial(38400)
     try:
         with pytest.raises(TransmissionError, match="baud rate"), \
-                open_terminal(line.path, baud=9600, **FAST_TIMERS):
-            pass
+                open_terminal(line.path, baud=9600, **FAST_TIMERS) as terminal:
+            terminal.status()
     finally:
         emulator.stop()
 
