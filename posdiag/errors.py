@@ -26,14 +26,14 @@ EXIT_CODES: dict[int, str] = {
     EXIT_OK: N_("ok; also when the program reading the output stopped early (as head does)"),
     EXIT_CHECK_FAILED: N_("a test or verification failed (a case file that does not verify, "
                           "too)"),
-    EXIT_USAGE: N_("usage or plan error: an option, file, folder or plan is wrong (a missing "
-                   "or foreign case folder, a step of the case that is not the next one); "
-                   "nothing was touched"),
+    EXIT_USAGE: N_("usage or plan error: an option, file, folder, key or plan is wrong (a "
+                   "missing or foreign case folder, a step of the case that is not the next "
+                   "one, a key that cannot open a backup set); nothing was touched"),
     EXIT_DEVICE: N_("device or link error: a terminal or printer that does not answer, a port "
                     "that is missing or busy"),
     EXIT_MEDIA: N_("media error: no USB stick, or the medium is full, read-only or removed"),
     EXIT_INTERRUPTED: N_("interrupted (Ctrl-C or SIGTERM); the device was told to stop and "
-                         "left usable"),
+                         "left usable; a backup keeps what it read (--resume continues)"),
 }
 
 # What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
@@ -63,6 +63,12 @@ class DecryptionError(CheckFailed):
     """An encrypted file could not be decrypted (wrong key, damaged or not that format)."""
 
 
+class UnsafeFile(VerificationError):
+    """A file on a medium is not what a backup set may hold: not a regular file (a symbolic
+    link, FIFO or device) or larger than its record or a documented cap allows. It is never
+    read further, so a hostile stick cannot hang or exhaust the reader."""
+
+
 class OperatorSlip(CheckFailed):
     """The person at the terminal slipped: a wrong PIN or card, nothing presented in time, a
     swipe the reader could not read. The terminal is not judged by it; the step can be done
@@ -88,6 +94,12 @@ class PlanError(UsageError):
 
 class BadInput(UsageError):
     """User-supplied data (hex, recipients, options) could not be understood."""
+
+
+class WrongIdentity(UsageError):
+    """None of the identities (keys, passphrase) given can open an encrypted backup set.
+
+    A usage error, not a failed check: the set may be perfectly sound, the key is wrong."""
 
 
 class DocumentSetupError(UsageError):

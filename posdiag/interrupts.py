@@ -41,15 +41,20 @@ class InterruptGate:
             self._shielded -= 1
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        previous = self._saved.get(signum)
-        if callable(previous) and previous is not signal.default_int_handler \
-                and not isinstance(getattr(previous, "__self__", None), InterruptGate):
-            previous(signum, frame)  # e.g. the kit service notes that it should stop
         first = not self.requested
         self.requested = True
         self.signal_number = signum
-        if self._shielded and first:
-            return  # the running dialog stops itself at the next safe point
+        waits = bool(self._shielded and first)  # the dialog stops itself at the next safe point
+        previous = self._saved.get(signum)
+        if callable(previous) and previous is not signal.default_int_handler \
+                and not isinstance(getattr(previous, "__self__", None), InterruptGate):
+            try:
+                previous(signum, frame)  # e.g. the kit service notes that it should stop
+            except KeyboardInterrupt:
+                if not waits:  # a handler that interrupts at once may, outside a dialog
+                    raise
+        if waits:
+            return
         raise KeyboardInterrupt
 
     def install(self) -> bool:

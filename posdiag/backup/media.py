@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posdiag.backup.writer import Medium, media_error
+from posdiag.backup.medium import Medium, media_error
 from posdiag.errors import MediaFull, MediumNotFound, UsageError
 from posdiag.i18n import _
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/firmware", "/boot/efi")
-HEADROOM = 1 << 20  # manifests, README and age headers
+HEADROOM = 4 << 20  # manifests, indexes, README, snapshots
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +116,33 @@ def choose_set_dir(root: Path, identity: TerminalIdentity, resume: bool) -> Path
     return root / set_dir_name(key, n)
 
 
-def free_bytes(path: Path) -> int:
-    """Bytes an unprivileged user may still write on the filesystem holding ``path``."""
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    stats = os.statvfs(path)
-    return stats.f_bavail * stats.f_frsize
+def space_needed(journal_bytes: int, piece_bytes: int, segment_bytes: int,
+                 cluster: int) -> int:
+    """Bytes a backup of ``journal_bytes`` more journal needs on a medium, generously.
+
+    Every piece takes whole clusters (its ciphertext is at most 4 KiB over its plaintext);
+    seals of the segment in flight, indexes, manifests, README and snapshots fit the headroom.
+    """
+    def clusters(size: int) -> int:
+        return -(-size // cluster) * cluster
+
+    pieces = -(-journal_bytes // max(piece_bytes - 2048, 1)) + 1
+    seals_in_flight = segment_bytes // piece_bytes + 2
+    return pieces * clusters(piece_bytes + 4096) + seals_in_flight * clusters(1024) + HEADROOM
 
 
 def require_free_space(medium: Medium, path: Path, needed: int) -> None:
-    """MediaFull before writing anything when the journal cannot fit (plus headroom)."""
+    """MediaFull before writing anything when the journal cannot fit."""
     try:
         available = medium.free_bytes(path)
     except OSError as err:
         raise media_error(err, path) from err
-    if available < needed + HEADROOM:
-        raise MediaFull(f"The medium at {path} has {available // 1024} KiB free but the journal "
-                        f"needs about {(needed + HEADROOM) // 1024} KiB; use a larger or empty "
-                        "stick.")
+    if available < needed:
+        raise MediaFull(_("The medium at {path} has {free} KiB free but the backup needs about "
+                          "{needed} KiB; use a larger or empty stick.").format(
+            path=path, free=available // 1024, needed=needed // 1024))
+
+
+def on_medium(root: Path) -> Callable[[TerminalIdentity, bool], Path]:
+    """The set folder on a stick mounted at ``root``, chosen once the terminal is known."""
+    return lambda identity, resume: choose_set_dir(root, identity, resume)

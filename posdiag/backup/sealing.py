@@ -85,3 +85,48 @@ def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -
     if not identities:
         raise BadInput("No identity given; pass -i IDENTITY-FILE or --passphrase.")
     return identities
+
+
+def is_passphrase(recipients: Sequence[Recipient]) -> bool:
+    """Whether a set is encrypted to a passphrase (then it gets its own key: set_key())."""
+    from posdiag.crypto.age import ScryptRecipient
+
+    return len(recipients) == 1 and isinstance(recipients[0], ScryptRecipient)
+
+
+def new_set_key() -> tuple[bytes, Recipient]:
+    """A fresh X25519 key for a passphrase set: (its secret as identity-file bytes, recipient).
+
+    The secret is encrypted to the passphrase (one scrypt) into set-key.age; every other
+    file of the set is encrypted to the recipient, which costs no scrypt at all."""
+    from posdiag.crypto.age import generate_identity, parse_recipient
+
+    secret, public = generate_identity()
+    return (f"# posdiag backup set key: decrypt this set's files with it\n{secret}\n"
+            .encode("ascii"), parse_recipient(public))
+
+
+def passphrase_identity(recipient: Recipient) -> Identity:
+    """The identity that opens what ``recipient`` (a passphrase) encrypted: the same words."""
+    from posdiag.crypto.age import ScryptIdentity, ScryptRecipient
+
+    assert isinstance(recipient, ScryptRecipient)
+    return ScryptIdentity(recipient.passphrase)
+
+
+def set_key_identity(plaintext: bytes) -> Identity:
+    """The identity in a decrypted set-key.age; BadInput if it holds none."""
+    from posdiag.crypto.age import parse_identity
+
+    lines = [line.strip() for line in plaintext.decode("ascii", "replace").splitlines()]
+    keys = [line for line in lines if line and not line.startswith("#")]
+    if len(keys) != 1:
+        raise BadInput("The set key file does not hold one age identity.")
+    return parse_identity(keys[0])
+
+
+def parse_set_recipient(text: str) -> Recipient:
+    """The recipient of a passphrase set's own key, as its manifest names it."""
+    from posdiag.crypto.age import parse_recipient
+
+    return parse_recipient(text)

@@ -1,44 +1,52 @@
-"""run_backup: terminal journal → sanitised → age segments → signed manifest generations.
+"""run_backup: terminal journal → sanitised → age pieces → signed manifest generations.
 
-First the terminal's identity and configuration printout become the ``identity``
-snapshot; at the end its totals and application log become the ``totals`` and
-``log`` snapshots (snapshots.py), each its own age file named by the manifest.
+The steps, each a method of ``_Backup`` below:
 
-Per segment: read journal blocks, parse every record (the sanitiser: no track
-data, CVV, PIN data or full PAN passes), encrypt whole records into one age
-file written once and read back, then write and read back a new signed
-manifest generation naming it. An interruption loses at most the segment in
-flight; a dropped link still commits the records already received. At the
-end the journal's records are added up and compared with the terminal's own
-totals (reconcile.py). The service never prints: progress goes to a callback.
+1. **open** - identify the terminal once, choose the set folder, scan what is there;
+   with ``--resume`` check the set is this kit's own sound work for this terminal
+   (resume.py) and find the pieces a killed run sealed;
+2. **prepare** - read the configuration printout (the ``identity`` snapshot), start
+   the journal read and take its first block, so the free-space check knows the
+   journal's size before anything is written; then README, adopted pieces, the
+   identity snapshot and a generation that commits them;
+3. **dump** - records into pieces of at most 56 KiB, each sealed at once, a segment
+   index and a generation every ``segment_bytes``;
+4. **finish** - the terminal's totals and log snapshots, the totals comparison
+   (reconcile.py) and the final generation.
+
+Interruptions keep what was read: a dropped link, Ctrl-C or SIGTERM commit the
+records received (a shorter piece, the segment, a generation) and end with the
+link error or ``Interrupted`` naming ``--resume``; a kill loses at most the piece
+in flight, under 64 KiB. The service never prints: progress goes to callbacks.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 from uuid import uuid4
 
-from posdiag import __version__
 from posdiag.backup import plan as planning
 from posdiag.backup.kitkey import KitKey
-from posdiag.backup.layout import README_NAME, README_TEXT, manifest_name, signature_name
-from posdiag.backup.manifest import (
-    JournalState,
-    Manifest,
-    SegmentEntry,
-    SnapshotEntry,
-    manifest_to_bytes,
-    sign_manifest,
-)
-from posdiag.backup.media import require_free_space
+from posdiag.backup.manifest import terminal_fields
+from posdiag.backup.media import require_free_space, space_needed
+from posdiag.backup.medium import Medium, media_error
+from posdiag.backup.pieces import PIECE_BYTES
 from posdiag.backup.plan import BackupPlan
-from posdiag.backup.reconcile import TotalsComparison, compare_totals, comparison_to_json
-from posdiag.backup.sealing import encrypting
+from posdiag.backup.pump import JournalPump
+from posdiag.backup.reconcile import TotalsComparison, compare_totals
+from posdiag.backup.resume import check_resumable, sealed_pieces, unlock_set_key
+from posdiag.backup.scan import scan_set
+from posdiag.backup.sealing import (
+    is_passphrase,
+    new_set_key,
+    parse_set_recipient,
+    passphrase_identity,
+)
+from posdiag.backup.setwriter import PieceBuffer, SetWriter
 from posdiag.backup.snapshots import (
     LogMasker,
     encode_identity,
@@ -46,27 +54,44 @@ from posdiag.backup.snapshots import (
     read_configuration,
     read_log_blocks,
 )
-from posdiag.backup.verify import scan_set
-from posdiag.backup.writer import HashingWriter, Medium, hash_file, media_error, write_once
-from posdiag.devices import FILE_MERCHANT_JOURNAL, FileBlock, Terminal, TerminalIdentity
-from posdiag.errors import DeviceError, ProtocolError, UsageError
-from posdiag.journal import JournalParser, ParsedRecord, TurnoverTally
+from posdiag.devices import FILE_MERCHANT_JOURNAL, Terminal, TerminalIdentity
+from posdiag.errors import DeviceError, Interrupted, LinkError, UsageError
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.crypto.age import Recipient
 
-# 8 MiB: on a 9600-baud line that is hours of transfer, so a drop costs at most one segment,
-# yet a 100 MiB journal makes only 13 files (FAT directories stay small) and the age
-# header/manifest overhead stays below 0.01 %. Only one record and one 64 KiB age chunk
-# are held in memory at a time, whatever the segment size.
+# 8 MiB of journal per segment (one index and one manifest generation): a 100 MiB journal
+# makes 13 generations, and a manifest stays a few KiB. What an interruption can lose is
+# bounded by the pieces (PIECE_BYTES), not by this.
 DEFAULT_SEGMENT_BYTES = 8 << 20
+
+STAGE_CONNECTED = "connected"
+STAGE_CONFIGURATION = "configuration"
+STAGE_JOURNAL = "journal"
+STAGE_TOTALS = "totals"
+STAGE_LOG = "log"
+
+SetFolder = Path | Callable[[TerminalIdentity, bool], Path]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class BackupProgress:
-    done: int  # journal bytes committed or in flight
+    done: int  # journal bytes received (committed or in flight)
     total: int | None  # journal size the terminal reported
     records: int
+
+
+@dataclass(frozen=True, slots=True)
+class BackupStage:
+    """A step of the backup besides the journal's bytes, for whoever shows progress."""
+
+    stage: str  # STAGE_*
+    identity: TerminalIdentity | None = None  # with STAGE_CONNECTED
+    set_dir: Path | None = None  # with STAGE_CONNECTED
+    done: int | None = None  # bytes so far (the log)
+    total: int | None = None  # bytes expected, when the terminal says
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,283 +107,263 @@ class BackupResult:
     complete: bool
     totals: TotalsComparison | None
     snapshots: tuple[str, ...] = ()  # kinds of the snapshot segments the set holds
+    set_id: str = ""
+    manifest_sha256: str = ""  # of the final generation's manifest file (what a case cites)
+
+    @property
+    def totals_agree(self) -> bool | None:
+        return None if self.totals is None else self.totals.agree
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _JournalPump:
-    """Journal blocks → checked records, one at a time. A dropped link ends the stream early."""
-
-    def __init__(self, blocks: Iterator[FileBlock], start: int, last_seq: int | None,
-                 on_block: Callable[[int, int | None], None]) -> None:
-        self._blocks = blocks
-        self.parser = JournalParser(start, last_seq)
-        # A resumed read starts one byte early: the committed part ends with a record's "\n",
-        # so that byte proves the journal still reaches that far and tells its size.
-        self._overlap = start > 0
-        self._next_offset = start - 1 if self._overlap else start
-        self._queue: deque[ParsedRecord] = deque()
-        self._on_block = on_block
-        self.reported_size: int | None = None
-        self.exhausted = False
-        self.interrupted: DeviceError | None = None
-
-    @property
-    def queued(self) -> int:
-        return len(self._queue)
-
-    def next_record(self) -> ParsedRecord | None:
-        while not self._queue:
-            if self.exhausted:
-                return None
-            try:
-                block = next(self._blocks)
-            except StopIteration:
-                self.exhausted = True
-                if self._overlap:
-                    raise _JournalShrank(self._next_offset) from None
-                self.parser.finish()
-                return None
-            except ProtocolError:
-                raise
-            except DeviceError as err:
-                # Keep what is complete: the caller commits it, then re-raises.
-                self.exhausted, self.interrupted = True, err
-                return None
-            if block.file_id != FILE_MERCHANT_JOURNAL or block.offset != self._next_offset:
-                raise ProtocolError(f"The terminal sent journal bytes at offset {block.offset} "
-                                    f"where {self._next_offset} was expected; retry the backup.")
-            self._next_offset += len(block.data)
-            self.reported_size = block.file_size
-            data = block.data
-            if self._overlap and data:
-                if data[:1] != b"\n":
-                    raise _JournalShrank(self._next_offset - len(data))
-                self._overlap, data = False, data[1:]
-            self._queue.extend(self.parser.feed(data))
-            self._on_block(self._next_offset, block.file_size)
-        return self._queue.popleft()
-
-
-class _JournalShrank(Exception):
-    def __init__(self, offset: int) -> None:
-        super().__init__(offset)
-        self.offset = offset
-
-
-def _check_same_terminal(manifest: Manifest, identity: TerminalIdentity) -> None:
-    for key in ("serial_number", "terminal_id"):
-        theirs, ours = manifest.terminal.get(key), getattr(identity, key)
-        if theirs and ours and theirs != ours:
-            raise UsageError(f"This backup set belongs to the terminal with {key} {theirs}, not "
-                             f"{ours}; choose another folder to back up this terminal.")
-
-
-def _identity_json(identity: TerminalIdentity) -> dict[str, Any]:
-    fields = ("device_name", "serial_number", "software_version", "terminal_id", "merchant_id",
-              "currency")
-    return {name: getattr(identity, name) for name in fields if getattr(identity, name)
-            is not None}
-
-
-def run_backup(terminal: Terminal, set_dir: Path, recipients: Sequence[Recipient],
+def run_backup(terminal: Terminal, set_dir: SetFolder, recipients: Sequence[Recipient],
                kit_key: KitKey, *, recipient_labels: Sequence[str] | None = None,
                resume: bool = False, medium: Medium | None = None,
-               segment_bytes: int = DEFAULT_SEGMENT_BYTES,
+               segment_bytes: int = DEFAULT_SEGMENT_BYTES, piece_bytes: int = PIECE_BYTES,
                now: Callable[[], datetime] = utc_now,
-               on_progress: Callable[[BackupProgress], None] | None = None) -> BackupResult:
-    """Back up the terminal's journal, identity, totals and log into ``set_dir`` (created if
-    missing); with ``resume``, continue the set found there from its last verified generation."""
-    medium = medium or Medium()
-    labels = tuple(recipient_labels or (str(r) for r in recipients))
-    identity = terminal.identify()
-    state = scan_set(set_dir, medium).state()
-    if not state.is_empty and not resume:
-        raise UsageError(f"{set_dir} already holds files; add --resume to continue that backup "
-                         "set or choose an empty folder.")
-    if state.committed is not None:
-        _check_same_terminal(state.committed, identity)
-    plan = planning.make_plan(state)
+               on_progress: Callable[[BackupProgress], None] | None = None,
+               on_stage: Callable[[BackupStage], None] | None = None) -> BackupResult:
+    """Back up the terminal's journal, identity, totals and log into ``set_dir``.
+
+    ``set_dir`` is the set folder, or a function choosing it from the terminal's identity
+    and ``resume`` (``--to auto``: media.on_medium). With ``resume``, continue the set
+    found there from its last verified generation and the pieces sealed after it.
+    """
+    backup = _Backup(terminal, recipients, kit_key,
+                     tuple(recipient_labels or (str(r) for r in recipients)),
+                     medium or Medium(), segment_bytes, piece_bytes, now,
+                     on_progress or (lambda _p: None), on_stage or (lambda _s: None))
+    writer = backup.open(set_dir, resume)
+    pump = backup.prepare(writer)
     try:
-        medium.makedirs(set_dir)
-    except OSError as err:
-        raise media_error(err, set_dir) from err
-    if plan.write_readme:
-        readme = write_once(medium, set_dir, README_NAME,
-                            lambda out: out.write(README_TEXT.encode("utf-8")))
-        plan = planning.with_readme(plan, readme)
-    elif plan.readme is None:
-        plan = planning.with_readme(plan, hash_file(medium, set_dir / README_NAME))
+        backup.dump(writer, pump)
+        return backup.finish(writer, pump)
+    except (KeyboardInterrupt, Interrupted) as err:
+        backup.interrupted(writer, err)
 
-    identity_snapshot: bytes | None = None
-    if not plan.has_snapshot("identity"):
-        # Read first, written with the first generation: even if the journal dump then fails,
-        # the set says which terminal this was and how it was configured.
-        config = read_configuration(terminal)
-        identity_snapshot = encode_identity(identity, config.receipts, config.note)
-    writer = _SetWriter(medium, set_dir, kit_key, identity, labels, now,
-                        plan.set_id or uuid4().hex, identity.currency)
-    started_at = plan.offset
-    progress = on_progress or (lambda _p: None)
-    records_before = plan.records
-    state_box = {"records": 0}
 
-    def on_block(done: int, total: int | None) -> None:
-        # Records received so far: written ones plus those parsed and waiting to be encrypted.
-        received = records_before + state_box["records"] + pump.queued
-        progress(BackupProgress(done, total, received))
+class _Backup:
+    """One run of run_backup: the terminal, the kit, and the steps in order."""
 
-    blocks = iter(terminal.read_file(FILE_MERCHANT_JOURNAL, max(plan.offset - 1, 0)))
-    pump = _JournalPump(blocks, plan.offset, plan.last_seq, on_block)
-    segments_written = 0
-    space_checked = False
-    while (first := _next_or_shrank(pump, plan.offset)) is not None:
-        if not space_checked and pump.reported_size is not None:
-            require_free_space(medium, set_dir, pump.reported_size - plan.offset)
-            space_checked = True
-        segment = _write_segment(medium, set_dir, plan, pump, first, recipients,
-                                 segment_bytes, identity.currency, state_box)
-        plan = planning.advance_segment(plan, segment)
-        segments_written += 1
+    def __init__(self, terminal: Terminal, recipients: Sequence[Recipient], kit_key: KitKey,
+                 labels: tuple[str, ...], medium: Medium, segment_bytes: int,
+                 piece_bytes: int, now: Callable[[], datetime],
+                 progress: Callable[[BackupProgress], None],
+                 stage: Callable[[BackupStage], None]) -> None:
+        self.terminal, self.recipients, self.kit_key = terminal, recipients, kit_key
+        self.labels, self.medium, self.now = labels, medium, now
+        self.segment_bytes, self.piece_bytes = segment_bytes, piece_bytes
+        self.progress, self.stage = progress, stage
+        self.identity = TerminalIdentity()
+        self.started_at = 0
+        self.buffer = PieceBuffer(None)
+        self._set_key: bytes | None = None  # a new passphrase set's key, until written
+
+    # --- 1. open ---------------------------------------------------------------------------
+
+    def open(self, destination: SetFolder, resume: bool) -> SetWriter:
+        """Identify the terminal (once), choose and scan the set folder, plan the run."""
+        self.identity = identity = self.terminal.identify()
+        set_dir = destination if isinstance(destination, Path) else destination(identity, resume)
+        if self.medium.is_link(set_dir):
+            raise UsageError(_("{path} is a symbolic link; a backup set is written into a real "
+                               "folder, give that folder instead.").format(path=set_dir))
+        self.stage(BackupStage(STAGE_CONNECTED, identity=identity, set_dir=set_dir))
+        scan = scan_set(set_dir, self.medium)
+        state = scan.state()
+        if not state.is_empty and not resume:
+            raise UsageError(_("{path} already holds files; add --resume to continue that backup "
+                               "set or choose an empty folder.").format(path=set_dir))
+        if not state.is_empty:
+            check_resumable(scan, self.kit_key, identity, self.labels)
+        plan = planning.make_plan(state)
+        adopted = sealed_pieces(scan, plan, self.kit_key, self.medium) if plan.set_id else []
+        if plan.set_id is None:
+            plan = planning.with_set_id(plan, uuid4().hex)
+        writer = SetWriter(self.medium, set_dir, plan, self.kit_key,
+                           self._encrypt_to(set_dir, plan), self.labels,
+                           terminal_fields(identity), identity.currency, self.now)
+        writer.adopt(adopted)  # sealed by a run that was killed: not read again
+        self.started_at = writer.plan.offset
+        self.buffer = PieceBuffer(identity.currency)
+        self.buffer.clear(writer.plan.offset)
+        return writer
+
+    def _encrypt_to(self, set_dir: Path, plan: BackupPlan) -> Sequence[Recipient]:
+        """Whom the set's files are encrypted to. A passphrase set gets its own age key, its
+        secret encrypted to the passphrase once (set-key.age, written in prepare): scrypt
+        per piece would cost a second and 64 MiB on a Pi every 56 KiB."""
+        if not is_passphrase(self.recipients):
+            return self.recipients
+        if plan.passphrase_key is not None:
+            unlock_set_key(self.medium, set_dir, plan.passphrase_key,
+                           passphrase_identity(self.recipients[0]))
+            return [parse_set_recipient(plan.passphrase_key.recipient)]
+        if plan.segments or plan.snapshots:
+            return self.recipients  # a version-1 passphrase set: keep encrypting as it did
+        self._set_key, recipient = new_set_key()
+        return [recipient]
+
+    # --- 2. prepare ------------------------------------------------------------------------
+
+    def prepare(self, writer: SetWriter) -> JournalPump:
+        """Configuration printout, the journal's first block, free space, then the first
+        files: README, identity snapshot, and a generation naming them (and adopted pieces)."""
+        identity_snapshot = None
+        if not writer.plan.has_snapshot("identity"):
+            # Read first, written before the dump: even if the dump then fails, the set
+            # says which terminal this was and how it was configured.
+            self.stage(BackupStage(STAGE_CONFIGURATION))
+            config = self._before_writing(lambda: read_configuration(self.terminal))
+            identity_snapshot = encode_identity(self.identity, config.receipts, config.note)
+        self.stage(BackupStage(STAGE_JOURNAL))
+        pump = self._start_journal(writer)
+        self._before_writing(pump.prime)
+        if pump.stopped is not None:
+            self._before_writing(lambda: _reraise(pump.stopped))
+        if pump.reported_size is not None:
+            require_free_space(self.medium, writer.set_dir, space_needed(
+                max(pump.reported_size - writer.plan.offset, 0), self.piece_bytes,
+                self.segment_bytes, self._cluster(writer.set_dir)))
+        try:
+            self.medium.makedirs(writer.set_dir)
+        except OSError as err:
+            raise media_error(err, writer.set_dir) from err
+        if writer.plan.write_readme:
+            writer.write_readme()
+        elif writer.plan.readme is None:
+            writer.name_readme()
+        if self._set_key is not None:
+            writer.write_passphrase_key(self._set_key, self.recipients[0], writer.recipients[0])
+            self._set_key = None
         if identity_snapshot is not None:
-            plan = _write_snapshot(medium, set_dir, plan, recipients, "identity",
-                                   [identity_snapshot])
-            identity_snapshot = None
-        plan = writer.commit(plan, pump.reported_size, complete=False, totals=None)
-    reported = pump.reported_size if pump.reported_size is not None else plan.offset
-    progress(BackupProgress(plan.offset, reported, plan.records))
-    if pump.interrupted is not None:
-        # Everything received before the drop is committed; --resume continues from there.
-        raise pump.interrupted
-    if identity_snapshot is not None:  # an empty journal: no segment was written
-        plan = _write_snapshot(medium, set_dir, plan, recipients, "identity", [identity_snapshot])
-    terminal_totals = terminal.totals()
-    comparison = compare_totals(terminal_totals, plan.tally(identity.currency).to_totals())
-    plan = _write_snapshot(medium, set_dir, plan, recipients, "totals",
-                           [encode_totals(terminal_totals)])
-    plan = _write_log_snapshot(medium, set_dir, plan, recipients, terminal)
-    plan = writer.commit(plan, reported, complete=True, totals=comparison)
-    return BackupResult(set_dir, plan.next_generation - 1, kit_key.public_key, started_at,
-                        segments_written, plan.offset, reported, plan.records, True, comparison,
-                        tuple(s.kind for s in plan.snapshots))
+            writer.write_snapshot("identity", [identity_snapshot])
+        if writer.plan.previous is None or writer.plan.open_pieces or identity_snapshot:
+            writer.commit(pump.reported_size, complete=False, totals=None)
+        return pump
+
+    def _start_journal(self, writer: SetWriter) -> JournalPump:
+        start = writer.plan.offset
+
+        def on_block(done: int, total: int | None) -> None:
+            # Records received: sealed ones, those waiting in the piece, those parsed and queued.
+            received = writer.plan.records + self.buffer.records + pump.queued
+            self.progress(BackupProgress(done, total, received))
+
+        blocks = iter(self.terminal.read_file(FILE_MERCHANT_JOURNAL, max(start - 1, 0)))
+        pump = JournalPump(blocks, start, writer.plan.last_seq, on_block)
+        return pump
+
+    def _cluster(self, set_dir: Path) -> int:
+        try:
+            return self.medium.cluster_bytes(set_dir)
+        except OSError:
+            return 32 * 1024
+
+    # --- 3. dump ---------------------------------------------------------------------------
+
+    def dump(self, writer: SetWriter, pump: JournalPump) -> None:
+        """Records into pieces (sealed at once), a segment and a generation every
+        segment_bytes; a dropped link or Ctrl-C commits what arrived."""
+        buffer = self.buffer
+        while (record := pump.next_record()) is not None:
+            if len(buffer) + record.length > self.piece_bytes:
+                writer.write_piece(buffer)
+            buffer.add(record)
+            if writer.plan.open_length + len(buffer) >= self.segment_bytes:
+                writer.write_piece(buffer)
+                writer.commit(pump.reported_size, complete=False, totals=None)
+        writer.write_piece(buffer)
+        if writer.plan.open_pieces:
+            writer.commit(pump.reported_size, complete=False, totals=None)
+        reported = pump.reported_size if pump.reported_size is not None else writer.plan.offset
+        self.progress(BackupProgress(writer.plan.offset, reported, writer.plan.records))
+        if pump.stopped is not None:
+            raise pump.stopped
+        if pump.interrupted is not None:
+            self._link_lost(writer, pump.interrupted, reported)
+
+    def _link_lost(self, writer: SetWriter, err: DeviceError, reported: int) -> NoReturn:
+        """Everything received before the drop is committed; the message says how to go on."""
+        message = _("{error} {committed} of {size} journal bytes are saved in {path}; reconnect "
+                    "and run the same command with --resume to continue.").format(
+            error=str(err).rstrip(), committed=writer.plan.offset, size=reported,
+            path=writer.set_dir)
+        try:
+            raised = type(err)(message)
+        except TypeError:
+            raised = DeviceError(message)
+        raise raised from err
+
+    # --- 4. finish -------------------------------------------------------------------------
+
+    def finish(self, writer: SetWriter, pump: JournalPump) -> BackupResult:
+        reported = pump.reported_size if pump.reported_size is not None else writer.plan.offset
+        self.stage(BackupStage(STAGE_TOTALS))
+        try:
+            terminal_totals = self.terminal.totals()
+            writer.write_snapshot("totals", [encode_totals(terminal_totals)])
+            self._write_log(writer)
+        except LinkError as err:
+            self._link_lost(writer, err, reported)
+        comparison = compare_totals(terminal_totals,
+                                    writer.plan.tally(self.identity.currency).to_totals())
+        writer.commit(reported, complete=True, totals=comparison)
+        plan = writer.plan
+        return BackupResult(writer.set_dir, writer.generation, self.kit_key.public_key,
+                            self.started_at, writer.segments_written,
+                            plan.offset, max(reported, plan.offset), plan.records, True,
+                            comparison, tuple(s.kind for s in plan.snapshots), writer.set_id,
+                            writer.manifest_sha256 or "")
+
+    def _write_log(self, writer: SetWriter) -> None:
+        """The application log (file 02), streamed block by block with card numbers masked."""
+        masker = LogMasker()
+        first: dict[str, int] = {}
+        self.stage(BackupStage(STAGE_LOG, done=0))
+
+        def chunks() -> Iterator[bytes]:
+            done = 0
+            for block in read_log_blocks(self.terminal):
+                first.setdefault("offset", block.offset)
+                done += len(block.data)
+                self.stage(BackupStage(STAGE_LOG, done=done, total=block.file_size))
+                yield masker.feed(block.data)
+            yield masker.finish()
+
+        writer.write_snapshot("log", chunks(), offset=lambda: first.get("offset", 0),
+                              count=lambda: masker.lines)
+
+    # --- interruptions ---------------------------------------------------------------------
+
+    def _before_writing(self, step: Callable[[], T]) -> T:
+        """A terminal step before anything is written; Ctrl-C there ends with Interrupted."""
+        try:
+            return step()
+        except (KeyboardInterrupt, Interrupted) as err:
+            raise Interrupted(_("The backup was interrupted before anything of the journal was "
+                                "written; run the same command again (with --resume if the "
+                                "folder already holds the set).")) from err
+
+    def interrupted(self, writer: SetWriter, err: BaseException) -> NoReturn:
+        """Ctrl-C or SIGTERM during the dump or the finish: commit what was read, then stop."""
+        try:
+            writer.write_piece(self.buffer)
+            if writer.plan.open_pieces:
+                writer.commit(None, complete=False, totals=None)
+        except (KeyboardInterrupt, Interrupted, OSError, DeviceError) as second:
+            # Another Ctrl-C or a failing stick: the sealed pieces still let --resume go on.
+            err.__context__ = second
+        except Exception as second:
+            err.__context__ = second
+        raise Interrupted(_("The backup was interrupted; {committed} journal bytes are saved in "
+                            "{path}. Run the same command with --resume to continue.").format(
+            committed=writer.plan.offset, path=writer.set_dir)) from err
 
 
-def _write_snapshot(medium: Medium, set_dir: Path, plan: BackupPlan,
-                    recipients: Sequence[Recipient], kind: str, chunks: Iterable[bytes],
-                    offset: int = 0, count: Callable[[], int] = lambda: 1) -> BackupPlan:
-    """Encrypt ``chunks`` into a new write-once ``kind`` snapshot file; the plan naming it."""
-    length = 0
-
-    def produce(out: HashingWriter) -> None:
-        nonlocal length
-        with encrypting(out, recipients) as encryptor:  # type: ignore[arg-type]
-            for chunk in chunks:
-                encryptor.write(chunk)
-                length += len(chunk)
-
-    entry = write_once(medium, set_dir, plan.snapshot_name(kind), produce)
-    return planning.with_snapshot(plan, SnapshotEntry(kind, entry, offset, length, count()))
-
-
-def _write_log_snapshot(medium: Medium, set_dir: Path, plan: BackupPlan,
-                        recipients: Sequence[Recipient], terminal: Terminal) -> BackupPlan:
-    """The application log (file 02), streamed block by block with card numbers masked."""
-    masker = LogMasker()
-    start = {"offset": 0, "seen": False}
-
-    def chunks() -> Iterator[bytes]:
-        for offset, data in read_log_blocks(terminal):
-            if not start["seen"]:
-                start.update(offset=offset, seen=True)
-            yield masker.feed(data)
-        yield masker.finish()
-
-    plan = _write_snapshot(medium, set_dir, plan, recipients, "log", chunks(),
-                           count=lambda: masker.lines)
-    entry = plan.snapshots[-1]
-    return planning.with_snapshot(plan, SnapshotEntry("log", entry.file, start["offset"],
-                                                      entry.length, entry.records))
-
-
-def _next_or_shrank(pump: _JournalPump, committed: int) -> ParsedRecord | None:
-    try:
-        return pump.next_record()
-    except _JournalShrank as err:
-        raise UsageError(f"The terminal's journal no longer matches this set at byte "
-                         f"{err.offset} (the set holds {committed} bytes); it was cleared or "
-                         "this is another terminal: back it up into a new folder.") from None
-
-
-def _write_segment(medium: Medium, set_dir: Path, plan: BackupPlan, pump: _JournalPump,
-                   first: ParsedRecord, recipients: Sequence[Recipient], segment_bytes: int,
-                   currency: int | None, state_box: dict[str, int]) -> SegmentEntry:
-    tally = TurnoverTally(currency)
-    figures = {"length": 0, "records": 0, "first_seq": first.record.seq, "last_seq": 0}
-
-    def produce(out: HashingWriter) -> None:
-        record: ParsedRecord | None = first
-        with encrypting(out, recipients) as encryptor:  # type: ignore[arg-type]
-            while record is not None:
-                encryptor.write(record.raw)
-                tally.add(record.record)
-                figures["length"] += record.length
-                figures["records"] += 1
-                figures["last_seq"] = record.record.seq
-                state_box["records"] += 1
-                if figures["length"] >= segment_bytes:
-                    break
-                record = pump.next_record()
-
-    entry = write_once(medium, set_dir, plan.segment_name(), produce)
-    return SegmentEntry(index=plan.next_index, file=entry, offset=plan.offset,
-                        length=figures["length"], records=figures["records"],
-                        first_seq=figures["first_seq"], last_seq=figures["last_seq"],
-                        tally=tally.to_json())
-
-
-class _SetWriter:
-    """Writes manifest generations: canonical JSON, then its minisign signature, both read back."""
-
-    def __init__(self, medium: Medium, set_dir: Path, kit_key: KitKey,
-                 identity: TerminalIdentity, recipients: tuple[str, ...],
-                 now: Callable[[], datetime], set_id: str, currency: int | None) -> None:
-        self.medium, self.set_dir, self.kit_key = medium, set_dir, kit_key
-        self.identity, self.recipients, self.now = identity, recipients, now
-        self.set_id, self.currency = set_id, currency
-
-    def commit(self, plan: BackupPlan, reported_size: int | None, *, complete: bool,
-               totals: TotalsComparison | None) -> BackupPlan:
-        generation = plan.next_generation
-        size = plan.offset if reported_size is None else reported_size
-        manifest = Manifest(
-            generation=generation,
-            set_id=self.set_id,
-            created=self.now().astimezone(UTC).isoformat(timespec="seconds"),
-            tool=f"posdiag {__version__}",
-            kit_key=self.kit_key.public_key,
-            terminal=_identity_json(self.identity),
-            recipients=self.recipients,
-            journal=JournalState(FILE_MERCHANT_JOURNAL, size, plan.offset, plan.records,
-                                 plan.last_seq, complete and plan.offset == size),
-            segments=plan.segments,
-            readme=plan.readme,
-            snapshots=plan.snapshots,
-            previous=plan.previous,
-            skipped=plan.skipped,
-            totals=comparison_to_json(totals) if totals else None,
-            currency=self.currency,
-        )
-        data = manifest_to_bytes(manifest)
-        comment = (f"posdiag set {self.set_id} generation {generation} terminal "
-                   f"{self.identity.terminal_id or '-'} serial "
-                   f"{self.identity.serial_number or '-'} at {manifest.created}")
-        signature = sign_manifest(data, self.kit_key.private_key, comment)
-        entry = write_once(self.medium, self.set_dir, manifest_name(generation),
-                           lambda out: out.write(data))
-        write_once(self.medium, self.set_dir, signature_name(generation),
-                   lambda out: out.write(signature))
-        return planning.advance_generation(
-            plan, generation, entry.sha256,
-            (manifest_name(generation), signature_name(generation)))
+def _reraise(error: BaseException | None) -> NoReturn:
+    assert error is not None
+    raise error

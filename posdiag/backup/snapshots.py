@@ -20,7 +20,13 @@ from typing import Any
 
 from posdiag.backup.reconcile import totals_to_json
 from posdiag.cards import mask_text
-from posdiag.devices import FILE_APPLICATION_LOG, PrintedReceipt, TerminalIdentity, Totals
+from posdiag.devices import (
+    FILE_APPLICATION_LOG,
+    FileBlock,
+    PrintedReceipt,
+    TerminalIdentity,
+    Totals,
+)
 from posdiag.errors import TerminalRefused, VerificationError
 
 IDENTITY_FORMAT = "posdiag-terminal-identity"
@@ -127,13 +133,12 @@ def read_configuration(terminal: object) -> ConfigurationReading:
         return ConfigurationReading([], f"the terminal refused the printout: {err}")
 
 
-def read_log_blocks(terminal: Any) -> Iterator[tuple[int, bytes]]:
-    """(offset, bytes) of the terminal's application log (file 02) in order; none if it has none.
+def read_log_blocks(terminal: Any) -> Iterator[FileBlock]:
+    """Blocks of the terminal's application log (file 02) in order; none if it has none.
 
     A terminal without the file refuses the Read File: that is an empty log, not an error.
     """
     try:
-        for block in terminal.read_file(FILE_APPLICATION_LOG, 0):
-            yield block.offset, block.data
+        yield from terminal.read_file(FILE_APPLICATION_LOG, 0)
     except TerminalRefused:
         return

@@ -1,159 +1,48 @@
-"""Checking a backup set: signatures, hash chain and file hashes; with a key, every record.
+"""`posdiag verify`: a backup set's verdict, from its scan and (with a key) its contents.
 
-Without a key (``scan_set``/``verify_set``): each manifest generation must
-carry a good minisign signature, name only files whose size and SHA-256 match,
-and chain to the generation before it. The newest generation that passes is
-the set's committed state (what ``--resume`` continues). With identities,
-every committed segment is also decrypted and its records parsed and counted
-against the manifest. Anything that does not hold is a problem (exit 1).
+Three stages, each its own module: scan.py reads every generation without a key
+(signatures, hashes, kit-key pin, register, chain, rollback evidence), then this
+module turns the scan into a report (the committed generation, incomplete sets,
+superseded damage, unnamed files), then contents.py decrypts and compares every
+record and snapshot when identities are given. Anything that does not hold is a
+problem (exit 1); identities that open nothing are their own outcome (exit 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posdiag.backup.layout import README_NAME, parse_manifest_name, signature_name
-from posdiag.backup.manifest import (
-    FileEntry,
-    Manifest,
-    SegmentEntry,
-    SnapshotEntry,
-    manifest_from_bytes,
-    sha256_hex,
-    verify_manifest_signature,
-)
-from posdiag.backup.plan import SetState
-from posdiag.backup.sealing import decrypting
-from posdiag.backup.snapshots import (
-    IDENTITY_FORMAT,
-    TOTALS_FORMAT,
-    parse_snapshot_json,
-)
-from posdiag.backup.writer import Medium, hash_file, media_error
-from posdiag.cards import mask_text
-from posdiag.errors import PosdiagError, ProtocolError, UsageError, VerificationError
-from posdiag.journal import JournalParser, ParsedRecord, TurnoverTally
+from posdiag.backup.contents import check_journal, check_snapshot, opening_identities
+from posdiag.backup.layout import README_NAME, parse_manifest_name
+from posdiag.backup.medium import Medium, media_error
+from posdiag.backup.scan import FileChecks, SetScan, scan_set
+from posdiag.errors import UsageError, VerificationError, WrongIdentity
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.crypto.age import Identity
 
-DECRYPT_CHUNK = 1 << 16
+__all__ = ["VerifyReport", "find_sets", "scan_set", "verify_set"]
 
-
-@dataclass(frozen=True, slots=True)
-class GenerationCheck:
-    generation: int
-    name: str
-    sha256: str | None  # of the manifest file as read (None if unreadable)
-    manifest: Manifest | None  # parsed, signature good
-    problem: str | None  # None: the generation verifies
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-@dataclass(frozen=True)
-class SetScan:
-    files: tuple[str, ...]
-    generations: tuple[GenerationCheck, ...]  # ascending
-
-    @property
-    def committed(self) -> GenerationCheck | None:
-        good = [g for g in self.generations if g.ok]
-        return good[-1] if good else None
-
-    def state(self) -> SetState:
-        committed = self.committed
-        if committed is None:
-            return SetState(self.files, None, None,
-                            tuple(g.name for g in self.generations))
-        damaged = tuple(g.name for g in self.generations if g.generation > committed.generation)
-        return SetState(self.files, committed.manifest, committed.sha256, damaged)
-
-
-class _HashCache:
-    """Each file is read once per scan, however many generations name it."""
-
-    def __init__(self, medium: Medium, set_dir: Path, files: Sequence[str]) -> None:
-        self._medium, self._dir = medium, set_dir
-        self._present = {name.lower(): name for name in files}
-        self._cache: dict[str, FileEntry | None] = {}
-
-    def get(self, name: str) -> FileEntry | None:
-        if name not in self._cache:
-            real = self._present.get(name.lower())
-            self._cache[name] = hash_file(self._medium, self._dir / real) if real else None
-        return self._cache[name]
-
-
-def _file_problem(entry: FileEntry, found: FileEntry | None) -> str | None:
-    if found is None:
-        return f"{entry.name} is missing"
-    if found.size != entry.size:
-        return f"{entry.name} has {found.size} bytes instead of {entry.size} (truncated or altered)"
-    if found.sha256 != entry.sha256:
-        return f"{entry.name} does not match its SHA-256 (altered or damaged)"
-    return None
-
-
-def _check_generation(medium: Medium, set_dir: Path, name: str, generation: int,
-                      hashes: _HashCache, kit_key: str | None) -> GenerationCheck:
-    try:
-        with medium.open_read(set_dir / name) as file:
-            medium.drop_cache(file)
-            data = file.read()
-    except OSError as err:
-        raise media_error(err, set_dir / name) from err
-    digest = sha256_hex(data)
-    sig_name = signature_name(generation)
-    if hashes.get(sig_name) is None:
-        return GenerationCheck(generation, name, digest, None, f"{sig_name} is missing")
-    try:
-        with medium.open_read(set_dir / sig_name) as file:
-            signature = file.read()
-        manifest = manifest_from_bytes(data, name)
-        if manifest.generation != generation:
-            raise VerificationError(f"{name} says it is generation {manifest.generation}")
-        if kit_key is not None and manifest.kit_key != kit_key:
-            raise VerificationError(f"{name} was signed by kit key {manifest.kit_key}, not the "
-                                    "expected one")
-        verify_manifest_signature(data, signature, manifest.kit_key, name)
-    except OSError as err:
-        raise media_error(err, set_dir / sig_name) from err
-    except VerificationError as err:
-        return GenerationCheck(generation, name, digest, None, str(err))
-    for entry in (*(s.file for s in manifest.segments), *(s.file for s in manifest.snapshots)):
-        problem = _file_problem(entry, hashes.get(entry.name))
-        if problem:
-            return GenerationCheck(generation, name, digest, manifest, problem)
-    return GenerationCheck(generation, name, digest, manifest, None)
-
-
-def scan_set(set_dir: Path, medium: Medium | None = None,
-             kit_key: str | None = None) -> SetScan:
-    """Every generation of the set checked without a key. A missing folder is an empty set."""
-    medium = medium or Medium()
-    try:
-        files = tuple(medium.listdir(set_dir)) if set_dir.exists() else ()
-    except OSError as err:
-        raise media_error(err, set_dir) from err
-    hashes = _HashCache(medium, set_dir, files)
-    numbered = sorted((n, name) for name in files
-                      if (n := parse_manifest_name(name.lower())) is not None)
-    checks = tuple(_check_generation(medium, set_dir, name, n, hashes, kit_key)
-                   for n, name in numbered)
-    return SetScan(files, checks)
+OUTCOME_OK = "ok"
+OUTCOME_PROBLEMS = "problems"
+OUTCOME_WRONG_IDENTITY = "wrong-identity"
 
 
 @dataclass
 class VerifyReport:
     set_dir: Path
     generation: int | None = None  # newest generation that verifies
+    set_id: str | None = None
+    manifest_sha256: str | None = None  # of that generation's manifest file
     kit_keys: list[str] = field(default_factory=list)
+    set_key: str | None = None  # the key of the set's first generation, every generation's key
+    key_label: str | None = None  # its name in the register given with --kit-keys
+    key_checked: bool = False  # compared with --kit-key or a register
+    recipients: list[str] = field(default_factory=list)
     segments: int = 0
     ciphertext_bytes: int = 0
     journal_bytes: int = 0
@@ -163,179 +52,148 @@ class VerifyReport:
     totals_agree: bool | None = None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    wrong_identity: str | None = None  # why the identities given open nothing, if they do not
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.generation is not None
+        return not self.problems and self.generation is not None and self.wrong_identity is None
+
+    @property
+    def outcome(self) -> str:
+        if self.problems or self.generation is None:
+            return OUTCOME_PROBLEMS
+        return OUTCOME_WRONG_IDENTITY if self.wrong_identity else OUTCOME_OK
+
+    @property
+    def only_incomplete(self) -> bool:
+        """Sound but unfinished: the one problem is that the journal is not all there."""
+        return self.generation is not None and not self.complete and len(self.problems) == 1
 
 
 def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
-               kit_key: str | None = None, medium: Medium | None = None) -> VerifyReport:
+               kit_key: str | None = None, medium: Medium | None = None, *,
+               kit_keys: Mapping[str, str] | None = None) -> VerifyReport:
+    """Check a backup set; with ``identities`` decrypt and check every record and snapshot.
+
+    ``kit_key`` requires every generation to be signed by that key; ``kit_keys`` is a
+    register of known kit keys (key -> label). UsageError when ``set_dir`` is not a set
+    folder (missing, a file, or a folder holding sets).
+    """
     medium = medium or Medium()
-    if not set_dir.is_dir():
-        raise UsageError(f"{set_dir} is not a folder; give the backup set's folder.")
-    scan = scan_set(set_dir, medium, kit_key)
-    report = VerifyReport(set_dir)
+    require_set_folder(set_dir, medium)
+    scan = scan_set(set_dir, medium, kit_key, kit_keys=kit_keys)
+    report = report_scan(scan, medium, key_checked=kit_key is not None or kit_keys is not None)
     committed = scan.committed
-    if not scan.generations:
-        report.problems.append("no manifest generation found; this is not a complete backup set")
+    if identities is None or committed is None or committed.manifest is None:
         return report
+    checks = FileChecks(medium, set_dir, scan.files)
+    manifest = committed.manifest
+    try:
+        try:
+            identities = opening_identities(checks, medium, manifest, identities)
+        except VerificationError as err:
+            report.problems.append(str(err))
+            return report
+        report.records = check_journal(checks, medium, manifest, identities, report.problems)
+        for snapshot in manifest.snapshots:
+            problem = check_snapshot(checks, medium, manifest, snapshot, identities)
+            if problem:
+                report.problems.append(f"{snapshot.file.name}: {problem}")
+    except WrongIdentity as err:
+        report.records = None
+        report.wrong_identity = str(err)
+    return report
+
+
+def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyReport:
+    """The keyless verdict: generations, trust, completeness, files named by nothing."""
+    report = VerifyReport(scan.set_dir, set_key=scan.set_key, key_label=scan.key_label,
+                          key_checked=key_checked)
+    if not scan.generations:
+        report.problems.append(_("no manifest generation found; this is not a complete backup "
+                                 "set"))
+        report.problems.extend(scan.trust_problems)
+        report.notes.extend(scan.notes)
+        return report
+    # A damaged generation a later one supersedes was an interrupted write. Another kit's
+    # generation never is, whatever a later one lists.
     tolerated = {s.lower() for g in scan.generations if g.manifest and g.ok
                  for s in g.manifest.skipped}
-    by_number = {g.generation: g for g in scan.generations}
+    tolerated -= {g.name.lower() for g in scan.generations if g.foreign}
     for check in scan.generations:
         if check.ok:
             continue
         if check.name.lower() in tolerated:
-            report.notes.append(f"{check.name}: interrupted write, superseded ({check.problem})")
+            report.notes.append(_("{name}: interrupted write, superseded ({why})").format(
+                name=check.name, why=check.problem))
         else:
             report.problems.append(f"{check.name}: {check.problem}")
-    for check in scan.generations:
-        if check.manifest is None or check.manifest.previous is None:
-            continue
-        prev = check.manifest.previous
-        earlier = by_number.get(prev.generation)
-        if earlier is None or earlier.sha256 != prev.sha256:
-            report.problems.append(f"{check.name}: the generation {prev.generation} it follows "
-                                   "is missing or altered")
+    report.problems.extend(scan.trust_problems)
+    report.notes.extend(scan.notes)
+    committed = scan.committed
     if committed is None or committed.manifest is None:
-        report.problems.append("no manifest generation verifies")
+        report.problems.append(_("no manifest generation verifies"))
         return report
     manifest = committed.manifest
     report.generation = committed.generation
+    report.set_id = manifest.set_id
+    report.manifest_sha256 = committed.sha256
+    report.recipients = list(manifest.recipients)
     report.kit_keys = sorted({g.manifest.kit_key for g in scan.generations if g.manifest})
     report.segments = len(manifest.segments)
-    report.ciphertext_bytes = sum(s.file.size for s in manifest.segments)
     report.journal_bytes = manifest.journal.committed
     report.complete = manifest.journal.complete
+    report.snapshots = [s.kind for s in manifest.snapshots]
+    if manifest.totals is not None:
+        report.totals_agree = manifest.totals.get("agree") is True
+    checks = FileChecks(medium, scan.set_dir, scan.files)
+    report.ciphertext_bytes = sum(s.file.size for s in manifest.segments)
     if not report.complete:
         # A set that stopped part-way (link, medium or process lost) must never pass as a
         # finished backup, however sound its files are.
-        report.problems.append(f"the backup is incomplete: {manifest.journal.committed} of "
-                               f"{manifest.journal.reported_size} journal bytes committed; run "
-                               "the backup again with --resume")
-    report.snapshots = [s.kind for s in manifest.snapshots]
+        report.problems.append(_("the backup is incomplete: {committed} of {size} journal bytes "
+                                 "committed; run the backup again with --resume").format(
+            committed=manifest.journal.committed, size=manifest.journal.reported_size))
     if report.complete and not manifest.snapshots:
-        report.notes.append("the set holds no identity, totals or log snapshot (written by an "
-                            "older posdiag)")
-    if manifest.totals is not None:
-        report.totals_agree = bool(manifest.totals.get("agree"))
+        report.notes.append(_("the set holds no identity, totals or log snapshot (written by an "
+                              "older posdiag)"))
     if manifest.readme is not None:
-        problem = _file_problem(manifest.readme, _HashCache(medium, set_dir, scan.files)
-                                .get(README_NAME))
+        problem = checks.problem(manifest.readme)
         if problem:
             report.problems.append(problem)
-    named = {n.lower() for g in scan.generations if g.manifest
-             for n in [*(s.file.name for s in g.manifest.segments),
-                       *(s.file.name for s in g.manifest.snapshots)]}
-    for name in scan.files:
-        lower = name.lower()
-        if lower.endswith(".age") and lower not in named:
-            report.notes.append(f"{name} is named by no manifest (an interrupted write); ignored")
-    if identities is not None:
-        report.records = _check_contents(medium, set_dir, manifest, identities, report.problems)
-        for snapshot in manifest.snapshots:
-            problem = check_snapshot(medium, set_dir, manifest, snapshot, identities)
-            if problem:
-                report.problems.append(f"{snapshot.file.name}: {problem}")
+    elif README_NAME.lower() not in {n.lower() for n in scan.files}:
+        report.notes.append(_("{name} is missing").format(name=README_NAME))
     return report
 
 
-def _check_contents(medium: Medium, set_dir: Path, manifest: Manifest,
-                    identities: Sequence[Identity], problems: list[str]) -> int:
-    """Decrypt every segment, parse its records and compare with the manifest's figures."""
-    offset, last_seq, records = 0, None, 0
-    for segment in manifest.segments:
-        if segment.offset != offset:
-            problems.append(f"{segment.file.name}: starts at journal byte {segment.offset}, "
-                            f"expected {offset}")
-        parser = JournalParser(segment.offset, last_seq)
-        tally = TurnoverTally(manifest.currency)
-        count = 0
+def find_sets(folder: Path, medium: Medium, limit: int = 1000) -> list[str]:
+    """Names of the sub-folders of ``folder`` that hold manifest generations (one level)."""
+    found = []
+    for name in medium.listdir(folder)[:limit]:
+        child = folder / name
+        if medium.is_link(child) or not child.is_dir():
+            continue
         try:
-            for parsed in iter_segment(medium, set_dir, segment, identities, parser):
-                tally.add(parsed.record)
-                count += 1
-        except PosdiagError as err:
-            problems.append(f"{segment.file.name}: {err}")
-            return records
-        length = parser.offset - segment.offset
-        if (length, count) != (segment.length, segment.records) or \
-                parser.last_seq != segment.last_seq or tally.to_json() != segment.tally:
-            problems.append(f"{segment.file.name}: decrypted {count} records / {length} bytes, "
-                            f"manifest says {segment.records} / {segment.length}")
-        offset, last_seq = segment.offset + segment.length, parser.last_seq
-        records += count
-    if offset != manifest.journal.committed or records != manifest.journal.records:
-        problems.append(f"the segments hold {records} records / {offset} bytes, the manifest "
-                        f"says {manifest.journal.records} / {manifest.journal.committed}")
-    return records
+            names = medium.listdir(child)
+        except OSError:
+            continue
+        if any(parse_manifest_name(n.lower()) is not None for n in names):
+            found.append(name)
+    return found
 
 
-def iter_segment(medium: Medium, set_dir: Path, segment: SegmentEntry,
-                 identities: Sequence[Identity], parser: JournalParser) -> Iterator[ParsedRecord]:
-    """Records of one segment, decrypted and parsed in constant memory."""
-    path = set_dir / segment.file.name
+def require_set_folder(set_dir: Path, medium: Medium) -> None:
+    if not set_dir.is_dir():  # missing, or a file
+        raise UsageError(_("{path} is not a folder; give the backup set's folder.").format(
+            path=set_dir))
     try:
-        with medium.open_read(path) as file:
-            medium.drop_cache(file)
-            reader = decrypting(file, identities)
-            while chunk := reader.read(DECRYPT_CHUNK):
-                yield from parser.feed(chunk)
-        parser.finish()
+        names = medium.listdir(set_dir)
     except OSError as err:
-        raise media_error(err, path) from err
-    except ProtocolError as err:
-        raise VerificationError(f"its content is not a clean journal: {err}") from err
-
-
-def iter_snapshot(medium: Medium, set_dir: Path, snapshot: SnapshotEntry,
-                  identities: Sequence[Identity]) -> Iterator[bytes]:
-    """The decrypted bytes of a snapshot segment, in chunks (constant memory)."""
-    path = set_dir / snapshot.file.name
-    try:
-        with medium.open_read(path) as file:
-            medium.drop_cache(file)
-            reader = decrypting(file, identities)
-            while chunk := reader.read(DECRYPT_CHUNK):
-                yield chunk
-    except OSError as err:
-        raise media_error(err, path) from err
-
-
-# Identity and totals snapshots are a few KiB; anything far larger is not one.
-_SMALL_SNAPSHOT = 1 << 20
-
-
-def check_snapshot(medium: Medium, set_dir: Path, manifest: Manifest, snapshot: SnapshotEntry,
-                   identities: Sequence[Identity]) -> str | None:
-    """Decrypt a snapshot and compare it with the manifest; the problem, or None if it holds."""
-    length, lines, small = 0, 0, bytearray()
-    try:
-        for chunk in iter_snapshot(medium, set_dir, snapshot, identities):
-            length += len(chunk)
-            lines += chunk.count(b"\n")
-            if snapshot.kind != "log" and len(small) <= _SMALL_SNAPSHOT:
-                small += chunk
-        if length != snapshot.length:
-            return f"decrypted {length} bytes, the manifest says {snapshot.length}"
-        if snapshot.kind == "log":
-            # The last line of a log may lack its newline.
-            if lines != snapshot.records and lines + 1 != snapshot.records:
-                return f"decrypted {lines} log lines, the manifest says {snapshot.records}"
-        elif snapshot.kind == "identity":
-            doc = parse_snapshot_json(bytes(small), IDENTITY_FORMAT, snapshot.file.name)
-            held = doc.get("identity") or {}
-            for key, value in manifest.terminal.items():
-                if held.get(key) != (mask_text(value) if isinstance(value, str) else value):
-                    return f"holds {key} {held.get(key)!r}, the manifest says {value!r}"
-        elif snapshot.kind == "totals":
-            doc = parse_snapshot_json(bytes(small), TOTALS_FORMAT, snapshot.file.name)
-            stated = (manifest.totals or {}).get("terminal")
-            if stated is not None and doc.get("totals") != stated:
-                return "holds other terminal totals than the manifest compared the journal with"
-        else:
-            return f"is a snapshot of unknown kind {snapshot.kind!r}"
-    except PosdiagError as err:
-        return str(err)
-    return None
+        raise media_error(err, set_dir) from err
+    if any(parse_manifest_name(n.lower()) is not None for n in names):
+        return
+    sets = find_sets(set_dir, medium)
+    if sets:
+        raise UsageError(_("{path} is not a backup set but holds {count} of them: {names}; "
+                           "verify one of them.").format(path=set_dir, count=len(sets),
+                                                        names=", ".join(sorted(sets))))

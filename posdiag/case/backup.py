@@ -26,7 +26,7 @@ from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.backup.kitkey import KitKey
-    from posdiag.backup.service import BackupProgress, BackupResult
+    from posdiag.backup.service import BackupProgress, BackupResult, BackupStage
     from posdiag.devices import TerminalIdentity
 
 BACKUP_STATES = (states.OPEN, states.BACKUP_IMPOSSIBLE, states.BACKED_UP)
@@ -101,6 +101,7 @@ def backup_for_case(case_dir: Path, port: str, recipients: Sequence[Any], kit_ke
                     set_dir: Path | None = None, recipient_labels: Sequence[str] | None = None,
                     resume: bool = False, segment_bytes: int | None = None,
                     on_progress: Callable[[BackupProgress], None] | None = None,
+                    on_stage: Callable[[BackupStage], None] | None = None,
                     show: Show = lambda _text: None, actor: Actor | None = None,
                     terminal: Any = None) -> CaseBackup:
     """Back up the case's old terminal into ``set_dir`` (default: the case's backup/ folder)
@@ -124,7 +125,7 @@ def backup_for_case(case_dir: Path, port: str, recipients: Sequence[Any], kit_ke
             result = run_backup(terminal, set_dir, recipients, kit_key,
                                 recipient_labels=recipient_labels, resume=resume,
                                 segment_bytes=segment_bytes or DEFAULT_SEGMENT_BYTES,
-                                on_progress=on_progress)
+                                on_progress=on_progress, on_stage=on_stage)
         except (PosdiagError, OSError) as err:
             _record_failure(case_dir, kit_key, actor, set_dir, err)
             raise

@@ -73,6 +73,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
             raise BadInput(f"terminal file {path} does not exist.") from err
+        except UnicodeDecodeError as err:
+            raise PlanError(_("{path} is not UTF-8 text, as a TOML file must be; save it as "
+                              "UTF-8.").format(path=path)) from err
         except tomllib.TOMLDecodeError as err:
             raise PlanError(f"{path}: {err}") from err
         table = data.get("terminal", data)

@@ -64,9 +64,16 @@ def test_backup_verify_inspect_round_trip(tmp_path, capsys, terminal_stub, offic
     assert json.loads(out)["records"] == 120
 
     code, out, _ = run(capsys, "inspect", str(set_dir), "-i", str(identity_file),
+                       "--format", "jsonl")
+    assert code == 0
+    assert out.encode() == terminal_stub["sim"].journal  # JSON Lines: the journal as it was
+
+    code, out, _ = run(capsys, "inspect", str(set_dir), "-i", str(identity_file),
                        "--format", "json")
     assert code == 0
-    assert out.encode() == terminal_stub["sim"].journal
+    records = json.loads(out)  # one JSON array of the same records
+    assert [json.dumps(r, separators=(",", ":")) + "\n" for r in records] == \
+        terminal_stub["sim"].journal.decode().splitlines(keepends=True)
 
     for fmt in ("table", "csv"):
         code, out, err = run(capsys, "inspect", str(set_dir), "-i", str(identity_file),
@@ -103,20 +110,41 @@ def test_verify_of_a_damaged_set_exits_1(tmp_path, capsys, terminal_stub, office
     assert "PROBLEM" in out and "does not verify" in err
 
 
-def test_wrong_identity_exits_1(tmp_path, capsys, terminal_stub, office_key) -> None:
+def test_wrong_identity_is_its_own_outcome_exit_2(tmp_path, capsys, terminal_stub,
+                                                  office_key) -> None:
+    """Issue 16.1: a wrong key is not a damaged backup; it says whom the set is for."""
     from posdiag.crypto.age import generate_identity
 
     set_dir = tmp_path / "s"
     run(capsys, "backup", "--port", "sim", "--to", str(set_dir), "-r", office_key[1])
     stranger = tmp_path / "stranger.key"
-    stranger.write_text(generate_identity()[0] + "\n")
-    code, _, _ = run(capsys, "verify", str(set_dir), "-i", str(stranger))
-    assert code == 1
+    stranger.write_text(generate_identity()[0] + "\n")  # test material
+    code, out, err = run(capsys, "verify", str(set_dir), "-i", str(stranger))
+    assert code == 2
+    assert "PROBLEM" not in out and err.count("\n") == 1
+    assert "None of the given identities can open this set" in err and office_key[1] in err
+    code, out, _ = run(capsys, "verify", str(set_dir), "-i", str(stranger), "--json")
+    report = json.loads(out)
+    assert code == 2 and report["outcome"] == "wrong-identity" and report["problems"] == []
+    assert report["recipients"] == [office_key[1]]
     code, _, err = run(capsys, "inspect", str(set_dir), "-i", str(stranger))
-    assert code == 1 and err.startswith("posdiag: ")
+    assert code == 2 and err.startswith("posdiag: None of the given identities")
 
 
 def test_commands_have_help_with_examples(capsys) -> None:
     for command in ("backup", "verify", "inspect"):
         code, out, _ = run(capsys, command, "--help")
         assert code == 0 and "Examples:" in out
+
+
+def test_backup_identifies_the_terminal_once(tmp_path, capsys, terminal_stub,
+                                             office_key) -> None:
+    """Issue 17.4: the command parses and calls the service; the service identifies."""
+    terminal = terminal_stub["sim"]
+    calls = []
+    identify = terminal.identify
+    terminal.identify = lambda: calls.append(1) or identify()  # type: ignore[method-assign]
+    code, _, err = run(capsys, "backup", "--port", "sim", "--to", str(tmp_path / "s"),
+                       "-r", office_key[1])
+    assert code == 0, err
+    assert len(calls) == 1

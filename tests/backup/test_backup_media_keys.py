@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from posdiag.backup.kitkey import KIT_KEY_FILE, config_dir, load_or_create_kit_key
-from posdiag.backup.layout import free_segment_name, next_generation
+from posdiag.backup.layout import free_index_name, next_generation, next_part
 from posdiag.backup.manifest import (
     FileEntry,
     JournalState,
@@ -21,7 +21,8 @@ from posdiag.backup.manifest import (
     verify_manifest_signature,
 )
 from posdiag.backup.media import find_backup_medium, parse_mounts
-from posdiag.backup.plan import SetState, advance_segment, make_plan
+from posdiag.backup.pieces import Piece
+from posdiag.backup.plan import SetState, close_segment, make_plan, reserve_part, with_piece
 from posdiag.errors import MediumNotFound, UsageError, VerificationError
 
 
@@ -107,10 +108,12 @@ def test_config_dir_precedence() -> None:
 
 # --- manifests -------------------------------------------------------------------------------
 
+KIT = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3"  # a well-formed public key
+
 
 def sample_manifest(kit: str, generation: int = 1) -> Manifest:
-    segment = SegmentEntry(1, FileEntry("journal-000001.age", 300, "ab" * 32), 0, 200, 1, 1, 1,
-                           {"VISA": [1, 1234]})
+    segment = SegmentEntry(1, FileEntry("journal-000001-index.json", 300, "ab" * 32), 0, 200, 1,
+                           1, 1, {"VISA": [1, 1234]}, parts=1)
     return Manifest(generation=generation, set_id="0" * 32, created="2026-11-25T10:00:00+00:00",
                     tool="posdiag test", kit_key=kit, terminal={"terminal_id": "52500001"},
                     recipients=("age1test",), journal=JournalState(1, 200, 200, 1, 1, True),
@@ -131,7 +134,7 @@ def test_manifest_round_trips_canonically_and_signs(tmp_path: Path) -> None:
 
 
 def test_non_canonical_manifest_is_refused(tmp_path: Path) -> None:
-    data = manifest_to_bytes(sample_manifest("RWQ"))
+    data = manifest_to_bytes(sample_manifest(KIT))
     with pytest.raises(VerificationError, match="canonical"):
         manifest_from_bytes(data.replace(b'"generation":1', b'"generation": 1'))
     for junk in (b"", b"{}", b"\xff", b"[]\n"):
@@ -144,25 +147,36 @@ def test_non_canonical_manifest_is_refused(tmp_path: Path) -> None:
 
 def test_plan_of_an_empty_folder_starts_at_zero() -> None:
     plan = make_plan(SetState())
-    assert (plan.offset, plan.next_index, plan.next_generation) == (0, 1, 1)
+    assert (plan.offset, plan.next_index, plan.next_part, plan.next_generation) == (0, 1, 1, 1)
     assert plan.write_readme and plan.set_id is None
 
 
 def test_plan_resumes_after_the_committed_generation_and_never_reuses_names() -> None:
-    manifest = sample_manifest("RWQ", generation=3)
-    files = ("README.txt", "journal-000001.age", "journal-000002.age", "manifest-000003.json",
+    manifest = sample_manifest(KIT, generation=3)
+    files = ("README.txt", "journal-000001-00001.age", "journal-000001-index.json",
+             "journal-000002-00001.age", "journal-000002-00002.seal", "manifest-000003.json",
              "manifest-000003.json.minisig", "manifest-000004.json")
     plan = make_plan(SetState(files, manifest, "cd" * 32, ("manifest-000004.json",)))
     assert plan.offset == 200 and plan.last_seq == 1 and plan.records == 1
-    assert plan.next_index == 2 and plan.segment_name() == "journal-000002-2.age"
+    assert plan.next_index == 2 and plan.piece_name() == "journal-000002-00003.age"
+    assert plan.index_name() == "journal-000002-index.json"
     assert plan.next_generation == 5 and plan.skipped == ("manifest-000004.json",)
     assert plan.previous is not None and plan.previous.generation == 3
     assert not plan.write_readme
-    later = advance_segment(plan, SegmentEntry(2, FileEntry("journal-000002-2.age", 9, "e" * 64),
-                                               200, 100, 2, 2, 3, {}))
-    assert (later.offset, later.next_index, later.last_seq, later.records) == (300, 3, 3, 3)
+    reserved, part = reserve_part(plan)
+    assert part == 3 and reserved.piece_name() == "journal-000002-00004.age"
+    piece = Piece(2, 3, FileEntry("journal-000002-00003.age", 9, "e" * 64), 200, 100, 2, 2, 3,
+                  {"VISA": [2, 10]})
+    later = with_piece(reserved, piece)
+    assert (later.offset, later.next_index, later.last_seq, later.records) == (300, 2, 3, 3)
+    closed = close_segment(later, FileEntry("journal-000002-index.json", 50, "f" * 64), 978)
+    assert closed.next_index == 3 and closed.open_pieces == ()
+    assert closed.segments[-1] == SegmentEntry(2, FileEntry("journal-000002-index.json", 50,
+                                                            "f" * 64), 200, 100, 2, 2, 3,
+                                               {"VISA": [2, 10]}, parts=1)
 
 
 def test_layout_names() -> None:
-    assert free_segment_name(7, ["JOURNAL-000007.AGE"]) == "journal-000007-2.age"
-    assert next_generation(["manifest-000009.json", "x"]) == 10
+    assert free_index_name(7, ["JOURNAL-000007-INDEX.JSON"]) == "journal-000007-index-2.json"
+    assert next_part(7, ["journal-000007-00004.seal", "journal-000008-00009.age"]) == 5
+    assert next_generation(["manifest-000009.json", "manifest-000011.json.minisig", "x"]) == 12

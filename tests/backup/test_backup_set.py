@@ -36,10 +36,9 @@ def decrypted_journal(set_dir: Path, identities: list) -> bytes:
     """Join the decrypted segments of the newest verifying generation, as a restore would."""
     from posdiag.crypto.age import decrypt_stream
 
-    opened = open_set(set_dir)
     out = io.BytesIO()
-    for segment in opened.manifest.segments:
-        with open(set_dir / segment.file.name, "rb") as src:
+    for path in open_set(set_dir).journal_files():
+        with open(path, "rb") as src:
             decrypt_stream(src, out, identities)
     return out.getvalue()
 
@@ -219,8 +218,11 @@ def test_journal_with_track_data_is_refused_and_never_written(tmp_path, recipien
     with pytest.raises(ProtocolError, match="sensitive authentication data"):
         run_backup(FakeTerminal(poisoned, records), set_dir, recipients, kit_key,
                    segment_bytes=1 << 20)
-    # The one segment in flight held the poisoned record; it was abandoned, not committed.
-    assert not list(set_dir.glob("*.age"))
+    # The piece in flight would have held the poisoned record; it was abandoned, never
+    # written: no journal file exists (the identity snapshot and generation 1 do).
+    assert not list(set_dir.glob("journal-*"))
+    assert (set_dir / "identity.age").exists()
+    assert open_set(set_dir).manifest.journal.committed == 0
 
 
 # --- tampering and damage ----------------------------------------------------------------------
@@ -261,8 +263,9 @@ def test_missing_and_truncated_segments_are_problems(tmp_path, recipients, kit_k
     victim.unlink()
     report = verify_set(set_dir)
     assert not report.ok and any("missing" in p for p in report.problems)
-    # The newest generation that still verifies is the one written before that segment.
-    assert report.generation == 1
+    # The newest generation that still verifies is the one written before that segment
+    # (generation 1 names README and identity, generation 2 the first segment).
+    assert report.generation == 2
     victim.write_bytes(data)
 
 
@@ -273,7 +276,8 @@ def test_wrong_identity_fails_verification(tmp_path, recipients, kit_key) -> Non
     backup(FakeTerminal(journal, records), tmp_path / "s", recipients, kit_key)
     stranger = [parse_identity(generate_identity()[0])]
     report = verify_set(tmp_path / "s", stranger)
-    assert not report.ok and report.problems
+    assert not report.ok and not report.problems and report.outcome == "wrong-identity"
+    assert report.wrong_identity is not None and str(recipients[0]) in report.wrong_identity
 
 
 def test_torn_newest_manifest_is_superseded_on_resume(tmp_path, recipients, identities,
@@ -340,7 +344,7 @@ def test_segments_decrypt_with_the_age_command_line_tool(tmp_path, recipients, o
     key = tmp_path / "office.key"
     key.write_text(office_key[0] + "\n")
     restored = b"".join(
-        subprocess.run(["age", "-d", "-i", str(key), str(set_dir / s.file.name)],
+        subprocess.run(["age", "-d", "-i", str(key), str(path)],
                        check=True, capture_output=True).stdout
-        for s in open_set(set_dir).manifest.segments)
+        for path in open_set(set_dir).journal_files())
     assert restored == journal

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -14,11 +16,10 @@ PLAINTEXT_SUFFIXES = (".txt", ".json", ".minisig")
 
 def journal_bytes(set_dir: Path, secret_key: str) -> bytes:
     """The journal as the newest verifying generation holds it: segments decrypted, in order."""
-    opened = open_set(set_dir)
     identity = parse_identity(secret_key)
     out = io.BytesIO()
-    for segment in opened.manifest.segments:
-        with open(set_dir / segment.file.name, "rb") as file:
+    for path in open_set(set_dir).journal_files():
+        with open(path, "rb") as file:
             out.write(open_decrypting(file, [identity]).read())
     return out.getvalue()
 
@@ -43,3 +44,51 @@ def scannable_text(path: Path) -> str:
         text = _HASH_VALUE.sub('"sha256":"<hash>"', text)
         assert hashes and text.count('"sha256"') == hashes  # every hash field was a hash
     return text
+
+
+# --- altering a set the way an attacker with a signing key would ------------------------------
+
+
+def manifest_files(set_dir: Path) -> list[Path]:
+    return sorted(set_dir.glob("manifest-*.json"))
+
+
+def load_manifest(path: Path) -> dict:
+    return json.loads(path.read_bytes())
+
+
+def write_signed(set_dir: Path, obj: dict, kit_key) -> Path:
+    """Write ``obj`` as manifest generation obj["generation"], signed by ``kit_key`` (KitKey)."""
+    from posdiag.backup.layout import manifest_name, signature_name
+    from posdiag.backup.manifest import canonical_json, sign_manifest
+
+    data = canonical_json(obj)
+    path = set_dir / manifest_name(obj["generation"])
+    path.write_bytes(data)
+    comment = f"posdiag set {obj['set_id']} generation {obj['generation']}"
+    (set_dir / signature_name(obj["generation"])).write_bytes(
+        sign_manifest(data, kit_key.private_key, comment))
+    return path
+
+
+def resign(set_dir: Path, generation: int, kit_key, change) -> None:
+    """Rewrite generation ``generation`` with ``change(obj)`` applied, signed by ``kit_key``."""
+    from posdiag.backup.layout import manifest_name
+
+    obj = load_manifest(set_dir / manifest_name(generation))
+    change(obj)
+    write_signed(set_dir, obj, kit_key)
+
+
+def append_generation(set_dir: Path, kit_key, change=lambda obj: None) -> int:
+    """A new newest generation, chained correctly onto the newest one, signed by ``kit_key``."""
+    newest = manifest_files(set_dir)[-1]
+    obj = load_manifest(newest)
+    obj["previous"] = {"generation": obj["generation"],
+                       "sha256": hashlib.sha256(newest.read_bytes()).hexdigest()}
+    obj["generation"] += 1
+    obj["kit_key"] = kit_key.public_key
+    obj["skipped"] = []
+    change(obj)
+    write_signed(set_dir, obj, kit_key)
+    return obj["generation"]

@@ -39,7 +39,9 @@ def test_backup_writes_a_complete_signed_set_and_a_one_line_json_summary(backed_
     assert summary["segments_written"] >= 2  # 0.03 MiB segments: several files
     names = {p.name for p in set_dir.iterdir()}
     assert {"README.txt", "identity.age", "totals.age", "log.age"} <= names
-    assert "journal-000001.age" in names and f"manifest-{summary['generation']:06d}.json" in names
+    assert {"journal-000001-00001.age", "journal-000001-index.json"} <= names
+    assert f"manifest-{summary['generation']:06d}.json" in names
+    assert not [n for n in names if n.endswith(".seal")]  # every seal removed once committed
     # stderr is not a terminal here: no progress line, only the kit-key notice.
     assert "\r" not in err and "ETA" not in err
 
@@ -63,21 +65,33 @@ def test_verify_with_key_decrypts_every_segment_and_snapshot(backed_up, cli,
     assert "snapshots: identity, totals, log" in out and "Totals agree" in out
 
 
-def test_verify_with_the_wrong_key_fails(backed_up, cli, tmp_path) -> None:
+def test_verify_with_the_wrong_key_is_its_own_outcome(backed_up, cli, tmp_path,
+                                                      office_key) -> None:
+    """Issue 16.1: a wrong key is not a damaged backup (exit 2, names the recipients)."""
     from posdiag.crypto.age import generate_identity
 
     wrong = tmp_path / "other.key"
     wrong.write_text(generate_identity()[0] + "\n")  # test material
     set_dir = backed_up[0]
     code, out, err = cli("verify", str(set_dir), "-i", str(wrong))
-    assert code == 1
-    assert "PROBLEM" in out and "does not verify" in err
+    assert code == 2
+    assert "PROBLEM" not in out and "does not verify" not in err
+    assert err == (f"posdiag: None of the given identities can open this set (it is encrypted "
+                   f"to {office_key[1]}); give the identity or passphrase it was made for.\n")
+
+
+def test_verify_of_a_folder_holding_sets_lists_them(backed_up, cli, tmp_path) -> None:
+    """Issue 16.1: pointing verify at the stick's top folder names the sets in it."""
+    code, out, err = cli("verify", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err == (f"posdiag: {tmp_path} is not a backup set but holds 1 of them: set; "
+                   "verify one of them.\n")
 
 
 def test_inspect_shows_the_journal_and_each_snapshot(backed_up, cli, identity_file,
                                                      office_key) -> None:
     set_dir = backed_up[0]
-    code, out, err = cli("inspect", str(set_dir), "-i", str(identity_file), "--format", "json")
+    code, out, err = cli("inspect", str(set_dir), "-i", str(identity_file), "--format", "jsonl")
     assert code == 0, err
     assert out.encode() == journal_bytes(set_dir, office_key[0])
     assert len(out.splitlines()) == 300

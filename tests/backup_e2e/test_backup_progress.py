@@ -50,11 +50,26 @@ def test_progress_on_a_terminal_shows_bytes_records_and_eta(tmp_path, office_key
     assert child.returncode == 0, shown
     summary = json.loads(out)
     size = summary["journal_size"]
-    frames = [f for f in shown.split("\r") if "journal" in f]
+    # Issue 16.7: which terminal first, then progress through every step, not only the dump.
+    lines = [line for line in shown.splitlines() if not line.startswith("Created the kit")]
+    assert lines[0].startswith("Terminal posdiag EMU-700 (emulated), serial 7000000001, "
+                               "TID 52500001; backing up into "), shown
+    steps = shown.split("\r")
+    frames = [f for f in steps if f.startswith("journal")]
     assert len(frames) >= 2, shown  # it was redrawn while the dump ran
     assert any("ETA" in f for f in frames)
     assert f"/ {size / 2**20:.2f} MiB (100%)" in frames[-1]
     assert "600 records" in frames[-1]
+
+    def first(text: str) -> int:
+        return next(i for i, step in enumerate(steps) if step.startswith(text))
+
+    assert first("reading the terminal's configuration printout") < first("journal") < \
+        first("reading the terminal's totals") < first("reading the terminal's log")
+    log = [step.removesuffix("\x1b[K") for step in steps
+           if step.startswith("reading the terminal's log: ")]
+    done, _, total = log[-1].removeprefix("reading the terminal's log: ").partition(" / ")
+    assert done == total.strip() and done.endswith(" KiB")  # the log read to its end
     assert find_pans(shown + out) == []
 
 
@@ -66,6 +81,9 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path, office_key) -> None
     assert done.returncode == 0, done.stderr
     assert "\r" not in done.stderr and "ETA" not in done.stderr
     final = [line for line in done.stderr.splitlines() if not line.startswith("Created the kit")]
-    assert final[0].startswith("Backed up 200 records") and "agrees" in final[1]
-    assert len(final) == 2 and done.stdout == ""
+    # Which terminal, then the result: nothing in between when nobody watches a terminal.
+    assert final[0] == (f"Terminal posdiag EMU-700 (emulated), serial 7000000001, TID 52500001; "
+                        f"backing up into {tmp_path / 'set'}.")
+    assert final[1].startswith("Backed up 200 records") and "agrees" in final[2]
+    assert len(final) == 3 and done.stdout == ""
     assert find_pans(done.stdout + done.stderr) == []

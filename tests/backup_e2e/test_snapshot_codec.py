@@ -7,7 +7,7 @@ its output must equal masking the whole log at once, and hold no full card numbe
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from posdiag.backup.snapshots import (
@@ -44,6 +44,9 @@ def test_a_log_line_with_a_pan_is_masked_and_everything_else_kept() -> None:
     assert masked_in_blocks(log, [13, 20]) == b"10:00 card 476173******0010 read\n10:01 ok\n"
 
 
+# Generation time is the machine's, not the code's: on a shared 2-core CI box a draw can stall
+# for a second, which is no finding. The property itself is unchanged.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(lines=st.lists(st.one_of(st.sampled_from(TEST_PANS), st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)), max_size=20),
        cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=8))

@@ -168,6 +168,8 @@ def world(tmp_path_factory) -> Iterator[World]:
         case_dir = next((root / "cases").iterdir())
         for stick in ("stick0", "stick3"):
             (root / stick).mkdir()
+        (root / "kit-web.secret").write_text("test-secret-of-the-kit-page-0123456789\n",
+                                             encoding="ascii")
         yield World(root, recipient, key, other, set_dir, damaged,
                     next(set_dir.glob("journal-*.age")), record, kit_config, case_dir, shop)
 
@@ -213,6 +215,7 @@ SCENARIOS = [
     S("verify", 1, lambda w: ["verify", w.damaged_set, "-i", w.key]),
     S("verify", 2, lambda w: ["verify", w.root / "no-such-set"], r"not a folder"),
     S("inspect", 0, lambda w: ["inspect", w.set_dir, "-i", w.key]),
+    S("inspect", 1, lambda w: ["inspect", w.damaged_set, "-i", w.key], r"does not verify"),
     S("inspect", 2, lambda w: ["inspect", w.root / "no-such-set", "-i", w.key]),
     S("decrypt", 0, lambda w: ["decrypt", w.age_file, "-i", w.key, "-o", w.root / "j.bin"]),
     S("decrypt", 2, lambda w: ["decrypt", w.root / "no-such.age", "-i", w.key]),
@@ -269,6 +272,8 @@ SCENARIOS = [
     S("case edit", 2, lambda w: ["case", "edit", w.root / "no-case", "--note", "x"]),
     S("case request", 2, lambda w: ["case", "request", w.root / "no-case"]),
     S("case close", 2, lambda w: ["case", "close", w.root / "no-case"]),
+    S("kit serve", 2, lambda w: ["kit", "serve", "--secret-file", w.root / "no-secret"],
+      says="secret"),
 ]
 
 # Documented codes exercised elsewhere, and why not here.
@@ -283,7 +288,9 @@ ELSEWHERE = {
     ("simulate", 0): "a server: test_servers_end_with_0_when_stopped",
     ("simulate printer", 0): "a server: test_servers_end_with_0_when_stopped",
     ("kit run", 0): "a service: test_servers_end_with_0_when_stopped",
+    ("kit serve", 0): "a service: test_servers_end_with_0_when_stopped",
     ("test", 130): "a real Ctrl-C: test_ctrl_c_during_a_test_run_ends_with_130_and_a_record",
+    ("backup", 130): "a real Ctrl-C and SIGTERM: tests/backup_e2e/test_backup_kill_resume.py",
 }
 
 
@@ -386,6 +393,9 @@ def test_ctrl_c_during_a_test_run_ends_with_130_and_a_record(world: World):
     (("simulate", "--tcp", "127.0.0.1:0"), "running"),
     (("simulate", "printer", "--tcp", "127.0.0.1:0", "--out", "printed"), ""),
     (("kit", "run", "--config", "no-kit.toml", "--state-dir", "kit-run-state"), ""),
+    # No access point yet: the page waits for its interface, as at boot, until stopped.
+    (("kit", "serve", "--interface", "posdiag-none0", "--config", "no-kit.toml",
+      "--state-dir", "kit-serve-state", "--secret-file", "kit-web.secret"), "has no address"),
 ])
 def test_servers_end_with_0_when_stopped(args: tuple[str, ...], marker: str, world: World):
     """A server's normal end is being stopped: SIGTERM (systemd) or Ctrl-C (printer)."""

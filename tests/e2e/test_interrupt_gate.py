@@ -67,3 +67,20 @@ def test_a_gate_inside_a_gate_does_not_let_the_outer_one_interrupt_a_dialog():
         with inner.shield():
             deliver(signal.SIGINT)
         assert inner.requested
+
+
+def test_an_earlier_handler_that_interrupts_waits_for_the_dialog_too():
+    def interrupt_at_once(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt_at_once)
+    try:
+        with installed_gate() as gate:
+            assert gate is not None
+            with gate.shield():
+                deliver(signal.SIGTERM)  # no KeyboardInterrupt in the middle of the dialog
+            assert gate.requested
+            with pytest.raises(KeyboardInterrupt):
+                deliver(signal.SIGTERM)  # outside it, at once
+    finally:
+        signal.signal(signal.SIGTERM, previous)
