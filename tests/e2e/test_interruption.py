@@ -77,8 +77,9 @@ def test_an_interrupted_backup_stops_the_file_transfer(tmp_path, transport, sign
         process.send_signal(signum)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 130, err
-        last = err.strip().splitlines()[-1]  # (the line before: the new kit key)
-        assert last.startswith("posdiag: Interrupted") and "Traceback" not in err
+        last = err.strip().splitlines()[-1]  # one sentence: what was kept, and --resume
+        assert last.startswith("posdiag: ") and "interrupted" in last and "--resume" in last
+        assert "Traceback" not in err
         assert terminal_is_idle(emulator)  # at once: the process ended the command itself
         baud = {"baud": 1000000} if transport == "serial" else {}
         with open_terminal(port, **baud) as terminal:  # and the next run finds it ready
