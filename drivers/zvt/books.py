@@ -46,14 +46,17 @@ class BookCommands:
         """Blocks of a terminal file from offset to its end, in order (Read File 08 11)."""
         position = offset
         failures = 0
+        self.ready()
+        self.use_fastest_rate()  # a journal is long: fetch it at the fastest rate the PT takes
         while True:
             try:
+                self.ready()
                 self.ensure_registered()
                 request = cmd.ReadFile.create(file_id, position)
                 # Blocks follow each other at once: silence longer than a PT needs to give up
                 # (three sends, then T3) means the dialog is dead, not slow.
                 dialog = Dialog(self.transport, request.to_apdu(), t3=self.t3,
-                                t4=min(self.t4, self.give_up_time()))
+                                t4=min(self.t4, self.give_up_time()), stop=self.interrupt)
                 for message in dialog:
                     if message.command != STATUS_INFORMATION:
                         continue
@@ -79,6 +82,7 @@ class BookCommands:
                 log.info("read of file %02X broke at byte %d (%s); resuming", file_id, position,
                          err)
                 self.resynchronise()
+                self.recover_line()  # the terminal may have restarted at its old rate
                 self.max_apdu = max(MIN_APDU, self.max_apdu // 4)
                 self.registered = False  # re-register to announce the smaller blocks
 

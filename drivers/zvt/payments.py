@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from posdiag.cards import mask_pan
-from posdiag.crypto import dukpt_aes, dukpt_tdes, pinblock
+from posdiag.crypto import dukpt_aes, dukpt_tdes
+from posdiag.crypto.dukpt_host import ENGINE_AES, ENGINE_TDES, open_pin_block
 from posdiag.devices import CardRead, PaymentResult, PinEntry, PrintedReceipt
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as cmd
@@ -30,7 +31,6 @@ from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_print import PrintLine, PrintTextBlock
 from posdiag.drivers.zvt.messages_pt import NumericInputDukptAnswer, StatusInformation
 from posdiag.errors import (
-    BadInput,
     CancelledAtTerminal,
     DecryptionError,
     PaymentDeclined,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 TEST_BDK_TDES = dukpt_tdes.TEST_BDK_TDES  # PUBLIC TEST KEY: test terminals and the emulator only
 TEST_BDK_AES = dukpt_aes.TEST_BDK_AES128  # PUBLIC TEST KEY: test terminals and the emulator only
 
-ENGINE_TDES, ENGINE_AES = 0, 1
 KEY_OK, KEY_STOP, KEY_TIMEOUT = 0x00, 0x1B, 0x6C
 RC_TIMEOUT_OR_ABORT = 0x6C
 LAST_LINE = 0x81  # Print Line attribute 1xxx xxxx (not 80): last line of the receipt
@@ -107,7 +106,7 @@ class PaymentCommands:
             pan=pan, duration=timeout, tlv=tlv,
         )
         # The PT answers only after the input: its own time-out replaces T3 (§2.31).
-        result = self.run(request, end=End.ACK, t3=timeout + T3)
+        result = self.run(request, end=End.ACK, t3=timeout + T3, abortable=True)
         answer = NumericInputDukptAnswer.from_apdu(result.answer)
         if answer.key_code == KEY_STOP:
             raise CancelledAtTerminal("the PIN entry was cancelled on the terminal (STOP key).",
@@ -186,11 +185,12 @@ class PaymentCommands:
         if not lines:
             return
         if text_block:
-            self.run(PrintTextBlock.create(lines, receipt_type), end=End.ACK)
+            self.run(PrintTextBlock.create(lines, receipt_type, charset=self.charset),
+                     end=End.ACK)
             return
         for i, line in enumerate(lines):
             attribute = LAST_LINE if i == len(lines) - 1 else 0x00
-            self.run(PrintLine.create(line, attribute), end=End.ACK)
+            self.run(PrintLine.create(line, attribute, self.charset), end=End.ACK)
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -246,18 +246,13 @@ def _open_pin_block(ksn: bytes, block: bytes, pan: str | None, engine: int,
                     bdk: bytes | None) -> tuple[str, int]:
     """Host side of DUKPT: (PIN, ISO 9564 format). DecryptionError if it does not open."""
     try:
-        if engine == ENGINE_AES:
-            if pan is None:
-                raise DecryptionError("A format 4 PIN block opens only with the PAN; pass pan=.")
-            key = dukpt_aes.derive_transaction_key(bdk or TEST_BDK_AES, ksn)
-            pin_key = dukpt_aes.derive_working_key(key, ksn, dukpt_aes.KeyUsage.PIN_ENCRYPTION,
-                                                   dukpt_aes.KeyType.AES128)
-            return pinblock.decipher_format4(block, pan, pin_key), 4
-        key = dukpt_tdes.derive_transaction_key(bdk or TEST_BDK_TDES, ksn)
-        clear = dukpt_tdes.decrypt_pin_block(dukpt_tdes.working_key(key, dukpt_tdes.Variant.PIN),
-                                             block)
-        return pinblock.parse_pin_block(clear, pan), clear[0] >> 4
-    except (ProtocolError, BadInput) as err:
+        return open_pin_block(block, ksn, pan, engine=engine,
+                              bdk=bdk or (TEST_BDK_AES if engine == ENGINE_AES
+                                          else TEST_BDK_TDES))
+    except DecryptionError as err:
+        if engine == ENGINE_AES and pan is None:
+            raise DecryptionError("A format 4 PIN block opens only with the PAN; pass pan=.") \
+                from err
         raise DecryptionError(
             "The terminal's PIN block did not decrypt with the TEST BDK; is it a test terminal?"
         ) from err

@@ -8,7 +8,6 @@ module exposes one click command (or group) named in ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import select
 import sys
@@ -46,19 +45,11 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy = lazy
 
-    def _available(self) -> dict[str, str]:
-        # A command whose module is not written yet is simply not offered.
-        return {
-            name: target
-            for name, target in self.lazy.items()
-            if importlib.util.find_spec(target.split(":")[0]) is not None
-        }
-
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self._available()) + sorted(super().list_commands(ctx))
+        return list(self.lazy) + sorted(super().list_commands(ctx))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = self._available().get(cmd_name)
+        target = self.lazy.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, attr = target.split(":")

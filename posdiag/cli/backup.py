@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from posdiag.cli.options import port_option, terminal_options
 from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.backup.reconcile import TotalsComparison
     from posdiag.backup.service import BackupProgress, BackupResult, BackupStage
     from posdiag.backup.verify import VerifyReport
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class _BackupDisplay:
@@ -170,7 +172,8 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 @click.command()
-@click.option("--port", required=True, help="Terminal: /dev/ttyACM0, tcp://HOST:PORT, sim, ...")
+@port_option()
+@terminal_options
 @click.option("--to", "to", metavar="DIR|auto",
               help="Backup set folder, or 'auto' for the one mounted USB stick (with --case: "
                    "default the case's backup/ folder).")
@@ -182,16 +185,17 @@ def _sigterm_interrupts() -> Iterator[None]:
 @click.option("-R", "--recipients-file", "recipient_files", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="File of age recipients, one per line.")
-@click.option("--passphrase", is_flag=True, help="Encrypt to a passphrase instead (prompted).")
+@click.option("-p", "--passphrase", is_flag=True,
+              help="Encrypt to a passphrase instead (prompted).")
 @click.option("--resume", is_flag=True, help="Continue the backup set already in the folder.")
 @click.option("--segment-mib", type=click.FloatRange(1 / 64, 1024), default=8, show_default=True,
               help="MiB of journal per segment (one manifest generation; pieces are 56 KiB).")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the kit signing key lives (default: ~/.config/posdiag).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
-def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[str, ...],
-           recipient_files: tuple[Path, ...], passphrase: bool, resume: bool, segment_mib: float,
-           config_dir: Path | None, as_json: bool) -> None:
+def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path | None,
+           recipients: tuple[str, ...], recipient_files: tuple[Path, ...], passphrase: bool,
+           resume: bool, segment_mib: float, config_dir: Path | None, as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
 
     The journal is checked record by record (no card data beyond masked PANs may
@@ -203,7 +207,7 @@ def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[s
 
     \b
     Examples:
-      posdiag backup --port /dev/ttyACM0 --to auto -r age1... -r age1...
+      posdiag backup --port /dev/ttyACM0 --password 000000 --to auto -r age1... -r age1...
       posdiag backup --port sim --to ./set -r "$(posdiag keygen -o office.key)"
       posdiag backup --port tcp://10.0.0.5:20007 --to /media/pi/STICK/set --resume -R keys.txt
       posdiag backup --case CASEDIR --port /dev/ttyACM0 -r age1...
@@ -232,11 +236,12 @@ def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[s
             path=kit_key.path, key=kit_key.public_key), err=True)
     display = _BackupDisplay(sys.stderr)
     if case_dir is not None:
-        result = _backup_for_case(case_dir, port, to, parsed, labels, kit_key, resume,
+        result = _backup_for_case(case_dir, port, settings, to, parsed, labels, kit_key, resume,
                                   int(segment_mib * 2**20), display)
     else:
         assert destination is not None
-        with _sigterm_interrupts(), open_terminal(port) as terminal:
+        with _sigterm_interrupts(), \
+                open_terminal(port, settings=settings, fast_line=True) as terminal:
             try:
                 result = run_backup(terminal, destination, parsed, kit_key,
                                     recipient_labels=labels, resume=resume,
@@ -269,9 +274,9 @@ def _folder(to: str | None) -> Path:
     return Path(to)
 
 
-def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any, labels: Any,
-                     kit_key: Any, resume: bool, segment_bytes: int,
-                     display: _BackupDisplay) -> BackupResult:
+def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: str | None,
+                     recipients: Any, labels: Any, kit_key: Any, resume: bool,
+                     segment_bytes: int, display: _BackupDisplay) -> BackupResult:
     """The backup as a step of the repair case (posdiag.case.backup): caution shown and
     recorded first, the set linked to the case afterwards."""
     from posdiag.case.backup import backup_for_case
@@ -288,13 +293,17 @@ def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any,
         set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
     elif to is not None:
         set_dir = _folder(to)
+    from posdiag.terminals import open_terminal
+
     try:
-        with _sigterm_interrupts():
+        with _sigterm_interrupts(), \
+                open_terminal(port, settings=settings, fast_line=True) as terminal:
             done = backup_for_case(case_dir, port, recipients, kit_key, set_dir=set_dir,
                                    recipient_labels=labels, resume=resume,
                                    segment_bytes=segment_bytes, on_progress=display.journal,
                                    on_stage=display.stage, show=show,
-                                   actor=actor_for(None, load_kit_profile()))
+                                   actor=actor_for(None, load_kit_profile()),
+                                   terminal=terminal)
     finally:
         display.finish()
     click.echo(f"Linked to case {done.case.case.case_id} ({done.case.case.state}).", err=True)

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posdiag.cli.options import json_option, print_json
+from posdiag.cli.options import json_option, print_json, terminal_options
 from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.case.actions import Actor
     from posdiag.case.profiles import KitProfile
     from posdiag.case.store import CaseFile
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class IsoDate(click.ParamType):
@@ -109,8 +110,9 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--port", "-p", metavar="PORT", help=_("The broken terminal's port (it is read, "
-                                                     "never changed)."))
+@click.option("--port", metavar="PORT", help=_("The broken terminal's port (it is read, "
+                                               "never changed)."))
+@terminal_options
 @click.option("--no-terminal", is_flag=True,
               help=_("The terminal no longer answers: take its identity from --model, --serial, "
                      "--tid (typed from the label)."))
@@ -157,7 +159,8 @@ def case() -> None:
 @profile_option
 @config_dir_option
 @json_option
-def open_command(port: str | None, no_terminal: bool, merchant_profile: Path | None,
+def open_command(port: str | None, settings: TerminalSettings, no_terminal: bool,
+                 merchant_profile: Path | None,
                  merchant_name: str | None, merchant_number: str | None,
                  merchant_address: str | None, merchant_contact: str | None,
                  merchant_phone: str | None, category: str, description: str, since: str,
@@ -206,7 +209,8 @@ def open_command(port: str | None, no_terminal: bool, merchant_profile: Path | N
         merchant=merchant, kit_profile=kit_profile,
         technician=Technician(technician, technician_id or "") if technician else None,
         purchased=purchased, installed=installed, warranty_months=warranty_months,
-        attachments=attachments, backup_impossible=reason)
+        attachments=attachments, backup_impossible=reason,
+        terminal_options=settings.driver_options())
     if port:
         click.echo(_("Reading the terminal on {port} (nothing on it is changed) ...").format(
             port=port), err=True)

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import click
 
-from posdiag.cli.options import baud_option, json_option, password_option, port_option, print_json
+from posdiag.cli.options import json_option, port_option, print_json, terminal_options
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 @click.command()
 @port_option()
-@password_option
-@baud_option
+@terminal_options
 @json_option
-def info(port: str, password: str, baud: int | None, as_json: bool) -> None:
+def info(port: str, settings: TerminalSettings, as_json: bool) -> None:
     """Show a terminal's identity: model, serial number, software, terminal ID, status.
 
     \b
     Examples:
-      posdiag info --port /dev/ttyACM0
+      posdiag info --port /dev/ttyACM0 --password 000000
       posdiag info --port tcp://192.0.2.10:20007 --json
       posdiag info --port sim
     """
     from posdiag.terminals import open_terminal
 
-    with open_terminal(port, password=password, baud=baud) as terminal:
+    with open_terminal(port, settings=settings) as terminal:
         identity = terminal.identify()
     if as_json:
         print_json({k: v for k, v in dataclasses.asdict(identity).items()})

@@ -119,7 +119,7 @@ def _result_json(result: CycleResult) -> dict[str, object]:
 
 
 @kit.command()
-@click.option("--port", "-p", metavar="PORT", default=None,
+@click.option("--port", metavar="PORT", default=None,
               help=PORT_HELP + " Default: the config's port.")
 @click.option("--media", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the stick (default: the config's media, or the one USB stick).")

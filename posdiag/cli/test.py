@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from posdiag.cli.options import json_option, port_option, print_json
+from posdiag.cli.options import json_option, port_option, print_json, terminal_options
 from posdiag.i18n import _
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 def run_json(run: Any) -> dict[str, Any]:
@@ -63,6 +66,7 @@ def raise_for(run: Any) -> None:
 
 @click.command()
 @port_option(required=False)
+@terminal_options
 @click.option("--plan", "plan", required=True, metavar="FILE|NAME",
               help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
                      "quick, printer)."))
@@ -93,7 +97,8 @@ def raise_for(run: Any) -> None:
 @click.option("--from", "from_step", metavar="STEP",
               help=_("Run this step and every step after it, continuing the series."))
 @json_option
-def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | None,
+def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path | None,
+         answers: Path | None,
          junit: Path | None, record_dir: Path | None, backup: Path | None, force: bool,
          reason: str, config_dir: Path | None, kit_page: Path | None, only: tuple[str, ...],
          from_step: str | None, as_json: bool) -> None:
@@ -112,7 +117,7 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
     \b
     Examples:
       posdiag test --case CASEDIR --port /dev/ttyACM0 --plan acceptance
-      posdiag test --port /dev/ttyACM0 --plan testplans/acceptance.toml --backup ./set
+      posdiag test --port /dev/ttyACM0 --password 000000 --plan acceptance --backup ./set
       posdiag test --port sim --plan quick --junit junit.xml
       posdiag test --port sim:fault=paper-out --plan testplans/quick.toml --json
       posdiag test --plan printer          # the emulated receipt printer, no terminal
@@ -145,7 +150,8 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
         accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,
                                        junit=junit, record_dir=record_dir, force=force,
                                        reason=reason, actor=actor, listeners=listeners,
-                                       operator=operator, only=only, from_step=from_step)
+                                       operator=operator, only=only, from_step=from_step,
+                                       settings=settings)
         run = accepted.test
         replacement = accepted.replacement
         verdict = _("Case {case_id}: replacement {verdict}{reason}.").format(
@@ -157,7 +163,8 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
         run = run_test(port, plan, answers=answers,
                        record_dir=record_dir or Path(DEFAULT_RECORD_DIR), junit=junit,
                        backup=backup, config_dir=config_dir, listeners=listeners,
-                       operator=operator, only=only, from_step=from_step)
+                       operator=operator, only=only, from_step=from_step,
+                       settings=settings)
     if as_json:
         print_json(run_json(run))
     else:

@@ -29,11 +29,17 @@ class TerminalConfig:
     merchant_name: str = "POSDIAG TEST SHOP"
     merchant_city: str = "BERLIN"
     receipt_width: int = 40
-    baud: int = 9600
+    charset: str = "cp437"  # print and display texts; announced in TLV 27 {14} when not CP437
+    baud: int = 9600  # serial rate it is configured to; it returns to it on a restart
+    max_baud: int = 115200  # the fastest rate Change Baudrate 08 40 may ask for
+    baud_fixed: bool = False  # True: it cannot change its rate at all (84 7D)
     tcp_port: int = 20007
+    tls_port: int = 22001  # ZVT over TLS (Feig, TeleCash beside 22000)
     max_apdu: int = 1024  # largest APDU the terminal sends in a Read File answer
     t2: float = 5.0  # PA00P016: wait for ACK/NAK after a frame
     t3: float = 5.0  # wait for the ECR's answer to a PT message
+    t4: float = 180.0  # an ECR connection silent this long is dropped (PA00P016 §5.2.6)
+    boot_seconds: float = 3.0  # how long a restart keeps the terminal silent
 
     def __post_init__(self) -> None:
         if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():
@@ -44,6 +50,11 @@ class TerminalConfig:
             raise BadInput(f"currency {self.currency} is not an ISO 4217 numeric code.")
         if len(self.merchant_id) > 15:
             raise BadInput("the merchant (VU) number has at most 15 characters.")
+        from posdiag.drivers.zvt.charsets import code_of
+
+        if code_of(self.charset) is None:
+            raise BadInput(_("the terminal charset {charset!r} is not a ZVT character set; use "
+                             "cp437, utf-8 or iso-8859-N.").format(charset=self.charset))
 
     def with_options(self, **options: Any) -> TerminalConfig:
         known = {f.name for f in fields(self)}
@@ -74,9 +85,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
         for key, value in table.items():
             if key not in types:
                 raise PlanError(f"{path}: unknown terminal setting {key!r}.")
-            kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float)}
+            kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float),
+                                                         "bool": bool}
             expected = kinds.get(str(types[key]), str)
-            if not isinstance(value, expected) or isinstance(value, bool):
+            if not isinstance(value, expected) or (isinstance(value, bool)
+                                                   and expected is not bool):
                 raise PlanError(f"{path}: {key} has the wrong type ({value!r}).")
         config = config.with_options(**table)
     return config.with_options(**overrides)

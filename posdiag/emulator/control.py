@@ -31,7 +31,7 @@ from posdiag.emulator.receipts import ADMIN, CUSTOMER, MERCHANT, Receipt
 from posdiag.errors import BadInput, LinkError, LinkTimeout, PosdiagError
 
 if TYPE_CHECKING:
-    from posdiag.emulator.terminal import EmulatedTerminal
+    from posdiag.emulator.core import TerminalCore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def receipt_json(receipt: Receipt) -> str:
     }, ensure_ascii=False)
 
 
-def status_json(terminal: EmulatedTerminal) -> str:
+def status_json(terminal: TerminalCore) -> str:
     devices = terminal.payment
     printer = terminal.printer
     last = devices.last_read
@@ -64,7 +64,7 @@ def status_json(terminal: EmulatedTerminal) -> str:
     })
 
 
-def execute(terminal: EmulatedTerminal, line: str) -> list[str]:
+def execute(terminal: TerminalCore, line: str) -> list[str]:
     """Run one control command; its data lines. BadInput for a command it does not know."""
     words = line.split()
     if not words:
@@ -95,7 +95,7 @@ def execute(terminal: EmulatedTerminal, line: str) -> list[str]:
     return []
 
 
-def serve_control(terminal: EmulatedTerminal, path: str | Path) -> Callable[[], None]:
+def serve_control(terminal: TerminalCore, path: str | Path) -> Callable[[], None]:
     """Listen on a Unix socket at path; returns a function that stops and removes it."""
     path = Path(path)
     with contextlib.suppress(FileNotFoundError):
@@ -138,7 +138,7 @@ def serve_control(terminal: EmulatedTerminal, path: str | Path) -> Callable[[], 
     return close
 
 
-def _serve_client(terminal: EmulatedTerminal, conn: socket.socket,
+def _serve_client(terminal: TerminalCore, conn: socket.socket,
                   stopping: threading.Event) -> None:
     conn.settimeout(0.5)
     with conn, conn.makefile("rwb") as stream:

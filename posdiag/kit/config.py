@@ -5,6 +5,9 @@
     media = "auto"       # or the folder the stick is mounted on
     plan = "/etc/posdiag/acceptance.toml"  # optional: acceptance plan run after each backup
     hook = ["/usr/local/bin/kit-led"]      # optional: run as `hook STATE` on each state
+    password = "123456"  # optional: the terminals' password (6 digits)
+    baud = 9600          # optional: the serial rate the terminals are set to
+    charset = "cp437"    # optional: their character set (default: what they announce)
 
     [case]               # optional: file every backup under a repair case on the stick
     open = true
@@ -24,15 +27,17 @@ from __future__ import annotations
 import shlex
 import shutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posdiag.errors import BadInput, PlanError
+from posdiag.terminal_settings import TerminalSettings
 
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
-KEYS = ("recipients", "port", "media", "plan", "hook", "case", "web")
+KEYS = ("recipients", "port", "media", "plan", "hook", "case", "web", "password", "baud",
+        "charset")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -46,6 +51,7 @@ class KitConfig:
     hook: tuple[str, ...] | None = None
     case_open: bool = False  # each cycle opens (or continues) a repair case on the stick
     case_description: str = ""
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
 
 
 def load_kit_config(path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
@@ -86,8 +92,18 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
         media=_media(data.get("media", AUTO), path),
         plan=_plan(data.get("plan"), path),
         hook=_hook(data.get("hook"), path),
+        terminal=_terminal(data, path),
         **_case(data.get("case", {}), path),
     )
+
+
+def _terminal(data: dict[str, Any], path: Path) -> TerminalSettings:
+    table: dict[str, Any] = {key: data[key] for key in ("password", "baud", "charset")
+                             if key in data}
+    try:
+        return TerminalSettings.from_table(table, str(path))
+    except BadInput as err:
+        raise PlanError(str(err)) from err
 
 
 def _case(value: Any, path: Path) -> dict[str, Any]:

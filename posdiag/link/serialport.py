@@ -92,6 +92,19 @@ class SerialLink:
     def baudrate(self) -> int:
         return int(self._port.baudrate)
 
+    @property
+    def can_set_rate(self) -> bool:
+        """True where the rate means something: a device, or a network serial server
+        (rfc2217://); a raw socket:// or loop:// carries bytes at no rate."""
+        return "://" not in self.description or self.description.startswith("rfc2217://")
+
+    def set_rate(self, baud: int) -> None:
+        """Change the line's baud rate now (what is written has already left: write drains)."""
+        try:
+            self._port.baudrate = baud
+        except (serial.SerialException, OSError, ValueError) as err:
+            raise LinkError(f"cannot set {self.description} to {baud} baud: {err}") from err
+
     def read(self, size: int, timeout: float) -> bytes:
         try:
             self._port.timeout = timeout

@@ -11,15 +11,16 @@ import codecs
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posdiag.cards import Digest
-from posdiag.errors import PlanError, UsageError
+from posdiag.errors import BadInput, PlanError, UsageError
 from posdiag.i18n import _
 from posdiag.plan.model import Limit, Plan, ReplacedTerminal, StepSpec
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
+from posdiag.terminal_settings import TerminalSettings
 
 PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int,
              "charset": str}
@@ -225,10 +226,11 @@ class _Validator:
 
     def plan(self, document: dict[str, Any], sha256: str) -> Plan:
         for key in document:
-            if key not in ("plan", "expect", "step"):
+            if key not in ("plan", "terminal", "expect", "step"):
                 raise self.fail(self.index.table_line("", key) if key in self.index.tables.get(
                     "", {}) else self.index.table_line(key),
-                    f"unknown top-level key {key!r}; a plan has [plan], [expect] and [[step]].")
+                    f"unknown top-level key {key!r}; a plan has [plan], [terminal], [expect] "
+                    "and [[step]].")
         header = self._table(document, "plan")
         for key, value in header.items():
             if key not in PLAN_KEYS:
@@ -242,7 +244,10 @@ class _Validator:
                             f"format {FORMAT}.")
         if "name" not in header:
             raise self.fail(self.index.table_line("plan"), "[plan] needs a name.")
-        self.charset = self._charset(header)
+        terminal = self._terminal(self._table(document, "terminal"))
+        self.charset = self._charset(header, terminal)
+        if terminal is not None and terminal.charset is None and "charset" in header:
+            terminal = replace(terminal, charset=header["charset"])  # one charset, two spellings
         expect = self._expect(self._table(document, "expect"))
         steps_raw = document.get("step")
         if not isinstance(steps_raw, list) or not steps_raw:
@@ -252,11 +257,20 @@ class _Validator:
                     charset=self.charset,
                     description=header.get("description", ""), printer=header.get("printer"),
                     expect=expect, cards_file=str(self.path.parent / header["cards"])
-                    if "cards" in header else None, replaced=self.replaced)
+                    if "cards" in header else None, replaced=self.replaced,
+                    terminal=terminal)
 
-    def _charset(self, header: dict[str, Any]) -> str:
+    def _charset(self, header: dict[str, Any], terminal: TerminalSettings | None) -> str:
         if self.given_charset is not None:
             return charset_name(self.given_charset)
+        in_terminal = terminal.charset if terminal is not None else None
+        if in_terminal is not None:
+            if "charset" in header and charset_name(header["charset"]) != charset_name(
+                    in_terminal):
+                raise self.fail(self.index.table_line("terminal", "charset"),
+                                "charset is set in [plan] and, differently, in [terminal]; "
+                                "keep one.")
+            return charset_name(in_terminal)
         if "charset" not in header:
             return DEFAULT_CHARSET
         try:
@@ -279,6 +293,16 @@ class _Validator:
         if not isinstance(value, dict):
             raise self.fail(self.index.table_line("", name), f"{name} must be a table [{name}].")
         return value
+
+    def _terminal(self, table: dict[str, Any]) -> TerminalSettings | None:
+        """[terminal]: password, baud, charset of the terminals this plan is for."""
+        if not table:
+            return None
+        try:
+            return TerminalSettings.from_table(table, "[terminal]")
+        except BadInput as err:
+            key = next((k for k in table if k in str(err)), None)
+            raise self.fail(self.index.table_line("terminal", key), str(err)) from err
 
     def _expect(self, expect: dict[str, Any]) -> dict[str, Any]:
         for key, value in expect.items():
@@ -458,8 +482,6 @@ class _Validator:
 
 
 def _with_name(spec: StepSpec, name: str) -> StepSpec:
-    from dataclasses import replace
-
     return replace(spec, name=name)
 
 

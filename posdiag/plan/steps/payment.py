@@ -27,18 +27,8 @@ def receipts_seen(ctx: StepContext, result: Any, printed_before: int) -> list[di
     "ecr") and, on the emulator, those its own printer printed (source "terminal-printer").
     The record masks card numbers on the way out, as everywhere."""
     seen = [{"kind": r.kind, "source": "ecr", "lines": list(r.lines)} for r in result.receipts]
-    emulator = ctx.bench.emulator
-    if emulator is not None:  # receipts the terminal printed on its own printer
-        seen += [printed_receipt(r) for r in list(emulator.printer.printed)[printed_before:]]
+    seen += ctx.bench.terminal_printout(printed_before)  # its own printer, where visible
     return seen
-
-
-def printed_receipt(receipt: Any) -> dict[str, Any]:
-    """A receipt the emulated terminal's own printer printed, as the record keeps it."""
-    from posdiag.drivers.zvt.receipts import RECEIPT_KINDS
-
-    return {"kind": RECEIPT_KINDS.get(receipt.kind, "unknown"), "source": "terminal-printer",
-            "lines": [line.text for line in receipt.lines]}
 
 
 def _receipt_texts(seen: list[dict[str, Any]]) -> list[str]:
@@ -46,8 +36,7 @@ def _receipt_texts(seen: list[dict[str, Any]]) -> list[str]:
 
 
 def _printed(ctx: StepContext) -> int:
-    emulator = ctx.bench.emulator
-    return len(emulator.printer.printed) if emulator is not None else 0
+    return ctx.bench.terminal_printout_count()
 
 
 def _summary(result: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from posdiag.errors import UsageError
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
+from posdiag.plan.operator import DISPLAY, Look
 
 READY = 0x00  # ZVT terminal status (§11): PT ready
 
@@ -95,16 +96,9 @@ def display(ctx: StepContext, spec: StepSpec) -> None:
     terminal = ctx.terminal
     with ctx.timed():
         terminal.display_text(lines, duration=ctx.options["duration"])
-    emulator = ctx.bench.emulator
-
-    def check() -> tuple[bool, str]:
-        shown = tuple(emulator.state.display) if emulator is not None else ()
-        return (shown == tuple(lines),
-                "" if shown == tuple(lines) else f"the display shows {list(shown)!r}")
-
     shown_text = " / ".join(lines)
     answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
-                         check if emulator is not None else None)
+                         look=Look(DISPLAY, tuple(lines)))
     if not answer.yes:
         raise ctx.fail(f"the operator did not see the text on the display ({answer.reason}).")
 
