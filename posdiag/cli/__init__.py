@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from posdiag import __version__
+from posdiag.cli.help import VERSION_OPTION_HELP, Group, route_click_messages
 from posdiag.cli.options import add_global_options, debug_option, lang_option
 from posdiag.i18n import language_from_environment, set_language
 
@@ -38,8 +39,8 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose sub-commands are imported on first use."""
+class LazyGroup(Group):
+    """A group whose sub-commands are imported on first use (help in the chosen language)."""
 
     def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +78,10 @@ class LazyGroup(click.Group):
             formatter.write_dl([(str(code), _(meaning)) for code, meaning in EXIT_CODES.items()])
 
 
+# Click's own messages (usage errors, "Options") in the language chosen for the run.
+route_click_messages()
+
+
 class PipeClosed(Exception):
     """stdout's reader went away; not an OSError, so that click passes it on to main()."""
 
@@ -106,7 +111,7 @@ def _quiet_stdout() -> None:
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", prog_name="posdiag")
+@click.version_option(__version__, "--version", prog_name="posdiag", help=VERSION_OPTION_HELP)
 @debug_option
 @lang_option
 @click.pass_context

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_
 
-@click.command()
+
+@click.command(cls=Command)
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=Path("posdiag-demo"), show_default=True,
-              help="Folder for the demo's backup set, key, record and JUnit file.")
+              help=N_("Folder for the demo's backup set, key, record and JUnit file."))
 @click.option("--journal", type=click.IntRange(0, 100000), default=200, show_default=True,
-              help="Transactions in the emulated terminal's journal.")
+              help=N_("Transactions in the emulated terminal's journal."))
 def demo(directory: Path, journal: int) -> None:
     """The repair story on the built-in emulator: case, backup, request, acceptance.
 

@@ -6,9 +6,12 @@ import json
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+
+@click.command(cls=Command)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print a JSON list instead of a table."))
 def devices(as_json: bool) -> None:
     """List serial ports and USB devices: terminals, PIN pads, printers, card readers.
 

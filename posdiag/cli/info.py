@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, port_option, print_json, terminal_options
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
 
 
-@click.command()
+@click.command(cls=Command)
 @port_option()
 @terminal_options
 @json_option

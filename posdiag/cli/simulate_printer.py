@@ -6,18 +6,23 @@ import threading
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_
 
-@click.command("printer")
-@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen for raw TCP print jobs (9100).")
-@click.option("--serial", "serial", is_flag=True, help="Open a pseudo-terminal and print its path.")
+
+@click.command("printer", cls=Command)
+@click.option("--tcp", "tcp", metavar="HOST:PORT", help=N_("Listen for raw TCP print jobs (9100)."))
+@click.option("--serial", "serial", is_flag=True,
+              help=N_("Open a pseudo-terminal and print its path."))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts",
-              show_default=True, help="Directory for the receipts (.txt; .png with the png extra).")
+              show_default=True,
+              help=N_("Directory for the receipts (.txt; .png with the png extra)."))
 @click.option("--encoding", default="gb18030", show_default=True,
-              type=click.Choice(["gb18030", "gbk"]), help="Chinese-mode (FS &) encoding.")
-@click.option("--width", default=48, show_default=True, help="Characters per line in .txt.")
+              type=click.Choice(["gb18030", "gbk"]), help=N_("Chinese-mode (FS &) encoding."))
+@click.option("--width", default=48, show_default=True, help=N_("Characters per line in .txt."))
 @click.option("--fault", "faults", multiple=True,
               type=click.Choice(["paper_out", "paper_near_end", "cover_open", "cutter_error"]),
-              help="Start with this fault (repeatable).")
+              help=N_("Start with this fault (repeatable)."))
 def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: int,
             faults: tuple[str, ...]) -> None:
     """Run an emulated receipt printer until Ctrl-C.

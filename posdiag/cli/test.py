@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, port_option, print_json, terminal_options
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
@@ -64,38 +65,38 @@ def raise_for(run: Any) -> None:
     raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
 
 
-@click.command()
+@click.command(cls=Command)
 @port_option(required=False)
 @terminal_options
 @click.option("--plan", "plan", required=True, metavar="FILE|NAME",
-              help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
-                     "quick, printer)."))
+              help=N_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
+                      "quick, printer)."))
 @click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="CASEDIR", help=_("The repair case of the replaced terminal: the result, "
-                                        "the new terminal and the verdict go into it."))
+              metavar="CASEDIR", help=N_("The repair case of the replaced terminal: the result, "
+                                         "the new terminal and the verdict go into it."))
 @click.option("--answers", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              metavar="FILE", help="Scripted answers to the yes/no prompts (for CI).")
+              metavar="FILE", help=N_("Scripted answers to the yes/no prompts (for CI)."))
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write JUnit XML for CI tools.")
+              help=N_("Also write JUnit XML for CI tools."))
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
-              help=_("Folder for the signed JSON test record (default: posdiag-records, or the "
-                     "case's records/)."))
+              help=N_("Folder for the signed JSON test record (default: posdiag-records, or the "
+                      "case's records/)."))
 @click.option("--backup", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              metavar="SETDIR", help="Backup set of the replaced terminal, for identity-match.")
-@click.option("--force", is_flag=True, help=_("With --case: test although the case skipped a "
-                                              "step (needs --reason)."))
-@click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
+              metavar="SETDIR", help=N_("Backup set of the replaced terminal, for identity-match."))
+@click.option("--force", is_flag=True, help=N_("With --case: test although the case skipped a "
+                                               "step (needs --reason)."))
+@click.option("--reason", default="", help=N_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the kit signing key lives (default: ~/.config/posdiag).")
+              help=N_("Where the kit signing key lives (default: ~/.config/posdiag)."))
 @click.option("--kit-page", "kit_page", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help=_("Ask the questions on the field kit's phone page (`posdiag "
+              metavar="DIR", help=N_("Ask the questions on the field kit's phone page (`posdiag "
               "kit serve`) through its folder DIR; the kit passes this itself."))
 @click.option("--only", "only", multiple=True, metavar="STEP[,STEP]",
-              help=_("Run only these steps (repeat or separate with commas); the record "
-                     "continues the series of the plan's newest record in the same folder."))
+              help=N_("Run only these steps (repeat or separate with commas); the record "
+                      "continues the series of the plan's newest record in the same folder."))
 @click.option("--from", "from_step", metavar="STEP",
-              help=_("Run this step and every step after it, continuing the series."))
+              help=N_("Run this step and every step after it, continuing the series."))
 @json_option
 def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path | None,
          answers: Path | None,
