@@ -18,7 +18,7 @@ import click
 from posdiag import __version__
 from posdiag.cli.help import VERSION_OPTION_HELP, Group, route_click_messages
 from posdiag.cli.options import add_global_options, debug_option, lang_option
-from posdiag.i18n import language_from_environment, set_language
+from posdiag.i18n import _, language_from_environment, set_language
 
 # name -> "module:attribute"; order is the order shown by --help.
 COMMANDS: dict[str, str] = {
@@ -177,14 +177,16 @@ def _run(args: list[str]) -> int:
         if debug:
             return _traceback(4)
         # Unexpected OS failures are most often the medium or the device; say which file.
-        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        _say(f"{err.strerror or err}{where}; check the device or medium and retry.")
+        if getattr(err, "filename", None):
+            _say(_("{error} ({filename}); check the device or medium and retry.").format(
+                error=err.strerror or err, filename=err.filename))
+        else:
+            _say(_("{error}; check the device or medium and retry.").format(
+                error=err.strerror or err))
         return 4
     except Exception as err:  # a bug: still masked, still one line
         if debug:
             return _traceback(1)
-        from posdiag.i18n import _
-
         _say(_("internal error ({kind}: {error}); run the command again with --debug and "
                "report what it shows.").format(kind=type(err).__name__, error=err))
         return 1
@@ -201,7 +203,7 @@ def _say(message: str) -> None:
     from posdiag.cards import mask_text
     from posdiag.display import untrusted
 
-    click.echo(f"posdiag: {untrusted(mask_text(message))}", err=True)
+    click.echo(_("posdiag: {message}").format(message=untrusted(mask_text(message))), err=True)
 
 
 def _traceback(code: int) -> int:
@@ -213,8 +215,6 @@ def _traceback(code: int) -> int:
 
 
 def _interrupted() -> str:
-    from posdiag.i18n import _
-
     return _("interrupted.")
 
 

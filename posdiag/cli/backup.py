@@ -286,7 +286,7 @@ def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: 
     from posdiag.case.profiles import load_kit_profile
 
     def show(text: str) -> None:
-        click.echo(f"\nCAUTION: {text}\n", err=True)
+        click.echo(_("\nCAUTION: {text}\n").format(text=text), err=True)
 
     set_dir = None
     if to == "auto":
@@ -308,7 +308,8 @@ def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: 
                                    terminal=terminal)
     finally:
         display.finish()
-    click.echo(f"Linked to case {done.case.case.case_id} ({done.case.case.state}).", err=True)
+    click.echo(_("Linked to case {case_id} ({state}).").format(
+                   case_id=done.case.case.case_id, state=done.case.case.state), err=True)
     return done.result
 
 

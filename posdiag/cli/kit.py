@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from posdiag.cli.help import Group
-from posdiag.i18n import N_
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.kit.cycle import CycleResult
@@ -155,8 +155,8 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     config = load_kit_config(config_path)
     port = port or (config.port if config.port != AUTO else find_terminal_port())
     if port is None:
-        raise DeviceNotFound("No terminal found (none, or several, plugged in); plug one in "
-                             "or give --port.")
+        raise DeviceNotFound(_("No terminal found (none, or several, plugged in); "
+                               "plug one in or give --port."))
     media = media or config.media or find_backup_medium(option="--media").mount_point
     with kit_logging():
         result = run_cycle(config, port, media, state_dir=state_dir)
@@ -165,17 +165,23 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     else:
         from posdiag.display import untrusted  # the terminal's name and the stick's folders
 
-        click.echo(f"{result.state}: {result.records} records of terminal "
-                   f"{untrusted(result.terminal)} in {untrusted(result.set_dir)}, generation "
-                   f"{result.generation}"
-                   f"{f' (resumed at byte {result.resumed_from})' if result.resumed_from else ''}"
-                   ".")
+        if result.resumed_from:
+            summary = _("{state}: {records} records of terminal {terminal} in {set_dir}, "
+                        "generation {generation} (resumed at byte {offset}).")
+        else:
+            summary = _("{state}: {records} records of terminal {terminal} in {set_dir}, "
+                        "generation {generation}.")
+        click.echo(summary.format(
+            state=result.state, records=result.records, terminal=untrusted(result.terminal),
+            set_dir=untrusted(result.set_dir), generation=result.generation,
+            offset=result.resumed_from))
     if result.totals_agree is False:
-        raise CheckFailed("The backup is verified but the journal does not add up to the "
-                          "terminal's totals; keep the stick and report the difference.")
+        raise CheckFailed(_("The backup is verified but the journal does not add up "
+                            "to the terminal's totals; keep the stick and report the "
+                            "difference."))
     if result.plan_passed is False:
-        raise CheckFailed("The backup is verified but the acceptance plan failed; see the "
-                          "kit log and the records on the stick.")
+        raise CheckFailed(_("The backup is verified but the acceptance plan failed; "
+                            "see the kit log and the records on the stick."))
 
 
 @kit.command()

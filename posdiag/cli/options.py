@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from posdiag.i18n import N_
+from posdiag.i18n import N_, _
 
 PORT_HELP = N_(
     "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
@@ -73,7 +73,8 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         from posdiag.i18n import normalise_language, set_language
 
         if normalise_language(value) is None:
-            raise click.BadParameter(f"{value!r} is not a language posdiag speaks (zh-CN, en).")
+            raise click.BadParameter(_("{value!r} is not a language posdiag speaks "
+                                       "(zh-CN, en).").format(value=value))
         set_language(value)
 
 

@@ -7,7 +7,7 @@ import threading
 import click
 
 from posdiag.cli.help import Command
-from posdiag.i18n import N_
+from posdiag.i18n import N_, _
 
 
 @click.command("printer", cls=Command)
@@ -45,7 +45,7 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     from posdiag.errors import BadInput
 
     if bool(tcp) == serial:
-        raise BadInput("give exactly one of --tcp HOST:PORT or --serial.")
+        raise BadInput(_("give exactly one of --tcp HOST:PORT or --serial."))
     def warn(message: str) -> None:
         click.echo(message, err=True)
 
@@ -55,16 +55,18 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
         device.set_fault(fault)
     server: TcpPrinterServer | PtyPrinterServer
     if tcp:
-        host, _, port = tcp.rpartition(":")
+        host, _colon, port = tcp.rpartition(":")
         if not host or not port.isdigit():
-            raise BadInput(f"--tcp wants HOST:PORT such as 127.0.0.1:9100, not {tcp!r}.")
+            raise BadInput(_("--tcp wants HOST:PORT such as 127.0.0.1:9100, not "
+                             "{tcp!r}.").format(tcp=tcp))
         server = TcpPrinterServer(device, host, int(port), report=warn)
-        click.echo(f"printer listening on {host}:{server.address[1]} (raw TCP); "
-                   f"receipts go to {writer.out_dir}/")
+        click.echo(_("printer listening on {host}:{address} (raw TCP); receipts go "
+                     "to {out_dir}/").format(
+                       host=host, address=server.address[1], out_dir=writer.out_dir))
     else:
         server = PtyPrinterServer(device, report=warn)
-        click.echo(f"printer on serial port {server.slave_path}; receipts go to "
-                   f"{writer.out_dir}/")
+        click.echo(_("printer on serial port {slave_path}; receipts go to {out_dir}/").format(
+                       slave_path=server.slave_path, out_dir=writer.out_dir))
     server.start()
     try:
         threading.Event().wait()
@@ -73,4 +75,4 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     finally:
         server.stop()
         device.finish()  # a last receipt without a cut is still written
-        click.echo(f"{writer.count} receipt(s) written.")
+        click.echo(_("{count} receipt(s) written.").format(count=writer.count))

@@ -51,8 +51,9 @@ def raise_for(run: Any) -> None:
         return
     where = f"; the record is {run.record}" if run.record else ""
     if result.error_class == INFRASTRUCTURE:
-        raise DeviceError(f"the test could not reach the device ({result.message}); the "
-                          f"terminal was not judged, check cable and port and run it again{where}.")
+        raise DeviceError(_("the test could not reach the device ({message}); the "
+                            "terminal was not judged, check cable and port and run "
+                            "it again{where}.").format(message=result.message, where=where))
     if result.outcome == ABORTED:
         raise Interrupted(_("The test was interrupted ({reason}); the record is {record}.")
                           .format(reason=result.message, record=run.record))
@@ -62,7 +63,8 @@ def raise_for(run: Any) -> None:
                             "or skipped ({message}); the record is {record}.").format(
                                 steps=names, message=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
-    raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
+    raise CheckFailed(_("{failed} step(s) did not pass ({message}){where}.").format(
+                          failed=failed, message=result.message, where=where))
 
 
 @click.command(cls=Command)
@@ -173,7 +175,7 @@ def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path
         click.echo(f"Record: {run.record}" + (f" (signed: {run.signature.name})"
                                               if run.signature else ""))
         if run.junit:
-            click.echo(f"JUnit:  {run.junit}")
+            click.echo(_("JUnit:  {junit}").format(junit=run.junit))
         if verdict:
             click.echo(verdict)
         for line in series_lines(run, port=port, plan=plan, case_dir=case_dir,
