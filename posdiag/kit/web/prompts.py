@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.cards import mask_text
+from posdiag.i18n import _
 from posdiag.kit.web.channel import create_json, ensure_dir, read_json, write_json
 
 PROMPT_FILE = "prompt.json"
@@ -51,7 +52,7 @@ def clean_text(text: str, limit: int) -> str:
 
 def answer_path(folder: Path, nonce: str) -> Path:
     if not _NONCE.fullmatch(nonce):
-        raise ValueError("not a prompt nonce")
+        raise ValueError(_("not a prompt nonce"))
     return folder / f"answer-{nonce}.json"
 
 
@@ -78,7 +79,7 @@ class PromptExchange:
             step: str = "", item: str = "") -> PageAnswer | None:
         """Post the prompt and wait for the page's answer; None when the deadline passed."""
         if kind not in KINDS:
-            raise ValueError(f"unknown prompt kind {kind!r}")
+            raise ValueError(_("unknown prompt kind {kind!r}").format(kind=kind))
         nonce = secrets.token_hex(16)
         asked = self._clock()
         write_json(self.folder / PROMPT_FILE, {
