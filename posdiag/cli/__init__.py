@@ -163,7 +163,7 @@ def _run(args: list[str]) -> int:
         return EXIT_OK
     except click.exceptions.Abort:
         # Click's name for Ctrl-C during its own prompts and for KeyboardInterrupt.
-        click.echo("posdiag: " + _interrupted(), err=True)
+        _say(_interrupted())
         return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
@@ -171,7 +171,7 @@ def _run(args: list[str]) -> int:
     except click.exceptions.Exit as err:
         return err.exit_code
     except KeyboardInterrupt:
-        click.echo("posdiag: " + _interrupted(), err=True)
+        _say(_interrupted())
         return EXIT_INTERRUPTED
     except OSError as err:
         if debug:

@@ -172,8 +172,11 @@ def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path
         print_json(run_json(run))
     else:
         click.echo(summary_table(run.result))
-        click.echo(f"Record: {run.record}" + (f" (signed: {run.signature.name})"
-                                              if run.signature else ""))
+        if run.signature:
+            click.echo(_("Record: {record} (signed: {signature})").format(
+                record=run.record, signature=run.signature.name))
+        else:
+            click.echo(_("Record: {record}").format(record=run.record))
         if run.junit:
             click.echo(_("JUnit:  {junit}").format(junit=run.junit))
         if verdict:
