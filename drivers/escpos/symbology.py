@@ -212,7 +212,8 @@ def _code128_values(raw: bytes, *, gs1: bool) -> tuple[list[int], str]:
                                                    bytes(int(data[i:i + 2])
                                                          for i in range(0, len(data), 2)))
     if len(raw) < 2 or raw[0] != 0x7B or chr(raw[1]) not in "ABC":
-        raise NotPrinted(_("CODE128 data must start with {A, {B or {C"))
+        raise NotPrinted(_("CODE128 data must start with {a}, {b} or {c}").format(
+            a="{A", b="{B", c="{C"))
     code_set = chr(raw[1])
     values, text = [_START[code_set]], []
     shifted = False

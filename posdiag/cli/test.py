@@ -49,7 +49,7 @@ def raise_for(run: Any) -> None:
     result = run.result
     if run.exit_code == 0:
         return
-    where = f"; the record is {run.record}" if run.record else ""
+    where = _("; the record is {record}").format(record=run.record) if run.record else ""
     if result.error_class == INFRASTRUCTURE:
         raise DeviceError(_("the test could not reach the device ({message}); the "
                             "terminal was not judged, check cable and port and run "
