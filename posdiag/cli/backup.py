@@ -505,6 +505,7 @@ def _write_records(out: TextIO, fmt: str, records: Iterator[Any]) -> int:
     once more (defence in depth), as a whole: digits of neighbouring columns may join."""
     from posdiag.backup.reconcile import format_amount
     from posdiag.cards import mask_text
+    from posdiag.i18n_width import clip, display_width
     from posdiag.journal import encode_record
 
     count = 0
@@ -528,11 +529,30 @@ def _write_records(out: TextIO, fmt: str, records: Iterator[Any]) -> int:
                              if getattr(record, c) is not None else "" for c in _COLUMNS])
             count += 1
         return count
-    out.write(f"{'seq':>7} {'time':19} {'type':8} {'rc':>3} {'amount':>12} {'brand':12} "
-              f"{'pan':19} {'receipt':>7}\n")
+    # Streamed, so the widths are fixed; measured in cells, so a Chinese header or brand
+    # name does not push the columns after it out of line.
+    headers = [_(name) for name, _width, _align in _TABLE_COLUMNS]
+    widths = [max(width, display_width(header))
+              for header, (_name, width, _align) in zip(headers, _TABLE_COLUMNS, strict=True)]
+    out.write(_table_line(headers, widths) + "\n")
     for r in records:
-        out.write(mask_text(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
-                            f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
-                            f"{r.pan or '-':19} {r.receipt:>7}\n"))
+        out.write(mask_text(_table_line(
+            [str(r.seq), str(r.time), str(r.type), str(r.result), format_amount(r.amount),
+             clip(r.brand or "-", 12, ellipsis=""), r.pan or "-", str(r.receipt)],
+            widths)) + "\n")
         count += 1
     return count
+
+
+# The journal table of `posdiag inspect`: header, width in cells, alignment.
+_TABLE_COLUMNS = ((N_("seq"), 7, "right"), (N_("time"), 19, "left"), (N_("type"), 8, "left"),
+                  (N_("rc"), 3, "right"), (N_("amount"), 12, "right"),
+                  (N_("brand"), 12, "left"), (N_("pan"), 19, "left"),
+                  (N_("receipt"), 7, "right"))
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    from posdiag.i18n_width import pad
+
+    return " ".join(pad(cell, width, align) for cell, width, (_name, _width, align)
+                    in zip(cells, widths, _TABLE_COLUMNS, strict=True))

@@ -50,9 +50,10 @@ def demo(directory: Path, journal: int) -> None:
         (_("Signature:"), str(outcome.test.signature)),
         (_("JUnit:"), str(outcome.test.junit)),
     ]
-    width = max(len(label) for label, _value in rows) + 2
-    for label, value in rows:
-        click.echo(f"{label:<{width}}{value}")
+    from posdiag.i18n_width import text_table
+
+    for line in text_table(rows):  # aligned by display width (Chinese labels)
+        click.echo(line)
     click.echo("")
     click.echo(_("See the whole case: posdiag case show {folder}").format(
         folder=outcome.case_dir))

@@ -139,7 +139,7 @@ def test_chinese_help_is_laid_out_by_display_width() -> None:
     starts = set()
     for line in options:
         if line.startswith("  -") and "  " in line.strip():
-            name, _gap, rest = line.strip().partition("  ")
+            _name, _gap, rest = line.strip().partition("  ")
             prefix = line[:line.index(rest.strip())]
             starts.add(display_width(prefix))
     assert len(starts) == 1, starts
