@@ -83,6 +83,9 @@ def running(request: SimulationRequest) -> Iterator[Simulation]:
     if request.transport != "serial" and not request.listen:
         raise BadInput(_("--{transport} needs HOST:PORT to listen on.").format(
             transport=request.transport))
+    if request.operator == "manual" and not request.control_path:
+        raise BadInput(_("with --operator manual the terminal waits for a person, and only "
+                         "the control socket can act as one: add --control SOCKET."))
     config = load_config(request.identity)
     faults = parse_faults(list(request.faults))
     addresses = (listen_addresses(request.listen, request.count) if request.listen
@@ -99,9 +102,26 @@ def running(request: SimulationRequest) -> Iterator[Simulation]:
 
             simulation._closers.append(serve_control(simulation.terminals[0],
                                                      request.control_path))
+        simulation.notes.extend(operator_notes(request))
         yield simulation
     finally:
         simulation.close()
+
+
+def operator_notes(request: SimulationRequest) -> list[str]:
+    """What start-up says about the person at the terminal: who it is, and how to be it."""
+    from posdiag.emulator.operator import DEFAULT_CARD
+
+    if request.operator == "auto":
+        notes = [_("The person at the terminal is automatic: every card prompt is answered "
+                   "with the TEST card {card} and its PIN.").format(card=DEFAULT_CARD)]
+    else:
+        notes = [_("The person at the terminal is manual: the terminal waits until you act.")]
+    if request.control_path:
+        notes.append(_("Act as that person (the first terminal): posdiag simulate control "
+                       "{socket} swipe visa | insert visa | pin 1234 | ok | cancel | paper out "
+                       "| paper in | receipts | status").format(socket=request.control_path))
+    return notes
 
 
 def _serve(terminal: EmulatedTerminal, request: SimulationRequest, address: tuple[str, int],

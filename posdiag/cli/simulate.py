@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 FAULT_HELP = """Inject a fault (repeatable, or join with '+'):
 disconnect@N (link drops once after the terminal sent N bytes),
@@ -76,6 +77,7 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, tls: str | None
       posdiag simulate --serial --baud 9600 --fault restart@20000
       posdiag simulate printer --tcp 127.0.0.1:9100 --out receipts/
       posdiag simulate --serial --operator manual --control /tmp/pt.sock
+      posdiag simulate control /tmp/pt.sock swipe visa
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -89,3 +91,41 @@ def simulate(ctx: click.Context, serial_: bool, tcp: str | None, tls: str | None
         baud=baud, faults=faults, identity=identity, operator=operator,
         control_path=control_path, tls_dir=tls_dir, require_client_cert=require_client_cert)
     run_simulation(request, announce=click.echo, notice=lambda text: click.echo(text, err=True))
+
+
+@simulate.command("control")
+@click.argument("socket_path", metavar="SOCKET", type=click.Path(dir_okay=False))
+@click.argument("words", metavar="COMMAND...", nargs=-1, required=True)
+@click.option("--timeout", type=click.FloatRange(0.1, 300), default=5.0, show_default=True,
+              help="Seconds to wait for the emulator's answer.")
+def control_command(socket_path: str, words: tuple[str, ...], timeout: float) -> None:
+    """Act as the person at a running emulated terminal (posdiag simulate --control SOCKET).
+
+    \b
+    Commands:
+      swipe NAME | insert NAME   present test card NAME (visa, mastercard, girocard, …)
+      pin DIGITS                 type a PIN on the PIN pad and press OK
+      ok | cancel                press OK / cancel (STOP)
+      paper out | paper in       take the paper out or put it back
+      cover open | cover close   open or shut the printer cover
+      receipts                   every printed receipt, one JSON line each (PANs masked)
+      status                     operator, queue, printer and PIN pad, one JSON line
+
+    Exit codes: 0 done; 2 the emulator refused the command; 3 no emulator answers on SOCKET.
+
+    \b
+    Examples:
+      posdiag simulate --tcp 127.0.0.1:20007 --operator manual --control /tmp/pt.sock &
+      posdiag simulate control /tmp/pt.sock swipe visa
+      posdiag simulate control /tmp/pt.sock pin 1234
+      posdiag simulate control /tmp/pt.sock paper out
+      posdiag simulate control /tmp/pt.sock receipts | jq .
+    """
+    from posdiag.emulator.control import control, shown_command
+
+    command = " ".join(words)
+    lines = control(socket_path, command, timeout=timeout)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo(_("Done: {command}.").format(command=shown_command(command)), err=True)
