@@ -37,7 +37,8 @@ EXIT_CODES: dict[int, str] = {
 }
 
 # What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
-UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
+# Marked for the catalog; messages that name it translate it where they are made.
+UDEV_HINT = N_("add a udev rule: `posdiag kit install` or see udev/")
 
 
 class PosdiagError(Exception):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 from posdiag.interrupts import installed_gate
 from posdiag.link.ports import PortSpec, parse_port
 from posdiag.terminal_settings import TerminalSettings
@@ -57,16 +58,17 @@ def build_emulator(options: dict[str, str]) -> Any:
         seed = int(options.get("seed", "0"))
         journal = int(options.get("journal", "0"))
     except ValueError as err:
-        raise BadInput("sim options seed and journal take whole numbers.") from err
+        raise BadInput(_("sim options seed and journal take whole numbers.")) from err
     if journal < 0:
-        raise BadInput("sim option journal takes a count of transactions, 0 or more.")
+        raise BadInput(_("sim option journal takes a count of transactions, 0 or more."))
     timers = {}
     for key in ("t2", "t3"):
         if key in options:
             try:
                 timers[key] = float(options[key])
             except ValueError as err:
-                raise BadInput(f"sim option {key} takes seconds, e.g. {key}=0.5.") from err
+                raise BadInput(_("sim option {key} takes seconds, e.g. {key}=0.5.").format(
+                                   key=key)) from err
     config = load_config(options.get("identity"), **timers)
     return EmulatedTerminal(
         config,
@@ -87,12 +89,13 @@ def _attach(emulator: Any, spec: PortSpec, options: dict[str, Any]) -> tuple[Por
         return PortSpec("tls", host=host, port=port,
                         options={"ca": str(material.ca_cert)}), options
     if transport != "serial":
-        raise BadInput(f"sim transport {transport!r} unknown; use serial, tcp or tls.")
+        raise BadInput(_("sim transport {transport!r} unknown; use serial, tcp or "
+                         "tls.").format(transport=transport))
     baud = spec.options.get("baud")
     try:
         line = emulator.serve_serial(int(baud) if baud else None)
     except ValueError as err:
-        raise BadInput(f"sim baud {baud!r} is not a number.") from err
+        raise BadInput(_("sim baud {baud!r} is not a number.").format(baud=baud)) from err
     options = dict(options)
     for key in ("t2", "t3"):  # the ECR keeps the same timers as its emulated terminal
         if key in spec.options:

@@ -26,6 +26,7 @@ from posdiag.errors import (
     TransmissionError,
     UsageError,
 )
+from posdiag.i18n import _
 from posdiag.link.base import Deadline
 
 if TYPE_CHECKING:
@@ -70,8 +71,9 @@ class BookCommands:
                 if dialog.final is not None and dialog.final.command == AbortFromTerminal.COMMAND:
                     abort = AbortFromTerminal.from_apdu(dialog.final)
                     raise TerminalRefused(
-                        f"the terminal refused to read file {file_id:02X}: "
-                        f"{abort.error_text or f'result code {abort.result_code:02X}'}.",
+                        _("the terminal refused to read file {file_id:02X}: {value}.").format(
+                            file_id=file_id,
+                            value=abort.error_text or f'result code {abort.result_code:02X}'),
                         result_code=abort.result_code,
                     )
                 return
@@ -126,8 +128,9 @@ class BookCommands:
 
         Refused unless confirm=True, so that nothing clears a journal by accident."""
         if not confirm:
-            raise UsageError("end-of-day closes the terminal's batch; it runs only when asked "
-                             "for explicitly (confirm=True / --end-of-day).")
+            raise UsageError(_("end-of-day closes the terminal's batch; it runs only "
+                               "when asked for explicitly (confirm=True / "
+                               "--end-of-day)."))
         self.ensure_registered()
         result = self.run(cmd.EndOfDay.create(self.password))
         return _totals_of(result.of(0x04, 0x0F))
@@ -160,8 +163,9 @@ def _continuing(block: FileBlock, file_id: int, position: int) -> FileBlock | No
         return None
     end = block.offset + len(block.data)
     if block.offset > position:
-        raise ProtocolError(f"the terminal skipped bytes {position}..{block.offset} of file "
-                            f"{file_id:02X}")
+        raise ProtocolError(_("the terminal skipped bytes {position}..{offset} of "
+                              "file {file_id:02X}").format(
+                                position=position, offset=block.offset, file_id=file_id))
     if end <= position:
         return None  # a repeat of what we have
     if block.offset < position:
@@ -175,4 +179,4 @@ def _totals_of(messages: list) -> Totals:  # type: ignore[type-arg]
         totals = StatusInformation.from_apdu(message).totals()
         if totals is not None:
             return totals
-    raise ProtocolError("the terminal sent no totals (no BMP 04 in its status information)")
+    raise ProtocolError(_("the terminal sent no totals (no BMP 04 in its status information)"))

@@ -161,8 +161,9 @@ class Dialog:
                     deadline.restart()
                     continue
                 raise LinkTimeout(
-                    f"the terminal did not finish {command.cls:02X} {command.instr:02X} within "
-                    f"{self.t4:g} s (T4); check the terminal's display."
+                    _("the terminal did not finish {value:02X} {instr:02X} within "
+                      "{t4:g} s (T4); check the terminal's display.").format(
+                        value=command.cls, instr=command.instr, t4=self.t4)
                 )
             if message.cls in (0x80, 0x84):
                 log.debug("ignoring a stray %s from the terminal", message)  # never ACK an ACK
@@ -216,9 +217,10 @@ class Dialog:
             if message is None:
                 if budget.expired or not self._stopping():
                     raise LinkTimeout(
-                        f"the terminal did not answer {command.cls:02X} {command.instr:02X} "
-                        f"within {self.t3:g} s (T3); check that it is on, connected and set "
-                        "to ECR mode.")
+                        _("the terminal did not answer {value:02X} {instr:02X} "
+                          "within {t3:g} s (T3); check that it is on, connected and "
+                          "set to ECR mode.").format(
+                            value=command.cls, instr=command.instr, t3=self.t3))
                 self.transport.send(ABORT_COMMAND)
                 self.ecr_aborted = True
                 self._drain_until_quiet()
@@ -325,8 +327,8 @@ def settle(transport: ApduTransport, t3: float = T3, quiet: float = QUIET) -> No
             if answered:
                 return
             raise LinkTimeout(
-                f"the terminal did not answer 06 B0 within {t3:g} s (T3); check that it is "
-                "on, connected and set to ECR mode.") from err
+                _("the terminal did not answer 06 B0 within {t3:g} s (T3); check "
+                  "that it is on, connected and set to ECR mode.").format(t3=t3)) from err
         if message.cls in (0x80, 0x84):
             answered = True
             continue
@@ -352,11 +354,14 @@ def _check_answer(command: Apdu, answer: Apdu) -> None:
         from posdiag.drivers.zvt.codes import result_text
 
         raise TerminalRefused(
-            f"the terminal refused {command.cls:02X} {command.instr:02X}: "
-            f"{result_text(answer.instr)} (84 {answer.instr:02X}).",
+            _("the terminal refused {value:02X} {instr:02X}: {result_text} (84 "
+              "{instr2:02X}).").format(
+                value=command.cls, instr=command.instr, result_text=result_text(answer.instr),
+                instr2=answer.instr),
             result_code=answer.instr,
         )
     raise TerminalRefused(
-        f"the terminal answered {command.cls:02X} {command.instr:02X} with "
-        f"{answer.cls:02X} {answer.instr:02X} instead of 80 00; it may not speak ZVT on this port."
+        _("the terminal answered {value:02X} {instr:02X} with {value2:02X} "
+          "{instr2:02X} instead of 80 00; it may not speak ZVT on this port.").format(
+            value=command.cls, instr=command.instr, value2=answer.cls, instr2=answer.instr)
     )

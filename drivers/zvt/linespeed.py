@@ -161,9 +161,10 @@ class LineSpeed:
             link.set_rate(rate)
             self.home_rate = self.line_rate = rate
             if self._answers(t2=PROBE_T2, sends=1):
-                log.warning("the terminal answers at %d baud, not %d; give --baud %d (if an "
-                            "interrupted run left it so, restarting the terminal resets it)",
-                            rate, expected, rate)
+                log.warning(_("the terminal answers at {rate} baud, not {expected}; "
+                              "give --baud {rate} (if an interrupted run left it so, "
+                              "restarting the terminal resets it)").format(
+                                rate=rate, expected=expected))
                 return True
         link.set_rate(expected)
         self.home_rate = self.line_rate = expected

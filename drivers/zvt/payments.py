@@ -38,6 +38,7 @@ from posdiag.errors import (
     ProtocolError,
     TerminalRefused,
 )
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.drivers.zvt.terminal import ZvtTerminal
@@ -73,11 +74,12 @@ class PaymentCommands:
         result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS, t4=t4,
                           abort_after=abort_after)
         if result.final is None:
-            raise ProtocolError("Read Card ended without Status-Information 04 0F")
+            raise ProtocolError(_("Read Card ended without Status-Information 04 0F"))
         status = StatusInformation.from_apdu(result.final)
         rc = status.result_code
         if rc not in (None, 0):
-            raise TerminalRefused(f"the terminal read no card: {result_text(rc)} ({rc:02X}).",
+            raise TerminalRefused(_("the terminal read no card: {result_text} "
+                                    "({rc:02X}).").format(result_text=result_text(rc), rc=rc),
                                   result_code=rc)
         return _card_read(status)
 
@@ -109,15 +111,15 @@ class PaymentCommands:
         result = self.run(request, end=End.ACK, t3=timeout + T3, abortable=True)
         answer = NumericInputDukptAnswer.from_apdu(result.answer)
         if answer.key_code == KEY_STOP:
-            raise CancelledAtTerminal("the PIN entry was cancelled on the terminal (STOP key).",
+            raise CancelledAtTerminal(_("the PIN entry was cancelled on the terminal (STOP key)."),
                                       result_code=RC_TIMEOUT_OR_ABORT)
         if answer.key_code == KEY_TIMEOUT:
-            raise PersonTimedOut("nobody entered a PIN before the terminal's time-out.",
+            raise PersonTimedOut(_("nobody entered a PIN before the terminal's time-out."),
                                  result_code=RC_TIMEOUT_OR_ABORT)
         ksn_node, block_node = answer.tlv_find(0x1F32), answer.tlv_find(0x1F75)
         if ksn_node is None or block_node is None or not isinstance(ksn_node.value, bytes) \
                 or not isinstance(block_node.value, bytes):
-            raise ProtocolError("06 E7 answer without KSN (TLV 1F32) and PIN block (1F75)")
+            raise ProtocolError(_("06 E7 answer without KSN (TLV 1F32) and PIN block (1F75)"))
         pin, pin_format = _open_pin_block(ksn_node.value, block_node.value, pan, engine, bdk)
         return PinEntry(len(pin), ksn_node.value.hex().upper(), pin_format, pin)
 
@@ -169,11 +171,13 @@ class PaymentCommands:
             outcome = _payment_result(kind, statuses[-1] if statuses else None, rc,
                                       tuple(self.receipts[before:]), approved=False)
             raise PaymentDeclined(
-                f"the terminal did not complete the {kind}: {result_text(rc)} ({rc:02X}).",
+                _("the terminal did not complete the {kind}: {result_text} "
+                  "({rc:02X}).").format(kind=kind, result_text=result_text(rc), rc=rc),
                 result_code=rc, result=outcome,
             ) from err
         if not statuses:
-            raise ProtocolError(f"the terminal completed the {kind} without Status-Information")
+            raise ProtocolError(_("the terminal completed the {kind} without "
+                                  "Status-Information").format(kind=kind))
         return _payment_result(kind, statuses[-1], 0x00, tuple(self.receipts[before:]),
                                approved=True)
 
@@ -251,8 +255,8 @@ def _open_pin_block(ksn: bytes, block: bytes, pan: str | None, engine: int,
                                           else TEST_BDK_TDES))
     except DecryptionError as err:
         if engine == ENGINE_AES and pan is None:
-            raise DecryptionError("A format 4 PIN block opens only with the PAN; pass pan=.") \
+            raise DecryptionError(_("A format 4 PIN block opens only with the PAN; pass pan=.")) \
                 from err
         raise DecryptionError(
-            "The terminal's PIN block did not decrypt with the TEST BDK; is it a test terminal?"
+            _("The terminal's PIN block did not decrypt with the TEST BDK; is it a test terminal?")
         ) from err

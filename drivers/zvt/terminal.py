@@ -189,7 +189,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
     def reconnect(self) -> None:
         """Open the link anew after it was lost (cable pulled, socket closed)."""
         if self._reconnect is None:
-            raise LinkClosed("the link is lost and cannot be reopened; reconnect and retry.")
+            raise LinkClosed(_("the link is lost and cannot be reopened; reconnect and retry."))
         self.transport.close()
         deadline = Deadline(RECONNECT_WAIT)
         while True:  # a re-plugged cable takes a moment to show up as a device again
@@ -210,8 +210,9 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         try:
             self.restore_home_rate()
         except (LinkError, ProtocolError, TerminalRefused) as err:
-            log.warning("could not switch the terminal back to %s baud (%s); restart it "
-                        "before the shop's till uses it", self.home_rate, err)
+            log.warning(_("could not switch the terminal back to {home_rate} baud "
+                          "({err}); restart it before the shop's till uses it").format(
+                            home_rate=self.home_rate, err=err))
         finally:
             self.transport.close()
 
@@ -248,8 +249,10 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
             abort = AbortFromTerminal.from_apdu(result.final)
             detail = f" ({abort.error_text})" if abort.error_text else ""
             raise TerminalRefused(
-                f"the terminal aborted {apdu.cls:02X} {apdu.instr:02X}: "
-                f"{result_text(abort.result_code)}{detail}.",
+                _("the terminal aborted {value:02X} {instr:02X}: "
+                  "{result_text}{detail}.").format(
+                    value=apdu.cls, instr=apdu.instr, result_text=result_text(abort.result_code),
+                    detail=detail),
                 result_code=abort.result_code,
             )
         return result
@@ -289,7 +292,7 @@ class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
         result = self.run(cmd.StatusEnquiry.create(self.password), t4=self.give_up_time())
         message = decode_message(_final(result), answering=(0x05, 0x01))
         if not isinstance(message, StatusEnquiryCompletion):
-            raise ProtocolError("the terminal answered Status Enquiry without a status byte")
+            raise ProtocolError(_("the terminal answered Status Enquiry without a status byte"))
         return message
 
     def identify(self) -> TerminalIdentity:
@@ -389,5 +392,5 @@ def _host_time(message: SetDateTimeInEcr) -> str | None:
 
 def _final(result: DialogResult) -> Apdu:
     if result.final is None:
-        raise ProtocolError("the dialog ended without a completion")
+        raise ProtocolError(_("the dialog ended without a completion"))
     return result.final

@@ -30,6 +30,7 @@ from posdiag.drivers.zvt.serial_framing import (
     frame,
 )
 from posdiag.errors import LinkTimeout, ProtocolError, TransmissionError
+from posdiag.i18n import _
 from posdiag.link.base import ByteLink, Deadline
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,9 @@ class SerialTransport:
                 return
             log.debug("frame %s not acknowledged (%s), attempt %d", apdu.command, outcome, attempt)
         raise TransmissionError(
-            f"the terminal did not acknowledge {apdu.cls:02X} {apdu.instr:02X} after "
-            f"{self.sends} attempts; check the cable, baud rate and that the terminal is on."
+            _("the terminal did not acknowledge {value:02X} {instr:02X} after "
+              "{sends} attempts; check the cable, baud rate and that the terminal is "
+              "on.").format(value=apdu.cls, instr=apdu.instr, sends=self.sends)
         )
 
     def _await_ack(self) -> str:
@@ -116,7 +118,8 @@ class SerialTransport:
             if self._pending:
                 return _decode(self._pending.popleft())
             if deadline.expired:
-                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
+                raise LinkTimeout(_("no answer from {description} within {timeout:g} "
+                                    "s").format(description=self.description, timeout=timeout))
             data = self._read(1024, deadline)
             if not data:
                 continue
@@ -130,8 +133,8 @@ class SerialTransport:
                 # given up, so waiting for it (T3/T4) would only waste time.
                 self._nak_streak = 0
                 raise TransmissionError(
-                    f"frames from {self.description} kept arriving damaged; check the cable "
-                    "and the line, then retry."
+                    _("frames from {description} kept arriving damaged; check the "
+                      "cable and the line, then retry.").format(description=self.description)
                 )
 
     def _accept(self, event: FrameReceived) -> bool:
@@ -200,7 +203,8 @@ class TcpTransport:
                 del self._buffer[:used]
                 return apdu
             if deadline.expired:
-                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
+                raise LinkTimeout(_("no answer from {description} within {timeout:g} "
+                                    "s").format(description=self.description, timeout=timeout))
             self._buffer += self.link.read(65536, deadline.remaining() or 0.001)
 
     def close(self) -> None:
@@ -211,4 +215,4 @@ def _decode(data: bytes) -> Apdu:
     try:
         return decode_apdu(data)
     except ProtocolError as err:
-        raise ProtocolError(f"malformed APDU from the terminal: {err}") from err
+        raise ProtocolError(_("malformed APDU from the terminal: {err}").format(err=err)) from err

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
+from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, port_option, print_json, terminal_options
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
 
 
-@click.command()
+@click.command(cls=Command)
 @port_option()
 @terminal_options
 @json_option
@@ -34,17 +36,19 @@ def info(port: str, settings: TerminalSettings, as_json: bool) -> None:
         print_json({k: v for k, v in dataclasses.asdict(identity).items()})
         return
     rows = [
-        ("Device", identity.device_name),
-        ("Serial number", identity.serial_number),
-        ("Software", identity.software_version),
-        ("Terminal ID", identity.terminal_id),
-        ("Merchant (VU)", identity.merchant_id),
-        ("Currency", f"{identity.currency:03d}" if identity.currency is not None else None),
-        ("Status", f"{identity.status_text} ({identity.status:02X})"
+        (_("Device"), identity.device_name),
+        (_("Serial number"), identity.serial_number),
+        (_("Software"), identity.software_version),
+        (_("Terminal ID"), identity.terminal_id),
+        (_("Merchant (VU)"), identity.merchant_id),
+        (_("Currency"), f"{identity.currency:03d}" if identity.currency is not None else None),
+        (_("Status"), f"{identity.status_text} ({identity.status:02X})"
          if identity.status is not None else None),
     ]
     from posdiag.display import untrusted  # every value is what the terminal said
+    from posdiag.i18n_width import text_table
 
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        click.echo(f"{name:<{width}}  {untrusted(value) if value is not None else '-'}")
+    # Aligned by display width: Chinese labels are two cells a character.
+    for line in text_table([(name, untrusted(value) if value is not None else "-")
+                            for name, value in rows]):
+        click.echo(line)

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
-PORT_HELP = (
+PORT_HELP = N_(
     "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
     "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator."
 )
@@ -23,7 +23,7 @@ def port_option(required: bool = True) -> Callable[[Any], Any]:
 
 
 def json_option(f: Any) -> Any:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+    return click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))(f)
 
 
 def terminal_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,14 +45,14 @@ def terminal_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = (
         click.option("--password", default=None, metavar="DIGITS", envvar=PASSWORD_ENV,
                      show_envvar=True,
-                     help=_("Terminal password, 6 digits (default 123456, or the plan's or "
-                            "kit config's).")),
+                     help=N_("Terminal password, 6 digits (default 123456, or the plan's or "
+                             "kit config's).")),
         click.option("--baud", type=int, default=None, metavar="RATE",
-                     help=_("Serial rate the terminal is set to (default 9600, the ZVT "
-                            "default); posdiag switches to a faster one for long transfers.")),
+                     help=N_("Serial rate the terminal is set to (default 9600, the ZVT "
+                             "default); posdiag switches to a faster one for long transfers.")),
         click.option("--charset", default=None, metavar="CODEC",
-                     help=_("Character set of the terminal's texts, e.g. cp437, utf-8, "
-                            "iso-8859-1 (default: what the terminal announces, else cp437).")),
+                     help=N_("Character set of the terminal's texts, e.g. cp437, utf-8, "
+                             "iso-8859-1 (default: what the terminal announces, else cp437).")),
     )
     for option in reversed(options):
         command = option(command)
@@ -73,21 +73,22 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         from posdiag.i18n import normalise_language, set_language
 
         if normalise_language(value) is None:
-            raise click.BadParameter(f"{value!r} is not a language posdiag speaks (zh-CN, en).")
+            raise click.BadParameter(_("{value!r} is not a language posdiag speaks "
+                                       "(zh-CN, en).").format(value=value))
         set_language(value)
 
 
 def debug_option(f: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
-        help="Show a traceback on errors.",
+        help=N_("Show a traceback on errors."),
     )(f)
 
 
 def lang_option(f: Any) -> Any:
     return click.option(
         "--lang", metavar="zh-CN|en", expose_value=False, is_eager=True, callback=_set_lang,
-        help="Language of messages and documents (default: from LC_ALL, LC_MESSAGES, LANG).",
+        help=N_("Language of messages and documents (default: from LC_ALL, LC_MESSAGES, LANG)."),
     )(f)
 
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, port_option, print_json, terminal_options
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
@@ -48,10 +49,11 @@ def raise_for(run: Any) -> None:
     result = run.result
     if run.exit_code == 0:
         return
-    where = f"; the record is {run.record}" if run.record else ""
+    where = _("; the record is {record}").format(record=run.record) if run.record else ""
     if result.error_class == INFRASTRUCTURE:
-        raise DeviceError(f"the test could not reach the device ({result.message}); the "
-                          f"terminal was not judged, check cable and port and run it again{where}.")
+        raise DeviceError(_("the test could not reach the device ({message}); the "
+                            "terminal was not judged, check cable and port and run "
+                            "it again{where}.").format(message=result.message, where=where))
     if result.outcome == ABORTED:
         raise Interrupted(_("The test was interrupted ({reason}); the record is {record}.")
                           .format(reason=result.message, record=run.record))
@@ -61,41 +63,42 @@ def raise_for(run: Any) -> None:
                             "or skipped ({message}); the record is {record}.").format(
                                 steps=names, message=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
-    raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
+    raise CheckFailed(_("{failed} step(s) did not pass ({message}){where}.").format(
+                          failed=failed, message=result.message, where=where))
 
 
-@click.command()
+@click.command(cls=Command)
 @port_option(required=False)
 @terminal_options
 @click.option("--plan", "plan", required=True, metavar="FILE|NAME",
-              help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
-                     "quick, printer)."))
+              help=N_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
+                      "quick, printer)."))
 @click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="CASEDIR", help=_("The repair case of the replaced terminal: the result, "
-                                        "the new terminal and the verdict go into it."))
+              metavar="CASEDIR", help=N_("The repair case of the replaced terminal: the result, "
+                                         "the new terminal and the verdict go into it."))
 @click.option("--answers", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              metavar="FILE", help="Scripted answers to the yes/no prompts (for CI).")
+              metavar="FILE", help=N_("Scripted answers to the yes/no prompts (for CI)."))
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write JUnit XML for CI tools.")
+              help=N_("Also write JUnit XML for CI tools."))
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
-              help=_("Folder for the signed JSON test record (default: posdiag-records, or the "
-                     "case's records/)."))
+              help=N_("Folder for the signed JSON test record (default: posdiag-records, or the "
+                      "case's records/)."))
 @click.option("--backup", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              metavar="SETDIR", help="Backup set of the replaced terminal, for identity-match.")
-@click.option("--force", is_flag=True, help=_("With --case: test although the case skipped a "
-                                              "step (needs --reason)."))
-@click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
+              metavar="SETDIR", help=N_("Backup set of the replaced terminal, for identity-match."))
+@click.option("--force", is_flag=True, help=N_("With --case: test although the case skipped a "
+                                               "step (needs --reason)."))
+@click.option("--reason", default="", help=N_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the kit signing key lives (default: ~/.config/posdiag).")
+              help=N_("Where the kit signing key lives (default: ~/.config/posdiag)."))
 @click.option("--kit-page", "kit_page", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help=_("Ask the questions on the field kit's phone page (`posdiag "
+              metavar="DIR", help=N_("Ask the questions on the field kit's phone page (`posdiag "
               "kit serve`) through its folder DIR; the kit passes this itself."))
 @click.option("--only", "only", multiple=True, metavar="STEP[,STEP]",
-              help=_("Run only these steps (repeat or separate with commas); the record "
-                     "continues the series of the plan's newest record in the same folder."))
+              help=N_("Run only these steps (repeat or separate with commas); the record "
+                      "continues the series of the plan's newest record in the same folder."))
 @click.option("--from", "from_step", metavar="STEP",
-              help=_("Run this step and every step after it, continuing the series."))
+              help=N_("Run this step and every step after it, continuing the series."))
 @json_option
 def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path | None,
          answers: Path | None,
@@ -169,10 +172,13 @@ def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path
         print_json(run_json(run))
     else:
         click.echo(summary_table(run.result))
-        click.echo(f"Record: {run.record}" + (f" (signed: {run.signature.name})"
-                                              if run.signature else ""))
+        if run.signature:
+            click.echo(_("Record: {record} (signed: {signature})").format(
+                record=run.record, signature=run.signature.name))
+        else:
+            click.echo(_("Record: {record}").format(record=run.record))
         if run.junit:
-            click.echo(f"JUnit:  {run.junit}")
+            click.echo(_("JUnit:  {junit}").format(junit=run.junit))
         if verdict:
             click.echo(verdict)
         for line in series_lines(run, port=port, plan=plan, case_dir=case_dir,

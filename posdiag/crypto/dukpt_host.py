@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from posdiag.crypto import dukpt_aes, dukpt_tdes, pinblock
 from posdiag.errors import BadInput, DecryptionError, ProtocolError
+from posdiag.i18n import _
 
 ENGINE_TDES = 0
 ENGINE_AES = 1
@@ -30,17 +31,18 @@ def open_pin_block(block: bytes, ksn: bytes, pan: str | None, *, engine: int,
     try:
         if engine == ENGINE_AES:
             if pan is None:
-                raise DecryptionError("A format 4 PIN block opens only with the PAN.")
+                raise DecryptionError(_("A format 4 PIN block opens only with the PAN."))
             key = dukpt_aes.derive_transaction_key(bdk, ksn)
             pin_key = dukpt_aes.derive_working_key(key, ksn, dukpt_aes.KeyUsage.PIN_ENCRYPTION,
                                                    dukpt_aes.KeyType.AES128)
             return pinblock.decipher_format4(block, pan, pin_key), 4
         if engine != ENGINE_TDES:
-            raise DecryptionError(f"DUKPT engine {engine} is not known (0 TDES, 1 AES).")
+            raise DecryptionError(_("DUKPT engine {engine} is not known (0 TDES, 1 "
+                                    "AES).").format(engine=engine))
         key = dukpt_tdes.derive_transaction_key(bdk, ksn)
         clear = dukpt_tdes.decrypt_pin_block(dukpt_tdes.working_key(key, dukpt_tdes.Variant.PIN),
                                              block)
         return pinblock.parse_pin_block(clear, pan), clear[0] >> 4
     except (ProtocolError, BadInput) as err:
-        raise DecryptionError("The PIN block did not open to a PIN with this base key and "
-                              "PAN.") from err
+        raise DecryptionError(_("The PIN block did not open to a PIN with this base "
+                                "key and PAN.")) from err

@@ -43,13 +43,15 @@ class TerminalConfig:
 
     def __post_init__(self) -> None:
         if len(self.terminal_id) != 8 or not self.terminal_id.isdigit():
-            raise BadInput(f"terminal id {self.terminal_id!r} must be 8 digits.")
+            raise BadInput(_("terminal id {terminal_id!r} must be 8 digits.").format(
+                               terminal_id=self.terminal_id))
         if len(self.password) != 6 or not self.password.isdigit():
-            raise BadInput("the terminal password must be 6 digits.")
+            raise BadInput(_("the terminal password must be 6 digits."))
         if not 0 < self.currency < 1000:
-            raise BadInput(f"currency {self.currency} is not an ISO 4217 numeric code.")
+            raise BadInput(_("currency {currency} is not an ISO 4217 numeric code.").format(
+                               currency=self.currency))
         if len(self.merchant_id) > 15:
-            raise BadInput("the merchant (VU) number has at most 15 characters.")
+            raise BadInput(_("the merchant (VU) number has at most 15 characters."))
         from posdiag.drivers.zvt.charsets import code_of
 
         if code_of(self.charset) is None:
@@ -60,7 +62,8 @@ class TerminalConfig:
         known = {f.name for f in fields(self)}
         unknown = set(options) - known
         if unknown:
-            raise BadInput(f"unknown terminal setting(s): {', '.join(sorted(unknown))}.")
+            raise BadInput(_("unknown terminal setting(s): {unknown}.").format(
+                               unknown=', '.join(sorted(unknown))))
         return replace(self, **{k: v for k, v in options.items() if v is not None})
 
 
@@ -72,7 +75,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
-            raise BadInput(f"terminal file {path} does not exist.") from err
+            raise BadInput(_("terminal file {path} does not exist.").format(path=path)) from err
         except UnicodeDecodeError as err:
             raise PlanError(_("{path} is not UTF-8 text, as a TOML file must be; save it as "
                               "UTF-8.").format(path=path)) from err
@@ -80,16 +83,18 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TerminalCon
             raise PlanError(f"{path}: {err}") from err
         table = data.get("terminal", data)
         if not isinstance(table, dict):
-            raise PlanError(f"{path}: [terminal] must be a table.")
+            raise PlanError(_("{path}: [terminal] must be a table.").format(path=path))
         types = {f.name: f.type for f in fields(TerminalConfig)}
         for key, value in table.items():
             if key not in types:
-                raise PlanError(f"{path}: unknown terminal setting {key!r}.")
+                raise PlanError(_("{path}: unknown terminal setting {key!r}.").format(
+                                    path=path, key=key))
             kinds: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float),
                                                          "bool": bool}
             expected = kinds.get(str(types[key]), str)
             if not isinstance(value, expected) or (isinstance(value, bool)
                                                    and expected is not bool):
-                raise PlanError(f"{path}: {key} has the wrong type ({value!r}).")
+                raise PlanError(_("{path}: {key} has the wrong type ({value!r}).").format(
+                                    path=path, key=key, value=value))
         config = config.with_options(**table)
     return config.with_options(**overrides)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 FLAGS = ("silent", "paper-out", "cover-open", "card-misread", "pin-timeout", "host-offline",
          "tampered")
@@ -83,11 +84,13 @@ def _apply(faults: Faults, item: str) -> Faults:
         if item.startswith("delay="):
             return replace(faults, delay_ms=_non_negative(int(item[6:])))
     except ValueError as err:
-        raise BadInput(f"fault {item!r} has a bad value; see `posdiag simulate --help`.") from err
+        raise BadInput(_("fault {item!r} has a bad value; see `posdiag simulate "
+                         "--help`.").format(item=item)) from err
     if item in FLAGS:
         return replace(faults, **{item.replace("-", "_"): True})
-    raise BadInput(f"unknown fault {item!r}; known: disconnect@N, restart@N, noise=P, nak=N, "
-                   f"drop-ack=N, delay=MS, {', '.join(FLAGS)}.")
+    raise BadInput(_("unknown fault {item!r}; known: disconnect@N, restart@N, "
+                     "noise=P, nak=N, drop-ack=N, delay=MS, {flags}.").format(
+                       item=item, flags=', '.join(FLAGS)))
 
 
 def _positive(n: int) -> int:

@@ -22,6 +22,7 @@ from datetime import date
 from posdiag.crypto.dukpt_host import ENGINE_AES, open_pin_block
 from posdiag.emulator.pinpad import TEST_BDK_AES, TEST_BDK_TDES, EncryptedPin
 from posdiag.errors import DecryptionError
+from posdiag.i18n import _
 from posdiag.testcards import TestCard
 
 RC_APPROVED = 0x00
@@ -53,7 +54,7 @@ def recover_pin(encrypted: EncryptedPin, pan: str | None,
                                       engine=encrypted.engine, bdk=bdk)
     except DecryptionError as err:
         raise DecryptionError(
-            "The PIN block did not decrypt to a PIN; the PIN pad and host keys differ."
+            _("The PIN block did not decrypt to a PIN; the PIN pad and host keys differ.")
         ) from err
     return pin
 

@@ -19,6 +19,7 @@ import tty
 from posdiag.emulator.faults import Faults
 from posdiag.emulator.uart import resample
 from posdiag.errors import LinkClosed
+from posdiag.i18n import _
 from posdiag.link.base import ByteLink
 
 BITS_PER_BYTE = 10  # line time per byte used for pacing, as the line-rate figures assume
@@ -105,18 +106,18 @@ class PtyLine:
 
     def read(self, size: int, timeout: float) -> bytes:
         if self._master < 0:
-            raise LinkClosed("the emulated line is closed")
+            raise LinkClosed(_("the emulated line is closed"))
         try:
-            ready, _, _ = select.select([self._master], [], [], max(timeout, 0))
+            ready, _unused_w, _unused_x = select.select([self._master], [], [], max(timeout, 0))
         except (OSError, ValueError) as err:  # closed under us by stop() or a cable pull
-            raise LinkClosed("the emulated line was closed") from err
+            raise LinkClosed(_("the emulated line was closed")) from err
         if not ready:
             return b""
         try:
             data = os.read(self._master, size)
         except OSError as err:
             if err.errno in (errno.EIO, errno.EBADF):
-                raise LinkClosed("the emulated line was closed") from err
+                raise LinkClosed(_("the emulated line was closed")) from err
             raise
         if self.paced:
             self._rx_clock = self._pace(self._rx_clock, len(data))
@@ -127,7 +128,7 @@ class PtyLine:
 
     def write(self, data: bytes) -> None:
         if self._master < 0:
-            raise LinkClosed("the emulated line is closed")
+            raise LinkClosed(_("the emulated line is closed"))
         ecr = self._mismatch()
         wire = resample(data, self.rate, ecr) if ecr else data
         if not self.paced:
@@ -166,7 +167,7 @@ class PtyLine:
                 select.select([], [self._master], [], 0.05)
                 continue
             except OSError as err:
-                raise LinkClosed("the emulated line was closed") from err
+                raise LinkClosed(_("the emulated line was closed")) from err
             view = view[written:]
 
     def close(self) -> None:

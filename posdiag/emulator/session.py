@@ -27,6 +27,7 @@ from posdiag.emulator.core import TerminalCore
 from posdiag.emulator.operator import Cancelled
 from posdiag.emulator.transport import PtTransport
 from posdiag.errors import LinkTimeout, ProtocolError, TransmissionError
+from posdiag.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class PtSession:
         try:
             reply = self.transport.receive(self.terminal.config.t3)
         except LinkTimeout as err:
-            raise EcrNotAnswering(f"ECR did not answer {apdu.cls:02X} {apdu.instr:02X}") from err
+            raise EcrNotAnswering(_("ECR did not answer {value:02X} {instr:02X}").format(
+                                      value=apdu.cls, instr=apdu.instr)) from err
         if reply.cls in (0x80, 0x84):
             return reply
         self.terminal.log_command(reply)

@@ -31,6 +31,7 @@ from posdiag.drivers.zvt.serial_framing import (
     frame,
 )
 from posdiag.errors import LinkClosed, LinkTimeout, ProtocolError, TransmissionError
+from posdiag.i18n import _
 from posdiag.link.base import ByteLink
 
 T1 = 0.2  # s: the longest gap between two bytes of one frame
@@ -75,11 +76,12 @@ class PtSerialTransport:
         """Send one APDU framed; TransmissionError when the ECR never acknowledged it."""
         wire = frame(apdu.encode())
         self._previous = None  # once we have spoken, an equal frame from the ECR is new
-        for _ in range(self.sends):
+        for _attempt in range(self.sends):
             self.link.write(wire)
             if self._acknowledged():
                 return
-        raise TransmissionError(f"the ECR did not acknowledge {apdu} after {self.sends} sends")
+        raise TransmissionError(_("the ECR did not acknowledge {apdu} after {sends} "
+                                  "sends").format(apdu=apdu, sends=self.sends))
 
     def _acknowledged(self) -> bool:
         """Wait up to T2 for the ECR's ACK (True) or NAK / silence (False)."""
@@ -106,7 +108,8 @@ class PtSerialTransport:
         while not self._inbox:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise LinkTimeout(f"nothing from the ECR within {timeout:g} s")
+                raise LinkTimeout(_("nothing from the ECR within {timeout:g} s").format(
+                                      timeout=timeout))
             for event in self._events(self.link.read(1024, min(left, POLL))):
                 if isinstance(event, FrameReceived):
                     self._take(event)
@@ -114,7 +117,7 @@ class PtSerialTransport:
         try:
             return decode_apdu(data)
         except ProtocolError as err:
-            raise ProtocolError(f"malformed APDU from the ECR: {err}") from err
+            raise ProtocolError(_("malformed APDU from the ECR: {err}").format(err=err)) from err
 
     def _events(self, data: bytes) -> list:  # type: ignore[type-arg]
         """Feed what was read; a frame whose bytes paused longer than T1 is dropped with NAK."""
@@ -169,10 +172,11 @@ class PtTcpTransport:
                 return apdu
             now = time.monotonic()
             if self._pending and now - self._first_piece > self.t3:
-                raise LinkClosed(f"a message from the ECR took longer than T3 ({self.t3:g} s) "
-                                 "to arrive whole")
+                raise LinkClosed(_("a message from the ECR took longer than T3 "
+                                   "({t3:g} s) to arrive whole").format(t3=self.t3))
             if now >= deadline:
-                raise LinkTimeout(f"nothing from the ECR within {timeout:g} s")
+                raise LinkTimeout(_("nothing from the ECR within {timeout:g} s").format(
+                                      timeout=timeout))
             data = self.link.read(65536, min(deadline - now, POLL))
             if data:
                 if not self._pending:

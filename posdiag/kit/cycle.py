@@ -24,6 +24,7 @@ from posdiag.backup.media import choose_set_dir
 from posdiag.backup.service import DEFAULT_SEGMENT_BYTES, BackupProgress, BackupResult
 from posdiag.backup.writer import Medium
 from posdiag.errors import MediaRemoved, PosdiagError, UsageError, VerificationError
+from posdiag.i18n import _
 from posdiag.kit import signals
 from posdiag.kit.config import KitConfig
 from posdiag.kit.eject import EjectOutcome, eject
@@ -123,8 +124,9 @@ def kit_set_dir(root: Path, identity: TerminalIdentity, medium: Medium | None = 
             check_resumable(scan, kit_key, identity, recipients)
             return latest, True
         except UsageError as refused:
-            log.warning("not continuing the unfinished set in %s: %s Starting a new set; the "
-                        "old one is kept as it is.", latest, refused)
+            log.warning(_("not continuing the unfinished set in {latest}: {refused} "
+                          "Starting a new set; the old one is kept as it is.").format(
+                            latest=latest, refused=refused))
     fresh = choose_set_dir(root, identity, resume=False)
     check_set_folder(root, fresh)
     return fresh, False
@@ -183,8 +185,9 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
            signal: StateSignal, medium: Medium | None, segment_bytes: int,
            ejector: Ejector, plan_runner: PlanRunner) -> CycleResult:
     if not media_root.is_dir():
-        raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
-                           "(or fix --media) and run the cycle again.")
+        raise MediaRemoved(_("The stick folder {media_root} is not there; mount the "
+                             "stick (or fix --media) and run the cycle again.").format(
+                               media_root=media_root))
     if config.plan is not None:  # the plan's records go there: it must be on the stick
         check_folder(media_root, media_root / RECORDS_FOLDER)
     kit_key = _kit_key(state_dir)
@@ -196,8 +199,8 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
     _verify(result.set_dir, kit_key, medium)
     totals_agree = None if result.totals is None else result.totals.agree
     if totals_agree is False:
-        log.warning("The journal does not add up to the terminal's totals: %s",
-                    "; ".join(result.totals.differences) if result.totals else "")
+        log.warning(_("The journal does not add up to the terminal's totals: {value}").format(
+                        value='; '.join(result.totals.differences) if result.totals else ''))
     plan_passed = None
     if config.plan is not None:
         signal(signals.TESTING, f"running the acceptance plan {config.plan}")
@@ -265,5 +268,6 @@ def _verify(set_dir: Path, kit_key: KitKey, medium: Medium | None) -> None:
     report = verify_set(set_dir, None, kit_key.public_key, medium)
     if not report.ok or not report.complete:
         first = report.problems[0] if report.problems else "the newest generation is incomplete"
-        raise VerificationError(f"The backup in {set_dir} does not verify ({first}); keep the "
-                                "stick and run the cycle again to resume.")
+        raise VerificationError(_("The backup in {set_dir} does not verify "
+                                  "({first}); keep the stick and run the cycle again "
+                                  "to resume.").format(set_dir=set_dir, first=first))

@@ -55,7 +55,7 @@ def parse_port(text: str, *, default_tcp_port: int = ZVT_TCP_PORT,
     usb:// forms (printers, card readers)."""
     text = text.strip()
     if not text:
-        raise BadInput("the port is empty; give a device path, tcp://HOST:PORT or sim.")
+        raise BadInput(_("the port is empty; give a device path, tcp://HOST:PORT or sim."))
     if text == "sim" or text.startswith("sim:"):
         return PortSpec("sim", options=_sim_options(text[4:]))
     if usb and text.startswith("usb://"):
@@ -65,13 +65,14 @@ def parse_port(text: str, *, default_tcp_port: int = ZVT_TCP_PORT,
     if "://" in text:
         scheme = text.split("://", 1)[0]
         if scheme not in ("rfc2217", "socket", "loop", "spy", "alt", "hwgrep"):
-            raise BadInput(f"unknown port scheme {scheme!r}; use a device path, tcp://, "
-                           "tls://, rfc2217://, socket:// or sim.")
+            raise BadInput(_("unknown port scheme {scheme!r}; use a device path, "
+                             "tcp://, tls://, rfc2217://, socket:// or sim.").format(scheme=scheme))
         return PortSpec("serial", url=text)
     if text.startswith("/") or text.upper().startswith("COM"):
         return PortSpec("serial", url=text)
-    raise BadInput(f"{text!r} is not a port; use a device path such as /dev/ttyACM0, "
-                   "tcp://HOST:PORT, rfc2217://HOST:PORT or sim.")
+    raise BadInput(_("{text!r} is not a port; use a device path such as "
+                     "/dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT or sim.").format(
+                       text=text))
 
 
 def _network_port(text: str, default_tcp_port: int) -> PortSpec:
@@ -109,9 +110,11 @@ def _sim_options(text: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep:
-            raise BadInput(f"sim option {item!r} needs a value, e.g. sim:journal=100.")
+            raise BadInput(_("sim option {item!r} needs a value, e.g. "
+                             "sim:journal=100.").format(item=item))
         if key not in SIM_KEYS:
-            raise BadInput(f"unknown sim option {key!r}; known: {', '.join(sorted(SIM_KEYS))}.")
+            raise BadInput(_("unknown sim option {key!r}; known: {sim_keys}.").format(
+                               key=key, sim_keys=', '.join(sorted(SIM_KEYS))))
         if key == "fault" and key in options:
             options[key] += "+" + value.strip()
         else:

@@ -113,8 +113,9 @@ class Bench:
             from posdiag.drivers.escpos.printer import EscposPrinter
 
             if not self.printer_address:
-                raise UsageError("this step prints on a receipt printer but the plan names none; "
-                                 "set printer = \"usb://VID:PID\", \"tcp://HOST\" or \"sim\".")
+                raise UsageError(_("this step prints on a receipt printer but the "
+                                   "plan names none; set printer = "
+                                   "\"usb://VID:PID\", \"tcp://HOST\" or \"sim\"."))
             address = self.printer_address
             if address == "sim":
                 address = self._start_emulated_printer()

@@ -138,19 +138,23 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
     try:
         raw = path.read_bytes()
     except FileNotFoundError as err:
-        raise UsageError(f"The plan {path} does not exist; check the path.") from err
+        raise UsageError(_("The plan {path} does not exist; check the path.").format(
+                             path=path)) from err
     except OSError as err:
-        raise UsageError(f"Cannot read the plan {path} ({err.strerror}).") from err
+        raise UsageError(_("Cannot read the plan {path} ({strerror}).").format(
+                             path=path, strerror=err.strerror)) from err
     try:
         text = raw.decode("utf-8")
         document = tomllib.loads(text)
     except UnicodeDecodeError as err:
-        raise PlanError(f"{path}:1: the plan is not UTF-8 text; save it as UTF-8.") from err
+        raise PlanError(_("{path}:1: the plan is not UTF-8 text; save it as UTF-8.").format(
+                            path=path)) from err
     except tomllib.TOMLDecodeError as err:
         found = _TOML_POSITION.search(str(err))
         line = found.group(1) if found else "1"
         message = _TOML_POSITION.sub("", str(err)).strip()
-        raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
+        raise PlanError(_("{path}:{line}: not valid TOML: {message}.").format(
+                            path=path, line=line, message=message)) from err
     # A Digest: the record's PAN guard leaves it exact (posdiag.cards.Digest).
     return _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced).plan(
         document, Digest(hashlib.sha256(raw).hexdigest()))
@@ -161,8 +165,9 @@ def charset_name(charset: str) -> str:
     try:
         return codecs.lookup(charset.strip()).name
     except (LookupError, ValueError) as err:
-        raise UsageError(f"{charset!r} is not a character set posdiag knows; use e.g. cp437, "
-                         "utf-8, gb18030 or latin-1.") from err
+        raise UsageError(_("{charset!r} is not a character set posdiag knows; use "
+                           "e.g. cp437, utf-8, gb18030 or latin-1.").format(
+                             charset=charset)) from err
 
 
 def unencodable(text: str, charset: str) -> str:

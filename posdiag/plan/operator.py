@@ -249,20 +249,23 @@ class AnswersFileOperator:
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as err:
-            raise UsageError(f"Cannot read the answers file {path} ({err.strerror}).") from err
+            raise UsageError(_("Cannot read the answers file {path} ({strerror}).").format(
+                                 path=path, strerror=err.strerror)) from err
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise PlanError(f"{path}: the answers file is not valid TOML ({err}).") from err
+            raise PlanError(_("{path}: the answers file is not valid TOML ({err}).").format(
+                                path=path, err=err)) from err
         unknown = set(document) - {"default", "answers"}
         if unknown:
-            raise PlanError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; an answers "
-                            "file has default and [answers].")
+            raise PlanError(_("{path}: unknown key(s) {unknown}; an answers file has "
+                              "default and [answers].").format(
+                                path=path, unknown=', '.join(sorted(unknown))))
         default = document.get("default")
         if default is not None and default not in ("yes", "no"):
-            raise PlanError(f"{path}: default must be \"yes\" or \"no\".")
+            raise PlanError(_("{path}: default must be \"yes\" or \"no\".").format(path=path))
         answers: dict[str, tuple[str, str, str]] = {}
         table = document.get("answers", {})
         if not isinstance(table, dict):
-            raise PlanError(f"{path}: answers must be a table [answers].")
+            raise PlanError(_("{path}: answers must be a table [answers].").format(path=path))
         for key, value in table.items():
             answers[key] = _parse_answer(path, key, value)
         return cls(answers, default, str(path))
@@ -286,8 +289,8 @@ class AnswersFileOperator:
     def confirm(self, prompt: Prompt) -> Answer:
         answer = self.lookup(prompt)
         if answer is None:
-            raise PromptUnanswered(f"the answers file {self.source} has no answer for "
-                                   f"{prompt.id!r}; add one.")
+            raise PromptUnanswered(_("the answers file {source} has no answer for "
+                                     "{id!r}; add one.").format(source=self.source, id=prompt.id))
         return answer
 
     def enter(self, prompt: Prompt) -> Answer:
@@ -312,12 +315,14 @@ def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str, str]:
         return "entered", "", value["text"].strip()
     if isinstance(value, dict):
         if set(value) - {"answer", "reason"} or "answer" not in value:
-            raise PlanError(f"{path}: answer {key!r} takes answer and reason.")
+            raise PlanError(_("{path}: answer {key!r} takes answer and reason.").format(
+                                path=path, key=key))
         value, reason = value["answer"], str(value.get("reason", ""))
     if isinstance(value, bool):
         value = "yes" if value else "no"
     if value not in ("yes", "no"):
-        raise PlanError(f"{path}: answer {key!r} must be \"yes\" or \"no\".")
+        raise PlanError(_("{path}: answer {key!r} must be \"yes\" or \"no\".").format(
+                            path=path, key=key))
     return value, reason, ""
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.cards import mask_text
+from posdiag.i18n import _
 from posdiag.kit.web.channel import create_json, ensure_dir, read_json, write_json
 
 PROMPT_FILE = "prompt.json"
@@ -54,7 +55,7 @@ def clean_text(text: str, limit: int) -> str:
 
 def answer_path(folder: Path, nonce: str) -> Path:
     if not _NONCE.fullmatch(nonce):
-        raise ValueError("not a prompt nonce")
+        raise ValueError(_("not a prompt nonce"))
     return folder / f"answer-{nonce}.json"
 
 
@@ -82,9 +83,10 @@ class PromptExchange:
             choices: tuple[str, ...] = ()) -> PageAnswer | None:
         """Post the prompt and wait for the page's answer; None when the deadline passed."""
         if kind not in KINDS:
-            raise ValueError(f"unknown prompt kind {kind!r}")
+            raise ValueError(_("unknown prompt kind {kind!r}").format(kind=kind))
         if (kind == "choose") != bool(choices) or not set(choices) <= set(CHOICES):
-            raise ValueError(f"a choose prompt offers some of {CHOICES}, nothing else does")
+            raise ValueError(_("a choose prompt offers some of {choices}, nothing else "
+                               "does").format(choices=CHOICES))
         nonce = secrets.token_hex(16)
         asked = self._clock()
         write_json(self.folder / PROMPT_FILE, {

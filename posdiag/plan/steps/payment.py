@@ -98,7 +98,7 @@ def payment(ctx: StepContext, spec: StepSpec) -> None:
 def reversal(ctx: StepContext, spec: StepSpec) -> None:
     receipt = ctx.state.last_payment_receipt
     if receipt is None:
-        raise UsageError("there is no payment earlier in this run to reverse.")
+        raise UsageError(_("there is no payment earlier in this run to reverse."))
     ctx.instruct("card", "If the terminal asks for it, present the test card of the payment "
                  "again.")
     terminal = ctx.terminal
@@ -111,8 +111,10 @@ def reversal(ctx: StepContext, spec: StepSpec) -> None:
     ctx.note("printed_receipts", seen)
     texts = _receipt_texts(seen)
     if not result.approved:
-        raise ctx.fail(f"the reversal of receipt {receipt} was not approved "
-                       f"({result.result_text}).")
+        raise ctx.fail(_("the reversal of receipt {receipt} was not approved "
+                         "({result_text}).").format(
+                           receipt=receipt, result_text=result.result_text))
     if texts and not any(a in text for text in texts for a in amount_texts(amount)):
-        raise ctx.fail(f"no reversal receipt shows the amount {amount_texts(amount)[0]}.")
+        raise ctx.fail(_("no reversal receipt shows the amount {amount_texts}.").format(
+                           amount_texts=amount_texts(amount)[0]))
     ctx.state.last_payment_receipt = None  # reversed: nothing left to undo

@@ -6,6 +6,7 @@ is legible and cut. The emulated operator does so by looking at the emulated pri
 
 from __future__ import annotations
 
+from posdiag.i18n import _
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
 from posdiag.plan.operator import RECEIPT_PRINTER, TERMINAL_PRINTER, Look
@@ -25,7 +26,8 @@ def _confirm(ctx: StepContext, where: str, look: Look) -> None:
     answer = ctx.confirm("confirm", f"Is the test receipt from {where} legible, complete and "
                          "cut off cleanly?", look=look)
     if not answer.yes:
-        raise ctx.fail(f"the operator rejected the receipt from {where} ({answer.reason}).")
+        raise ctx.fail(_("the operator rejected the receipt from {where} ({reason}).").format(
+                           where=where, reason=answer.reason))
 
 
 def _on_terminal(ctx: StepContext) -> None:
@@ -34,7 +36,8 @@ def _on_terminal(ctx: StepContext) -> None:
     status, text = terminal.status()
     ctx.note("terminal_status", text)
     if status != 0x00:
-        raise ctx.fail(f"the terminal is not ready to print: {text} ({status:02X}).")
+        raise ctx.fail(_("the terminal is not ready to print: {text} ({status:02X}).").format(
+                           text=text, status=status))
     before = ctx.bench.terminal_printout_count()
     ctx.note("lines_sent", lines)  # what the certificate shows when nothing was captured
     with ctx.timed():
@@ -51,8 +54,8 @@ def _on_escpos_printer(ctx: StepContext) -> None:
     status = printer.status()
     ctx.note("printer_status", list(status.words))
     if not status.ready:
-        raise ctx.fail(f"the receipt printer reports {', '.join(status.words)}; fix it and run "
-                       "the step again.")
+        raise ctx.fail(_("the receipt printer reports {words}; fix it and run the "
+                         "step again.").format(words=', '.join(status.words)))
     with ctx.timed():
         printer.print_test_receipt()
     _confirm(ctx, "the receipt printer", Look(RECEIPT_PRINTER))
