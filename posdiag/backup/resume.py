@@ -49,9 +49,7 @@ def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity,
                            "this kit's key is {ours}. Finish it on that kit, or back up into a "
                            "new folder.").format(path=where, theirs=scan.set_key,
                                                  ours=kit_key.public_key))
-    altered = [f"{g.name}: {g.problem}" for g in scan.generations
-               if (g.manifest is not None or g.foreign) and g.problem is not None]
-    problems = [*scan.trust_problems, *altered]
+    problems = scan.damage
     if problems:
         raise UsageError(_("The backup set in {path} shows damage or tampering ({problem}); it "
                            "cannot be continued: keep it as evidence and back up into a new "

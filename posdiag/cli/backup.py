@@ -21,7 +21,7 @@ import click
 
 from posdiag.cli.help import Command
 from posdiag.cli.options import port_option, terminal_options
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.backup.reconcile import TotalsComparison
@@ -323,7 +323,8 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
         "ciphertext_bytes": report.ciphertext_bytes, "journal_bytes": report.journal_bytes,
         "records": report.records, "complete": report.complete, "snapshots": report.snapshots,
         "totals_agree": report.totals_agree, "problems": report.problems, "notes": report.notes,
-        "wrong_identity": report.wrong_identity,
+        "wrong_identity": report.wrong_identity, "damaged": report.damaged,
+        "advice": report.advice,
     }
 
 
@@ -403,9 +404,11 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
     else:
         _print_report(report)
     if report.problems or report.generation is None:
-        raise VerificationError(_("The backup set {path} does not verify ({count} problem(s)); "
-                                  "do not rely on it.").format(path=set_dir,
-                                                               count=len(report.problems)))
+        raise VerificationError(ngettext(
+            "The backup set {path} does not verify ({count} problem): {advice}.",
+            "The backup set {path} does not verify ({count} problems): {advice}.",
+            len(report.problems)).format(path=set_dir, count=len(report.problems),
+                                         advice=report.advice))
     if report.wrong_identity:
         raise WrongIdentity(report.wrong_identity)
 
