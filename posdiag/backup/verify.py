@@ -16,11 +16,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.backup.contents import check_journal, check_snapshot, opening_identities
-from posdiag.backup.layout import README_NAME, parse_manifest_name
+from posdiag.backup.layout import (
+    PASSPHRASE_KEY_NAME,
+    README_NAME,
+    SIGNATURE_SUFFIX,
+    SNAPSHOT_PATTERN,
+    parse_index_name,
+    parse_manifest_name,
+    parse_piece_name,
+    parse_seal_name,
+)
 from posdiag.backup.medium import Medium, media_error
 from posdiag.backup.scan import FileChecks, SetScan, scan_set
 from posdiag.errors import UsageError, VerificationError, WrongIdentity
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.crypto.age import Identity
@@ -215,7 +224,12 @@ def find_sets(folder: Path, medium: Medium, limit: int = 1000) -> list[str]:
     return found
 
 
-def require_set_folder(set_dir: Path, medium: Medium) -> None:
+def require_set_folder(set_dir: Path, medium: Medium, command: str = "verify") -> None:
+    """UsageError unless ``set_dir`` is a backup set's folder (or what is left of one).
+
+    A folder with no file of a set in it is not a damaged set but the wrong folder: it is
+    named as such, with the sets one level down when it holds some (a stick's top folder).
+    ``command`` is the command to run on one of them."""
     if not set_dir.is_dir():  # missing, or a file
         raise UsageError(_("{path} is not a folder; give the backup set's folder.").format(
             path=set_dir))
@@ -227,6 +241,23 @@ def require_set_folder(set_dir: Path, medium: Medium) -> None:
         return
     sets = find_sets(set_dir, medium)
     if sets:
-        raise UsageError(_("{path} is not a backup set but holds {count} of them: {names}; "
-                           "verify one of them.").format(path=set_dir, count=len(sets),
-                                                        names=", ".join(sorted(sets))))
+        raise UsageError(ngettext(
+            "{path} is not a backup set but holds one: {names}; {command} that one.",
+            "{path} is not a backup set but holds {count} of them: {names}; {command} one of "
+            "them.", len(sets)).format(path=set_dir, count=len(sets),
+                                       names=", ".join(sorted(sets)), command=command))
+    if not any(_set_file(n.lower()) for n in names):
+        raise UsageError(_("{path} holds no backup set (no manifest-NNNNNN.json, here or one "
+                           "folder down); give the folder of a set (posdiag-…).").format(
+            path=set_dir))
+
+
+def _set_file(name: str) -> bool:
+    """A name only a backup set's files have: what is left of a set whose manifests are gone
+    is a damaged set (exit 1), not a wrong folder."""
+    return bool(parse_piece_name(name) or parse_seal_name(name) or
+                parse_index_name(name) is not None or
+                SNAPSHOT_PATTERN.fullmatch(name) or
+                (name.endswith(SIGNATURE_SUFFIX) and
+                parse_manifest_name(name.removesuffix(SIGNATURE_SUFFIX)) is not None) or
+                name == PASSPHRASE_KEY_NAME)

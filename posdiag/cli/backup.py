@@ -401,6 +401,11 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
     report = verify_set(set_dir, identities, kit_key, kit_keys=register)
     if as_json:
         click.echo(json.dumps(_report_json(report), sort_keys=True))
+    elif report.wrong_identity and not report.problems:
+        # The one thing to say: the key is wrong. What the set holds was not read, so no
+        # summary of it (records, totals) that would read as if it had been checked.
+        raise WrongIdentity(_("{reason} Without a key its signatures and hashes verify; what "
+                              "it holds was not read.").format(reason=report.wrong_identity))
     else:
         _print_report(report)
     if report.problems or report.generation is None:

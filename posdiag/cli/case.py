@@ -252,7 +252,8 @@ def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
 
 
 @case.command("list")
-@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("roots", nargs=-1, type=click.Path(exists=True, file_okay=False,
+                                                   path_type=Path))
 @click.option("--tid", default="", help=N_("Cases of this terminal ID (old or replacement)."))
 @click.option("--serial", default="", help=N_("Cases of this serial number (old or "
                                               "replacement)."))
