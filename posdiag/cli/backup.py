@@ -217,7 +217,7 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.media import find_backup_medium, on_medium
     from posdiag.backup.sealing import recipients_from
-    from posdiag.backup.service import SetFolder, run_backup
+    from posdiag.backup.service import SetFolder, check_set_folder, run_backup
     from posdiag.errors import CheckFailed
     from posdiag.terminals import open_terminal
 
@@ -242,6 +242,8 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
                                   int(segment_mib * 2**20), display)
     else:
         assert destination is not None
+        if isinstance(destination, Path):  # before the terminal is opened: exit 2 touches nothing
+            check_set_folder(destination, kit_key, labels, resume)
         with _sigterm_interrupts(), \
                 open_terminal(port, settings=settings, fast_line=True) as terminal:
             try:
@@ -294,7 +296,10 @@ def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: 
 
         set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
     elif to is not None:
+        from posdiag.backup.service import check_set_folder
+
         set_dir = _folder(to)
+        check_set_folder(set_dir, kit_key, labels, resume)
     from posdiag.terminals import open_terminal
 
     try:
