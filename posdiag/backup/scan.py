@@ -48,7 +48,7 @@ from posdiag.backup.pieces import INDEX_CAP, SEAL_CAP, IndexedPiece, decode_inde
 from posdiag.backup.plan import SetState
 from posdiag.backup.writer import hash_file
 from posdiag.errors import UnsafeFile, VerificationError
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 
 SIGNATURE_CAP = 4096  # a minisign file is about 300 bytes
 
@@ -409,9 +409,12 @@ def _unnamed_notes(scan: SetScan, checks: FileChecks) -> list[str]:
                 and not n.lower().endswith(".seal")]
     pending = [n for n in scan.files if n.lower() in sealed and n.lower() not in named]
     if pending:
-        notes.append(_("{count} journal piece(s) written after the newest generation are sealed "
-                       "but not yet named by a manifest; 'posdiag backup --resume' commits them")
-                     .format(count=len(pending)))
+        notes.append(ngettext(
+            "{count} journal piece written after the newest generation is sealed but not yet "
+            "named by a manifest; 'posdiag backup --resume' commits it",
+            "{count} journal pieces written after the newest generation are sealed but not yet "
+            "named by a manifest; 'posdiag backup --resume' commits them",
+            len(pending)).format(count=len(pending)))
     for name in unsealed[:20]:
         notes.append(_("{name} is named by no manifest (an interrupted write, or not part of "
                        "the set); ignored").format(name=name))

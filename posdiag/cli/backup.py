@@ -123,7 +123,30 @@ class _BackupDisplay:
             self._drawn = False
 
 
+def _backed_up_line(result: BackupResult) -> str:
+    """What was backed up, with the generation named as the file the user sees on the stick."""
+    from posdiag.backup.layout import manifest_name
+
+    manifest = manifest_name(result.generation)
+    if result.records == 0:
+        return _("The terminal's journal is empty (no transactions since its last end-of-day); "
+                 "its identity, totals and log are backed up to {path}, signed in {manifest}."
+                 ).format(path=result.set_dir, manifest=manifest)
+    return ngettext(
+        "Backed up {records} record ({size} bytes) to {path}, signed in {manifest} (a backup "
+        "commits identity, journal, totals and log one after the other, each in a numbered "
+        "generation).",
+        "Backed up {records} records ({size} bytes) to {path}, signed in {manifest} (a backup "
+        "commits identity, journal, totals and log one after the other, each in a numbered "
+        "generation).", result.records).format(
+            records=result.records, size=result.journal_bytes, path=result.set_dir,
+            manifest=manifest)
+
+
 def _totals_lines(comparison: TotalsComparison) -> list[str]:
+    if comparison.agree and comparison.journal.count == 0 and not comparison.terminal.amount \
+            and not comparison.terminal.count:
+        return [_("The terminal's totals are empty too.")]
     if comparison.agree:
         if not comparison.brands_compared:
             return [_("Journal agrees with the terminal's totals (total amount).")]
@@ -256,10 +279,7 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
     if as_json:
         click.echo(json.dumps(_result_json(result), sort_keys=True))
     else:
-        click.echo(_("Backed up {records} records ({size} bytes) to {path}, manifest generation "
-                     "{generation}.").format(records=result.records, size=result.journal_bytes,
-                                             path=result.set_dir,
-                                             generation=result.generation), err=True)
+        click.echo(_backed_up_line(result), err=True)
         for line in _totals_lines(result.totals) if result.totals else []:
             click.echo(line, err=True)
     if result.totals is not None and not result.totals.agree:
@@ -424,16 +444,22 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
 
 
 def _print_report(report: VerifyReport) -> None:
+    from posdiag.backup.layout import manifest_name
+
     if report.generation is not None:
-        decrypted = (_(", {count} records decrypted and checked").format(count=report.records)
+        decrypted = (ngettext(", {count} record decrypted and checked",
+                              ", {count} records decrypted and checked",
+                              report.records).format(count=report.records)
                      if report.records is not None else "")
         held = (_("; snapshots: {kinds}").format(kinds=", ".join(report.snapshots))
                 if report.snapshots else "")
         incomplete = "" if report.complete else _(" (INCOMPLETE)")
-        click.echo(_("Generation {generation}: {segments} segments, {size} journal bytes"
-                     "{incomplete}{decrypted}{held}.").format(
-            generation=report.generation, segments=report.segments, size=report.journal_bytes,
-            incomplete=incomplete, decrypted=decrypted, held=held))
+        segments = ngettext("{count} segment", "{count} segments", report.segments).format(
+            count=report.segments)
+        click.echo(_("Newest generation that verifies: {manifest}; {segments}, {size} journal "
+                     "bytes{incomplete}{decrypted}{held}.").format(
+            manifest=manifest_name(report.generation), segments=segments,
+            size=report.journal_bytes, incomplete=incomplete, decrypted=decrypted, held=held))
         click.echo(_signer_line(report))
         if report.totals_agree is not None:
             click.echo(_("Totals agree with the terminal.") if report.totals_agree
@@ -504,8 +530,11 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
         return
     count = _write_records(out, fmt, opened.records(identities))
     if fmt == "table":
-        click.echo(_("{count} records, manifest generation {generation}.").format(
-            count=count, generation=opened.generation), err=True)
+        from posdiag.backup.layout import manifest_name
+
+        click.echo(ngettext("{count} record, from {manifest}.", "{count} records, from "
+                            "{manifest}.", count).format(
+            count=count, manifest=manifest_name(opened.generation)), err=True)
 
 
 def _shown(data: bytes) -> str:

@@ -10,7 +10,7 @@ import click
 
 from posdiag.cli.help import Group
 from posdiag.cli.options import json_option, print_json, terminal_options
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.case.actions import Actor
@@ -306,7 +306,7 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
                    err=True)
         return
     click.echo("\n".join(text_table(list_rows(found))))
-    click.echo(_("{n} case(s).").format(n=len(found)), err=True)
+    click.echo(ngettext("{n} case.", "{n} cases.", len(found)).format(n=len(found)), err=True)
 
 
 def _document_options(f: Any) -> Any:
