@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from posdiag.cli.help import Group
+from posdiag.cli.options import port_option
 from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -29,12 +30,6 @@ _prefix_option = click.option(
     "--prefix", type=click.Path(file_okay=False, path_type=Path), default=None,
     help=N_("Install below this folder instead of / (no accounts, no reloads)."))
 _dry_run_option = click.option("--dry-run", is_flag=True, help=N_("Only print what would be done."))
-
-KIT_PORT_HELP = N_(
-    "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
-    "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator. Default: the config's "
-    "port."
-)
 
 
 @click.group(cls=Group)
@@ -126,8 +121,7 @@ def _result_json(result: CycleResult) -> dict[str, object]:
 
 
 @kit.command()
-@click.option("--port", metavar="PORT", default=None,
-              help=KIT_PORT_HELP)
+@port_option(required=False)
 @click.option("--media", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=N_("Folder of the stick (default: the config's media, or the one USB stick)."))
 @_config_option
@@ -137,7 +131,8 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
          as_json: bool) -> None:
     """One full kit cycle now, without waiting: for scripts and tests.
 
-    Exit codes: 0 backed up and verified; 1 done but totals or plan failed;
+    Without --port the config's port is used (auto: the one terminal plugged
+    in). Exit codes: 0 backed up and verified; 1 done but totals or plan failed;
     2 config or usage; 3 terminal; 4 stick.
 
     \b
