@@ -9,9 +9,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install whenever pyproject.toml changes.
+# Re-install whenever pyproject.toml changes. Quiet: errors still show (pip -q keeps them).
+# The demo's install has the documents extra, so the demo writes the request form and the
+# acceptance certificate as PDF too (HTML needs nothing extra).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[documents]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
