@@ -55,19 +55,28 @@ def _print_report(report: InstallReport) -> None:
 @_prefix_option
 @click.option("--bin", "posdiag_bin", metavar="COMMAND", default=None,
               help=N_("posdiag command the service runs (default: this posdiag)."))
-def install(dry_run: bool, prefix: Path | None, posdiag_bin: str | None) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help=N_("With --dry-run: also print the contents of every file."))
+def install(dry_run: bool, prefix: Path | None, posdiag_bin: str | None, verbose: bool) -> None:
     """Install udev rules, systemd units and the udisks2 polkit rule; create group posdiag.
+
+    Also makes the kit page's secret (once) and a label to print with its address and
+    QR code. --dry-run prints what would be written, made and run, one line each
+    (--verbose: with the files' contents), and warns when the units could not start
+    the posdiag given (a home or temporary folder their sandbox hides).
 
     \b
     Examples:
       sudo posdiag kit install
       posdiag kit install --dry-run
-      posdiag kit install --prefix /tmp/image-root
+      posdiag kit install --dry-run --verbose --bin /opt/posdiag/bin/posdiag
+      posdiag kit install --prefix /srv/image-root
     """
     from posdiag.kit.install import Environment, default_posdiag_command, install_kit
 
     command = posdiag_bin or default_posdiag_command(sys.argv[0], sys.executable)
-    _print_report(install_kit(command, dry_run=dry_run, env=Environment(prefix=prefix)))
+    _print_report(install_kit(command, dry_run=dry_run, verbose=verbose,
+                              env=Environment(prefix=prefix)))
 
 
 @kit.command()
