@@ -20,10 +20,9 @@ PORT_HELP = N_(
 )
 
 
-def port_option(required: bool = True, default: str | None = None) -> Callable[[Any], Any]:
+def port_option(required: bool = True) -> Callable[[Any], Any]:
     # No short form: -p is --passphrase in every command (as in age).
-    return click.option("--port", "port", required=required, default=default, metavar="PORT",
-                        help=PORT_HELP)
+    return click.option("--port", "port", required=required, metavar="PORT", help=PORT_HELP)
 
 
 def json_option(f: Any) -> Any:
