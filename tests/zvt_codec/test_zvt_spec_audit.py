@@ -1,0 +1,55 @@
+"""Known answers for what the second spec audit (docs/zvt-analyser-coverage.md) found the
+analyser missing or getting wrong, each built from the spec's own description of the bytes.
+
+Sections are PA00P015 rev 13.08 unless named otherwise. Test card numbers only.
+"""
+
+from __future__ import annotations
+
+from posdiag.drivers.zvt.analyser import FrameReport, analyse, parse_hex
+from posdiag.drivers.zvt.capture import analyse_capture
+
+
+def one(text: str, answering=None) -> FrameReport:
+    direction, data = parse_hex(text)
+    report, _message = analyse(data, direction, answering)
+    return report
+
+
+# --- 84 1E: the PT refuses a command the way an Abort would --------------------------------------
+
+
+def test_registration_refused_for_a_wrong_currency():
+    # §2.1.3: "In error-case (=incorrect currency code) the PT answers with: 84 1E xx 6F[<CC>]";
+    # 1E is not a result code here (as host code 30 it would be an acquirer's) but the
+    # instruction of Abort: the result code follows in the data.
+    reports = analyse_capture(["> 06 00 06 12 34 56 BA 09 78", "< 84 1E 03 6F 09 78"])
+    text = reports[1].render()
+    assert "host/authorisation system code 30" not in text
+    assert "1E: the PT refuses the command (as Abort 06 1E)" in text
+    assert "result code: 6F (wrong currency)" in text
+    assert "currency code: 978 (EUR)" in text
+    assert reports[1].complete
+
+
+def test_registration_refused_without_the_currency():
+    # §2.1.3: "The PT only sends a currency code to the ECR, if the ECR had also sent one."
+    report = one("< 84 1E 01 6F")
+    assert "result code: 6F (wrong currency)" in report.render()
+    assert report.complete
+
+
+def test_close_card_session_refused():
+    # §2.64: negative PT response to 06 C5 is "84 1E 00".
+    reports = analyse_capture(["> 06 C5 00", "< 84 1E 00"])
+    assert "1E: the PT refuses the command (as Abort 06 1E)" in reports[1].render()
+    assert reports[1].complete
+
+
+def test_84_1E_data_that_is_no_result_code_layout_is_shown_and_reported():
+    # Never silently dropped: bytes after result code and currency are shown and named.
+    report = one("< 84 1E 05 6F 09 78 AB CD")
+    text = report.render()
+    assert "result code: 6F (wrong currency)" in text
+    assert "AB CD" in text
+    assert not report.complete
