@@ -22,7 +22,6 @@ from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 from posdiag.i18n import _
 
-
 REFUSAL = 0x1E  # 84 1E: not result code 1E but the instruction of Abort (06 1E)
 
 
@@ -114,10 +113,8 @@ class Nack(Message):
         code, rest = self.payload[0], self.payload[1:]
         currency = None
         if code == 0x6F and len(rest) >= 2:
-            try:
+            if all(b >> 4 <= 9 and b & 0xF <= 9 for b in rest[:2]):  # BCD, else left over
                 currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
-            except ProtocolError:
-                pass
         return code, currency, rest
 
     @property
