@@ -112,9 +112,9 @@ class Nack(Message):
             return None, None, b""
         code, rest = self.payload[0], self.payload[1:]
         currency = None
-        if code == 0x6F and len(rest) >= 2:
-            if all(b >> 4 <= 9 and b & 0xF <= 9 for b in rest[:2]):  # BCD, else left over
-                currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
+        is_bcd = all(b >> 4 <= 9 and b & 0xF <= 9 for b in rest[:2])  # else left over
+        if code == 0x6F and len(rest) >= 2 and is_bcd:
+            currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
         return code, currency, rest
 
     @property
