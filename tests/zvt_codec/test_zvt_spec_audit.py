@@ -53,3 +53,24 @@ def test_84_1E_data_that_is_no_result_code_layout_is_shown_and_reported():
     assert "result code: 6F (wrong currency)" in text
     assert "AB CD" in text
     assert not report.complete
+
+
+# --- 06 00 without its currency code ------------------------------------------------------------
+
+
+def test_registration_with_tlv_but_no_currency_code_is_decoded_and_flagged():
+    # §2.1.1: "06 00 xx <password><config-byte>[<CC>[03<service-byte>][06<TLV-container>]]":
+    # the CC comes before 03/06. An ECR that leaves it out and sends the TLV container
+    # (26{0A 06 D3}) straight after the config byte must not have 06 06 read as currency 606.
+    report = one("> 06 00 0C 12 34 56 BA 06 06 26 04 0A 02 06 D3")
+    text = report.render()
+    assert "currency 606" not in text
+    assert "0A ZVT command: 06 D3 (Print Text-Block)" in text
+    assert "no currency code before the service byte/TLV container" in text
+    assert report.complete
+
+
+def test_registration_in_the_spec_order_keeps_its_currency_code():
+    report = one("> 06 00 0E 12 34 56 BA 09 78 06 06 26 04 0A 02 06 D3")
+    assert "currency code: 978 (EUR)" in report.render()
+    assert "no currency code" not in report.render()
