@@ -74,3 +74,33 @@ def test_registration_in_the_spec_order_keeps_its_currency_code():
     report = one("> 06 00 0E 12 34 56 BA 09 78 06 06 26 04 0A 02 06 D3")
     assert "currency code: 978 (EUR)" in report.render()
     assert "no currency code" not in report.render()
+
+
+# --- a tag 14 in the Status-Information applies to the message's BMP texts as well --------------
+
+
+def test_status_information_charset_tag_applies_to_its_bmp_texts():
+    # §9.4.2 tag 14: "The PT sends this tag within the tags 27, 2B, 32 and in the
+    # status-information": the set it names is that of the message's texts, BMP 3C and 8B
+    # (card name) as much as the TLV 24 display lines.
+    text = "Grüße".encode()
+    tlv = bytes.fromhex("06") + bytes((len(text) + 7,)) + bytes.fromhex("14 01 FE 24") + bytes(
+        (len(text) + 2,)) + bytes.fromhex("07") + bytes((len(text),)) + text
+    card_name = bytes.fromhex("8B F0") + bytes((0xF0 | len(text) + 1,)) + text + b"\x00"
+    additional = bytes.fromhex("3C F0 F0") + bytes((0xF0 | len(text),)) + text
+    data = bytes.fromhex("27 00") + card_name + additional + tlv
+    report = one("< 04 0F " + f"{len(data):02X} " + data.hex(" "))
+    shown = report.render()
+    assert "8B card name: 'Grüße'" in shown
+    assert "3C additional data/text: 'Grüße'" in shown
+    assert "07 text line: 'Grüße'" in shown
+    assert report.complete
+
+
+def test_a_charset_the_user_named_is_not_overridden_by_the_message():
+    text = "Grüße".encode()
+    additional = bytes.fromhex("3C F0 F0") + bytes((0xF0 | len(text),)) + text
+    data = bytes.fromhex("27 00") + additional + bytes.fromhex("06 03 14 01 FE")
+    direction, raw = parse_hex("< 04 0F " + f"{len(data):02X} " + data.hex(" "))
+    report, _message = analyse(raw, direction, charset="cp437", fixed=True)
+    assert "'Gr├╝├ƒe'" in report.render()
