@@ -104,3 +104,10 @@ def test_a_charset_the_user_named_is_not_overridden_by_the_message():
     direction, raw = parse_hex("< 04 0F " + f"{len(data):02X} " + data.hex(" "))
     report, _message = analyse(raw, direction, charset="cp437", fixed=True)
     assert "'Gr├╝├ƒe'" in report.render()
+
+
+def test_change_baudrate_rfu_codes_are_named_rfu():
+    # §2.57 Table 13: 0 9600, 1 19200, 2-5 RFU, 6 57600, 7 115200.
+    assert "baud rate: 0x03 (RFU)" in one("> 08 40 01 03").render()
+    assert "baud rate: 0x07 (115200)" in one("> 08 40 01 07").render()
+    assert "not defined in the spec" in one("> 08 40 01 08").render()
