@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posdiag.cards import mask_text
-from posdiag.drivers.zvt import serial_framing, tlv_render
+from posdiag.drivers.zvt import charsets, serial_framing, tlv_render
 from posdiag.drivers.zvt.apdu import EXTENDED, Apdu
 from posdiag.drivers.zvt.bmp import partial_decoding
 from posdiag.drivers.zvt.codes import command_name
@@ -243,11 +243,23 @@ def analyse(
     except ProtocolError as err:
         return _with(report, [*problems, str(err)], decoded=False), None
     problems += decode_problems
-    fields = tuple(message.fields(charset))
+    fields = tuple(message.fields(charset if fixed else _declared_charset(message, charset)))
     tree = tlv_render.render(message.tlv, charset, fixed)
     report = FrameReport(kind, message_name(message), cls, instr, fields, tree, direction, crc_ok,
                          line=line)  # fmt: skip
     return _with(report, problems), message
+
+
+def _declared_charset(message: Message, session: str | None) -> str | None:
+    """The set a tag 14 at the top of the message's TLV container names (§9.4.2: the PT
+    sends it in the Status-Information), for the BMP texts of that message; else the
+    session's. tlv_render applies the same tag to the container's own texts."""
+    for node in message.tlv:
+        if node.tag == 0x14 and isinstance(node.value, bytes) and node.value:
+            declared = charsets.codec_of(node.value[-1])
+            if declared is not None:
+                return declared
+    return session
 
 
 def _with(report: FrameReport, problems: list[str], decoded: bool = True) -> FrameReport:
