@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.errors import UsageError, VerificationError
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 from posdiag.plan.service import TestRun
 
 if TYPE_CHECKING:
@@ -142,9 +142,14 @@ def run_demo(directory: Path, *, journal: int = 200,
         raise VerificationError(_("The demo backup set {set_dir} does not verify: "
                                   "{problems}.").format(
                                     set_dir=set_dir, problems='; '.join(report.problems)))
-    progress(_("   Backup verified with the office key: generation {generation}, {records} "
-               "records decrypted and checked.").format(generation=report.generation,
-                                                       records=report.records))
+    from posdiag.backup.layout import manifest_name
+
+    assert report.generation is not None and report.records is not None
+    progress(ngettext("   Backup verified with the office key: {manifest}, {records} record "
+                      "decrypted and checked.",
+                      "   Backup verified with the office key: {manifest}, {records} records "
+                      "decrypted and checked.", report.records).format(
+        manifest=manifest_name(report.generation), records=report.records))
 
     progress(_("3. Filing the replacement request ..."))
     no_pdf = _no_pdf()

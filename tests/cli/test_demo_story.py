@@ -24,6 +24,7 @@ def test_the_verdict_comes_after_the_results_that_prove_it(posdiag, tmp_path):
     ran = posdiag("demo", "--dir", tmp_path / "demo", "--journal", "5")
     assert ran.code == 0, ran.err
     assert "accepted" not in ran.err.lower().split("acceptance test")[-1]  # not before the table
+    assert "manifest-" in ran.err and "generation 3" not in ran.err  # as on the stick
     table = ran.out.index("Result: PASS")
     verdict = ran.out.index("Replacement accepted")
     assert table < verdict
