@@ -421,6 +421,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
         "signature": (case, replace(evidence, record=replace(
             evidence.record, signature_ok=False, detail="the signature does not match"))),
         "record": (case, replace(evidence, record=None)),
+        # A case recorded before the same-unit check: accepted, yet the old serial number.
+        "same unit": (replace(case, replacements=(replace(replacement, terminal=replace(
+            replacement.terminal, serial_number=case.old_terminal.serial_number)),)),
+            evidence),
     }
     for name, (changed_case, changed_evidence) in variants.items():
         document = certificate_of(changed_case, changed_evidence)
@@ -431,6 +435,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
     assert "Card swipe: FAIL — the card could not be read" in texts
     texts = "\n".join(certificate_of(*variants["inspection"]).texts())
     assert "a seal is broken" in texts
+    same = certificate_of(*variants["same unit"])
+    texts = "\n".join(same.texts())
+    assert "SAME UNIT" in texts and "the same unit?" not in texts
+    assert dict(same.header)["Result"] == "replacement not accepted (see the conclusion)"
 
 
 def test_no_card_number_reaches_a_certificate_whatever_the_record_holds(story):

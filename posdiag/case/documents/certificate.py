@@ -56,8 +56,11 @@ def certificate_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int,
     if replacement is None:
         raise ValueError(_("the case holds no acceptance run"))
     record = evidence.record.record if evidence.record else None
-    failures = failures_of(replacement, evidence)
+    failures = failures_of(replacement, evidence, case.old_terminal)
     verdict = _verdict_words(replacement.verdict)
+    if failures and replacement.verdict == "accepted":
+        # The page judges again: it never says "accepted" beside a failure it lists.
+        verdict = _("replacement not accepted (see the conclusion)")
     header = (
         (_("Case"), case.case_id),
         (_("Merchant"), _("{name} (merchant number {number})").format(
@@ -93,12 +96,22 @@ def _verdict_words(verdict: str) -> str:
 # --- old and new ------------------------------------------------------------------------------
 
 
+def same_unit(old: TerminalInfo, new: TerminalInfo | None) -> bool:
+    """Whether the "replacement" reports the serial number of the terminal it replaces."""
+    from posdiag.plan.steps.terminal import same_serial
+
+    return new is not None and bool(old.serial_number) and same_serial(new.serial_number,
+                                                                        old.serial_number)
+
+
 def _same(old: TerminalInfo, new: TerminalInfo | None, field: str) -> Cell:
     if new is None:
         return ""
     before, after = terminal_value(old, field), terminal_value(new, field)
     if field == "serial_number":
-        return _("another unit") if before != after else _("the same unit?")
+        if same_unit(old, new):
+            return Badge("FAIL", _("SAME UNIT"))
+        return _("not known") if "—" in (before, after) else _("another unit")
     if "—" in (before, after):
         return _("not known")
     if field in BOUND:
@@ -369,9 +382,15 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
 # --- conclusion ------------------------------------------------------------------------------
 
 
-def failures_of(replacement: Replacement, evidence: Evidence) -> list[str]:
-    """What did not pass, in plain words; empty only when everything passed."""
+def failures_of(replacement: Replacement, evidence: Evidence,
+                old: TerminalInfo | None = None) -> list[str]:
+    """What did not pass, in plain words; empty only when everything passed. ``old``: the
+    terminal replaced (a replacement with its serial number is the same unit)."""
     failures: list[str] = []
+    if old is not None and same_unit(old, replacement.terminal):
+        failures.append(_("The terminal tested reports serial number {serial}, the serial "
+                          "number of the terminal it replaces: it is the same unit, not a "
+                          "replacement.").format(serial=old.serial_number))
     check = evidence.record
     if check is None or check.record is None:
         failures.append(_("The test record is missing or unreadable."))
