@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from document_checks import (
     check_page,
+    check_signature_layout,
     chromium,
     pdf_fonts,
     pdf_pages,
@@ -341,6 +342,25 @@ def test_render_case_document_gives_bytes_and_records_nothing(story, kind):
     assert load_case(story.case_dir).head.number == revisions
     checked = verify_case_document(pdf.data, story.case_dir)
     assert checked.revision == revisions and checked.later == ()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_document_keeps_its_signatures_and_reference_on_one_page(story, tmp_path,
+                                                                       language):
+    """Turned page by page: the signature block (both parties' names, signature and date
+    lines) and the reference line share a page; no page holds only a date or a reference."""
+    from posdiag.i18n import _, use_language
+    from posdiag.report.service import build_report
+
+    with use_language(language):
+        roles = (_("Technician: {name}").format(name=""), _("Merchant: {name}").format(name=""))
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        rendered = render_case_document(story.case_dir, kind, form="pdf", language=language)
+        check_signature_layout(rendered.data, language, roles)
+    report = tmp_path / "report.pdf"
+    with use_language(language):
+        build_report([story.case_dir / "records"], report, pdf=True)
+    check_signature_layout(report.read_bytes(), language, ())
 
 
 # --- the HTML page in a browser ----------------------------------------------------------------
