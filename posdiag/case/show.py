@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posdiag.case.actions import who_words
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
 from posdiag.case.listing import CaseSummary
 from posdiag.case.model import Action, Case, Diagnostics, TerminalInfo
@@ -194,7 +195,8 @@ def case_lines(case_file: CaseFile) -> list[str]:
             lines.append(f"  {case.decision.reason}")
     lines += ["", _("History:")]
     lines += ["  " + line for line in text_table(
-        [(str(a.number), str(a.at), a.host, _("{technician}:").format(technician=a.technician),
+        [(str(a.number), str(a.at), a.host, _("{technician}:").format(
+            technician=who_words(a.technician)),
           action_text(a)) for a in case.actions], align=("right",))]
     return lines
 

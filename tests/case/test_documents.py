@@ -537,3 +537,45 @@ def test_a_digest_is_printed_as_it_is_even_with_a_luhn_valid_run_inside(story):
         texts = list(request_document(replace(case, request=request), stamp, UTC, 7).texts())
     assert lucky in texts
     assert not any(TEST_PAN in text for text in texts if text != lucky)
+
+
+# --- who signs ----------------------------------------------------------------------------------
+
+
+def test_a_document_names_a_person_never_the_login(cli, story, shop, tmp_path, config):
+    """Nobody named (no --technician, no kit profile): the forms leave a line to write the name
+    on, and the login name ("root") is not printed as the technician; the history keeps it as
+    a login. Named — on the command line or in the kit profile — the person is printed."""
+    import getpass
+
+    login = getpass.getuser()
+    case = load_case(story.case_dir).case
+    assert case.technician.name == ""
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        text = pdf_text(render_case_document(story.case_dir, kind, language="en").data)
+        assert has(text, "Technician: ________"), kind
+        assert not has(text, f"Technician: {login}"), kind
+    assert case.actions[0].technician == f"login:{login}"
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1) and f"login {login}:" in out
+
+    # Named on the command line: the request names them.
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--technician", "Li Wei",
+                          "--technician-id", "T-42", "--root", tmp_path / "named")
+    assert code == 0, err
+    named = only_case(tmp_path / "named")
+    assert cli("case", "request", named, "--force", "--reason", "no backup needed")[0] == 0
+    text = pdf_text(render_case_document(named, REQUEST_KIND, language="zh_CN").data)
+    assert has(text, "技术员：Li Wei (T-42)")
+    # In the kit profile: the person for every command run with it.
+    config.mkdir(exist_ok=True)
+    (config / "profile.toml").write_text('[technician]\nname = "王芳"\nid = "T-7"\n',
+                                         encoding="utf-8")
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "profiled")
+    assert code == 0, err
+    profiled = only_case(tmp_path / "profiled")
+    assert load_case(profiled).case.technician.name == "王芳"
+    assert load_case(profiled).case.actions[0].technician == "王芳 (T-7)"

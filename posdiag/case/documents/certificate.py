@@ -17,7 +17,12 @@ from datetime import tzinfo
 from typing import Any
 
 from posdiag.case.documents.evidence import Evidence, PrintedReceipt, RecordCheck, last_data
-from posdiag.case.documents.words import dash, terminal_field_label, terminal_value
+from posdiag.case.documents.words import (
+    dash,
+    technician_words,
+    terminal_field_label,
+    terminal_value,
+)
 from posdiag.case.model import Case, InspectionAnswer, Replacement, TerminalInfo
 from posdiag.documents.model import (
     Badge,
@@ -444,13 +449,12 @@ def _conclusion_section(case: Case, replacement: Replacement, failures: list[str
                             boxed=True),
                   Paragraph("\n".join(f"• {failure}" for failure in failures), "fail")]
         badge = Badge("FAIL", _("replacement not accepted"))
-    technician = case.technician
-    tech = technician.name + (f" ({technician.id})" if technician.id else "")
+    tech = technician_words(case, acceptance=True)
     merchant = case.merchant.contact or case.merchant.name
     blocks.append(Paragraph(_("By signing, the merchant confirms that the replacement terminal "
                               "was received and tested as described on this page.")))
     blocks.append(Signatures(
-        roles=(_("Technician: {name}").format(name=dash(tech)),
+        roles=(_("Technician: {name}").format(name=tech),
                _("Merchant: {name}").format(name=dash(merchant))),
         signature_label=_("Signature"), date_label=_("Date")))
     return Section(_("Conclusion"), tuple(blocks), badge=badge)

@@ -23,6 +23,7 @@ from posdiag.case.documents.words import (
     person_date,
     role_words,
     source_words,
+    technician_words,
     terminal_field_label,
     terminal_value,
     warranty_words,
@@ -253,13 +254,12 @@ def _attachments_section(case: Case, request: Request) -> Section:
 def _signature_section(case: Case) -> Section:
     merchant = case.merchant
     who = merchant.contact or merchant.name
-    technician = case.technician
-    tech = technician.name + (f" ({technician.id})" if technician.id else "")
+    tech = technician_words(case)
     return Section(_("Signatures"), (
         Paragraph(_("The merchant confirms the fault described above; the technician confirms "
                     "the terminal's identity and the backup named above.")),
         Signatures(roles=(
             _("Merchant: {name}").format(name=dash(who)),
-            _("Technician: {name}").format(name=dash(tech))),
+            _("Technician: {name}").format(name=tech)),
             signature_label=_("Signature"), date_label=_("Date")),
     ))
