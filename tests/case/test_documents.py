@@ -579,3 +579,19 @@ def test_a_document_names_a_person_never_the_login(cli, story, shop, tmp_path, c
     profiled = only_case(tmp_path / "profiled")
     assert load_case(profiled).case.technician.name == "王芳"
     assert load_case(profiled).case.actions[0].technician == "王芳 (T-7)"
+
+
+def test_the_certificate_says_who_answered_as_the_record_says(story):
+    """The story's questions were answered by the emulator's person: the certificate says
+    so, and never that the technician confirmed."""
+    record = json.loads(next((story.case_dir / "records").glob("*.json")).read_text())
+    by = {p["by"] for s in record["steps"] for a in s["attempts"] for p in a["prompts"]}
+    assert by == {"emulator"}
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND, language="en").data)
+    assert not has(text, "Confirmed by the technician")
+    assert has(text, "Asked to confirm: yes, answered by the emulated person (a test run, no "
+                     "one answered).")
+    assert has(text, "Answered by the emulated person (a test run, no one answered).")
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND,
+                                         language="zh_CN").data)
+    assert has(text, "模拟") and not has(text, "技术员已确认")

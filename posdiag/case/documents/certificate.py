@@ -47,7 +47,7 @@ from posdiag.i18n_format import (
     format_number,
 )
 from posdiag.i18n_terms import outcome_word, step_kind_word
-from posdiag.report.words import answer_word, mapping, sequence, step_findings
+from posdiag.report.words import answer_word, answered_by_words, mapping, sequence, step_findings
 
 COMPARED = ("model", "serial_number", "terminal_id", "merchant_id", "software_version",
             "currency")
@@ -78,7 +78,7 @@ def certificate_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int,
     steps = [mapping(s) for s in sequence(record.get("steps"))] if record else []
     sections = [
         _terminals_section(case, replacement),
-        _inspection_section(replacement),
+        _inspection_section(replacement, steps),
         _steps_section(steps, evidence.record),
         _money_section(steps, zone),
         _receipts_section(evidence.receipts),
@@ -175,19 +175,41 @@ def _inspection_answer(answer: InspectionAnswer) -> str:
     return text
 
 
-def _inspection_section(replacement: Replacement) -> Section:
+def answered_by(steps: Sequence[Mapping[str, Any]], kind: str) -> list[str]:
+    """Who answered the prompts of the steps of ``kind``, in the record's words (``by``),
+    each once, in order."""
+    found: list[str] = []
+    for step in steps:
+        if step.get("kind") != kind:
+            continue
+        for attempt in sequence(step.get("attempts")):
+            for prompt in sequence(mapping(attempt).get("prompts")):
+                by = str(mapping(prompt).get("by") or "")
+                if by and by not in found:
+                    found.append(by)
+    return found
+
+
+def _inspection_section(replacement: Replacement,
+                        steps: Sequence[Mapping[str, Any]]) -> Section:
     if not replacement.inspection:
         return Section(_("Arrival inspection"), (Paragraph(
             _("No arrival inspection was recorded."), "fail", boxed=True),))
     rows = tuple((inspection_question(a), _inspection_answer(a),
                   Badge("PASS", _("OK")) if a.ok else Badge("FAIL", _("NO")))
                  for a in replacement.inspection)
-    return Section(_("Arrival inspection"), (
+    blocks: list[Block] = [
         Paragraph(_("Checked when the replacement arrived, before it was switched on for the "
                     "tests: the seals, signs of tampering (a card-skimming risk), the serial "
                     "number on its label and the model.")),
         Table(header=(_("Question"), _("Answer"), _("Result")), rows=rows, widths=(5, 4, 1.3)),
-    ))
+    ]
+    who = answered_by(steps, "checklist")
+    if who:
+        blocks.append(Paragraph(_("Answered by {who}.").format(
+            who=_("; ").join(answered_by_words(by) for by in who)),
+            "warn" if "emulator" in who else "muted"))
+    return Section(_("Arrival inspection"), tuple(blocks))
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -231,8 +253,10 @@ def _step_words(step: Mapping[str, Any]) -> str:
         for prompt in sequence(last.get("prompts")):
             asked = mapping(prompt)
             if asked.get("kind") == "confirm":
-                lines.append(_("Confirmed by the technician: {answer}.").format(
-                    answer=answer_word(asked.get("answer"))))
+                # Who answered, as the record says: a program's answer is not a person's.
+                lines.append(_("Asked to confirm: {answer}, answered by {who}.").format(
+                    answer=answer_word(asked.get("answer")),
+                    who=answered_by_words(asked.get("by"))))
     if len(attempts) > 1:
         lines.append(ngettext("Passed on attempt {count}.", "Took {count} attempts.",
                               len(attempts)).format(count=len(attempts)))
