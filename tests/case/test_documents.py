@@ -86,8 +86,8 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
                   "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
-                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份交易笔数",
-                  "交易流水与终端汇总一致", "附件", "签字", "技术员", "第 1 页"):
+                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份流水记录",
+                  "流水记录与终端自上次日结以来的汇总一致", "附件", "签字", "技术员", "第 1 页"):
         assert has(text, words), words
     assert_no_pans(text)
     assert all(font["emb"] == "yes" for font in pdf_fonts(out))
@@ -109,8 +109,10 @@ def test_the_english_request_and_its_qr_code(cli, case_dir, tmp_path):
     assert code == 0, err
     text = pdf_text(out)
     for words in ("Replacement request", "Merchant number", "Terminal ID", "Serial number",
-                  "Printer fault", "No repair fee.", "Transactions backed up",
-                  "The journal agrees with the terminal's totals", "Page 1 of"):
+                  "Printer fault", "No repair fee.", "Journal records backed up",
+                  "The journal's records add up to the terminal's totals since the last end of "
+                  "day", "booked transactions since the last end of day (net of reversals; "
+                  "declined attempts are not booked)", "Page 1 of"):
         assert has(text, words), words
     assert_no_pans(text)
     [scanned] = [c for c in pdf_qr_codes(out) if c.startswith("posdiag:doc")]
@@ -595,3 +597,21 @@ def test_the_certificate_says_who_answered_as_the_record_says(story):
     text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND,
                                          language="zh_CN").data)
     assert has(text, "模拟") and not has(text, "技术员已确认")
+
+
+def test_the_totals_and_the_journal_count_say_what_they_count(cli, story):
+    """The terminal's totals count booked transactions since its last end of day (net of
+    reversals, declines not booked); the backup counts every journal record: two numbers a
+    merchant can tell apart, in `case show` and on the request."""
+    case = load_case(story.case_dir).case
+    booked, records = case.diagnostics.totals.count, case.backups[0].records
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1)
+    assert (f"totals since the last end of day: {booked} booked transactions (net of "
+            "reversals; declined attempts are not booked)") in out
+    assert f"{records} journal records (every payment, reversal, refund and declined " \
+           "attempt)" in out and "its records add up to the terminal's totals" in out
+    text = pdf_text(render_case_document(story.case_dir, REQUEST_KIND, language="en").data)
+    assert has(text, f"{booked} booked transactions since the last end of day")
+    assert has(text, f"Journal records backed up {records} (every payment, reversal, refund "
+                     "and declined attempt)")
