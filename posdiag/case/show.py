@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posdiag.case.actions import who_words
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
 from posdiag.case.listing import CaseSummary
 from posdiag.case.model import Action, Case, Diagnostics, TerminalInfo
@@ -120,7 +121,12 @@ def _diagnostic_lines(diagnostics: Diagnostics | None) -> list[str]:
             state=_("ready") if diagnostics.printer_ready else _("not ready")))
     if diagnostics.totals is not None:
         totals = diagnostics.totals
-        lines.append("  " + _("totals: {count} transactions, {amount}").format(
+        # The terminal's turnover totals (06 10): booked transactions since its last end of
+        # day, net — a declined attempt is not booked, a reversal takes its payment out — so
+        # fewer than the journal's records, which keep every attempt.
+        lines.append("  " + _("totals since the last end of day: {count} booked transactions "
+                              "(net of reversals; declined attempts are not booked), "
+                              "{amount}").format(
             count=totals.count, amount=format_money(totals.amount, totals.currency)))
     failed = [p for p in diagnostics.probes if not p.ok]
     lines += ["  " + _("{what} refused: {error}").format(what=p.name, error=p.error)
@@ -194,7 +200,8 @@ def case_lines(case_file: CaseFile) -> list[str]:
             lines.append(f"  {case.decision.reason}")
     lines += ["", _("History:")]
     lines += ["  " + line for line in text_table(
-        [(str(a.number), str(a.at), a.host, _("{technician}:").format(technician=a.technician),
+        [(str(a.number), str(a.at), a.host, _("{technician}:").format(
+            technician=who_words(a.technician)),
           action_text(a)) for a in case.actions], align=("right",))]
     return lines
 
@@ -223,9 +230,11 @@ def _backup_lines(case: Case) -> list[str]:
         return [_("Backup: none yet")]
     lines = [_("Backup:")]
     for ref in case.backups:
-        totals = {True: _("totals agree"), False: _("totals DISAGREE"), None: _("no totals")}[
-            ref.totals_agree]
-        lines.append("  " + _("set {set_id} generation {generation}: {records} records, {state}, "
+        totals = {True: _("its records add up to the terminal's totals"),
+                  False: _("its records do NOT add up to the terminal's totals"),
+                  None: _("no totals to compare")}[ref.totals_agree]
+        lines.append("  " + _("set {set_id} generation {generation}: {records} journal records "
+                              "(every payment, reversal, refund and declined attempt), {state}, "
                               "{totals}").format(
             set_id=ref.set_id, generation=ref.generation, records=ref.records,
             state=_("complete") if ref.complete else _("INCOMPLETE"), totals=totals))

@@ -444,6 +444,7 @@ def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ..
       posdiag case verify-document 换机申请表.pdf CASEDIR
       posdiag case verify-document certificate.pdf --root /media/stick/posdiag-cases
     """
+    from posdiag.case.actions import who_words
     from posdiag.case.documents.service import verify_case_document
     from posdiag.case.listing import default_roots
     from posdiag.case.profiles import load_kit_profile
@@ -480,7 +481,8 @@ def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ..
     if checked.written is not None:
         written = checked.written
         click.echo(_("The case recorded writing it: {at} on {host} by {technician} ({file}).")
-                   .format(at=written.at, host=written.host, technician=written.technician,
+                   .format(at=written.at, host=written.host,
+                           technician=who_words(written.technician),
                            file=written.details.get("file") or "-"))
     else:
         click.echo(_("The case has no record of this file being written (rendered for a page "

@@ -34,7 +34,14 @@ from posdiag.report.model import (
     ReportEntry,
     outcome_counts,
 )
-from posdiag.report.words import answer_word, currency_text, mapping, sequence, step_findings
+from posdiag.report.words import (
+    answer_word,
+    answered_by_words,
+    currency_text,
+    mapping,
+    sequence,
+    step_findings,
+)
 
 KIND = "test-report"
 
@@ -161,7 +168,7 @@ def _run(number: int, entry: ReportEntry, zone: tzinfo) -> Section:
         (_("Started"), format_datetime(record.get("started"), zone=zone)),
         (_("Finished"), finished),
         (_("Duration"), format_duration(record.get("seconds"))),
-        (_("Answered by"), _operator_word(record.get("operator"))),
+        (_("Answered by"), answered_by_words(record.get("operator"))),
         (_("Outcome"), badge(entry.outcome)),
     )))
     total = plan.get("steps") if isinstance(plan.get("steps"), int) else len(steps)
@@ -182,12 +189,6 @@ def _run(number: int, entry: ReportEntry, zone: tzinfo) -> Section:
     plan_name = str(plan.get("name") or "—")
     return Section(_("{number}. {plan}").format(number=number, plan=plan_name), tuple(blocks),
                    anchor=f"run-{number}", badge=badge(entry.outcome), new_page=True)
-
-
-def _operator_word(operator: Any) -> str:
-    words = {"console": _("the technician at the console"),
-             "answers": _("an answers file"), "emulator": _("the emulator (automatic)")}
-    return words.get(str(operator), str(operator or "—"))
 
 
 def _step_row(number: int, step: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -214,7 +215,7 @@ def _prompt_rows(steps: Sequence[Mapping[str, Any]], zone: tzinfo) -> list[tuple
                 answer = f"{answer}\n{prompt.get('reason')}"
             row = (format_datetime(prompt.get("at"), zone=zone) if prompt.get("at") else "—",
                    str(step.get("name") or "—"), str(prompt.get("text") or "—"), answer,
-                   str(prompt.get("by") or "—"))
+                   answered_by_words(prompt.get("by")))
             found.append((moment.timestamp() if moment else float("inf"), len(found), row))
     return [row for _t, _n, row in sorted(found)]
 

@@ -29,6 +29,24 @@ def answer_word(answer: Any) -> str:
     return {"yes": _("yes"), "no": _("no"), "done": _("done")}.get(str(answer), str(answer))
 
 
+def answered_by_words(by: Any) -> str:
+    """Who answered a prompt, as the record says (``by``): a person at the console or on the
+    kit's page, a prepared answers file, or the emulator's person in a test run — never a
+    person where a program answered. A bench of both ("emulator+console") says both."""
+    words = {"console": _("the technician at the console"),
+             "kit-page": _("the technician on the kit's page"),
+             "answers": _("an answers file (prepared answers)"),
+             "emulator": _("the emulated person (a test run, no one answered)")}
+    text = str(by or "")
+    if not text:
+        return "—"
+    parts = text.split("+")
+    if len(parts) > 1 and all(part in words for part in parts):
+        return _("{first} and {second}").format(first=words[parts[0]],
+                                                 second=words[parts[1]])
+    return words.get(text, text)
+
+
 def currency_text(currency: Any) -> str:
     """"EUR (978)" for a numeric code posdiag knows, else the code as recorded."""
     from posdiag.i18n_format import currency_code

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from document_checks import (
     check_page,
+    check_signature_layout,
     chromium,
     pdf_fonts,
     pdf_pages,
@@ -85,8 +86,8 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
                   "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
-                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份交易笔数",
-                  "交易流水与终端汇总一致", "附件", "签字", "技术员", "第 1 页"):
+                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份流水记录",
+                  "流水记录与终端自上次日结以来的汇总一致", "附件", "签字", "技术员", "第 1 页"):
         assert has(text, words), words
     assert_no_pans(text)
     assert all(font["emb"] == "yes" for font in pdf_fonts(out))
@@ -108,8 +109,10 @@ def test_the_english_request_and_its_qr_code(cli, case_dir, tmp_path):
     assert code == 0, err
     text = pdf_text(out)
     for words in ("Replacement request", "Merchant number", "Terminal ID", "Serial number",
-                  "Printer fault", "No repair fee.", "Transactions backed up",
-                  "The journal agrees with the terminal's totals", "Page 1 of"):
+                  "Printer fault", "No repair fee.", "Journal records backed up",
+                  "The journal's records add up to the terminal's totals since the last end of "
+                  "day", "booked transactions since the last end of day (net of reversals; "
+                  "declined attempts are not booked)", "Page 1 of"):
         assert has(text, words), words
     assert_no_pans(text)
     [scanned] = [c for c in pdf_qr_codes(out) if c.startswith("posdiag:doc")]
@@ -343,6 +346,25 @@ def test_render_case_document_gives_bytes_and_records_nothing(story, kind):
     assert checked.revision == revisions and checked.later == ()
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_document_keeps_its_signatures_and_reference_on_one_page(story, tmp_path,
+                                                                       language):
+    """Turned page by page: the signature block (both parties' names, signature and date
+    lines) and the reference line share a page; no page holds only a date or a reference."""
+    from posdiag.i18n import _, use_language
+    from posdiag.report.service import build_report
+
+    with use_language(language):
+        roles = (_("Technician: {name}").format(name=""), _("Merchant: {name}").format(name=""))
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        rendered = render_case_document(story.case_dir, kind, form="pdf", language=language)
+        check_signature_layout(rendered.data, language, roles)
+    report = tmp_path / "report.pdf"
+    with use_language(language):
+        build_report([story.case_dir / "records"], report, pdf=True)
+    check_signature_layout(report.read_bytes(), language, ())
+
+
 # --- the HTML page in a browser ----------------------------------------------------------------
 
 
@@ -421,6 +443,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
         "signature": (case, replace(evidence, record=replace(
             evidence.record, signature_ok=False, detail="the signature does not match"))),
         "record": (case, replace(evidence, record=None)),
+        # A case recorded before the same-unit check: accepted, yet the old serial number.
+        "same unit": (replace(case, replacements=(replace(replacement, terminal=replace(
+            replacement.terminal, serial_number=case.old_terminal.serial_number)),)),
+            evidence),
     }
     for name, (changed_case, changed_evidence) in variants.items():
         document = certificate_of(changed_case, changed_evidence)
@@ -431,6 +457,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
     assert "Card swipe: FAIL — the card could not be read" in texts
     texts = "\n".join(certificate_of(*variants["inspection"]).texts())
     assert "a seal is broken" in texts
+    same = certificate_of(*variants["same unit"])
+    texts = "\n".join(same.texts())
+    assert "SAME UNIT" in texts and "the same unit?" not in texts
+    assert dict(same.header)["Result"] == "replacement not accepted (see the conclusion)"
 
 
 def test_no_card_number_reaches_a_certificate_whatever_the_record_holds(story):
@@ -509,3 +539,79 @@ def test_a_digest_is_printed_as_it_is_even_with_a_luhn_valid_run_inside(story):
         texts = list(request_document(replace(case, request=request), stamp, UTC, 7).texts())
     assert lucky in texts
     assert not any(TEST_PAN in text for text in texts if text != lucky)
+
+
+# --- who signs ----------------------------------------------------------------------------------
+
+
+def test_a_document_names_a_person_never_the_login(cli, story, shop, tmp_path, config):
+    """Nobody named (no --technician, no kit profile): the forms leave a line to write the name
+    on, and the login name ("root") is not printed as the technician; the history keeps it as
+    a login. Named — on the command line or in the kit profile — the person is printed."""
+    import getpass
+
+    login = getpass.getuser()
+    case = load_case(story.case_dir).case
+    assert case.technician.name == ""
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        text = pdf_text(render_case_document(story.case_dir, kind, language="en").data)
+        assert has(text, "Technician: ________"), kind
+        assert not has(text, f"Technician: {login}"), kind
+    assert case.actions[0].technician == f"login:{login}"
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1) and f"login {login}:" in out
+
+    # Named on the command line: the request names them.
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--technician", "Li Wei",
+                          "--technician-id", "T-42", "--root", tmp_path / "named")
+    assert code == 0, err
+    named = only_case(tmp_path / "named")
+    assert cli("case", "request", named, "--force", "--reason", "no backup needed")[0] == 0
+    text = pdf_text(render_case_document(named, REQUEST_KIND, language="zh_CN").data)
+    assert has(text, "技术员：Li Wei (T-42)")
+    # In the kit profile: the person for every command run with it.
+    config.mkdir(exist_ok=True)
+    (config / "profile.toml").write_text('[technician]\nname = "王芳"\nid = "T-7"\n',
+                                         encoding="utf-8")
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "profiled")
+    assert code == 0, err
+    profiled = only_case(tmp_path / "profiled")
+    assert load_case(profiled).case.technician.name == "王芳"
+    assert load_case(profiled).case.actions[0].technician == "王芳 (T-7)"
+
+
+def test_the_certificate_says_who_answered_as_the_record_says(story):
+    """The story's questions were answered by the emulator's person: the certificate says
+    so, and never that the technician confirmed."""
+    record = json.loads(next((story.case_dir / "records").glob("*.json")).read_text())
+    by = {p["by"] for s in record["steps"] for a in s["attempts"] for p in a["prompts"]}
+    assert by == {"emulator"}
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND, language="en").data)
+    assert not has(text, "Confirmed by the technician")
+    assert has(text, "Asked to confirm: yes, answered by the emulated person (a test run, no "
+                     "one answered).")
+    assert has(text, "Answered by the emulated person (a test run, no one answered).")
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND,
+                                         language="zh_CN").data)
+    assert has(text, "模拟") and not has(text, "技术员已确认")
+
+
+def test_the_totals_and_the_journal_count_say_what_they_count(cli, story):
+    """The terminal's totals count booked transactions since its last end of day (net of
+    reversals, declines not booked); the backup counts every journal record: two numbers a
+    merchant can tell apart, in `case show` and on the request."""
+    case = load_case(story.case_dir).case
+    booked, records = case.diagnostics.totals.count, case.backups[0].records
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1)
+    assert (f"totals since the last end of day: {booked} booked transactions (net of "
+            "reversals; declined attempts are not booked)") in out
+    assert f"{records} journal records (every payment, reversal, refund and declined " \
+           "attempt)" in out and "its records add up to the terminal's totals" in out
+    text = pdf_text(render_case_document(story.case_dir, REQUEST_KIND, language="en").data)
+    assert has(text, f"{booked} booked transactions since the last end of day")
+    assert has(text, f"Journal records backed up {records} (every payment, reversal, refund "
+                     "and declined attempt)")

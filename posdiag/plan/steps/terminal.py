@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,15 @@ from posdiag.plan.model import StepSpec
 from posdiag.plan.operator import DISPLAY, Look
 
 READY = 0x00  # ZVT terminal status (§11): PT ready
+_SEPARATORS = re.compile(r"[\s\-_.:/]")
+
+
+def same_serial(typed: str, reported: str) -> bool:
+    """Serial numbers compared as people copy them: case, spaces and dashes do not count."""
+    def plain(text: str) -> str:
+        return _SEPARATORS.sub("", text).upper()
+
+    return bool(plain(reported)) and plain(typed) == plain(reported)
 
 
 def identity_dict(identity: Any) -> dict[str, Any]:
@@ -85,14 +95,28 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
         elif str(want) != str(got):
             differences.append(_("{name} is {got}, {origin} has {want}").format(
                 name=name, got=got, origin=origin, want=want))
+    # A replacement is another unit: the terminal it replaces reporting its own serial number
+    # again means the old terminal (or its twin by a copied configuration) is on the cable.
+    old_serial = str(expected.get("serial_number") or "") if options["source"] != "expect" else ""
+    new_serial = str(actual.get("serial_number") or "")
+    same_unit = bool(old_serial) and same_serial(new_serial, old_serial)
     if unknown:
         ctx.note("not_compared", unknown)
     ctx.note("compared", compared)
     ctx.note("against", origin)
+    ctx.note("binding_ok", not differences)
+    problems = []
+    if same_unit:
+        ctx.note("same_unit", new_serial)
+        problems.append(_("the terminal reports serial number {serial}, the serial number of "
+                          "the terminal it replaces: it is the same unit, not a replacement; "
+                          "connect the replacement terminal").format(serial=new_serial))
     if differences:
-        raise ctx.fail(_("{differences}: this terminal is not bound to the same merchant; have "
-                         "the acquirer/network operator re-assign it.").format(
-                             differences=_("; ").join(differences)))
+        problems.append(_("{differences}: this terminal is not bound to the same merchant; "
+                          "have the acquirer/network operator re-assign it").format(
+                              differences=_("; ").join(differences)))
+    if problems:
+        raise ctx.fail(_("{problems}.").format(problems=_("; ").join(problems)))
 
 
 def display(ctx: StepContext, spec: StepSpec) -> None:
