@@ -27,8 +27,10 @@ EXIT_CODES: dict[int, str] = {
     EXIT_CHECK_FAILED: N_("a test or verification failed (a case file that does not verify, "
                           "too)"),
     EXIT_USAGE: N_("usage or plan error: an option, file, folder, key or plan is wrong (a "
-                   "missing or foreign case folder, a step of the case that is not the next "
-                   "one, a key that cannot open a backup set); nothing was touched"),
+                   "missing folder, a folder that holds no backup set, a missing or foreign "
+                   "case folder, a step of the case that is not the next one, a key that "
+                   "cannot open a backup set or age file, a file that is not an age file); "
+                   "nothing was touched"),
     EXIT_DEVICE: N_("device or link error: a terminal or printer that does not answer, a port "
                     "that is missing or busy"),
     EXIT_MEDIA: N_("media error: no USB stick, or the medium is full, read-only or removed"),

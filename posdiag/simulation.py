@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.errors import BadInput, LinkError
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.emulator.terminal import EmulatedTerminal
@@ -66,8 +66,9 @@ def listen_addresses(text: str, count: int) -> list[tuple[str, int]]:
             from err
     last = port + count - 1 if port else 0
     if not 0 <= port <= 65535 or last > 65535:
-        raise BadInput(_("port {port} (for {count} terminal(s)) is outside 0..65535.").format(
-            port=port, count=count))
+        raise BadInput(ngettext("port {port} (for {count} terminal) is outside 0..65535.",
+                                "port {port} (for {count} terminals) is outside 0..65535.",
+                                count).format(port=port, count=count))
     return [(host or "127.0.0.1", port + i if port else 0) for i in range(count)]
 
 
@@ -113,10 +114,11 @@ def operator_notes(request: SimulationRequest) -> list[str]:
     from posdiag.emulator.operator import DEFAULT_CARD
 
     if request.operator == "auto":
-        notes = [_("The person at the terminal is automatic: every card prompt is answered "
-                   "with the TEST card {card} and its PIN.").format(card=DEFAULT_CARD)]
+        notes = [_("An emulated person answers every prompt with the TEST card {card} and "
+                   "its PIN (--operator manual: you act instead).").format(card=DEFAULT_CARD)]
     else:
-        notes = [_("The person at the terminal is manual: the terminal waits until you act.")]
+        notes = [_("The emulated terminal waits for a person: nothing happens at it until you "
+                   "act, through the control socket.")]
     if request.control_path:
         notes.append(_("Act as that person (the first terminal): posdiag simulate control "
                        "{socket} swipe visa | insert visa | pin 1234 | ok | cancel | paper out "

@@ -81,7 +81,7 @@ def open_set(set_dir: Path, medium: Medium | None = None, kit_key: str | None = 
              kit_keys: Mapping[str, str] | None = None) -> OpenedSet:
     """The newest generation that verifies; VerificationError if the set does not verify."""
     medium = medium or Medium()
-    require_set_folder(set_dir, medium)
+    require_set_folder(set_dir, medium, "inspect")
     scan = scan_set(set_dir, medium, kit_key, kit_keys=kit_keys)
     report = report_scan(scan, medium, key_checked=kit_key is not None or kit_keys is not None)
     committed = scan.committed

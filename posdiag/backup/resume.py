@@ -43,15 +43,20 @@ def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity,
                     recipients: Sequence[str] = ()) -> None:
     """UsageError unless this kit may continue the scanned set for this terminal, encrypting
     to the same ``recipients`` (labels) as the set so far."""
+    check_continuable(scan, kit_key, recipients)
+    check_same_terminal(scan, identity)
+
+
+def check_continuable(scan: SetScan, kit_key: KitKey, recipients: Sequence[str] = ()) -> None:
+    """What ``check_resumable`` asks of the set that needs no terminal: this kit's own, sound
+    work, encrypted to the same ``recipients``. Checked before the terminal is opened."""
     where = scan.set_dir
     if scan.set_key is not None and scan.set_key != kit_key.public_key:
         raise UsageError(_("The backup set in {path} was written by another kit (key {theirs}); "
                            "this kit's key is {ours}. Finish it on that kit, or back up into a "
                            "new folder.").format(path=where, theirs=scan.set_key,
                                                  ours=kit_key.public_key))
-    altered = [f"{g.name}: {g.problem}" for g in scan.generations
-               if (g.manifest is not None or g.foreign) and g.problem is not None]
-    problems = [*scan.trust_problems, *altered]
+    problems = scan.damage
     if problems:
         raise UsageError(_("The backup set in {path} shows damage or tampering ({problem}); it "
                            "cannot be continued: keep it as evidence and back up into a new "
@@ -66,6 +71,14 @@ def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity,
                            "recipients (-r/-R) or passphrase to continue it.").format(
             path=where, theirs=", ".join(_("a passphrase") if r == "scrypt" else r
                                          for r in labels)))
+
+
+def check_same_terminal(scan: SetScan, identity: TerminalIdentity) -> None:
+    """UsageError unless the set's newest generation names this terminal."""
+    where = scan.set_dir
+    committed = scan.committed
+    if committed is None or committed.manifest is None:
+        return
     terminal = committed.manifest.terminal
     named = {key: terminal.get(key) for key in IDENTITY_KEYS if terminal.get(key)}
     if not named:

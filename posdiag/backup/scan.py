@@ -48,7 +48,7 @@ from posdiag.backup.pieces import INDEX_CAP, SEAL_CAP, IndexedPiece, decode_inde
 from posdiag.backup.plan import SetState
 from posdiag.backup.writer import hash_file
 from posdiag.errors import UnsafeFile, VerificationError
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 
 SIGNATURE_CAP = 4096  # a minisign file is about 300 bytes
 
@@ -77,6 +77,17 @@ class SetScan:
     trust_problems: tuple[str, ...] = ()  # foreign keys, unknown kit, chain, rollback
     notes: tuple[str, ...] = ()
     seal_names: tuple[str, ...] = field(default=())
+    rolled_back: bool = False  # traces of newer generations that were removed
+
+    @property
+    def damage(self) -> tuple[str, ...]:
+        """Damage or tampering: trust problems (another or an unknown kit, a broken chain,
+        rollback evidence) and signed generations whose files are missing or altered. Only
+        torn manifests (an interrupted write) are not. A set with damage is evidence: it is
+        never continued (``--resume`` refuses it) and ``verify`` says to back up anew."""
+        altered = [f"{g.name}: {g.problem}" for g in self.generations
+                   if (g.manifest is not None or g.foreign) and g.problem is not None]
+        return (*self.trust_problems, *altered)
 
     @property
     def committed(self) -> GenerationCheck | None:
@@ -252,10 +263,10 @@ def scan_set(set_dir: Path, medium: Medium | None = None, kit_key: str | None = 
     scan = SetScan(set_dir, files, tuple(generations), set_key,
                    (kit_keys or {}).get(set_key or ""),
                    seal_names=tuple(n for n in files if parse_seal_name(n.lower())))
-    trust = [*_register_problems(scan, kit_key, kit_keys), *_chain_problems(scan),
-             *_rollback_evidence(scan, medium, checks)]
+    rollback = _rollback_evidence(scan, medium, checks)
+    trust = [*_register_problems(scan, kit_key, kit_keys), *_chain_problems(scan), *rollback]
     return SetScan(scan.set_dir, files, scan.generations, set_key, scan.key_label, tuple(trust),
-                   tuple(_unnamed_notes(scan, checks)), scan.seal_names)
+                   tuple(_unnamed_notes(scan, checks)), scan.seal_names, bool(rollback))
 
 
 def _files_problem(manifest: Manifest, checks: FileChecks) -> str | None:
@@ -398,9 +409,12 @@ def _unnamed_notes(scan: SetScan, checks: FileChecks) -> list[str]:
                 and not n.lower().endswith(".seal")]
     pending = [n for n in scan.files if n.lower() in sealed and n.lower() not in named]
     if pending:
-        notes.append(_("{count} journal piece(s) written after the newest generation are sealed "
-                       "but not yet named by a manifest; 'posdiag backup --resume' commits them")
-                     .format(count=len(pending)))
+        notes.append(ngettext(
+            "{count} journal piece written after the newest generation is sealed but not yet "
+            "named by a manifest; 'posdiag backup --resume' commits it",
+            "{count} journal pieces written after the newest generation are sealed but not yet "
+            "named by a manifest; 'posdiag backup --resume' commits them",
+            len(pending)).format(count=len(pending)))
     for name in unsealed[:20]:
         notes.append(_("{name} is named by no manifest (an interrupted write, or not part of "
                        "the set); ignored").format(name=name))

@@ -38,8 +38,13 @@ from posdiag.backup.pieces import PIECE_BYTES
 from posdiag.backup.plan import BackupPlan
 from posdiag.backup.pump import JournalPump
 from posdiag.backup.reconcile import TotalsComparison, compare_totals
-from posdiag.backup.resume import check_resumable, sealed_pieces, unlock_set_key
-from posdiag.backup.scan import scan_set
+from posdiag.backup.resume import (
+    check_continuable,
+    check_same_terminal,
+    sealed_pieces,
+    unlock_set_key,
+)
+from posdiag.backup.scan import SetScan, scan_set
 from posdiag.backup.sealing import (
     is_passphrase,
     new_set_key,
@@ -145,6 +150,26 @@ def run_backup(terminal: Terminal, set_dir: SetFolder, recipients: Sequence[Reci
         backup.interrupted(writer, err)
 
 
+def check_set_folder(set_dir: Path, kit_key: KitKey, labels: Sequence[str], resume: bool,
+                     medium: Medium | None = None) -> SetScan:
+    """The folder a backup goes into, checked as far as it can be without the terminal:
+    UsageError for a symbolic link, for files there without ``resume``, and for a set
+    ``--resume`` may not continue (another kit's, damaged, other recipients). The CLI calls
+    this before it opens the terminal (exit 2 touches nothing); ``run_backup`` again."""
+    medium = medium or Medium()
+    if medium.is_link(set_dir):
+        raise UsageError(_("{path} is a symbolic link; a backup set is written into a real "
+                           "folder, give that folder instead.").format(path=set_dir))
+    scan = scan_set(set_dir, medium)
+    if scan.state().is_empty:
+        return scan
+    if not resume:
+        raise UsageError(_("{path} already holds files; add --resume to continue that backup "
+                           "set or choose an empty folder.").format(path=set_dir))
+    check_continuable(scan, kit_key, labels)
+    return scan
+
+
 class _Backup:
     """One run of run_backup: the terminal, the kit, and the steps in order."""
 
@@ -168,17 +193,11 @@ class _Backup:
         """Identify the terminal (once), choose and scan the set folder, plan the run."""
         self.identity = identity = self.terminal.identify()
         set_dir = destination if isinstance(destination, Path) else destination(identity, resume)
-        if self.medium.is_link(set_dir):
-            raise UsageError(_("{path} is a symbolic link; a backup set is written into a real "
-                               "folder, give that folder instead.").format(path=set_dir))
+        scan = check_set_folder(set_dir, self.kit_key, self.labels, resume, self.medium)
         self.stage(BackupStage(STAGE_CONNECTED, identity=identity, set_dir=set_dir))
-        scan = scan_set(set_dir, self.medium)
         state = scan.state()
-        if not state.is_empty and not resume:
-            raise UsageError(_("{path} already holds files; add --resume to continue that backup "
-                               "set or choose an empty folder.").format(path=set_dir))
         if not state.is_empty:
-            check_resumable(scan, self.kit_key, identity, self.labels)
+            check_same_terminal(scan, identity)
         plan = planning.make_plan(state)
         adopted = sealed_pieces(scan, plan, self.kit_key, self.medium) if plan.set_id else []
         if plan.set_id is None:

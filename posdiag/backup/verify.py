@@ -16,11 +16,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.backup.contents import check_journal, check_snapshot, opening_identities
-from posdiag.backup.layout import README_NAME, parse_manifest_name
+from posdiag.backup.layout import (
+    PASSPHRASE_KEY_NAME,
+    README_NAME,
+    SIGNATURE_SUFFIX,
+    SNAPSHOT_PATTERN,
+    parse_index_name,
+    parse_manifest_name,
+    parse_piece_name,
+    parse_seal_name,
+)
 from posdiag.backup.medium import Medium, media_error
 from posdiag.backup.scan import FileChecks, SetScan, scan_set
 from posdiag.errors import UsageError, VerificationError, WrongIdentity
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.crypto.age import Identity
@@ -53,6 +62,7 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     wrong_identity: str | None = None  # why the identities given open nothing, if they do not
+    damaged: bool = False  # damage or tampering (SetScan.damage): evidence, never continued
 
     @property
     def ok(self) -> bool:
@@ -68,6 +78,20 @@ class VerifyReport:
     def only_incomplete(self) -> bool:
         """Sound but unfinished: the one problem is that the journal is not all there."""
         return self.generation is not None and not self.complete and len(self.problems) == 1
+
+    @property
+    def advice(self) -> str:
+        """What to do with a set that does not verify: the advice `backup` will accept.
+
+        ``--resume`` only for a sound, unfinished set (backup refuses to continue a damaged
+        one); anything else is kept as it is, as evidence, and the terminal backed up anew."""
+        if self.ok or (self.wrong_identity and not self.problems):
+            return ""
+        if self.only_incomplete and not self.damaged:
+            return _("it is not finished: run the same backup again with --resume (the same "
+                     "terminal, kit and recipients) to finish it")
+        return _("do not rely on it; keep it as it is, as evidence, and back up the terminal "
+                 "into a new folder")
 
 
 def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
@@ -108,7 +132,7 @@ def verify_set(set_dir: Path, identities: Sequence[Identity] | None = None,
 def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyReport:
     """The keyless verdict: generations, trust, completeness, files named by nothing."""
     report = VerifyReport(scan.set_dir, set_key=scan.set_key, key_label=scan.key_label,
-                          key_checked=key_checked)
+                          key_checked=key_checked, damaged=bool(scan.damage))
     if not scan.generations:
         report.problems.append(_("no manifest generation found; this is not a complete backup "
                                  "set"))
@@ -151,9 +175,8 @@ def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyRe
     if not report.complete:
         # A set that stopped part-way (link, medium or process lost) must never pass as a
         # finished backup, however sound its files are.
-        report.problems.append(_("the backup is incomplete: {committed} of {size} journal bytes "
-                                 "committed; run the backup again with --resume").format(
-            committed=manifest.journal.committed, size=manifest.journal.reported_size))
+        report.problems.append(_unfinished(manifest.journal.committed,
+                                           manifest.journal.reported_size, scan.rolled_back))
     if report.complete and not manifest.snapshots:
         report.notes.append(_("the set holds no identity, totals or log snapshot (written by an "
                               "older posdiag)"))
@@ -164,6 +187,25 @@ def report_scan(scan: SetScan, medium: Medium, *, key_checked: bool) -> VerifyRe
     elif README_NAME.lower() not in {n.lower() for n in scan.files}:
         report.notes.append(_("{name} is missing").format(name=README_NAME))
     return report
+
+
+def _unfinished(committed: int, size: int, rolled_back: bool) -> str:
+    """Why the newest good generation is not the finished set, in the terms of what is there."""
+    if committed < size:
+        if rolled_back:
+            return _("the backup is incomplete: {committed} of {size} journal bytes committed, "
+                     "and newer generations were removed (see the rollback evidence)").format(
+                committed=committed, size=size)
+        return _("the backup is incomplete: {committed} of {size} journal bytes committed")\
+            .format(committed=committed, size=size)
+    if rolled_back:
+        return _("the backup is incomplete: the whole journal ({size} bytes) is committed, but "
+                 "the final generation (totals, log, the mark that the set is complete) was "
+                 "removed (see the rollback evidence)").format(size=size)
+    return _("the backup is incomplete: the whole journal ({size} bytes) is committed, but the "
+             "final generation (totals, log, the mark that the set is complete) is not here: "
+             "the backup stopped before writing it, or it was removed with all its files "
+             "(docs/backup-set.md, Rollback)").format(size=size)
 
 
 def find_sets(folder: Path, medium: Medium, limit: int = 1000) -> list[str]:
@@ -182,7 +224,12 @@ def find_sets(folder: Path, medium: Medium, limit: int = 1000) -> list[str]:
     return found
 
 
-def require_set_folder(set_dir: Path, medium: Medium) -> None:
+def require_set_folder(set_dir: Path, medium: Medium, command: str = "verify") -> None:
+    """UsageError unless ``set_dir`` is a backup set's folder (or what is left of one).
+
+    A folder with no file of a set in it is not a damaged set but the wrong folder: it is
+    named as such, with the sets one level down when it holds some (a stick's top folder).
+    ``command`` is the command to run on one of them."""
     if not set_dir.is_dir():  # missing, or a file
         raise UsageError(_("{path} is not a folder; give the backup set's folder.").format(
             path=set_dir))
@@ -194,6 +241,23 @@ def require_set_folder(set_dir: Path, medium: Medium) -> None:
         return
     sets = find_sets(set_dir, medium)
     if sets:
-        raise UsageError(_("{path} is not a backup set but holds {count} of them: {names}; "
-                           "verify one of them.").format(path=set_dir, count=len(sets),
-                                                        names=", ".join(sorted(sets))))
+        raise UsageError(ngettext(
+            "{path} is not a backup set but holds one: {names}; {command} that one.",
+            "{path} is not a backup set but holds {count} of them: {names}; {command} one of "
+            "them.", len(sets)).format(path=set_dir, count=len(sets),
+                                       names=", ".join(sorted(sets)), command=command))
+    if not any(_set_file(n.lower()) for n in names):
+        raise UsageError(_("{path} holds no backup set (no manifest-NNNNNN.json, here or one "
+                           "folder down); give the folder of a set (posdiag-…).").format(
+            path=set_dir))
+
+
+def _set_file(name: str) -> bool:
+    """A name only a backup set's files have: what is left of a set whose manifests are gone
+    is a damaged set (exit 1), not a wrong folder."""
+    return bool(parse_piece_name(name) or parse_seal_name(name) or
+                parse_index_name(name) is not None or
+                SNAPSHOT_PATTERN.fullmatch(name) or
+                (name.endswith(SIGNATURE_SUFFIX) and
+                parse_manifest_name(name.removesuffix(SIGNATURE_SUFFIX)) is not None) or
+                name == PASSPHRASE_KEY_NAME)

@@ -90,7 +90,8 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
     states.check_step(case.state, states.REPLACEMENT_TESTING, force=force, reason=reason)
     replaced = replaced_terminal(case)
     plan_path = resolve_plan(plan)
-    loaded = load_plan(plan_path, replaced=replaced)  # a plan error stops here, before the case
+    # A plan error stops here, before the case.
+    loaded = load_plan(plan_path, replaced=replaced, only=only, from_step=from_step)
     missing = [kind for kind in REQUIRED_KINDS if kind not in {s.kind for s in loaded.steps}]
     if missing:
         raise PlanError(_("The plan {plan} has no {kinds} step; a replacement is accepted for a "

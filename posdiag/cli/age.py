@@ -27,7 +27,9 @@ Examples:
 DECRYPT_HELP = N_("""Decrypt any age v1 file (binary or armored) with an identity or a passphrase.
 
 With -o nothing appears at OUTPUT unless the whole file verified. To standard
-output, chunks are written as each one verifies, as the age tool does.
+output, chunks are written as each one verifies, as the age tool does. Exit codes:
+0 decrypted; 1 the file is damaged or altered; 2 usage, including a file that is
+not an age file and keys that cannot open it.
 
 \b
 Examples:
@@ -69,8 +71,8 @@ def keygen(output: Path | None, post_quantum: bool) -> None:
 def decrypt(file: Path, identity_files: tuple[Path, ...], passphrase: bool,
             output: Path | None) -> None:
     from posdiag.age_files import decrypt_file, load_identities
-    from posdiag.crypto.age import Identity, ScryptIdentity
-    from posdiag.errors import UsageError
+    from posdiag.crypto.age import Identity, NoIdentityMatch, NotAgeFile, ScryptIdentity
+    from posdiag.errors import BadInput, UsageError, WrongIdentity
 
     if not identity_files and not passphrase:
         raise UsageError(_("No key given; add -i IDENTITY_FILE or -p for a passphrase file."))
@@ -78,7 +80,14 @@ def decrypt(file: Path, identity_files: tuple[Path, ...], passphrase: bool,
     if passphrase:
         secret = click.prompt(_("Passphrase"), hide_input=True, err=True)
         identities.append(ScryptIdentity(secret.encode("utf-8")))
-    size = decrypt_file(file, output, identities)
+    try:
+        size = decrypt_file(file, output, identities)
+    except NotAgeFile as err:
+        raise BadInput(_("{path}: {reason} Give an age file (.age, or armored -----BEGIN AGE "
+                         "ENCRYPTED FILE-----).").format(path=file, reason=err)) from err
+    except NoIdentityMatch as err:
+        # As verify and inspect: the wrong key is a wrong input, not a failed check.
+        raise WrongIdentity(str(err)) from err
     if output is not None:
         click.echo(_("Decrypted {size} bytes to {path}.").format(size=size, path=output),
                    err=True)

@@ -21,7 +21,7 @@ import click
 
 from posdiag.cli.help import Command
 from posdiag.cli.options import port_option, terminal_options
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.backup.reconcile import TotalsComparison
@@ -123,7 +123,30 @@ class _BackupDisplay:
             self._drawn = False
 
 
+def _backed_up_line(result: BackupResult) -> str:
+    """What was backed up, with the generation named as the file the user sees on the stick."""
+    from posdiag.backup.layout import manifest_name
+
+    manifest = manifest_name(result.generation)
+    if result.records == 0:
+        return _("The terminal's journal is empty (no transactions since its last end-of-day); "
+                 "its identity, totals and log are backed up to {path}, signed in {manifest}."
+                 ).format(path=result.set_dir, manifest=manifest)
+    return ngettext(
+        "Backed up {records} record ({size} bytes) to {path}, signed in {manifest} (a backup "
+        "commits identity, journal, totals and log one after the other, each in a numbered "
+        "generation).",
+        "Backed up {records} records ({size} bytes) to {path}, signed in {manifest} (a backup "
+        "commits identity, journal, totals and log one after the other, each in a numbered "
+        "generation).", result.records).format(
+            records=result.records, size=result.journal_bytes, path=result.set_dir,
+            manifest=manifest)
+
+
 def _totals_lines(comparison: TotalsComparison) -> list[str]:
+    if comparison.agree and comparison.journal.count == 0 and not comparison.terminal.amount \
+            and not comparison.terminal.count:
+        return [_("The terminal's totals are empty too.")]
     if comparison.agree:
         if not comparison.brands_compared:
             return [_("Journal agrees with the terminal's totals (total amount).")]
@@ -217,7 +240,7 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
     from posdiag.backup.kitkey import load_or_create_kit_key
     from posdiag.backup.media import find_backup_medium, on_medium
     from posdiag.backup.sealing import recipients_from
-    from posdiag.backup.service import SetFolder, run_backup
+    from posdiag.backup.service import SetFolder, check_set_folder, run_backup
     from posdiag.errors import CheckFailed
     from posdiag.terminals import open_terminal
 
@@ -242,6 +265,8 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
                                   int(segment_mib * 2**20), display)
     else:
         assert destination is not None
+        if isinstance(destination, Path):  # before the terminal is opened: exit 2 touches nothing
+            check_set_folder(destination, kit_key, labels, resume)
         with _sigterm_interrupts(), \
                 open_terminal(port, settings=settings, fast_line=True) as terminal:
             try:
@@ -254,10 +279,7 @@ def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path
     if as_json:
         click.echo(json.dumps(_result_json(result), sort_keys=True))
     else:
-        click.echo(_("Backed up {records} records ({size} bytes) to {path}, manifest generation "
-                     "{generation}.").format(records=result.records, size=result.journal_bytes,
-                                             path=result.set_dir,
-                                             generation=result.generation), err=True)
+        click.echo(_backed_up_line(result), err=True)
         for line in _totals_lines(result.totals) if result.totals else []:
             click.echo(line, err=True)
     if result.totals is not None and not result.totals.agree:
@@ -294,7 +316,10 @@ def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: 
 
         set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
     elif to is not None:
+        from posdiag.backup.service import check_set_folder
+
         set_dir = _folder(to)
+        check_set_folder(set_dir, kit_key, labels, resume)
     from posdiag.terminals import open_terminal
 
     try:
@@ -323,7 +348,8 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
         "ciphertext_bytes": report.ciphertext_bytes, "journal_bytes": report.journal_bytes,
         "records": report.records, "complete": report.complete, "snapshots": report.snapshots,
         "totals_agree": report.totals_agree, "problems": report.problems, "notes": report.notes,
-        "wrong_identity": report.wrong_identity,
+        "wrong_identity": report.wrong_identity, "damaged": report.damaged,
+        "advice": report.advice,
     }
 
 
@@ -400,27 +426,40 @@ def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
     report = verify_set(set_dir, identities, kit_key, kit_keys=register)
     if as_json:
         click.echo(json.dumps(_report_json(report), sort_keys=True))
+    elif report.wrong_identity and not report.problems:
+        # The one thing to say: the key is wrong. What the set holds was not read, so no
+        # summary of it (records, totals) that would read as if it had been checked.
+        raise WrongIdentity(_("{reason} Without a key its signatures and hashes verify; what "
+                              "it holds was not read.").format(reason=report.wrong_identity))
     else:
         _print_report(report)
     if report.problems or report.generation is None:
-        raise VerificationError(_("The backup set {path} does not verify ({count} problem(s)); "
-                                  "do not rely on it.").format(path=set_dir,
-                                                               count=len(report.problems)))
+        raise VerificationError(ngettext(
+            "The backup set {path} does not verify ({count} problem): {advice}.",
+            "The backup set {path} does not verify ({count} problems): {advice}.",
+            len(report.problems)).format(path=set_dir, count=len(report.problems),
+                                         advice=report.advice))
     if report.wrong_identity:
         raise WrongIdentity(report.wrong_identity)
 
 
 def _print_report(report: VerifyReport) -> None:
+    from posdiag.backup.layout import manifest_name
+
     if report.generation is not None:
-        decrypted = (_(", {count} records decrypted and checked").format(count=report.records)
+        decrypted = (ngettext(", {count} record decrypted and checked",
+                              ", {count} records decrypted and checked",
+                              report.records).format(count=report.records)
                      if report.records is not None else "")
         held = (_("; snapshots: {kinds}").format(kinds=", ".join(report.snapshots))
                 if report.snapshots else "")
         incomplete = "" if report.complete else _(" (INCOMPLETE)")
-        click.echo(_("Generation {generation}: {segments} segments, {size} journal bytes"
-                     "{incomplete}{decrypted}{held}.").format(
-            generation=report.generation, segments=report.segments, size=report.journal_bytes,
-            incomplete=incomplete, decrypted=decrypted, held=held))
+        segments = ngettext("{count} segment", "{count} segments", report.segments).format(
+            count=report.segments)
+        click.echo(_("Newest generation that verifies: {manifest}; {segments}, {size} journal "
+                     "bytes{incomplete}{decrypted}{held}.").format(
+            manifest=manifest_name(report.generation), segments=segments,
+            size=report.journal_bytes, incomplete=incomplete, decrypted=decrypted, held=held))
         click.echo(_signer_line(report))
         if report.totals_agree is not None:
             click.echo(_("Totals agree with the terminal.") if report.totals_agree
@@ -491,8 +530,11 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
         return
     count = _write_records(out, fmt, opened.records(identities))
     if fmt == "table":
-        click.echo(_("{count} records, manifest generation {generation}.").format(
-            count=count, generation=opened.generation), err=True)
+        from posdiag.backup.layout import manifest_name
+
+        click.echo(ngettext("{count} record, from {manifest}.", "{count} records, from "
+                            "{manifest}.", count).format(
+            count=count, manifest=manifest_name(opened.generation)), err=True)
 
 
 def _shown(data: bytes) -> str:

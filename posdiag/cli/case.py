@@ -10,7 +10,7 @@ import click
 
 from posdiag.cli.help import Group
 from posdiag.cli.options import json_option, print_json, terminal_options
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.case.actions import Actor
@@ -151,7 +151,7 @@ def case() -> None:
 @click.option("--technician", default=None, help=N_("Your name (default: the kit profile)."))
 @click.option("--technician-id", default=None, help=N_("Your technician ID."))
 @click.option("--attach", "attachments", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path),
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=N_("A photo of the fault or the label; repeat for more."))
 @click.option("--reason", default="", help=N_("With --no-terminal: why no backup is possible."))
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
@@ -186,7 +186,13 @@ def open_command(port: str | None, settings: TerminalSettings, no_terminal: bool
           --serial 1234567890 --tid 52500001 --fault no-power --describe "dead after a storm"
     """
     from posdiag.case.model import Fault, Technician
-    from posdiag.case.opening import HandIdentity, Opening, default_root, open_case
+    from posdiag.case.opening import (
+        HandIdentity,
+        Opening,
+        check_fault,
+        default_root,
+        open_case,
+    )
     from posdiag.case.profiles import load_merchant_profile
     from posdiag.errors import BadInput
 
@@ -195,14 +201,16 @@ def open_command(port: str | None, settings: TerminalSettings, no_terminal: bool
                          "--serial and --tid when it no longer answers."))
     if purchased and installed:
         raise BadInput(_("Give --purchased or --installed, not both."))
+    # Every option is checked before the terminal is read: exit 2 touches nothing.
+    fault = check_fault(Fault(category, description.strip(), since.strip(),
+                              reported_by.strip(), frequency.strip()))
     kit_key, kit_profile = _kit(config_dir, profile)
     merchant = {"name": merchant_name or "", "merchant_number": merchant_number or "",
                 "address": merchant_address or "", "contact": merchant_contact or "",
                 "phone": merchant_phone or ""}
     opening = Opening(
         root=root or default_root(kit_profile, config_dir),
-        fault=Fault(category, description.strip(), since.strip(), reported_by.strip(),
-                    frequency.strip()),
+        fault=fault,
         port=port, no_terminal=no_terminal,
         hand=HandIdentity(manufacturer, model, serial, tid, merchant_number or "", software,
                           acquirer),
@@ -252,7 +260,8 @@ def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
 
 
 @case.command("list")
-@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("roots", nargs=-1, type=click.Path(exists=True, file_okay=False,
+                                                   path_type=Path))
 @click.option("--tid", default="", help=N_("Cases of this terminal ID (old or replacement)."))
 @click.option("--serial", default="", help=N_("Cases of this serial number (old or "
                                               "replacement)."))
@@ -297,7 +306,7 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
                    err=True)
         return
     click.echo("\n".join(text_table(list_rows(found))))
-    click.echo(_("{n} case(s).").format(n=len(found)), err=True)
+    click.echo(ngettext("{n} case.", "{n} cases.", len(found)).format(n=len(found)), err=True)
 
 
 def _document_options(f: Any) -> Any:
@@ -556,7 +565,8 @@ def close(case_dir: Path, reject: bool, reason: str, force: bool, profile: Path 
 @click.option("--technician", default=None)
 @click.option("--technician-id", default=None)
 @click.option("--attach", "attachments", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path), help=N_("Add a photo or file."))
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=N_("Add a photo or file."))
 @click.option("--note", default=None, help=N_("Add a note to the history."))
 @click.option("--backup-impossible", default=None, metavar="REASON",
               help=N_("Record that no backup can be made, and why."))

@@ -7,7 +7,7 @@ import threading
 import click
 
 from posdiag.cli.help import Command
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 
 @click.command("printer", cls=Command)
@@ -75,4 +75,5 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     finally:
         server.stop()
         device.finish()  # a last receipt without a cut is still written
-        click.echo(_("{count} receipt(s) written.").format(count=writer.count))
+        click.echo(ngettext("{count} receipt written.", "{count} receipts written.",
+                            writer.count).format(count=writer.count))

@@ -9,7 +9,7 @@ import click
 
 from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, port_option, print_json, terminal_options
-from posdiag.i18n import N_, _
+from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from posdiag.terminal_settings import TerminalSettings
@@ -63,7 +63,8 @@ def raise_for(run: Any) -> None:
                             "or skipped ({message}); the record is {record}.").format(
                                 steps=names, message=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
-    raise CheckFailed(_("{failed} step(s) did not pass ({message}){where}.").format(
+    raise CheckFailed(ngettext("{failed} step did not pass ({message}){where}.",
+                               "{failed} steps did not pass ({message}){where}.", failed).format(
                           failed=failed, message=result.message, where=where))
 
 

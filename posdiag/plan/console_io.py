@@ -9,7 +9,10 @@ without the redrawing.
 
 from __future__ import annotations
 
+import codecs
+import os
 import select
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -81,19 +84,98 @@ class Countdown:
 SAVE_CURSOR, RESTORE_CURSOR = "\x1b7", "\x1b8"
 
 
+class InputEnded(Exception):
+    """Standard input is closed or at its end: nobody can type an answer any more."""
+
+
+def input_closed(stdin: IO[str] | None) -> bool:
+    """Whether ``stdin`` can be seen to give no input, before anything is read: none at all
+    (the shell closed it), closed, or the null device (``< /dev/null``)."""
+    if stdin is None or getattr(stdin, "closed", False):
+        return True
+    try:
+        fd = stdin.fileno()
+        found = os.fstat(fd)
+    except (OSError, ValueError, AttributeError):
+        return not hasattr(stdin, "readline")
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(found.st_mode) and found.st_rdev == null.st_rdev
+
+
+class _LineFeeder:
+    """Lines of a piped (not a TTY) stdin, read from its file descriptor with a deadline
+    (``readline`` on a pipe has none). The bytes are buffered here, not in Python's stream,
+    so ``select`` never misses a line that was already read; no thread is left blocked."""
+
+    def __init__(self, fd: int, encoding: str) -> None:
+        self.fd = fd
+        self.decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self.buffer = ""
+        self.ended = False
+
+    def get(self, deadline: float, clock: Callable[[], float]) -> str | None:
+        """The next line; None when ``deadline`` passed; InputEnded at the end of the input."""
+        while "\n" not in self.buffer:
+            if self.ended:
+                if self.buffer:  # a last line without its newline
+                    line, self.buffer = self.buffer, ""
+                    return line
+                raise InputEnded
+            left = deadline - clock()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                return None
+            try:
+                chunk = os.read(self.fd, 4096)
+            except OSError:
+                chunk = b""
+            if chunk:
+                self.buffer += self.decoder.decode(chunk)
+            else:
+                self.buffer += self.decoder.decode(b"", final=True)
+                self.ended = True
+        line, _, self.buffer = self.buffer.partition("\n")
+        return line
+
+
+_feeders: dict[int, _LineFeeder] = {}
+
+
+def _feeder(stdin: IO[str]) -> _LineFeeder:
+    fd = stdin.fileno()
+    feeder = _feeders.get(fd)
+    if feeder is None:
+        feeder = _feeders[fd] = _LineFeeder(fd, getattr(stdin, "encoding", None) or "utf-8")
+    return feeder
+
+
 def read_line(out: IO[str], stdin: IO[str], question: Callable[[int], str], deadline: float,
               clock: Callable[[], float] = time.monotonic, header: str = "") -> str | None:
-    """A line typed before ``deadline`` (without its newline); None when time ran out or the
-    input ended. ``header`` (the question itself) is printed once; on a TTY ``question(seconds)``
-    — short, of one width — is redrawn in place every second, so what the person has typed
-    after it stays."""
+    """A line typed before ``deadline`` (without its newline); None when time ran out;
+    InputEnded when the input is closed or ended (at once: nobody can answer). ``header``
+    (the question itself) is printed once; on a TTY ``question(seconds)`` — short, of one
+    width — is redrawn in place every second, so what the person has typed after it stays."""
     if header:
         out.write(header + "\n")
-    if not (hasattr(stdin, "fileno") and isatty(stdin)):  # piped: read what is there
+    if input_closed(stdin):
+        raise InputEnded
+    if not (hasattr(stdin, "fileno") and isatty(stdin)):  # piped: what comes, in time
         out.write(question(max(0, round(deadline - clock()))) + " ")
         out.flush()
-        line = stdin.readline()
-        return line.rstrip("\n") if line else None
+        if not _has_fileno(stdin):  # a stream in memory: what is there is all there is
+            line = stdin.readline()
+            if not line:
+                raise InputEnded
+            return line.rstrip("\n")
+        piped = _feeder(stdin).get(deadline, clock)
+        out.write("\n")  # what was piped is not echoed: the next text starts a line of its own
+        out.flush()
+        return piped
     out.write(CLEAR_LINE + question(max(0, round(deadline - clock()))) + " ")
     out.flush()
     while True:
@@ -105,7 +187,19 @@ def read_line(out: IO[str], stdin: IO[str], question: Callable[[int], str], dead
         ready, _, _ = select.select([stdin], [], [], min(TICK, left))
         if ready:
             line = stdin.readline()
-            return line.rstrip("\n") if line else None
+            if not line:  # Ctrl-D
+                out.write("\n")
+                out.flush()
+                raise InputEnded
+            return line.rstrip("\n")
         seconds = max(0, round(deadline - clock()))
         out.write(SAVE_CURSOR + "\r" + question(seconds) + RESTORE_CURSOR)
         out.flush()
+
+
+def _has_fileno(stream: IO[str]) -> bool:
+    try:
+        stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True

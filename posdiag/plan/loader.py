@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from posdiag.cards import Digest
 from posdiag.errors import BadInput, PlanError, UsageError
 from posdiag.i18n import _
 from posdiag.plan.model import Limit, Plan, ReplacedTerminal, StepSpec
+from posdiag.plan.series import selected_steps
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
 from posdiag.terminal_settings import TerminalSettings
 
@@ -126,9 +128,14 @@ def resolve_plan(reference: str | Path) -> Path:
 
 def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
               backup: str | Path | None = None, charset: str | None = None,
-              replaced: ReplacedTerminal | None = None) -> Plan:
+              replaced: ReplacedTerminal | None = None, only: Sequence[str] = (),
+              from_step: str | None = None) -> Plan:
     """Read and validate a plan file. ``cards`` (name -> TestCard) defaults to cards.toml;
     ``replaced`` is the terminal a replacement stands in for (a repair case).
+
+    ``only`` and ``from_step`` name the steps that will run (``--only``, ``--from``; none: all).
+    What a step needs from the command line (identity-match: ``--case`` or ``--backup``) is
+    asked only of the steps that will run: rerunning ``pin-entry`` needs no old terminal.
 
     ``charset`` is the character set the terminal uses (a ``--charset`` option, or what it
     announced at registration); it overrides the plan's own ``charset``, else CP437. Text the
@@ -155,9 +162,32 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
         message = _TOML_POSITION.sub("", str(err)).strip()
         raise PlanError(_("{path}:{line}: not valid TOML: {message}.").format(
                             path=path, line=line, message=message)) from err
+    validator = _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced)
     # A Digest: the record's PAN guard leaves it exact (posdiag.cards.Digest).
-    return _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced).plan(
-        document, Digest(hashlib.sha256(raw).hexdigest()))
+    plan = validator.plan(document, Digest(hashlib.sha256(raw).hexdigest()))
+    selected = selected_steps(plan, only, from_step)
+    for i, lacking in validator.lacking.items():
+        if selected is None or plan.steps[i].name in selected:
+            raise lacking
+    if selected is not None:
+        _check_selection(plan, selected)
+    return plan
+
+
+def _check_selection(plan: Plan, selected: frozenset[str]) -> None:
+    """PlanError when a step that will run depends on one that will not (a reversal reverses
+    the payment of its own run)."""
+    paid = False
+    for spec in plan.steps:
+        if spec.name not in selected:
+            continue
+        paid = paid or spec.kind == "payment"
+        if spec.kind == "reversal" and not paid:
+            payment = next(s.name for s in plan.steps if s.kind == "payment")
+            raise PlanError(_("{path}:{line}: the step {step} reverses the payment of the same "
+                              "run; run {payment} with it (--from {payment}, or --only "
+                              "{payment},{step}).").format(path=plan.path, line=spec.line,
+                                                          step=spec.name, payment=payment))
 
 
 def charset_name(charset: str) -> str:
@@ -215,6 +245,8 @@ class _Validator:
         self.given_charset = charset
         self.charset = DEFAULT_CHARSET
         self.replaced = replaced
+        # Step index -> what that step lacks from the command line; an error only if it runs.
+        self.lacking: dict[int, PlanError] = {}
 
     def fail(self, line: int, what: str) -> PlanError:
         return PlanError(f"{self.path}:{line}: {what}")
@@ -450,7 +482,7 @@ class _Validator:
                     options["expected"] = dict(self.replaced.identity)
                     options["against"] = self.replaced.origin
                 else:
-                    raise self.fail(at(i), _(
+                    self.lacking[i] = self.fail(at(i), _(
                         "identity-match compares with the terminal being replaced; pass --case "
                         "CASEDIR (its repair case) or --backup SETDIR (its backup set)."))
             elif options["source"] == "expect":
@@ -463,8 +495,9 @@ class _Validator:
             elif self.backup is not None:
                 options["backup"] = str(self.backup)
             if options["source"] == "backup" and not options["backup"]:
-                raise self.fail(at(i), "identity-match compares with a backup set; pass "
-                                "--backup SETDIR (the old terminal's set) or set backup = ….")
+                self.lacking[i] = self.fail(at(i), _(
+                    "identity-match compares with a backup set; pass --backup SETDIR (the old "
+                    "terminal's set) or set backup = …."))
 
     def _limits(self, i: int, kind: Kind, raw: Any, timeout: float) -> dict[str, Any]:
         line = self.index.step_line(i, "limits")

@@ -29,7 +29,7 @@ from typing import IO, Any, Protocol
 
 from posdiag.errors import CheckFailed, PlanError, UsageError
 from posdiag.i18n import N_, _
-from posdiag.plan.console_io import Countdown, isatty, read_line
+from posdiag.plan.console_io import Countdown, InputEnded, input_closed, isatty, read_line
 
 DEVICE_WORDS = {"terminal": N_("terminal"), "printer": N_("receipt printer")}
 
@@ -52,6 +52,11 @@ class Look:
 
 class PromptUnanswered(CheckFailed):
     """Nobody answered a prompt in time (or the answers file has no answer for it)."""
+
+
+class InputClosed(PromptUnanswered):
+    """Nobody can answer at the console: its standard input is closed or ended. Said at once,
+    never after a wait, and the step is not tried again (no one could act on it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +123,18 @@ class ConsoleOperator:
     def __init__(self, stream: IO[str] | None = None, stdin: IO[str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.out = stream or sys.stderr
-        self.stdin = stdin or sys.stdin
+        self.stdin = stdin if stdin is not None else sys.stdin
         self.clock = clock
         self._countdown: Countdown | None = None
+        self.input_closed = input_closed(self.stdin)  # seen before, or when, input ends
 
     def instruct(self, prompt: Prompt) -> Answer:
+        """Show what to do at the terminal; with no one at the console (its input closed)
+        nothing will be done: the prompt is unanswered at once instead of after a wait."""
         self.end_wait()
+        if self.input_closed:
+            self.out.write(f"\n>>> {prompt.text}\n")
+            raise self._closed()
         header = f"\n>>> {prompt.text}"
         if isatty(self.out):
             self._countdown = Countdown(
@@ -172,7 +183,10 @@ class ConsoleOperator:
             raise self._unanswered(prompt)
         if reply.strip().lower() in YES:
             return Answer("yes", self.name)
-        reason = self._read_line("    " + _("what is wrong? (Enter to skip)"), deadline) or ""
+        try:
+            reason = self._read_line("    " + _("what is wrong? (Enter to skip)"), deadline) or ""
+        except InputClosed:
+            reason = ""  # the answer stands; only the reason is missing
         return Answer("no", self.name, reason.strip() or _("operator answered no"))
 
     def enter(self, prompt: Prompt) -> Answer:
@@ -201,15 +215,30 @@ class ConsoleOperator:
         return Answer(_choice(reply, keys) or "", self.name)
 
     def _unanswered(self, prompt: Prompt) -> PromptUnanswered:
-        step = prompt.id.rsplit(".", 1)[0]
-        return PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s; to "
-                                  "answer it, run the step again with --only {step}.").format(
-                                      question=prompt.text, seconds=prompt.timeout, step=step))
+        # No command to go on here: `posdiag test` prints the one that covers every step
+        # still open (--from or --only), and a second, different hint would contradict it.
+        return PromptUnanswered(_("nobody answered {question!r} within {seconds:.0f} s").format(
+            question=prompt.text, seconds=prompt.timeout))
+
+    def _closed(self) -> InputClosed:
+        closed = InputClosed(_("no answer: standard input is closed; use --answers FILE for "
+                               "unattended runs"))
+        self.out.write(f"    {closed}\n")
+        self.out.flush()
+        return closed
 
     def _read_line(self, question: str, deadline: float, header: str = "") -> str | None:
-        return read_line(self.out, self.stdin, lambda left: _("{question} ({seconds:3d} s)")
-                         .format(question=question, seconds=left), deadline, self.clock,
-                         header)
+        if self.input_closed:
+            if header:
+                self.out.write(header + "\n")
+            raise self._closed()
+        try:
+            return read_line(self.out, self.stdin, lambda left: _("{question} ({seconds:3d} s)")
+                             .format(question=question, seconds=left), deadline, self.clock,
+                             header)
+        except InputEnded:
+            self.input_closed = True
+            raise self._closed() from None
 
 
 YES, NO = ("y", "yes", "是"), ("n", "no", "否")

@@ -61,7 +61,7 @@ from posdiag.plan.model import (
     StepResult,
     StepSpec,
 )
-from posdiag.plan.operator import Operator, Prompt, PromptUnanswered
+from posdiag.plan.operator import InputClosed, Operator, Prompt, PromptUnanswered
 from posdiag.plan.slips import CARD_UNREADABLE
 from posdiag.plan.steps import KINDS
 
@@ -169,6 +169,7 @@ def run_plan(plan: Plan, bench: Bench, operator: Operator,
 
 
 MAX_SLIP_RETRIES = 20  # a person may retry after slips this often per step, then decides
+_NO_CHOICE = "no-choice"  # after a slip, when nobody can choose (the console's input closed)
 
 
 def _run_step(spec: StepSpec, bench: Bench, operator: Operator, state: RunState,
@@ -176,12 +177,16 @@ def _run_step(spec: StepSpec, bench: Bench, operator: Operator, state: RunState,
     attempts: list[Attempt] = []
     by_plan = 0  # attempts counted against the plan's retries
     while True:
-        attempt = _attempt(len(attempts) + 1, spec, bench, operator, state, emit)
-        done = attempt.outcome in (PASS, ABORTED) or attempt.error_class == INFRASTRUCTURE
+        attempt, unanswerable = _attempt(len(attempts) + 1, spec, bench, operator, state, emit)
+        # Nobody can answer at the console (its input is closed): another attempt could only
+        # end the same way, at once, so the step ends here.
+        done = (attempt.outcome in (PASS, ABORTED) or attempt.error_class == INFRASTRUCTURE
+                or unanswerable)
         choice = ""
         if not done and attempt.slip:
             choice = _choice_after_slip(operator, spec, attempt, len(attempts))
-            attempt = replace(attempt, then=choice)
+            done = choice == _NO_CHOICE
+            attempt = replace(attempt, then="" if done else choice)
         attempts.append(attempt)
         emit(AttemptFinished(spec, attempt))
         if done:
@@ -221,17 +226,21 @@ def _choice_after_slip(operator: Operator, spec: StepSpec, attempt: Attempt,
                     timeout=max(30.0, min(spec.timeout, 120.0)), choices=choices)
     try:
         answer = choose(prompt)
+    except InputClosed:
+        return _NO_CHOICE  # nobody can choose: no retry, the slip stands
     except PromptUnanswered:
         return ""
     return answer.answer if answer.answer in choices else ""
 
 
 def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, state: RunState,
-             emit: Callable[[Event], None]) -> Attempt:
+             emit: Callable[[Event], None]) -> tuple[Attempt, bool]:
+    """The attempt, and whether it ended because nobody can answer (InputClosed)."""
     ctx = StepContext(bench, operator, spec, state,
                       on_prompt=lambda prompt: emit(PromptAnswered(spec, prompt)))
     started, clock = utc_now(), time.monotonic()
     outcome, error_class, message, slip = PASS, None, "", ""
+    unanswerable = False
     try:
         try:
             KINDS[spec.kind].run(ctx, spec)
@@ -243,6 +252,8 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
         outcome, message = ABORTED, "aborted by the operator (Ctrl-C)"
     except Interrupted as err:  # Ctrl-C or SIGTERM in a dialog: the terminal was stopped first
         outcome, message = ABORTED, str(err)
+    except InputClosed as err:
+        outcome, error_class, message, unanswerable = ERROR, TEST, str(err), True
     except PromptUnanswered as err:
         outcome, error_class, message = ERROR, TEST, str(err)
     except OperatorSlip as err:
@@ -268,7 +279,7 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
     return Attempt(number=number, outcome=outcome, started=started, seconds=round(seconds, 4),
                    message=mask_text(message), error_class=error_class,
                    measurements=tuple(ctx.measurements), prompts=tuple(ctx.prompts),
-                   data=ctx.data, slip=slip)
+                   data=ctx.data, slip=slip), unanswerable
 
 
 def _judge(ctx: StepContext, spec: StepSpec, seconds: float) -> tuple[str, str]:

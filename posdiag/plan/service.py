@@ -117,7 +117,8 @@ def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | N
     ``from_step`` run part of the plan, continuing the series of its newest record.
     ``settings`` (password, baud, charset) go over the plan's [terminal] table."""
     plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced,
-                     charset=settings.charset if settings else None)
+                     charset=settings.charset if settings else None, only=only,
+                     from_step=from_step)
     selected = selected_steps(plan, only, from_step)
     if bench is None:
         _require_port(replace(plan, steps=tuple(

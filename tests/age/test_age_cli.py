@@ -96,7 +96,7 @@ def test_decrypt_errors_have_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.key"
     bad.write_text("AGE-SECRET-KEY-1NOTAKEY\n")
     code, _, err = run("decrypt", src, "-i", wrong)
-    assert code == 1 and "None of the given identities" in err
+    assert code == 2 and "None of the given identities" in err
     code, _, err = run("decrypt", src, "-i", bad)
     assert code == 2 and "bad.key line 1" in err
     code, _, err = run("decrypt", src)
@@ -112,7 +112,7 @@ def test_decrypt_with_a_passphrase_prompt(tmp_path: Path) -> None:
     code, stdout, _ = run("decrypt", src, "-p", input="test passphrase\n")
     assert (code, stdout) == (0, b"notes")
     code, _, err = run("decrypt", src, "-p", input="wrong\n")
-    assert code == 1 and "posdiag: " in err
+    assert code == 2 and "posdiag: " in err  # a wrong passphrase: as a wrong key
 
 
 def test_help_shows_examples() -> None:

@@ -148,6 +148,7 @@ def test_killed_at_random_moments_resumes_losing_at_most_64_kib(tmp_path, cli, o
             report = json.loads(out)
             assert code == (0 if report["complete"] else 1), report
             assert all("incomplete" in p for p in report["problems"]), report["problems"]
+            assert not report["damaged"] and (report["complete"] or "--resume" in report["advice"])
     assert kills >= KILLS // 2, "the runs ended before they were killed; slow the emulator down"
     assert len(re_reads) >= KILLS // 2 and max(re_reads) > 0  # resumed mid-journal, and measured
     assert journal_bytes(set_dir, office_key[0]) == reference

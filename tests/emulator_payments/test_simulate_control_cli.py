@@ -83,7 +83,8 @@ def test_start_up_says_who_the_person_is_and_how_to_be_them(tmp_path):
             assert time.monotonic() < deadline, said
             said.append(process.stderr.readline())
         text = "".join(said)
-        assert "The person at the terminal is manual" in text
+        assert "The emulated terminal waits for a person" in text
+        assert "is manual" not in text  # said in words, not as a mode name
         assert f"posdiag simulate control {socket} swipe visa" in text
     finally:
         process.terminate()
@@ -99,7 +100,7 @@ def test_automatic_operator_is_announced_too(tmp_path):
         assert process.stdout is not None and process.stderr is not None
         process.stdout.readline()
         line = process.stderr.readline()
-        assert "automatic" in line and "TEST card visa" in line
+        assert "An emulated person answers every prompt with the TEST card visa" in line
     finally:
         process.terminate()
         process.wait(10)

@@ -26,6 +26,7 @@ from posdiag.crypto.age.errors import (
     HeaderError,
     HeaderMacError,
     NoIdentityMatch,
+    NotAgeFile,
     PayloadError,
     PostQuantumUnavailable,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "HybridRecipient",
     "Identity",
     "NoIdentityMatch",
+    "NotAgeFile",
     "PayloadError",
     "PostQuantumUnavailable",
     "Recipient",

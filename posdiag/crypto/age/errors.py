@@ -20,6 +20,11 @@ class HeaderError(DecryptionError):
     """The header is not a well-formed age v1 header, or a stanza for us is malformed."""
 
 
+class NotAgeFile(HeaderError):
+    """The file does not start as an age v1 file does: not an age file at all (or another
+    age version). The wrong input rather than a damaged file: ``decrypt`` says so, exit 2."""
+
+
 class NoIdentityMatch(DecryptionError):
     """No identity given could unwrap any recipient stanza of the file."""
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from posdiag.crypto.age import b64
-from posdiag.crypto.age.errors import HeaderError
+from posdiag.crypto.age.errors import HeaderError, NotAgeFile
 from posdiag.crypto.age.source import BufferedSource, LineTooLong
 from posdiag.i18n import _
 
@@ -111,12 +111,15 @@ def read_header(source: BufferedSource) -> Header:
             raise HeaderError(_("The age header is truncated or not an age file at all."))
         return line
 
+    # What does not begin as an age file is not one (NotAgeFile), rather than a damaged one.
+    if not source.peek(len(INTRO)).startswith(INTRO[:len(b"age-encryption.org/")]):
+        raise NotAgeFile(_("The file is not an age v1 encrypted file (wrong first line)."))
     intro = next_line()
     if intro != INTRO:
         if intro.startswith(b"age-encryption.org/"):
-            raise HeaderError(_("The file uses an age version other than v1, which "
-                                "is not supported."))
-        raise HeaderError(_("The file is not an age v1 encrypted file (wrong first line)."))
+            raise NotAgeFile(_("The file uses an age version other than v1, which "
+                               "is not supported."))
+        raise NotAgeFile(_("The file is not an age v1 encrypted file (wrong first line)."))
     parts = [intro]
     stanzas: list[Stanza] = []
     while True:
