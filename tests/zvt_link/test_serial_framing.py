@@ -3,7 +3,7 @@
 import contextlib
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from posdiag.drivers.zvt.serial_framing import (
@@ -218,3 +218,50 @@ def test_a_line_is_split_only_into_whole_frames_and_handshake_bytes():
     stuffing = bytes.fromhex("10 02 04 10 05")
     for bad in (one + b"\xaa", b"\xaa" + one, one + two[:-1], stuffing + one):
         assert split_line(bad) is None
+
+
+# --- what the line may hold between and inside frames (PA00P016 §3) ---------------------------
+
+OTHER_BYTES = [b for b in range(256) if b not in (0x06, 0x10, 0x15)]
+
+
+@pytest.mark.parametrize("byte", OTHER_BYTES, ids=lambda b: f"{b:02X}")
+def test_between_frames_only_06_and_15_are_handshakes_every_other_byte_is_noise(byte):
+    events = FrameReceiver().feed(bytes((byte,)) + b"\x06" + bytes((byte,)) + b"\x15")
+    assert events == [Noise(bytes((byte,))), AckReceived(), Noise(bytes((byte,))),
+                      NakReceived()]
+
+
+@pytest.mark.parametrize("byte", [b for b in range(256) if b not in (0x02, 0x03, 0x10)],
+                         ids=lambda b: f"{b:02X}")
+def test_inside_a_frame_dle_is_followed_only_by_dle_etx_or_stx(byte):
+    wire = bytes.fromhex("10 02 04 FF") + bytes((0x10, byte)) + frame(b"\x80\x00\x00")
+    events = FrameReceiver().feed(wire)
+    assert events[0] == FrameError(f"DLE followed by {byte:02X} inside a frame (bad stuffing)",
+                                   bytes.fromhex("10 02 04 FF 10") + bytes((byte,)))
+    assert events[-1] == FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5)
+
+
+def test_no_event_or_result_shows_the_bytes_it_holds():
+    # A frame may carry track 2 or a PAN; logging an event or a result must not copy it.
+    secret = b";4761739001010010=2512?"
+    for value in (Noise(secret), FrameError("bad stuffing", secret),
+                  FrameReceived(secret, True, 1, 1), Unframed(secret, True)):
+        assert "4761" not in repr(value) and "34 37 36 31" not in repr(value)
+
+
+@settings(deadline=None)
+@example(b"", b"")
+@example(b"\x80\x00\x00", b"\xaa\xbb")
+@given(st.binary(max_size=40), st.binary(max_size=4).filter(lambda b: 0x10 not in b))
+def test_lenient_unframing_recovers_the_apdu_of_a_frame_cut_before_its_crc(apdu, junk):
+    # The capture ends inside the CRC, or junk came first: the APDU is still what the frame
+    # held, and with no CRC to compare the line is not called correct.
+    cut = frame(apdu)[:-2]
+    assert unframe_leniently(junk + cut).apdu == apdu
+    assert not unframe_leniently(junk + cut).crc_ok
+    # Its start lost (and no DLE in it that could pass for one): the body up to DLE ETX,
+    # and the CRC after it, still check.
+    headless = frame(apdu)[2:]
+    if 0x10 not in apdu and 0x10 not in headless[-2:]:
+        assert unframe_leniently(headless) == Unframed(apdu, True, ("bytes outside the frame",))
