@@ -1,10 +1,13 @@
 """`make mutation`: cosmic-ray over the modules that guard data, each against its own tests.
 
-    python tests/mutation/run_mutation.py [PATH_FRAGMENT ...]
+    python tests/mutation/run_mutation.py [--again] [PATH_FRAGMENT ...]
+
+``--again`` reruns only the survivors of a module whose source has not changed since its
+last run (tests were added): a killed mutant stays killed.
 
 cosmic-ray makes the mutants (its operators, its session database, its reports) and writes
 each one into the source file, so everything happens in a scratch copy of the tree
-(build/mutation/tree), never in the work tree: an interrupted run cannot leave a mutant
+(build/mutation/tree-PID), never in the work tree: an interrupted run cannot leave a mutant
 behind. drivers/ installs as posdiag.drivers (setuptools package-dir), so the copy gets a
 link posdiag/drivers -> ../drivers and is put first on sys.path, ahead of the editable
 install's finder (which only answers after the path). The mutated module's cached
@@ -28,9 +31,11 @@ from __future__ import annotations
 
 import ast
 import datetime
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,7 +46,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BUILD = ROOT / "build" / "mutation"
-TREE = BUILD / "tree"
+# One copy per run, so two runs (two modules) can go side by side.
+TREE = BUILD / f"tree-{os.getpid()}"
 BAR = 0.90
 COPIED = ("posdiag", "drivers", "testplans", "tests", "pyproject.toml")
 LINKS = {"posdiag/drivers": "../drivers", "posdiag/testplans": "../testplans"}
@@ -255,7 +261,8 @@ class TestChooser:
         return [test for test, hit in self.by_test.items() if span & hit]
 
 
-def run_module(module: dict, known: dict[tuple[str, str, str, int], str]) -> Score:
+def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
+               again: bool = False) -> Score:
     import cosmic_ray.plugins
     from cosmic_ray.mutating import _make_diff, use_mutation
     from cosmic_ray.work_db import WorkDB, use_db
@@ -276,12 +283,22 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str]) -> Sco
         f"test-command = {json.dumps('pytest ' + ' '.join(pytest_args(tests)))}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n', encoding="utf-8")
-    session.unlink(missing_ok=True)
     cosmic = str(Path(sys.executable).with_name("cosmic-ray"))
     started = time.monotonic()
-    subprocess.run([cosmic, "init", str(config), str(session)], cwd=TREE, check=True)
     source_text = (TREE / path).read_text(encoding="utf-8")
-    skipped = skip_annotations(session, source_text)
+    digest = BUILD / f"{stem}.source-sha256"
+    source_sha = hashlib.sha256(source_text.encode()).hexdigest()
+    if again and session.exists() and digest.exists() and digest.read_text() == source_sha:
+        # The module is unchanged and tests were only added: a killed mutant stays killed,
+        # so only the survivors run again.
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        skipped = -1
+    else:
+        session.unlink(missing_ok=True)
+        subprocess.run([cosmic, "init", str(config), str(session)], cwd=TREE, check=True)
+        skipped = skip_annotations(session, source_text)
+        digest.write_text(source_sha)
     lines_file = BUILD / f"{stem}.lines.json"
     outcome, _seconds = run_tests(tests, timeout * 10, log, (TREE / path, lines_file),
                                   TREE / path)
@@ -293,7 +310,8 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str]) -> Sco
     outcome, seconds = run_tests(tests, timeout * 3, log, mutated=TREE / path)
     # A mutant may take the tests' own time several times over before it counts as a hang.
     limit = min(timeout, max(10.0, seconds * 4))
-    print(f"{path}: {skipped} mutants inside annotations skipped; tests take {seconds:.1f} s, "
+    print(f"{path}: {'survivors only; ' if skipped < 0 else ''}"
+          f"{max(skipped, 0)} mutants inside annotations skipped; tests take {seconds:.1f} s, "
           f"a mutant's run is stopped after {limit:.0f} s", flush=True)
     os.chdir(TREE)
     with use_db(session, WorkDB.Mode.open) as db:
@@ -351,6 +369,8 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str]) -> Sco
 
 def main(argv: list[str]) -> int:
     modules = tomllib.loads((HERE / "modules.toml").read_text(encoding="utf-8"))["module"]
+    again = "--again" in argv  # rerun only the survivors of an unchanged module
+    argv = [a for a in argv if a != "--again"]
     if argv:
         modules = [m for m in modules if any(a in m["path"] for a in argv)]
     BUILD.mkdir(parents=True, exist_ok=True)
@@ -367,7 +387,7 @@ def main(argv: list[str]) -> int:
                              capture_output=True, text=True).stdout.strip()
     scores = []
     for module in modules:
-        score = run_module(module, known)
+        score = run_module(module, known, again)
         scores.append(score)
         for survivor in score.survivors:
             print("SURVIVED", survivor)
@@ -383,7 +403,8 @@ def main(argv: list[str]) -> int:
     for s in scores:
         print(f"| `{s.path}` | {s.total} | {len(s.equivalent)} | {s.killed} | "
               f"{len(s.survivors)} | {s.score:.1%} | {s.seconds / 60:.1f} min |")
-    (BUILD / "scores.json").write_text(json.dumps(
+    shutil.rmtree(TREE, ignore_errors=True)
+    (BUILD / f"scores-{'-'.join(Path(s.path).stem for s in scores)}.json").write_text(json.dumps(
         [{"path": s.path, "total": s.total, "killed": s.killed,
           "equivalent": len(s.equivalent), "survived": len(s.survivors), "score": s.score,
           "seconds": round(s.seconds)} for s in scores], indent=1), encoding="utf-8")

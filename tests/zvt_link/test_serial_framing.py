@@ -1,6 +1,7 @@
 """Serial framing per PA00P016 §3: known frames from the brief (zvt.md §1.2), then properties."""
 
 import contextlib
+import dataclasses
 
 import pytest
 from hypothesis import example, given, settings
@@ -265,3 +266,55 @@ def test_lenient_unframing_recovers_the_apdu_of_a_frame_cut_before_its_crc(apdu,
     headless = frame(apdu)[2:]
     if 0x10 not in apdu and 0x10 not in headless[-2:]:
         assert unframe_leniently(headless) == Unframed(apdu, True, ("bytes outside the frame",))
+
+
+def test_what_is_no_frame_at_all_is_named_so():
+    with pytest.raises(ProtocolError, match="not a serial frame"):
+        unframe(b"")
+    assert unframe_leniently(b"").problems == (
+        "not a serial frame (expected DLE STX ... DLE ETX CRC CRC)",)
+
+
+def test_of_two_frames_on_a_line_the_first_is_decoded_with_its_own_crc_verdict():
+    bad = bytearray(frame(b"\x06\x0f\x00"))
+    bad[-1] ^= 0xFF
+    result = unframe_leniently(bytes(bad) + frame(b"\x80\x00\x00"))
+    assert (result.apdu, result.crc_ok) == (b"\x06\x0f\x00", False)
+    assert result.problems == ("2 frames on one line; decoding the first",)
+
+
+def test_a_damaged_frame_passes_the_crc_only_with_both_crc_bytes_matching():
+    # Bad stuffing sends unframing the lenient way: the CRC after DLE ETX is compared with
+    # the body it holds. A wrong CRC, one cut to its low byte or a byte after it is refused.
+    body = bytes.fromhex("04 FF 01 10 05")
+    crc = crc16_kermit(body + b"\x03")
+    start = bytes.fromhex("10 02 04 FF 01 10 05 10 03")
+    assert unframe_leniently(start + crc.to_bytes(2, "little") + b"\xaa").crc_ok
+    for tail in (b"\xff\xff", b"\x00\x00", crc.to_bytes(2, "little")[:1], b""):
+        assert not unframe_leniently(start + tail).crc_ok, tail.hex()
+    # A CRC whose high byte is 00 does not match when only its low byte arrived.
+    for n in range(5000):
+        apdu = bytes.fromhex("04 FF 01 10 05") + n.to_bytes(2, "big")
+        low_only = crc16_kermit(apdu + b"\x03")
+        if low_only < 0x100:
+            break
+    else:
+        pytest.fail("no APDU with a CRC below 0100")
+    stuffed = b"\x10\x02" + apdu + b"\x10\x03"  # its 10 05 is the bad stuffing
+    assert not unframe_leniently(stuffed + bytes((low_only,))).crc_ok
+
+
+def test_a_long_line_of_frames_is_split_however_long_it_is():
+    frames = [frame(bytes((0x06, 0xD1, 0x20, *range(0x20, 0x40)))) for _ in range(12)]
+    line = b"".join(frames)
+    assert len(line) > 256
+    assert split_line(line) == frames
+
+
+def test_received_events_cannot_be_altered():
+    # What was checked against its CRC stays what was checked.
+    event = FrameReceiver().feed(frame(b"\x80\x00\x00"))[0]
+    for value, name in ((event, "apdu"), (Noise(b"\xaa"), "data"),
+                        (FrameError("x", b""), "reason"), (Unframed(b"", True), "crc_ok")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, b"\x00")
