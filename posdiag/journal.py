@@ -8,7 +8,9 @@ the pure codec for those bytes (docs/journal.md is the specification):
   file blocks) and yields records with their byte offsets. It is also the
   sanitiser of a backup: a record is a whitelist of fields, so track data, CVV,
   PIN blocks or an unmasked card number make it raise ``ProtocolError`` and the
-  bytes are never written anywhere (PCI DSS 3.3.1 / 3.4.1).
+  bytes are never written anywhere (PCI DSS 3.3.1 / 3.4.1). Beyond the form of
+  each field, no field of a record - whatever its name, text or number - may
+  hold a card number in any spelling (``_check_card_numbers``, docs/journal.md).
 * ``TurnoverTally`` / ``totals_from_records`` add records up the way a ZVT
   terminal reports its turnover totals (BMP 60, brief §4.4).
 
@@ -23,9 +25,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from posdiag.cards import mask_text
+from posdiag.cards import holds_pan, mask_text
 from posdiag.devices import BrandTotal, Totals
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 FORMAT_VERSION = 1
 MAX_LINE_BYTES = 2048  # a record is ~300 bytes; the bound keeps the parser's memory constant
@@ -47,7 +50,10 @@ _AUTH = re.compile(r"[0-9A-Z ]{0,8}")
 _TID = re.compile(r"[0-9]{8}")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 _BRAND = re.compile(r"[A-Za-z0-9 .&/+'-]{1,32}")
-_LONG_DIGITS = re.compile(r"[0-9]{13,}")
+# A journal's sequence number never needs more than 12 digits; a 13-19 digit number could be
+# a card number in the one field whose form is "any integer".
+MAX_SEQ = 999_999_999_999
+MAX_BRAND_DIGITS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +132,15 @@ def parse_record(line: bytes, offset: int = 0) -> JournalRecord:
                 raise ProtocolError(f"The {where} holds sensitive authentication data (field "
                                     f"{key!r}); it must never be stored, so nothing of it was "
                                     "written.")
-            raise ProtocolError(f"The {where} has an unknown field {mask_text(key[:40])!r}; "
+            # Masked before it is cut short: cutting first could leave a partial number.
+            raise ProtocolError(f"The {where} has an unknown field {mask_text(key)[:40]!r}; "
                                 "refusing to copy data that was not checked.")
     missing = sorted(_REQUIRED - obj.keys())
     if missing:
         raise ProtocolError(f"The {where} lacks the field(s) {', '.join(missing)}; the journal "
                             "is damaged.")
     if obj["v"] != FORMAT_VERSION or isinstance(obj["v"], bool):
-        version = mask_text(repr(obj["v"])[:20])
+        version = mask_text(repr(obj["v"]))[:20]
         raise ProtocolError(f"The {where} has format version {version}; this posdiag reads "
                             f"version {FORMAT_VERSION} only.")
     record = JournalRecord(**obj)
@@ -176,8 +183,16 @@ def _check_record(record: JournalRecord, offset: int | None) -> None:
             raise bad(field, "wrong form")
         return value
 
+    pan = record.pan
+    if isinstance(pan, str) and pan.isdigit() and len(pan) >= 12:
+        # Checked before the form so the message says what is wrong, without the number.
+        raise ProtocolError(f"The {where} holds an unmasked card number; a journal with "
+                            "full PANs must not be stored (PCI DSS 3.4), so nothing of it "
+                            "was written.")
+    # Before the forms too: a card number in any field is named as what it is.
+    _check_card_numbers(record, where)
     need_int("v", FORMAT_VERSION, FORMAT_VERSION)
-    need_int("seq", 1, 2**63 - 1)
+    need_int("seq", 1, MAX_SEQ)
     need_int("receipt", 0, 9999)
     need_int("trace", 0, 999_999)
     need_int("orig_receipt", 0, 9999, optional=True)
@@ -191,13 +206,7 @@ def _check_record(record: JournalRecord, offset: int | None) -> None:
         raise bad("result", "a decline has a non-zero result, every other type zero")
     if record.orig_receipt is not None and record.type != "reversal":
         raise bad("orig_receipt", "only a reversal names an original receipt")
-    pan = record.pan
     if pan is not None:
-        if isinstance(pan, str) and pan.isdigit() and len(pan) >= 12:
-            # Checked before the form so the message says what is wrong, without the number.
-            raise ProtocolError(f"The {where} holds an unmasked card number; a journal with "
-                                "full PANs must not be stored (PCI DSS 3.4), so nothing of it "
-                                "was written.")
         need_text("pan", _MASKED_PAN)
         assert isinstance(pan, str)
         if not 12 <= len(pan) <= 19 or sum(c.isdigit() for c in pan) > 12:
@@ -207,9 +216,32 @@ def _check_record(record: JournalRecord, offset: int | None) -> None:
     need_text("time", _TIME)
     need_text("tid", _TID)
     brand = need_text("brand", _BRAND, optional=True)
-    if brand is not None and _LONG_DIGITS.search(brand):
-        raise ProtocolError(f"The {where} has a card name holding a long digit run, possibly a "
-                            "card number; nothing of it was written.")
+    if brand is not None and sum(c.isdigit() for c in brand) > MAX_BRAND_DIGITS:
+        # A card name needs no digits; more than a few could, next to the masked PAN's first
+        # digits in a table column, spell out a card number.
+        raise bad("brand", f"at most {MAX_BRAND_DIGITS} digits: more could carry part of a "
+                           "card number")
+
+
+def _check_card_numbers(record: JournalRecord, where: str) -> None:
+    """No field holds a card number, whatever its name (issue 10).
+
+    Every text field is scanned strictly: digits joined by any single character other than a
+    letter G-Z count as one run, so grouped ("4761 7390 …", "4761/7390/…"), nibble-padded
+    ("A4761…0010F") and nibble-split ("4761E7390E…") spellings are caught, while a time stamp
+    stays two short runs ("2026-11-25" and "10:15:00", the T ends a run). Numbers are scanned
+    as their decimal text. The message names the field, never the number.
+    """
+    for field in _KEYS:
+        value = getattr(record, field)
+        if isinstance(value, bool) or value is None:
+            continue
+        text = value if isinstance(value, str) else str(value)
+        if holds_pan(text, strict=True):
+            raise ProtocolError(_("The {where} holds a card number in its '{field}' field; a "
+                                  "journal with card numbers must not be stored (PCI DSS "
+                                  "3.4), so nothing of it was written.")
+                                .format(where=where, field=field))
 
 
 class JournalParser:

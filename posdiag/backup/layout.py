@@ -124,8 +124,14 @@ def next_generation(taken: Iterable[str]) -> int:
 
 
 def set_dir_name(terminal_key: str, n: int = 1) -> str:
-    """Folder name of a set on a medium chosen with ``--to auto``."""
-    safe = re.sub(r"[^a-z0-9]+", "-", terminal_key.lower()).strip("-")[:40] or "terminal"
+    """Folder name of a set on a medium chosen with ``--to auto``.
+
+    The key (a serial number: device text) is PAN-masked first, so a serial number that
+    reads as a card number never becomes a folder name (the masked digits become a dash)."""
+    from posdiag.cards import mask_text
+
+    masked = mask_text(terminal_key).lower()
+    safe = re.sub(r"[^a-z0-9]+", "-", masked).strip("-")[:40] or "terminal"
     return f"posdiag-{safe}" if n == 1 else f"posdiag-{safe}-{n}"
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posdiag.backup.kitkey import KitKey
-from posdiag.backup.manifest import PassphraseKey, sha256_hex
+from posdiag.backup.manifest import PassphraseKey, clean_terminal_text, sha256_hex
 from posdiag.backup.medium import Medium, read_bounded
 from posdiag.backup.pieces import SEAL_CAP, Piece, Seal, decode_seal
 from posdiag.backup.plan import BackupPlan, adoptable
@@ -75,6 +75,11 @@ def check_resumable(scan: SetScan, kit_key: KitKey, identity: TerminalIdentity,
     compared = False
     for key, theirs in named.items():
         ours = getattr(identity, key)
+        if isinstance(ours, str):
+            # The manifest holds the identity as terminal_fields stores it (PAN-masked, no
+            # control characters): compare in that form, or a serial number that reads as a
+            # card number would never match its own set.
+            ours = clean_terminal_text(ours)
         if ours:
             compared = True
             if theirs != ours:

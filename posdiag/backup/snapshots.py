@@ -6,20 +6,21 @@ bytes with every card number masked - and parsed back for ``verify -i`` and ``in
 ``read_*`` functions are the only part that talks to the terminal.
 
 Card data: the configuration printout and the log are free text from the terminal, so
-every Luhn-valid digit run in them is masked to first 6 / last 4 (posdiag.cards) before it
-is encrypted; the kit never stores more of a PAN than a receipt shows.
+every card number in them (any spelling posdiag.cards recognises: grouped, non-ASCII
+digits, glued to other digits) is masked to first 6 / last 4 before it is encrypted, and
+each whole JSON document passes ``mask_data`` (every field, whatever its name); the kit
+never stores more of a PAN than a receipt shows.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from posdiag.backup.reconcile import totals_to_json
-from posdiag.cards import mask_text
+from posdiag.cards import mask_data, mask_text, trailing_run_start
 from posdiag.devices import (
     FILE_APPLICATION_LOG,
     FileBlock,
@@ -35,7 +36,6 @@ SNAPSHOT_VERSION = 1
 # A log line longer than this is flushed in pieces (keeping a trailing digit run whole, so a
 # card number is never cut in two and missed by the mask).
 MAX_LOG_LINE = 64 * 1024
-_TRAILING_DIGITS = re.compile(rb"[0-9]*\Z")
 
 
 def _canonical(obj: dict[str, Any]) -> bytes:
@@ -43,16 +43,21 @@ def _canonical(obj: dict[str, Any]) -> bytes:
         "ascii") + b"\n"
 
 
+def _masked_canonical(obj: dict[str, Any]) -> bytes:
+    """The canonical bytes of a snapshot after every field went through the PAN guard."""
+    masked: dict[str, Any] = mask_data(obj)
+    return _canonical(masked)
+
+
 def identity_to_json(identity: TerminalIdentity) -> dict[str, Any]:
-    data = asdict(identity)
-    return {key: mask_text(value) if isinstance(value, str) else value
-            for key, value in data.items()}
+    masked: dict[str, Any] = mask_data(asdict(identity))
+    return masked
 
 
 def encode_identity(identity: TerminalIdentity, receipts: list[PrintedReceipt],
                     note: str | None = None) -> bytes:
     """identity.age plaintext: the identity record and the configuration printout, masked."""
-    return _canonical({
+    return _masked_canonical({
         "format": IDENTITY_FORMAT, "version": SNAPSHOT_VERSION,
         "identity": identity_to_json(identity),
         "system_configuration": [{"kind": r.kind, "text": mask_text(r.text)} for r in receipts],
@@ -62,8 +67,8 @@ def encode_identity(identity: TerminalIdentity, receipts: list[PrintedReceipt],
 
 def encode_totals(totals: Totals) -> bytes:
     """totals.age plaintext: the terminal's turnover totals (06 10) as it reported them."""
-    return _canonical({"format": TOTALS_FORMAT, "version": SNAPSHOT_VERSION,
-                       "totals": totals_to_json(totals)})
+    return _masked_canonical({"format": TOTALS_FORMAT, "version": SNAPSHOT_VERSION,
+                              "totals": totals_to_json(totals)})
 
 
 def parse_snapshot_json(data: bytes, expected_format: str, name: str) -> dict[str, Any]:
@@ -85,8 +90,9 @@ def parse_snapshot_json(data: bytes, expected_format: str, name: str) -> dict[st
 class LogMasker:
     """Bytes of a log in, the same bytes out with card numbers masked, line by line.
 
-    Lines are decoded as Latin-1 (one byte, one character) so everything but a masked
-    digit passes through unchanged.
+    Lines are decoded as UTF-8 with ``surrogateescape``, so any byte that is not UTF-8
+    comes back out exactly as it went in, while full-width and other non-ASCII digits of a
+    UTF-8 log are recognised as digits. A masked digit becomes one ``*``.
     """
 
     def __init__(self) -> None:
@@ -97,8 +103,9 @@ class LogMasker:
         self._pending += data
         cut = self._pending.rfind(b"\n") + 1
         if cut == 0 and len(self._pending) > MAX_LOG_LINE:
-            digits = _TRAILING_DIGITS.search(self._pending)
-            start = digits.start() if digits else len(self._pending)
+            # Keep a trailing run (digits and separators) whole for the next piece.
+            text = self._pending.decode("utf-8", "surrogateescape")
+            start = len(text[:trailing_run_start(text)].encode("utf-8", "surrogateescape"))
             cut = start if len(self._pending) - start <= MAX_LOG_LINE else len(self._pending)
         done, self._pending = self._pending[:cut], self._pending[cut:]
         self.lines += done.count(b"\n")
@@ -112,7 +119,9 @@ class LogMasker:
 
 
 def _mask_bytes(data: bytes) -> bytes:
-    return mask_text(data.decode("latin-1")).encode("latin-1") if data else b""
+    if not data:
+        return b""
+    return mask_text(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True, slots=True)

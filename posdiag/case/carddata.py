@@ -2,13 +2,14 @@
 
 Every string that goes into a case file passes ``scrub`` (PANs masked to first 6 / last 4,
 track data withheld), exactly as test records are written; ``holds_card_data`` is what the
-verifier and the attachment check ask. Both call posdiag.cards today; when the stronger guard
-arrives, it is swapped in here and nowhere else.
+verifier and the attachment check ask. Both use posdiag.cards' guard: card numbers in any
+spelling it knows (grouped by spaces, dashes or dots, non-ASCII digits, glued to other digits;
+docs/journal.md §Card numbers), in strings, keys and numbers.
 
-One shape of string is left alone: a whole hex digest or ID (SHA-256, a set or run ID). A
-case is full of them — the hash chain, the backup reference — and a 64-digit hex string holds
-a 13-digit run of decimal digits that passes the Luhn check about once in two hundred hashes;
-masking it would break the reference it is, and it is not card data whatever it contains.
+One shape of string is left alone, by the guard itself (``posdiag.cards.is_digest``): a
+whole hex digest or ID (SHA-256, a set or run ID). A case is full of them — the hash chain,
+the backup reference — and masking one that happens to hold a Luhn-valid run would break the
+reference it is.
 """
 
 from __future__ import annotations
@@ -16,17 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from posdiag.cards import find_pans, mask_text
-
-_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
-
-
-def _guarded(text: str) -> bool:
-    return _DIGEST.match(text) is None
+from posdiag.cards import holds_pan, mask_data, mask_text
 
 
 def scrub_text(text: str) -> str:
-    return mask_text(text) if _guarded(text) else text
+    return mask_text(text)
 
 
 def scrub(value: Any) -> Any:
@@ -37,14 +32,15 @@ def scrub(value: Any) -> Any:
         return {scrub_text(str(k)): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
-    return value
+    return mask_data(value)  # a number that reads as a card number becomes its masked text
 
 
 def card_data_in(text: str) -> bool:
     """True if ``text`` holds what the guard would mask (a PAN or track data)."""
-    return _guarded(text) and (bool(find_pans(text)) or mask_text(text) != text)
+    return holds_pan(text) or mask_text(text) != text
 
 
+# A JSON string that is a whole digest (posdiag.cards.is_digest, the forms a case holds).
 _DIGEST_STRING = re.compile(rb'"(?:[0-9a-f]{64}|[0-9a-f]{32})"')
 _LONG_DIGITS = re.compile(rb"[0-9]{12,}")
 
@@ -52,11 +48,15 @@ _LONG_DIGITS = re.compile(rb"[0-9]{12,}")
 def file_may_hold_card_data(data: bytes) -> bool:
     """A quick look at a whole JSON file before a string-by-string check.
 
-    Every PAN the guard knows is a run of at least 12 digits (track layouts included), so a
-    file with no such run outside hex digests holds none. A JSON escape (backslash-u) could
-    hide digits from this look; files posdiag writes have none, so one sends the file to the
-    full check."""
-    return b"\\u" in data or _LONG_DIGITS.search(_DIGEST_STRING.sub(b"", data)) is not None
+    Track layouts need a run of at least 12 ASCII digits; any other card number is a run the
+    guard finds (grouped, non-ASCII digits), so a file with neither outside hex digests holds
+    none. A JSON escape (backslash-u) could hide digits from this look; files posdiag writes
+    have none, so one sends the file to the full check."""
+    if b"\\u" in data:
+        return True
+    outside_digests = _DIGEST_STRING.sub(b"", data)
+    return (_LONG_DIGITS.search(outside_digests) is not None
+            or holds_pan(outside_digests.decode("utf-8", "replace")))
 
 
 def holds_card_data(value: Any) -> bool:
@@ -67,4 +67,6 @@ def holds_card_data(value: Any) -> bool:
         return any(card_data_in(str(k)) or holds_card_data(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return any(holds_card_data(v) for v in value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return holds_pan(str(value))
     return False

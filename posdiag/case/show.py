@@ -34,6 +34,12 @@ ACTION_TEXTS: dict[str, str] = {
     "accepted": N_("replacement accepted"),
     "rejected": N_("replacement rejected"),
     "closed": N_("case closed"),
+    "document": N_("{document} written: {file} ({language}, {form}) from revision {revision}"),
+}
+
+DOCUMENT_WORDS: dict[str, str] = {
+    "replacement-request": N_("replacement request"),
+    "acceptance-certificate": N_("acceptance certificate"),
 }
 
 
@@ -49,6 +55,8 @@ def action_text(action: Action) -> str:
         details["run_id"] = str(details["run_id"])[:8]
     if action.kind == "edited":
         details["fields"] = ", ".join(action.details)
+    if action.kind == "document" and details.get("document") in DOCUMENT_WORDS:
+        details["document"] = _(DOCUMENT_WORDS[details["document"]])
     text = _(template).format_map(details)
     if action.state_after and action.state_after != action.state_before:
         text += "  → " + state_label(action.state_after)

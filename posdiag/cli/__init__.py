@@ -132,11 +132,24 @@ def cli(ctx: click.Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the CLI, turning posdiag errors into one stderr line."""
+    """Console entry point: run the CLI, turning posdiag errors into one stderr line.
+
+    Everything the command writes to stdout and stderr as text passes the card-number mask
+    and the control-character escape (posdiag.cli.streams), tracebacks under --debug too.
+    """
+    from posdiag.cli.streams import masked_std_streams
+
+    args = sys.argv[1:] if argv is None else argv
+    with masked_std_streams():
+        code = _run(args)
+    sys.exit(code)
+
+
+def _run(args: list[str]) -> int:
+    """The command's exit code; every way out of a command ends here as a number."""
     # Imported here so that --version stays free of it (errors imports nothing heavy anyway).
     from posdiag.errors import EXIT_INTERRUPTED, EXIT_OK, PosdiagError
 
-    args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     # The language is chosen before any command module is imported, so that help texts
     # made at import time are already in it; --lang may stand anywhere on the line.
@@ -146,40 +159,61 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=args, prog_name="posdiag", standalone_mode=False)
     except PosdiagError as err:
         if debug:
-            raise
-        from posdiag.cards import mask_text  # messages may quote what a device sent
-
-        click.echo(f"posdiag: {mask_text(str(err))}", err=True)
-        sys.exit(err.exit_code)
+            return _traceback(err.exit_code)
+        _say(str(err))  # messages may quote what a device or a medium sent
+        return err.exit_code
     except PipeClosed:
         _quiet_stdout()
-        sys.exit(EXIT_OK)
+        return EXIT_OK
     except click.exceptions.Abort:
         # Click's name for Ctrl-C during its own prompts and for KeyboardInterrupt.
         click.echo("posdiag: " + _interrupted(), err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
-        sys.exit(2 if isinstance(err, click.UsageError) else err.exit_code)
+        return 2 if isinstance(err, click.UsageError) else err.exit_code
     except click.exceptions.Exit as err:
-        sys.exit(err.exit_code)
+        return err.exit_code
     except KeyboardInterrupt:
         click.echo("posdiag: " + _interrupted(), err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except OSError as err:
         if debug:
-            raise
+            return _traceback(4)
         # Unexpected OS failures are most often the medium or the device; say which file.
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        click.echo(f"posdiag: {err.strerror or err}{where}; check the device or medium and retry.",
-                   err=True)
-        sys.exit(4)
+        _say(f"{err.strerror or err}{where}; check the device or medium and retry.")
+        return 4
+    except Exception as err:  # a bug: still masked, still one line
+        if debug:
+            return _traceback(1)
+        from posdiag.i18n import _
+
+        _say(_("internal error ({kind}: {error}); run the command again with --debug and "
+               "report what it shows.").format(kind=type(err).__name__, error=err))
+        return 1
     try:  # what is still buffered; a reader gone by now is the same quiet end
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
-        sys.exit(EXIT_OK)
-    sys.exit(code if isinstance(code, int) else 0)
+        return EXIT_OK
+    return code if isinstance(code, int) else 0
+
+
+def _say(message: str) -> None:
+    """One error line on stderr: masked, and control characters from outside escaped."""
+    from posdiag.cards import mask_text
+    from posdiag.display import untrusted
+
+    click.echo(f"posdiag: {untrusted(mask_text(message))}", err=True)
+
+
+def _traceback(code: int) -> int:
+    """--debug: the traceback, written through the masked stderr (never raw)."""
+    import traceback
+
+    traceback.print_exc(file=sys.stderr)
+    return code
 
 
 def _interrupted() -> str:

@@ -48,13 +48,15 @@ class _BackupDisplay:
         )
 
         if stage.stage == STAGE_CONNECTED and stage.identity is not None:
+            from posdiag.display import untrusted  # what the terminal says about itself
+
             identity = stage.identity
             unknown = _("unknown")
             self._line(_("Terminal {model}, serial {serial}, TID {tid}; backing up into "
-                         "{path}.").format(model=identity.device_name or unknown,
-                                           serial=identity.serial_number or unknown,
-                                           tid=identity.terminal_id or unknown,
-                                           path=stage.set_dir))
+                         "{path}.").format(model=untrusted(identity.device_name or unknown),
+                                           serial=untrusted(identity.serial_number or unknown),
+                                           tid=untrusted(identity.terminal_id or unknown),
+                                           path=untrusted(stage.set_dir)))
         elif stage.stage == STAGE_CONFIGURATION:
             self._draw(_("reading the terminal's configuration printout…"))
         elif stage.stage == STAGE_TOTALS:
@@ -411,10 +413,12 @@ def _print_report(report: VerifyReport) -> None:
         if report.totals_agree is not None:
             click.echo(_("Totals agree with the terminal.") if report.totals_agree
                        else _("Totals DISAGREE with the terminal."))
+    from posdiag.display import untrusted  # notes and problems quote names on the stick
+
     for note in report.notes:
-        click.echo(_("note: {text}").format(text=note))
+        click.echo(_("note: {text}").format(text=untrusted(note)))
     for problem in report.problems:
-        click.echo(_("PROBLEM: {text}").format(text=problem))
+        click.echo(_("PROBLEM: {text}").format(text=untrusted(problem)))
 
 
 _COLUMNS = ("seq", "time", "type", "result", "amount", "currency", "brand", "pan", "receipt",
@@ -464,10 +468,13 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
             generation=opened.generation), err=True)
     out = sys.stdout
     if part != "journal":
-        from posdiag.cards import mask_text
+        from posdiag.backup.snapshots import LogMasker
+        from posdiag.display import untrusted
 
-        for chunk in opened.snapshot(part, identities):  # masked when written; once more here
-            out.write(mask_text(chunk.decode("latin-1")))
+        masker = LogMasker()  # masked when written; once more here, whole lines at a time
+        for chunk in opened.snapshot(part, identities):
+            out.write(untrusted(_shown(masker.feed(chunk)), keep_newlines=True))
+        out.write(untrusted(_shown(masker.finish()), keep_newlines=True))
         return
     count = _write_records(out, fmt, opened.records(identities))
     if fmt == "table":
@@ -475,37 +482,44 @@ def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, f
             count=count, generation=opened.generation), err=True)
 
 
+def _shown(data: bytes) -> str:
+    """Snapshot bytes as text for the screen: bytes that are not UTF-8 shown as \\xNN."""
+    return data.decode("utf-8", "backslashreplace")
+
+
 def _write_records(out: TextIO, fmt: str, records: Iterator[Any]) -> int:
-    """Write the records in ``fmt``; returns how many there were."""
+    """Write the records in ``fmt``; returns how many there were. Every line is PAN-masked
+    once more (defence in depth), as a whole: digits of neighbouring columns may join."""
     from posdiag.backup.reconcile import format_amount
+    from posdiag.cards import mask_text
     from posdiag.journal import encode_record
 
     count = 0
     if fmt == "jsonl":
         for record in records:
-            out.write(encode_record(record).decode("utf-8"))
+            out.write(mask_text(encode_record(record).decode("utf-8")))
             count += 1
         return count
     if fmt == "json":  # one array, still streamed: a record at a time, constant memory
         out.write("[")
         for count, record in enumerate(records, start=1):
             out.write(("," if count > 1 else "") + "\n" +
-                      encode_record(record).decode("utf-8").rstrip("\n"))
+                      mask_text(encode_record(record).decode("utf-8").rstrip("\n")))
         out.write("\n]\n")
         return count
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(_COLUMNS)
         for record in records:
-            writer.writerow([getattr(record, c) if getattr(record, c) is not None else ""
-                             for c in _COLUMNS])
+            writer.writerow([mask_text(str(getattr(record, c)))
+                             if getattr(record, c) is not None else "" for c in _COLUMNS])
             count += 1
         return count
     out.write(f"{'seq':>7} {'time':19} {'type':8} {'rc':>3} {'amount':>12} {'brand':12} "
               f"{'pan':19} {'receipt':>7}\n")
     for r in records:
-        out.write(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
-                  f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
-                  f"{r.pan or '-':19} {r.receipt:>7}\n")
+        out.write(mask_text(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
+                            f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
+                            f"{r.pan or '-':19} {r.receipt:>7}\n"))
         count += 1
     return count

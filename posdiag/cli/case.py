@@ -295,8 +295,35 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
     click.echo(_("{n} case(s).").format(n=len(found)), err=True)
 
 
+def _document_options(f: Any) -> Any:
+    f = click.option("--pdf", is_flag=True, help=_("Write a PDF (the default for an output "
+                                                   "ending in .pdf); HTML otherwise."))(f)
+    return f
+
+
+def _echo_written(written: Any) -> None:
+    rendered = written.document
+    click.echo(_("Wrote {path} ({form}, {language}), made from revision {revision} of case "
+                 "{case_id}; recorded in the case.").format(
+                     path=written.path, form=rendered.form.upper(),
+                     language=rendered.stamp.language, revision=rendered.revision,
+                     case_id=rendered.case_id))
+
+
+def _written_json(written: Any) -> dict[str, Any]:
+    rendered = written.document
+    return {"output": str(written.path), "kind": rendered.kind, "format": rendered.form,
+            "language": rendered.stamp.language, "sha256": rendered.sha256,
+            "case_id": rendered.case_id, "revision": rendered.revision,
+            "revision_sha256": rendered.revision_sha256}
+
+
 @case.command("request")
 @click.argument("case_dir", type=CASE_DIR)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=_("Write the request form (换机申请表) to FILE (HTML, or PDF with --pdf or a "
+                     ".pdf name); again later to replace a lost printout."))
+@_document_options
 @click.option("--model", "requested_model", default="",
               help=_("The model requested (default: the old terminal's)."))
 @click.option("--note", default="", help=_("A note for the addressee."))
@@ -306,31 +333,163 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
 @profile_option
 @config_dir_option
 @json_option
-def request(case_dir: Path, requested_model: str, note: str, force: bool, reason: str,
-            profile: Path | None, config_dir: Path | None, as_json: bool) -> None:
-    """Mark the replacement request made, with what its form needs.
+def request(case_dir: Path, output: Path | None, pdf: bool, requested_model: str, note: str,
+            force: bool, reason: str, profile: Path | None, config_dir: Path | None,
+            as_json: bool) -> None:
+    """Mark the replacement request made, and write its form.
 
     Records the addressee (manufacturer under warranty, service provider otherwise),
-    the repair fee, the backup reference and the attachments. The request form
-    itself is rendered from the case.
+    the repair fee, the backup reference and the attachments; with -o writes the
+    request form from the case, in the language of --lang, with a QR code naming
+    the case revision it was made from. Once made, the request stands: running this
+    again with -o writes its form again (a lost printout) and records that.
+    Exit codes: 0 done; 1 the case file does not verify; 2 not the next step of the
+    case (or already made, without -o); 4 the file cannot be written.
 
     \b
     Examples:
-      posdiag case request CASEDIR
+      posdiag case request CASEDIR -o request.html
+      posdiag --lang zh-CN case request CASEDIR --pdf -o 换机申请表.pdf
       posdiag case request CASEDIR --force --reason "merchant declined the backup"
     """
-    from posdiag.case.flow import make_request
+    from posdiag.case.documents.service import file_request, form_of
 
     kit_key, kit_profile = _kit(config_dir, profile)
-    case_file = make_request(case_dir, kit_key, actor=_actor(kit_profile), show=_echo_caution,
-                             force=force, reason=reason, requested_model=requested_model,
-                             note=note)
+    case_file, written, made_now = file_request(
+        case_dir, kit_key, actor=_actor(kit_profile), show=_echo_caution, force=force,
+        reason=reason, requested_model=requested_model, note=note, output=output,
+        form=form_of(output, pdf) if output is not None else None)
     made = case_file.case.request
     assert made is not None
-    _done(case_file, as_json, _("Request of case {case_id} made: to {name} ({role}), {fee}.")
-          .format(case_id=case_file.case.case_id, name=made.addressee.name or "-",
-                  role=made.addressee.role,
-                  fee=_("repair fee applies") if made.repair_fee else _("no repair fee")))
+    if as_json:
+        data = _case_json(case_file)
+        data["document"] = _written_json(written) if written is not None else None
+        print_json(data)
+        return
+    if made_now:
+        click.echo(_("Request of case {case_id} made: to {name} ({role}), {fee}.").format(
+            case_id=case_file.case.case_id, name=made.addressee.name or "-",
+            role=made.addressee.role,
+            fee=_("repair fee applies") if made.repair_fee else _("no repair fee")))
+    if written is not None:
+        _echo_written(written)
+
+
+@case.command("certificate")
+@click.argument("case_dir", type=CASE_DIR)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help=_("The file to write (HTML, or PDF with --pdf or a .pdf "
+                                     "name)."))
+@_document_options
+@profile_option
+@config_dir_option
+@json_option
+def certificate(case_dir: Path, output: Path, pdf: bool, profile: Path | None,
+                config_dir: Path | None, as_json: bool) -> None:
+    """Write the acceptance certificate (验收单) of the replacement terminal.
+
+    Old and new terminal side by side, the arrival inspection, every test step in
+    words, the receipts as printed, the payment and its reversal, the signatures of
+    the case file and the test record checked, and the conclusion: "Tested: the
+    terminal works normally" only when everything passed. Made from the newest
+    acceptance run of the case; the writing is recorded in the case. Exit codes: 0
+    written; 1 the case file does not verify; 2 the case has no acceptance run; 4 the
+    file cannot be written.
+
+    \b
+    Examples:
+      posdiag case certificate CASEDIR -o certificate.html
+      posdiag --lang zh-CN case certificate CASEDIR --pdf -o 验收单.pdf
+    """
+    from posdiag.case.documents.service import write_case_document
+    from posdiag.case.documents.words import CERTIFICATE_KIND
+
+    kit_key, kit_profile = _kit(config_dir, profile)
+    written = write_case_document(case_dir, CERTIFICATE_KIND, output, kit_key,
+                                  form="pdf" if pdf else None, actor=_actor(kit_profile))
+    if as_json:
+        print_json(_written_json(written))
+    else:
+        _echo_written(written)
+
+
+@case.command("verify-document")
+@click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                metavar="FILE.pdf")
+@click.argument("case_dir", type=CASE_DIR, required=False)
+@click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help=_("Where to look for the case named in the document (default: the kit's "
+                     "case folder and USB sticks); repeat for more."))
+@profile_option
+@config_dir_option
+@json_option
+def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ...],
+                    profile: Path | None, config_dir: Path | None, as_json: bool) -> None:
+    """Check a request or certificate PDF against its case.
+
+    The PDF names its case and the SHA-256 of the case revision it was made from
+    (QR code and metadata). That revision must be one the case file holds and that
+    verifies, and the PDF must be exactly what posdiag renders from it: an edited
+    PDF, or one made from an altered case, fails. Says whether the case changed
+    since. Without CASEDIR the case is looked for by its ID. Exit codes: 0 the
+    document matches; 1 it does not; 2 the case is not found.
+
+    \b
+    Examples:
+      posdiag case verify-document 换机申请表.pdf CASEDIR
+      posdiag case verify-document certificate.pdf --root /media/stick/posdiag-cases
+    """
+    from posdiag.case.documents.service import verify_case_document
+    from posdiag.case.listing import default_roots
+    from posdiag.case.profiles import load_kit_profile
+    from posdiag.case.show import action_text
+    from posdiag.errors import MediaError
+
+    try:
+        data = document.read_bytes()
+    except OSError as err:
+        raise MediaError(_("Cannot read {path} ({reason}).").format(
+            path=document, reason=err.strerror or err)) from err
+    where = list(roots)
+    if case_dir is None and not where:
+        where = default_roots(load_kit_profile(profile, config_dir=config_dir), config_dir)
+    checked = verify_case_document(data, case_dir, roots=where)
+    stamp = checked.stamp
+    if as_json:
+        print_json({"document": str(document), "kind": stamp.kind, "case_id": stamp.reference,
+                    "case_dir": str(checked.case_dir), "revision": checked.revision,
+                    "revision_sha256": stamp.source_sha256, "newest_revision": checked.newest,
+                    "moved_on": checked.moved_on, "language": stamp.language,
+                    "made": stamp.generated, "verified": True,
+                    "later_actions": [a.kind for a in checked.later],
+                    "written": ({"action": checked.written.number, "at": checked.written.at,
+                                 "host": checked.written.host,
+                                 "technician": checked.written.technician,
+                                 "file": checked.written.details.get("file")}
+                                if checked.written else None)})
+        return
+    click.echo(_("{path}: verified. It is exactly what case {case_id} renders from revision "
+                 "{revision} (SHA-256 {sha256}), made {made}.").format(
+                     path=document, case_id=stamp.reference, revision=checked.revision,
+                     sha256=stamp.source_sha256, made=stamp.generated))
+    if checked.written is not None:
+        written = checked.written
+        click.echo(_("The case recorded writing it: {at} on {host} by {technician} ({file}).")
+                   .format(at=written.at, host=written.host, technician=written.technician,
+                           file=written.details.get("file") or "-"))
+    else:
+        click.echo(_("The case has no record of this file being written (rendered for a page "
+                     "or a script, or written by another posdiag)."))
+    if not checked.later:
+        click.echo(_("The case has not changed since."))
+    elif not checked.moved_on:
+        click.echo(_("Since then only documents were written (revision {newest} now); the "
+                     "case itself has not changed.").format(newest=checked.newest))
+    else:
+        click.echo(_("The case has moved on since (revision {newest} now):").format(
+            newest=checked.newest))
+        for action in checked.later:
+            click.echo(f"  {action.at}  {action_text(action)}")
 
 
 @case.command("close")

@@ -30,9 +30,11 @@ def devices(as_json: bool) -> None:
     if not found:
         click.echo("No serial ports or USB devices found.")
         return
+    from posdiag.display import untrusted  # names may be a device's own product string
+
     for d in found:
-        where = d.path or f"usb bus {d.bus} addr {d.address}"
-        click.echo(f"{where:<24} {d.ids:<10} {d.kind:<16} {d.name}")
+        where = untrusted(d.path or f"usb bus {d.bus} addr {d.address}")
+        click.echo(f"{where:<24} {d.ids:<10} {d.kind:<16} {untrusted(d.name)}")
         click.echo(f"{'':<24} -> {d.can}")
         if d.access == "denied":
             click.echo(f"{'':<24} access denied: {d.hint}")

@@ -40,6 +40,8 @@ def info(port: str, password: str, baud: int | None, as_json: bool) -> None:
         ("Status", f"{identity.status_text} ({identity.status:02X})"
          if identity.status is not None else None),
     ]
+    from posdiag.display import untrusted  # every value is what the terminal said
+
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        click.echo(f"{name:<{width}}  {value if value is not None else '-'}")
+        click.echo(f"{name:<{width}}  {untrusted(value) if value is not None else '-'}")

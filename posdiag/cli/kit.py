@@ -156,8 +156,11 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     if as_json:
         click.echo(json.dumps(_result_json(result), sort_keys=True))
     else:
-        click.echo(f"{result.state}: {result.records} records of terminal {result.terminal} "
-                   f"in {result.set_dir}, generation {result.generation}"
+        from posdiag.display import untrusted  # the terminal's name and the stick's folders
+
+        click.echo(f"{result.state}: {result.records} records of terminal "
+                   f"{untrusted(result.terminal)} in {untrusted(result.set_dir)}, generation "
+                   f"{result.generation}"
                    f"{f' (resumed at byte {result.resumed_from})' if result.resumed_from else ''}"
                    ".")
     if result.totals_agree is False:

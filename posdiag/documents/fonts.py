@@ -162,3 +162,12 @@ def missing_glyphs(fonts: FontSet, texts: Iterable[str]) -> str:
                     and char not in missing:
                 missing.append(char)
     return "".join(missing)
+
+
+def missing_spaces(fonts: FontSet, texts: Iterable[str]) -> str:
+    """Space characters of ``texts`` other than " " that the regular font cannot draw."""
+    covered = _cmap(fonts.regular)
+    found: set[str] = set()
+    for text in texts:
+        found.update(c for c in text if c.isspace() and c not in " \n\t" and ord(c) not in covered)
+    return "".join(sorted(found))

@@ -32,7 +32,11 @@ def block_kind(block: object) -> str:
 
 
 def data_uri(image: Image) -> str:
-    return "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
+    return png_uri(image.png)
+
+
+def png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @cache
@@ -50,7 +54,7 @@ def environment() -> Environment:
     # so the catalogs have one placeholder style and the whole result is escaped.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_, ngettext=ngettext, newstyle=False)
-    env.globals.update(block_kind=block_kind, data_uri=data_uri)
+    env.globals.update(block_kind=block_kind, data_uri=data_uri, png_uri=png_uri)
     return env
 
 

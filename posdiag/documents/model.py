@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -22,10 +23,31 @@ Tone = Literal["normal", "muted", "ok", "warn", "fail"]
 BADGE_CODES = ("PASS", "FAIL", "ERROR", "SKIPPED", "ABORTED", "RUNNING")
 
 
+_HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
+
+
+class Digest(str):
+    """A hex digest or ID a builder prints as it is (a SHA-256, a backup set or run ID).
+
+    Not card data whatever digits it holds — yet a 64-digit hex string holds a Luhn-valid run
+    of 13 decimal digits about once in two hundred hashes, and masking that run would print a
+    wrong reference. Only a whole lower-case hex string of 32 or 64 characters is one (see
+    ``digest``); anything else stays text and is masked."""
+
+
+def digest(value: object) -> str:
+    """``value`` as a Digest when it is a whole hex digest or ID, else as plain text."""
+    text = "" if value is None else str(value)
+    return Digest(text) if _HEX_DIGEST.fullmatch(text) else text
+
+
 def clean(text: object) -> str:
-    """A value as document text: card numbers masked (first 6 / last 4), None as empty."""
+    """A value as document text: card numbers masked (first 6 / last 4), None as empty; a
+    Digest as it is."""
     if text is None:
         return ""
+    if isinstance(text, Digest):
+        return str(text)
     return mask_text(str(text))
 
 
@@ -115,6 +137,29 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptPicture:
+    """One printed receipt as the paper looked: a picture (PNG at the printer's 203 dpi,
+    shown ``width_mm`` wide: its real size) and the lines it printed. Without a picture (no
+    receipt renderer installed) the lines are drawn in a frame in a fixed-width font."""
+
+    caption: str
+    lines: tuple[str, ...]
+    png: bytes | None = None
+    width_mm: float = 48.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "caption", clean(self.caption))
+        object.__setattr__(self, "lines", tuple(clean(line) for line in self.lines))
+
+
+@dataclass(frozen=True, slots=True)
+class Receipts:
+    """Receipts side by side, as many to a row as fit the page."""
+
+    items: tuple[ReceiptPicture, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Signatures:
     """Signature and date lines, one pair per role ("Technician", "Merchant")."""
 
@@ -126,7 +171,7 @@ class Signatures:
         object.__setattr__(self, "roles", tuple(clean(r) for r in self.roles))
 
 
-Block = Heading | Paragraph | Facts | Table | Image | Signatures
+Block = Heading | Paragraph | Facts | Table | Image | Receipts | Signatures
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +277,10 @@ def _block_texts(block: Block) -> Iterable[str]:
             yield from (c.text if isinstance(c, Badge) else c for c in row)
     elif isinstance(block, Image):
         yield block.caption
+    elif isinstance(block, Receipts):
+        for item in block.items:
+            yield item.caption
+            yield from item.lines
     elif isinstance(block, Signatures):
         yield from (*block.roles, block.signature_label, block.date_label)
 

@@ -13,7 +13,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from posdiag.documents.fonts import FontSet, find_fonts, missing_glyphs
+from posdiag.documents.fonts import FontSet, find_fonts, missing_glyphs, missing_spaces
 from posdiag.documents.model import (
     Badge,
     Cell,
@@ -22,6 +22,8 @@ from posdiag.documents.model import (
     Heading,
     Image,
     Paragraph,
+    ReceiptPicture,
+    Receipts,
     Section,
     Signatures,
     Table,
@@ -57,6 +59,13 @@ def _fpdf() -> Any:
     return fpdf
 
 
+def check_pdf_possible() -> None:
+    """DocumentSetupError now if a PDF could not be drawn (no fpdf2, no CJK font): for a
+    command that changes something first and writes the PDF after."""
+    _fpdf()
+    find_fonts()
+
+
 def render_pdf(document: Document, fonts: FontSet | None = None) -> bytes:
     """The document as PDF bytes, in the language active now; fonts found if not given."""
     fpdf = _fpdf()
@@ -65,6 +74,13 @@ def render_pdf(document: Document, fonts: FontSet | None = None) -> bytes:
     page = _page_class(fpdf)(document, fonts, missing)
     page.draw()
     return bytes(page.output())
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk (the first after the signature)."""
+    if len(png) < 24 or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _page_class(fpdf: Any) -> Any:
@@ -77,6 +93,7 @@ def _page_class(fpdf: Any) -> Any:
             super().__init__(orientation="portrait", unit="mm", format="A4")
             self.document = document
             self.missing = missing
+            self.spaces = {ord(c): " " for c in missing_spaces(fonts, document.texts())}
             self.set_margins(15, 15, 15)
             self.set_auto_page_break(True, margin=18)
             self.add_font(FONT, "", str(fonts.regular.path),
@@ -95,7 +112,9 @@ def _page_class(fpdf: Any) -> Any:
         # --- text helpers --------------------------------------------------------------------
 
         def t(self, text: str) -> str:
-            """Text the font can draw: a character it lacks becomes "?", never an empty box."""
+            """Text the font can draw: a character it lacks becomes "?", never an empty box;
+            a space it lacks (Babel's narrow no-break space in "4:15 PM") a plain space."""
+            text = text.translate(self.spaces) if self.spaces else text
             if not self.missing:
                 return text
             return "".join("?" if c in self.missing else c for c in text)
@@ -190,6 +209,8 @@ def _page_class(fpdf: Any) -> Any:
                 self.grid(block)
             elif isinstance(block, Image):
                 self.picture(block)
+            elif isinstance(block, Receipts):
+                self.receipts(block)
             elif isinstance(block, Signatures):
                 self.signatures(block)
 
@@ -199,9 +220,10 @@ def _page_class(fpdf: Any) -> Any:
                 self.set_fill_color(*BOX_FILL[block.tone])
                 self.set_draw_color(*TONES[block.tone])
                 self.set_line_width(0.4 if block.tone == "fail" else 0.2)
-                self.mc(0, LINE, self.t(block.text), border=1, fill=True, padding=2)
+                self.mc(0, LINE, self.t(block.text), border=1, fill=True, padding=2,
+                        align="L")
             else:
-                self.mc(0, LINE, self.t(block.text))
+                self.mc(0, LINE, self.t(block.text), align="L")
             self.ln(1.5)
 
         def badge(self, badge: Badge, width: float, height: float) -> None:
@@ -261,6 +283,49 @@ def _page_class(fpdf: Any) -> Any:
             self.font(7.5, colour=GREY)
             self.mc(0, 3.6, self.t(block.caption))
             self.ln(2)
+
+        def receipts(self, block: Receipts) -> None:
+            """Receipts in rows, each at its real width, a row moved whole to the next page."""
+            gap = 7.0
+            items = list(block.items)
+            while items:
+                row: list[ReceiptPicture] = []
+                width = 0.0
+                while items and (not row or width + gap + items[0].width_mm <= self.epw):
+                    width += (gap if row else 0.0) + min(items[0].width_mm, self.epw)
+                    row.append(items.pop(0))
+                heights = [self.receipt_height(item) for item in row]
+                tallest = max(heights) + 9
+                if self.will_page_break(tallest) and self.get_y() > self.t_margin + 30:
+                    self.add_page()
+                top, x = self.get_y(), self.l_margin
+                bottom = top
+                for item, height in zip(row, heights, strict=True):
+                    width_mm = min(item.width_mm, self.epw)
+                    if item.png is not None:
+                        self.image(io.BytesIO(item.png), x=x, y=top, w=width_mm, h=height)
+                        self.set_draw_color(189, 189, 189)
+                        self.set_line_width(0.2)
+                        self.rect(x, top, width_mm, height)
+                    else:
+                        self.set_xy(x, top)
+                        self.font(7.5)
+                        self.set_draw_color(189, 189, 189)
+                        self.mc(width_mm, 3.4, self.t("\n".join(item.lines)), border=1,
+                                padding=1.5, new_x="LEFT")
+                    self.set_xy(x, top + height + 1)
+                    self.font(7.5, colour=GREY)
+                    self.mc(width_mm, 3.4, self.t(item.caption), new_x="LEFT")
+                    bottom = max(bottom, self.get_y())
+                    x += width_mm + gap
+                self.set_xy(self.l_margin, bottom + 3)
+
+        def receipt_height(self, item: ReceiptPicture) -> float:
+            width_mm = min(item.width_mm, self.epw)
+            if item.png is not None:
+                pixels_wide, pixels_high = png_size(item.png)
+                return width_mm * pixels_high / max(pixels_wide, 1)
+            return 3.4 * max(len(item.lines), 1) + 3
 
         def signatures(self, block: Signatures) -> None:
             if self.will_page_break(40):

@@ -14,7 +14,7 @@ import functools
 import importlib.util
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,12 +23,13 @@ from posdiag.backup.kitkey import KitKey, config_dir, load_or_create_kit_key
 from posdiag.backup.media import choose_set_dir
 from posdiag.backup.service import DEFAULT_SEGMENT_BYTES, BackupProgress, BackupResult
 from posdiag.backup.writer import Medium
-from posdiag.errors import MediaRemoved, PosdiagError, VerificationError
+from posdiag.errors import MediaRemoved, PosdiagError, UsageError, VerificationError
 from posdiag.kit import signals
 from posdiag.kit.config import KitConfig
 from posdiag.kit.eject import EjectOutcome, eject
 from posdiag.kit.lock import cycle_lock, lock_path
 from posdiag.kit.signals import StateSignal, log
+from posdiag.kit.stick import check_folder, check_set_folder
 
 if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
@@ -93,18 +94,39 @@ def run_plan(plan: Path, port: str, record_dir: Path,
                               f"{': ' + last[-1] if last else ''}).")
 
 
-def kit_set_dir(root: Path, identity: TerminalIdentity,
-                medium: Medium | None = None) -> tuple[Path, bool]:
-    """(set folder, resume?): the newest unfinished set of this terminal, else a new one."""
+def kit_set_dir(root: Path, identity: TerminalIdentity, medium: Medium | None = None,
+                kit_key: KitKey | None = None,
+                recipients: Sequence[str] = ()) -> tuple[Path, bool]:
+    """(set folder, resume?): the newest unfinished set of this terminal, else a new one.
+
+    Each folder is checked before anything in it is read or written (posdiag.kit.stick): a
+    symbolic link, or a set folder holding anything but regular files, is refused. An
+    unfinished set this kit may not continue (another kit's, tampered with, another
+    terminal's, other recipients: posdiag.backup.resume) is left as it is, as evidence, and
+    the backup starts in a new folder: a headless kit has nobody to ask, and refusing would
+    fail every cycle on that stick."""
+    from posdiag.backup.resume import check_resumable
     from posdiag.backup.verify import scan_set
 
     latest = choose_set_dir(root, identity, resume=True)
-    state = scan_set(latest, medium).state()
+    check_set_folder(root, latest)
+    scan = scan_set(latest, medium)
+    state = scan.state()
     if state.is_empty:
         return latest, False
     if state.committed is None or not state.committed.journal.complete:
-        return latest, True  # interrupted: power loss, pulled stick or cable
-    return choose_set_dir(root, identity, resume=False), False
+        # interrupted: power loss, pulled stick or cable
+        if kit_key is None:
+            return latest, True
+        try:
+            check_resumable(scan, kit_key, identity, recipients)
+            return latest, True
+        except UsageError as refused:
+            log.warning("not continuing the unfinished set in %s: %s Starting a new set; the "
+                        "old one is kept as it is.", latest, refused)
+    fresh = choose_set_dir(root, identity, resume=False)
+    check_set_folder(root, fresh)
+    return fresh, False
 
 
 class _ProgressLog:
@@ -159,6 +181,8 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
     if not media_root.is_dir():
         raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
                            "(or fix --media) and run the cycle again.")
+    if config.plan is not None:  # the plan's records go there: it must be on the stick
+        check_folder(media_root, media_root / RECORDS_FOLDER)
     kit_key = _kit_key(state_dir)
     signal.note(kit_key=kit_key.public_key, media=str(media_root), port=port)
     signal(signals.IDENTIFYING, f"opening the terminal on {port}")
@@ -211,7 +235,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
     with open_terminal(port) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
-        set_dir, resume = kit_set_dir(media_root, identity, medium)
+        set_dir, resume = kit_set_dir(media_root, identity, medium, kit_key, labels)
         if config.case_open:
             from posdiag.case.kit import kit_case
 

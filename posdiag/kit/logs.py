@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from posdiag.cards import MaskingFilter
+from posdiag.display import untrusted
 
 _PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,
              logging.DEBUG: 7}
@@ -26,6 +27,18 @@ class JournalFormatter(logging.Formatter):
         return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
 
 
+class EscapingFormatter(logging.Formatter):
+    """Control characters from outside (device text, names on a stick) escaped, lines kept,
+    so neither `journalctl -a` nor a terminal running `kit once` gets them raw."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return untrusted(self._inner.format(record), keep_newlines=True)
+
+
 @contextlib.contextmanager
 def kit_logging(stream: TextIO | None = None, *, debug: bool = False) -> Iterator[None]:
     """One masked stderr handler on the ``posdiag`` logger for the ``with`` block, then undone
@@ -33,10 +46,10 @@ def kit_logging(stream: TextIO | None = None, *, debug: bool = False) -> Iterato
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(MaskingFilter())
     if os.environ.get("JOURNAL_STREAM"):
-        handler.setFormatter(JournalFormatter("%(message)s"))
+        inner: logging.Formatter = JournalFormatter("%(message)s")
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s posdiag kit: %(message)s",
-                                               "%Y-%m-%d %H:%M:%S"))
+        inner = logging.Formatter("%(asctime)s posdiag kit: %(message)s", "%Y-%m-%d %H:%M:%S")
+    handler.setFormatter(EscapingFormatter(inner))
     logger, kit_logger = logging.getLogger("posdiag"), logging.getLogger("posdiag.kit")
     saved = logger.level, kit_logger.level
     logger.addHandler(handler)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from posdiag.cards import mask_text
+from posdiag.display import untrusted
 
 log = logging.getLogger("posdiag.kit")
 
@@ -55,7 +56,9 @@ class StateSignal:
     def __call__(self, state: str, message: str) -> None:
         if state not in STATES:
             raise ValueError(f"unknown kit state {state!r}")
-        message = mask_text(message)
+        # Messages quote device text and names on the stick: masked, controls escaped, so
+        # neither the journal nor a hook nor `kit once` on a terminal gets them raw.
+        message = untrusted(mask_text(message))
         self.history.append(state)
         self._log.log(_LEVELS.get(state, logging.INFO), "state %s: %s", state, message)
         if self.board is not None:

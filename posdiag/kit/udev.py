@@ -7,10 +7,11 @@
     posdiag-kit-stick@.service  mounts that stick through udisks2 (never from udev: udevd
                                 runs with PrivateMounts and kills slow RUN programs)
     posdiag-kit.service         `posdiag kit run`, as the unprivileged user posdiag
+                                (all three units sandboxed: posdiag/kit/sandbox.py)
     posdiag-kit-web.service     `posdiag kit serve`, the page for the technician's phone,
-                                as the same user with the same sandbox
-    polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off sticks
-                                through udisks2 without a desktop session
+                                as the same user in the same sandbox, network-facing
+    polkit-1/50-posdiag.rules   lets group posdiag mount, unmount and power off removable
+                                USB drives through udisks2 without a desktop session
 
 Facts: backup-media.md §3.2-3.4 (systemd-mount(1), systemd.device(5), udisksctl(1),
 udiskie's polkit rule). Pure text: install.py writes it, the repo keeps a copy in
@@ -23,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from posdiag import usbids
+from posdiag.kit.sandbox import KIT_SANDBOX, STICK_SANDBOX, WEB_SANDBOX, render_sandbox
 from posdiag.usbids import KnownDevice
 
 GROUP = "posdiag"
@@ -137,19 +139,14 @@ Restart=always
 RestartSec=5
 # SIGTERM mid-write loses at most the segment in flight; the next cycle resumes.
 TimeoutStopSec=30
-NoNewPrivileges=yes
-ProtectSystem=full
-ProtectHome=yes
-PrivateTmp=yes
-
+{render_sandbox(KIT_SANDBOX)}
 [Install]
 WantedBy=multi-user.target
 """
 
 
 def render_web_unit(posdiag_bin: str = DEFAULT_BIN) -> str:
-    # The sandbox lines are the kit service's, word for word; when the unit generator shares
-    # one sandbox block between units, this unit takes it too (a network-facing profile).
+    # The common sandbox block of every posdiag unit, with the web profile (sandbox.py).
     return _header("#", "systemd unit: the posdiag field kit's page for the phone.") + f"""
 [Unit]
 Description=posdiag field kit: the page for the technician's phone (posdiag kit serve)
@@ -168,11 +165,7 @@ ExecStart={posdiag_bin} kit serve --config {CONFIG_PATH}
 Restart=always
 RestartSec=5
 TimeoutStopSec=10
-NoNewPrivileges=yes
-ProtectSystem=full
-ProtectHome=yes
-PrivateTmp=yes
-# The page never signs anything: the kit's signing key is hidden from it.
+{render_sandbox(WEB_SANDBOX)}# The page never signs anything: the kit's signing key is hidden.
 InaccessiblePaths=-{STATE_DIR}/kit-signing-key.pem
 
 [Install]
@@ -196,7 +189,7 @@ Group={GROUP}
 ExecStart={UDISKSCTL} mount --no-user-interaction --block-device /dev/%I
 Restart=on-failure
 RestartSec=2
-"""
+{render_sandbox(STICK_SANDBOX)}"""
 
 
 POLKIT_ACTIONS = (
@@ -213,12 +206,16 @@ POLKIT_ACTIONS = (
 def render_polkit_rule(group: str = GROUP) -> str:
     actions = "".join(f'        "{action}",\n' for action in POLKIT_ACTIONS)
     return _header("//", "polkit rule for a posdiag field kit.") + f"""
-// Members of group {group} (the kit service) may mount, unmount and power off
-// removable drives through udisks2 without a desktop session; nothing else.
+// Members of group {group} (the kit service) may mount, unmount, eject and power off
+// removable USB drives through udisks2 without a desktop session; nothing else. udisks2
+// passes "drive.removable" = "true" and "drive.removable.bus" for removable drives only,
+// so the SD card, an internal or a network disk is never granted.
 polkit.addRule(function(action, subject) {{
     var allowed = [
 {actions}    ];
-    if (subject.isInGroup("{group}") && allowed.indexOf(action.id) >= 0) {{
+    if (subject.isInGroup("{group}") && allowed.indexOf(action.id) >= 0 &&
+        action.lookup("drive.removable") == "true" &&
+        action.lookup("drive.removable.bus") == "usb") {{
         return polkit.Result.YES;
     }}
 }});

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posdiag.cards import Digest
 from posdiag.errors import PlanError, UsageError
 from posdiag.i18n import _
 from posdiag.plan.model import Limit, Plan, ReplacedTerminal, StepSpec
@@ -149,8 +150,9 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
         line = found.group(1) if found else "1"
         message = _TOML_POSITION.sub("", str(err)).strip()
         raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
+    # A Digest: the record's PAN guard leaves it exact (posdiag.cards.Digest).
     return _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced).plan(
-        document, hashlib.sha256(raw).hexdigest())
+        document, Digest(hashlib.sha256(raw).hexdigest()))
 
 
 def charset_name(charset: str) -> str:

@@ -125,9 +125,11 @@ class ConsoleOperator:
             self._countdown = None
 
     def show_status(self, text: str) -> None:
+        from posdiag.display import untrusted
         from posdiag.plan.slips import waiting_for
 
         wants = waiting_for([text])
+        text = untrusted(text)  # what the terminal's display shows: device text
         if wants == "card":
             line = _("    the terminal shows \"{text}\": insert or swipe the test card now").format(
                 text=text)

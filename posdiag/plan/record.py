@@ -3,8 +3,9 @@
 After every event the whole document is rewritten atomically (temporary file in the same
 folder, fsync, os.replace), so a crash or a pulled cable leaves the last complete state with
 ``"state": "running"``. When the run finishes the record is signed with the kit key in
-minisign format (``<record>.json.minisig``), as backup manifests are. Every string is passed
-through the PAN mask on the way out.
+minisign format (``<record>.json.minisig``), as backup manifests are. The whole document
+passes ``posdiag.cards.mask_data`` on the way out: no field, whatever its name, holds a card
+number.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag import __version__
-from posdiag.cards import mask_text
+from posdiag.cards import mask_data
 from posdiag.errors import MediaError, VerificationError
 from posdiag.plan.model import OUTCOMES, Attempt, Measurement, RunResult, StepResult
 from posdiag.plan.runner import (
@@ -38,14 +39,9 @@ SIGNATURE_SUFFIX = ".minisig"
 
 
 def masked(value: Any) -> Any:
-    """The value with every string PAN-masked, recursively."""
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, dict):
-        return {str(k): masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [masked(v) for v in value]
-    return value
+    """The value with every card number masked, at any depth: strings, keys and numbers
+    (posdiag.cards.mask_data, the guard every record writer uses)."""
+    return mask_data(value)
 
 
 def measurement_json(m: Measurement) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from posdiag import __version__
+from posdiag.cards import mask_data
 from posdiag.documents.model import Stamp
 from posdiag.errors import BadInput, MediaError, PosdiagError
 from posdiag.i18n import _, current_language, use_language
@@ -98,6 +99,9 @@ def load_entry(path: Path, public_key: str | None = None) -> ReportEntry:
     except (PosdiagError, OSError) as err:
         raise BadInput(_("Cannot read the test record {path} ({reason}); name only records "
                          "written by `posdiag test`.").format(path=path, reason=err)) from err
+    # A record from elsewhere may not have been masked: every field passes the PAN guard
+    # before anything of it is rendered (the renderer masks each value once more).
+    record = mask_data(record)
     kit = record.get("kit")
     named_key = kit.get("key") if isinstance(kit, dict) else None
     key = public_key or named_key

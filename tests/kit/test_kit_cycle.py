@@ -157,6 +157,26 @@ def test_a_cable_pull_commits_what_arrived_and_the_next_cycle_resumes(capsys, wr
     assert decrypted_records(Path(summary["set_dir"]), office_key) == JOURNAL
 
 
+def test_another_kits_unfinished_set_is_kept_and_a_new_set_is_started(
+        capsys, write_config, stick, tmp_path, office_key, kit_log_lines) -> None:
+    """A stick brought from another kit with its backup unfinished: this kit may not extend
+    that set (its key is pinned by the first generation), and a headless kit has nobody to
+    ask, so it leaves the set as evidence and backs up into a new folder."""
+    config = load_kit_config(write_config())
+    with pytest.raises(MediaRemoved):
+        run_cycle(config, PORT, stick, state_dir=tmp_path / "other-kit", signal=StateSignal(),
+                  medium=VanishingMedium(budget=45_000), segment_bytes=SEGMENT)
+    [foreign] = list(stick.iterdir())
+    before = sorted(p.name for p in foreign.iterdir())
+    code, out, err = once(capsys, write_config(), stick, tmp_path / "this-kit")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["resumed_from"] == 0 and Path(summary["set_dir"]) != foreign
+    assert sorted(p.name for p in foreign.iterdir()) == before  # untouched, kept as evidence
+    assert "written by another kit" in kit_log_lines.text
+    assert decrypted_records(Path(summary["set_dir"]), office_key) == JOURNAL
+
+
 def test_power_loss_mid_backup_then_the_next_cycle_resumes(write_config, stick,
                                                           state_dir) -> None:
     """Power loss = the kit process is killed (SIGKILL: no cleanup) after a committed segment."""

@@ -7,7 +7,6 @@ hex digits (`udevadm info -a` shows ATTRS{idVendor}=="0403").
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import shutil
@@ -141,12 +140,13 @@ def test_links_are_named_by_kind_and_serial() -> None:
 # --- the units ----------------------------------------------------------------------------------
 
 
-def read_unit(text: str) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(strict=True, interpolation=None, delimiters=("=",),
-                                       comment_prefixes=("#", ";"))
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read_string(text)
-    return parser
+def read_unit(text: str) -> dict[str, dict[str, str]]:
+    """section -> key -> value; a key given again (DeviceAllow=, SystemCallFilter=) keeps its
+    values joined by newlines, in order, as systemd adds them up."""
+    from unit_file import parse_unit
+
+    return {section: {key: "\n".join(values) for key, values in keys.items()}
+            for section, keys in parse_unit(text).items()}
 
 
 def test_the_kit_unit_runs_the_service_as_the_unprivileged_user() -> None:

@@ -247,7 +247,11 @@ def test_any_text_in_any_field_adds_no_tag_and_no_pan(text, pan, glue):
     record["steps"][1]["attempts"][-1]["data"] = {dirty: [dirty, {"k": dirty}]}
     record["steps"][1]["attempts"][-1]["prompts"][0]["answer"] = dirty
     page = render(entry(record, NOT_VERIFIED, source=dirty), entry())
-    assert_no_pans(page)
+    # The stamp's SHA-256 (of the records' listing, printed as it is) is not card data, yet one
+    # hash in a few hundred holds a Luhn-valid run of 13 digits: only that exact hash is left
+    # out of the check.
+    [source_sha256] = set(re.findall(r"sha256=([0-9a-f]{64})", page))
+    assert_no_pans(page.replace(source_sha256, ""))
     collector = TagCollector()
     collector.feed(page)
     assert collector.tags <= PAGE_TAGS

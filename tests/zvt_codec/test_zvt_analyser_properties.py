@@ -82,7 +82,9 @@ def _pan(body: str) -> str:
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(COMMANDS), st.binary(max_size=60), st.binary(max_size=60),
-       st.text("0123456789", min_size=12, max_size=18), st.sampled_from(["ascii", "bcd"]))
+       # A card number never starts with 0 (ISO/IEC 7812-1; posdiag.cards does not read a
+       # zero-padded run such as an AID's as one).
+       st.from_regex(r"[1-9][0-9]{11,17}", fullmatch=True), st.sampled_from(["ascii", "bcd"]))
 def test_a_pan_anywhere_in_a_message_never_reaches_the_output(command, before, after, body, form):
     pan = _pan(body)
     if form == "ascii":

@@ -21,12 +21,28 @@ def amount_texts(cents: int) -> tuple[str, str]:
     return text, text.replace(".", ",")
 
 
-def _receipt_texts(ctx: StepContext, result: Any, printed_before: int) -> list[str]:
-    texts = [r.text for r in result.receipts]
+def receipts_seen(ctx: StepContext, result: Any, printed_before: int) -> list[dict[str, Any]]:
+    """Every receipt of the transaction as printed, for the record (and the acceptance
+    certificate, which shows them): those the terminal sent to the ECR (06 D1/06 D3, source
+    "ecr") and, on the emulator, those its own printer printed (source "terminal-printer").
+    The record masks card numbers on the way out, as everywhere."""
+    seen = [{"kind": r.kind, "source": "ecr", "lines": list(r.lines)} for r in result.receipts]
     emulator = ctx.bench.emulator
     if emulator is not None:  # receipts the terminal printed on its own printer
-        texts += [r.text for r in list(emulator.printer.printed)[printed_before:]]
-    return texts
+        seen += [printed_receipt(r) for r in list(emulator.printer.printed)[printed_before:]]
+    return seen
+
+
+def printed_receipt(receipt: Any) -> dict[str, Any]:
+    """A receipt the emulated terminal's own printer printed, as the record keeps it."""
+    from posdiag.drivers.zvt.receipts import RECEIPT_KINDS
+
+    return {"kind": RECEIPT_KINDS.get(receipt.kind, "unknown"), "source": "terminal-printer",
+            "lines": [line.text for line in receipt.lines]}
+
+
+def _receipt_texts(seen: list[dict[str, Any]]) -> list[str]:
+    return ["\n".join(r["lines"]) for r in seen]
 
 
 def _printed(ctx: StepContext) -> int:
@@ -75,7 +91,9 @@ def payment(ctx: StepContext, spec: StepSpec) -> None:
         problems.append(f"the payment was not approved ({result.result_text})")
     if result.masked_pan != card.masked_pan:
         problems.append(f"the terminal paid with {result.masked_pan}, not {card.masked_pan}")
-    texts = _receipt_texts(ctx, result, before)
+    seen = receipts_seen(ctx, result, before)
+    ctx.note("printed_receipts", seen)
+    texts = _receipt_texts(seen)
     if not texts:
         problems.append("no receipt was printed")
     elif not any(a in text for text in texts for a in amount_texts(amount)):
@@ -100,7 +118,9 @@ def reversal(ctx: StepContext, spec: StepSpec) -> None:
         result = terminal.reverse(receipt)
     ctx.note("reversal", _summary(result))
     amount = ctx.state.last_payment_amount or 0
-    texts = _receipt_texts(ctx, result, before)
+    seen = receipts_seen(ctx, result, before)
+    ctx.note("printed_receipts", seen)
+    texts = _receipt_texts(seen)
     if not result.approved:
         raise ctx.fail(f"the reversal of receipt {receipt} was not approved "
                        f"({result.result_text}).")

@@ -40,6 +40,7 @@ def _on_terminal(ctx: StepContext) -> None:
         raise ctx.fail(f"the terminal is not ready to print: {text} ({status:02X}).")
     emulator = ctx.bench.emulator
     before = len(emulator.printer.printed) if emulator is not None else 0
+    ctx.note("lines_sent", lines)  # what the certificate shows when nothing was captured
     with ctx.timed():
         terminal.print_text(lines)  # printer not ready: TerminalRefused (CC), a FAIL
 
@@ -52,6 +53,10 @@ def _on_terminal(ctx: StepContext) -> None:
                        else "the printed text differs from the text sent")
 
     if emulator is not None:
+        from posdiag.plan.steps.payment import printed_receipt
+
+        ctx.note("printed_receipts", [printed_receipt(r) for r in
+                                      list(emulator.printer.printed)[before:]])
         ok, reason = check()
         ctx.note("captured_receipt_matches", ok)
         if not ok:
