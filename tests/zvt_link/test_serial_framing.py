@@ -318,3 +318,45 @@ def test_received_events_cannot_be_altered():
                         (FrameError("x", b""), "reason"), (Unframed(b"", True), "crc_ok")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, name, b"\x00")
+
+
+@pytest.mark.parametrize("byte", [b for b in range(256) if b not in (0x02, 0x06, 0x10, 0x15)],
+                         ids=lambda b: f"{b:02X}")
+def test_between_frames_a_dle_starts_a_frame_only_with_stx(byte):
+    # DLE 00 or DLE 01 is as much noise as DLE 41: only DLE STX opens a frame.
+    events = FrameReceiver().feed(bytes((0x10, byte, 0x06)))
+    assert events == [Noise(bytes((0x10, byte))), AckReceived()]
+    receiver = FrameReceiver()
+    receiver.feed(bytes((0x10, byte)))
+    assert not receiver.in_frame
+
+
+def test_noise_ending_in_a_dle_waits_for_the_next_read_and_comes_out_as_one_run():
+    # A DLE at the end of a read may start a frame; until the next byte says, the noise
+    # before it is held, so a noise run cut there is still reported as one.
+    receiver = FrameReceiver()
+    assert receiver.feed(b"\xaa\x10") == []
+    assert receiver.feed(b"\x41") == [Noise(b"\xaa\x10\x41")]
+    receiver = FrameReceiver()
+    assert receiver.feed(b"\xaa\x10") == []
+    assert receiver.feed(frame(b"\x80\x00\x00")[1:]) == [
+        Noise(b"\xaa"), FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5)]
+
+
+def test_a_line_without_dle_etx_is_never_crc_correct():
+    # No DLE ETX, so no CRC bytes to compare: not even two bytes of the line that happen to
+    # equal the CRC of the rest make it correct.
+    prefix = b"\x41\x42\x43"
+    lucky = next(prefix + t.to_bytes(2, "big") for t in range(0x10000)
+                 if crc16_kermit(prefix + t.to_bytes(2, "big") + b"\x03") == 0x4342
+                 and 0x10 not in t.to_bytes(2, "big"))
+    result = unframe_leniently(lucky)
+    assert result.apdu == lucky and not result.crc_ok
+
+
+def test_events_are_values_that_can_be_counted():
+    # Equal events are equal and hash alike, so a link log can count ACKs and NAKs.
+    events = FrameReceiver().feed(bytes.fromhex("06 06 15") + frame(b"\x80\x00\x00"))
+    counts = {event: events.count(event) for event in set(events)}
+    assert counts == {AckReceived(): 2, NakReceived(): 1,
+                      FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5): 1}
