@@ -9,6 +9,8 @@ note for a set without snapshots, and which folders count as sets.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -24,7 +26,8 @@ from posdiag.backup.medium import Medium
 from posdiag.backup.service import run_backup
 from posdiag.backup.verify import find_sets, require_set_folder, verify_set
 from posdiag.crypto.age import ScryptIdentity, ScryptRecipient, encrypt_stream
-from posdiag.errors import LinkClosed, UsageError
+from posdiag.errors import LinkClosed, MediaError, UsageError
+from posdiag.journal import totals_from_records
 
 SEGMENT = 4096
 PASSPHRASE = b"verify report test passphrase (test material)"
@@ -87,6 +90,11 @@ def test_a_sound_but_unfinished_set_has_the_outcome_problems(tmp_path, recipient
     assert report.generation is not None and report.journal_bytes > 0
     assert (report.ok, report.outcome) == (False, "problems")
     assert report.only_incomplete and "incomplete" in report.problems[0]
+    # Unfinished and damaged is more than unfinished: inspect reads the first, not this one.
+    readme = set_dir / "README.txt"
+    readme.write_bytes(readme.read_bytes() + b"altered\n")
+    report = verify_set(set_dir, identities)
+    assert len(report.problems) == 2 and not report.only_incomplete, report.problems
 
 
 # --- damage only a verifying generation may excuse --------------------------------------------
@@ -132,6 +140,30 @@ def test_a_verifying_generation_excuses_the_torn_write_it_superseded(tmp_path, r
     assert any(n.startswith(f"{torn}: interrupted write, superseded") for n in report.notes)
 
 
+# --- what the report says it checked ---------------------------------------------------------
+
+
+def test_the_kit_key_counts_as_checked_only_when_one_was_given(tmp_path, recipients,
+                                                               kit_key) -> None:
+    set_dir = tmp_path / "set"
+    backup(set_dir, recipients, kit_key)
+    assert not verify_set(set_dir).key_checked
+    assert verify_set(set_dir, None, kit_key.public_key).key_checked
+    assert verify_set(set_dir, kit_keys={kit_key.public_key: "kit 1"}).key_checked
+
+
+def test_totals_that_disagree_with_the_journal_are_reported_as_disagreeing(
+        tmp_path, recipients, kit_key) -> None:
+    journal, rows = make_journal(30)
+    agreeing = totals_from_records(rows, 978)
+    off_by_one_cent = dataclasses.replace(agreeing, amount=agreeing.amount + 1)
+    for totals, agree in ((agreeing, True), (off_by_one_cent, False)):
+        set_dir = tmp_path / f"set-{agree}"
+        run_backup(FakeTerminal(journal, rows, totals=totals), set_dir, recipients, kit_key,
+                   segment_bytes=SEGMENT)
+        assert verify_set(set_dir).totals_agree is agree
+
+
 # --- a passphrase set's own key ---------------------------------------------------------------
 
 
@@ -172,7 +204,9 @@ def test_a_finished_set_without_snapshots_says_so_in_a_note(tmp_path, recipients
                                                            kit_key) -> None:
     set_dir = tmp_path / "set"
     backup(set_dir, recipients, kit_key)
-    assert verify_set(set_dir).snapshots  # this posdiag writes them
+    report = verify_set(set_dir)
+    assert report.snapshots  # this posdiag writes them, and then no note is due
+    assert not any("snapshot" in n for n in report.notes), report.notes
 
     def as_an_older_posdiag(obj: dict) -> None:
         for snapshot in obj["snapshots"]:
@@ -227,3 +261,31 @@ def test_the_search_for_sets_looks_at_no_more_than_a_thousand_entries(tmp_path) 
     for number in range(1001):
         make_set_folder(stick / f"set-{number:04d}")
     assert len(find_sets(stick, Medium())) == 1000
+
+
+class UnlistableMedium(Medium):
+    """A stick on which listing one folder fails (a damaged directory entry)."""
+
+    def __init__(self, broken: Path, code: int = errno.EIO) -> None:
+        super().__init__()
+        self.broken = broken
+        self.code = code
+
+    def listdir(self, path: Path) -> list[str]:
+        if path == self.broken:
+            raise OSError(self.code, os.strerror(self.code), str(path))
+        return super().listdir(path)
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_passed_over(tmp_path) -> None:
+    stick = tmp_path / "stick"
+    make_set_folder(stick / "a-damaged")
+    make_set_folder(stick / "set-b")
+    assert find_sets(stick, UnlistableMedium(stick / "a-damaged")) == ["set-b"]
+
+
+def test_a_set_folder_that_cannot_be_listed_is_a_media_error(tmp_path) -> None:
+    set_dir = tmp_path / "set"
+    make_set_folder(set_dir)
+    with pytest.raises(MediaError, match="medium failed"):
+        verify_set(set_dir, medium=UnlistableMedium(set_dir))
