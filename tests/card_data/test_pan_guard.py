@@ -24,6 +24,7 @@ from posdiag.cards import (
     mask_data,
     mask_text,
     pan_paths,
+    trailing_run_start,
 )
 
 FULL_WIDTH = "".join(chr(0xFF10 + int(c)) for c in TEST_PAN)
@@ -285,3 +286,32 @@ def test_the_test_helper_passes_digests_but_not_card_numbers_next_to_them() -> N
         assert_no_pans(f"{digest} card {TEST_PAN}")
     with pytest.raises(AssertionError):
         assert_no_pans("0" * 16 + TEST_PAN + "0" * 32)  # all digits: no digest
+
+
+# --- the groupings at their edges (issue 10: mutants of cards.py that lived) -----------------
+
+
+@pytest.mark.parametrize(("text", "pan"), [
+    ("6799 9902 0000 0001 114", "6799990200000001114"),  # 4-4-4-4-3: a 19-digit Maestro
+    ("3607 0500 0013 76", "36070500001376"),  # 4-4-4-2: a 14-digit Diners number
+    ("4012 3456 7890 9", "4012345678909"),  # 4-4-4-1: a 13-digit Visa
+])
+def test_fours_with_a_shorter_last_group_are_one_number(text: str, pan: str) -> None:
+    assert find_pans(f"card {text} ok") == [pan]
+    assert pan[6:-4] not in mask_text(text).replace(" ", "")
+
+
+def test_an_amex_grouping_is_found_wherever_it_sits_in_a_run() -> None:
+    # "No. 1 3742 454554 00001": the 4-6-5 triple starts at the run's second group.
+    assert find_pans("No. 1 3742 454554 00001") == ["374245455400001"]
+    assert find_pans("ref 12-3742-454554-00001") == ["374245455400001"]
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("", 0), ("no digits", 9), ("card 4761 7390", 5), ("4761", 0), ("4761 ", 0),
+    ("total 12,50", 9),
+])
+def test_a_cut_keeps_a_run_that_may_go_on_whole(text: str, start: int) -> None:
+    # Writers cut held text where a run at its end begins: that run may continue in the
+    # next piece, so it is kept back whole; a separator after it keeps it open too.
+    assert trailing_run_start(text) == start
