@@ -315,3 +315,17 @@ def test_a_cut_keeps_a_run_that_may_go_on_whole(text: str, start: int) -> None:
     # Writers cut held text where a run at its end begins: that run may continue in the
     # next piece, so it is kept back whole; a separator after it keeps it open too.
     assert trailing_run_start(text) == start
+
+
+def test_mask_data_masks_any_other_object_by_its_text_and_keeps_it_when_clean() -> None:
+    # A path, a decimal or an exception in a document: kept as it is when its text holds no
+    # card number, replaced by that text masked when it does.
+    from decimal import Decimal
+    from pathlib import PurePosixPath
+
+    leaky = PurePosixPath("/stick/4761739001010010.txt")
+    assert mask_data(leaky) == "/stick/476173******0010.txt"
+    clean = PurePosixPath("/stick/case-2026-11-30/receipt-0042.txt")
+    assert mask_data(clean) is clean
+    amount = Decimal("12.50")
+    assert mask_data([amount]) == [amount] and isinstance(mask_data(amount), Decimal)
