@@ -305,6 +305,14 @@ def test_an_amex_grouping_is_found_wherever_it_sits_in_a_run() -> None:
     # "No. 1 3742 454554 00001": the 4-6-5 triple starts at the run's second group.
     assert find_pans("No. 1 3742 454554 00001") == ["374245455400001"]
     assert find_pans("ref 12-3742-454554-00001") == ["374245455400001"]
+    assert find_pans("Diners 3607 050000 1376") == ["36070500001376"]  # 4-6-4
+
+
+def test_a_pair_of_digits_is_not_joined_to_a_long_group_after_it() -> None:
+    # Ones and twos join each other (BCD bytes), not the group that follows them: "12" and
+    # eleven digits are two numbers, even when the thirteen together pass the Luhn check.
+    text = "ref 12 34567890128"
+    assert find_pans(text) == [] and mask_text(text) == text
 
 
 @pytest.mark.parametrize(("text", "start"), [
@@ -329,3 +337,31 @@ def test_mask_data_masks_any_other_object_by_its_text_and_keeps_it_when_clean() 
     assert mask_data(clean) is clean
     amount = Decimal("12.50")
     assert mask_data([amount]) == [amount] and isinstance(mask_data(amount), Decimal)
+
+
+def test_numbers_without_a_card_number_stay_numbers() -> None:
+    doc = {"amount": 1250, "rate": 0.5, "receipt": 42, "ok": True, "none": None}
+    masked = mask_data(doc)
+    assert masked == doc and type(masked["amount"]) is int and type(masked["rate"]) is float
+
+
+def test_track_one_in_an_object_is_withheld_too() -> None:
+    # An exception in a document whose text is a whole track 1 (it starts with %B).
+    error = ValueError("%B4761739001010010^CARDHOLDER/TEST^25121010000000000000?")
+    masked = mask_data(error)
+    assert isinstance(masked, str) and "4761739001010010" not in masked
+    assert "track data withheld" in masked
+
+
+def test_find_pans_reads_text_as_masking_does_a_digest_is_no_card_number() -> None:
+    digest = "4761739001010010" + "a" * 48  # a SHA-256 in shape, with a Luhn-valid run
+    assert find_pans(f"manifest {digest}") == []
+    assert mask_text(f"manifest {digest}") == f"manifest {digest}"
+
+
+def test_a_digest_posdiag_computed_is_left_exact_whatever_its_length() -> None:
+    from posdiag.cards import Digest
+
+    odd = Digest("4761739001010010" + "a" * 32)  # 48 hex digits: no standard digest shape
+    assert mask_text(odd) == odd
+    assert mask_text(str(odd)) != str(odd)  # the same text read from outside is masked

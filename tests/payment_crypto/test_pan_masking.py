@@ -196,7 +196,7 @@ def test_luhn_is_defined_from_two_digits_on() -> None:
 
 
 @pytest.mark.parametrize(("number", "masked"), [
-    ("1234", "1234"), ("12345", "*2345"), ("12345678", "****5678"),
+    ("1", "1"), ("123", "123"), ("1234", "1234"), ("12345", "*2345"), ("12345678", "****5678"),
     ("123456789012", "********9012"),
 ])  # fmt: skip
 def test_mask_pan_of_a_short_number_keeps_only_its_last_four(number: str, masked: str) -> None:
