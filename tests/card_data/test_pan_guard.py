@@ -375,3 +375,10 @@ def test_a_long_run_of_grouped_card_numbers_is_masked_without_fail() -> None:
     masked = mask_text(text)
     assert len(masked) == len(text) and masked.startswith("4761 73** ****")
     assert find_pans(masked) == [] and not holds_pan(masked)
+
+
+def test_bcd_bytes_after_a_longer_group_are_read_from_their_first_byte() -> None:
+    # A hex dump line: a three-digit offset, then the card number's BCD bytes.
+    text = "offset 010 47 61 73 90 01 01 00 10"
+    assert find_pans(text) == ["4761739001010010"]
+    assert mask_text(text) == "offset 010 47 61 73 ** ** ** 00 10"
