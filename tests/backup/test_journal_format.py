@@ -175,3 +175,94 @@ def test_any_chunking_round_trips(count: int, seed: int, sizes: list[int]) -> No
         chunks.append(journal[i:i + size])
         i, k = i + size, k + 1
     assert [p.record for p in iter_records(chunks)] == records
+
+
+# --- every field's range, at both ends (docs/journal.md's table; issue 10 mutation testing) ---
+
+
+def _parses(**changes: object) -> bool:
+    try:
+        parse_record(_line_with(**changes))
+    except ProtocolError:
+        return False
+    return True
+
+
+# (field, lowest, highest, other fields the record needs for that field to count)
+INT_RANGES = [
+    ("seq", 1, 999_999_999_999, {}),
+    ("receipt", 0, 9999, {}),
+    ("trace", 0, 999_999, {}),
+    ("orig_receipt", 0, 9999, {"type": "reversal"}),
+    ("result", 1, 255, {"type": "decline"}),
+    ("amount", 0, 999_999_999_999, {}),
+    ("currency", 0, 999, {}),
+    ("card_type", 0, 0xFFFF, {}),
+]
+
+
+@pytest.mark.parametrize(("field", "low", "high", "context"), INT_RANGES,
+                         ids=[r[0] for r in INT_RANGES])
+def test_each_number_field_takes_exactly_its_documented_range(field, low, high,
+                                                              context) -> None:
+    assert _parses(**context, **{field: low}) and _parses(**context, **{field: high})
+    assert not _parses(**context, **{field: low - 1})
+    assert not _parses(**context, **{field: high + 1})
+    assert not _parses(**context, **{field: str(low)})  # a number, not its text
+    assert not _parses(**context, **{field: float(low)})
+    assert not _parses(**context, **{field: True})
+
+
+def test_optional_fields_may_be_null_and_required_ones_may_not() -> None:
+    for field in ("card_type", "brand", "pan", "aid", "auth"):
+        assert _parses(**{field: None}), field
+    assert _parses(type="reversal", orig_receipt=None)
+    for field in ("seq", "receipt", "trace", "result", "amount", "currency", "time", "tid",
+                  "type"):
+        assert not _parses(**{field: None}), field
+
+
+def test_only_a_decline_has_a_non_zero_result_and_only_a_reversal_an_original() -> None:
+    assert _parses(type="decline", result=5) and not _parses(type="decline", result=0)
+    for kind in ("payment", "refund", "reversal"):
+        assert _parses(type=kind, result=0) and not _parses(type=kind, result=5)
+    assert not _parses(type="payment", orig_receipt=1)
+    assert not _parses(type="refund", orig_receipt=1)
+
+
+@pytest.mark.parametrize(("field", "good", "bad"), [
+    ("brand", ["A" * 32, "V PAY", "Carte 1234", "A.&/+'-b"], ["A" * 33, "", "Carte 12345",
+                                                              "VISA\n", "VISA;"]),
+    ("auth", ["", "12345678", "AB 12"], ["123456789", "ab12", "12-34"]),
+    ("aid", ["A0000000031010", "D2760000254541", "A000000003"],
+     ["B0000000031010", "a0000000031010", "A00000000", "A" + "0" * 32]),
+    ("tid", ["52500001", "00000000"], ["5250000", "525000011", "5250000A"]),
+    ("time", ["2026-11-25T10:15:00"], ["2026-11-25 10:15:00", "2026-11-25T10:15",
+                                        "2026-11-25T10:15:00Z"]),
+    ("pan", ["476173******0010", "47617390****0010", "*" * 12, "4761" + "*" * 11 + "0010",
+             "*" * 8 + "0010"],
+     ["*" * 7 + "0010", "4761" + "*" * 12 + "0010", "4761739001******", "476173-*****0010",
+      "476173******00101"]),
+])  # fmt: skip
+def test_each_text_field_takes_exactly_its_documented_form(field, good, bad) -> None:
+    for value in good:
+        assert _parses(**{field: value}), (field, value)
+    for value in bad:
+        assert not _parses(**{field: value}), (field, value)
+
+
+def test_a_line_may_be_as_long_as_the_limit_and_not_a_byte_longer() -> None:
+    from posdiag.journal import MAX_LINE_BYTES
+
+    line = encode_record(EXAMPLE)
+    padded = line[:-2] + b" " * (MAX_LINE_BYTES + 1 - len(line)) + b"}\n"  # JSON whitespace
+    assert len(padded) == MAX_LINE_BYTES + 1  # the limit counts the bytes before "\n"
+    assert [p.raw for p in JournalParser().feed(padded)] == [padded]
+    longer = padded[:-2] + b" }\n"
+    with pytest.raises(ProtocolError, match="longer than 2048"):
+        JournalParser().feed(longer)
+    # Held back as a partial record: the limit holds before the line ends too.
+    parser = JournalParser()
+    assert parser.feed(padded[:-1]) == [] and parser.pending == padded[:-1]
+    with pytest.raises(ProtocolError, match="longer than 2048"):
+        JournalParser().feed(longer[:-1])
