@@ -306,6 +306,13 @@ def test_an_amex_grouping_is_found_wherever_it_sits_in_a_run() -> None:
     assert find_pans("No. 1 3742 454554 00001") == ["374245455400001"]
     assert find_pans("ref 12-3742-454554-00001") == ["374245455400001"]
     assert find_pans("Diners 3607 050000 1376") == ["36070500001376"]  # 4-6-4
+    # Followed by another group, the triple is still the number, and only the triple.
+    assert find_pans("card 3742 454554 00001 1 of 2") == ["374245455400001"]
+
+
+def test_fours_take_one_shorter_group_after_them_not_more() -> None:
+    # "2 items" after a 4-4-4-1 Visa number is not part of it.
+    assert find_pans("card 4012 3456 7890 9 2 items") == ["4012345678909"]
 
 
 def test_a_pair_of_digits_is_not_joined_to_a_long_group_after_it() -> None:
