@@ -324,7 +324,7 @@ def test_a_pair_of_digits_is_not_joined_to_a_long_group_after_it() -> None:
 
 @pytest.mark.parametrize(("text", "start"), [
     ("", 0), ("no digits", 9), ("card 4761 7390", 5), ("4761", 0), ("4761 ", 0),
-    ("total 12,50", 9),
+    ("total 12,50", 9), ("4761 7390 x", 11),
 ])
 def test_a_cut_keeps_a_run_that_may_go_on_whole(text: str, start: int) -> None:
     # Writers cut held text where a run at its end begins: that run may continue in the
