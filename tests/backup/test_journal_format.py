@@ -266,3 +266,79 @@ def test_a_line_may_be_as_long_as_the_limit_and_not_a_byte_longer() -> None:
     assert parser.feed(padded[:-1]) == [] and parser.pending == padded[:-1]
     with pytest.raises(ProtocolError, match="longer than 2048"):
         JournalParser().feed(longer[:-1])
+
+
+# --- the BMP 60 buckets and the incremental tally (docs/journal.md, "Totals from records") ---
+
+
+@pytest.mark.parametrize(("card_type", "bucket"), [
+    (5, "girocard"), (14, "JCB"), (6, "Mastercard"), (8, "Amex"), (10, "VISA"), (11, "VISA"),
+    (13, "VISA"), (12, "Diners"), (46, "others"), (30, "others"), (0, "others"),
+])  # fmt: skip
+def test_the_card_type_decides_the_bucket_whatever_the_name(card_type, bucket) -> None:
+    from posdiag.journal import brand_bucket
+
+    assert brand_bucket(card_type, "VISA") == bucket
+    assert brand_bucket(card_type) == bucket
+
+
+@pytest.mark.parametrize(("brand", "bucket"), [
+    ("Eurocard", "Mastercard"), (" MasterCard ", "Mastercard"), ("American Express", "Amex"),
+    ("ec-Karte", "others"), ("EC", "girocard"), ("Diners Club", "Diners"), ("V PAY", "others"),
+    ("Remaining cards", "others"), (None, "others"), ("", "others"), ("visa", "VISA"),
+])  # fmt: skip
+def test_without_a_card_type_the_name_decides(brand, bucket) -> None:
+    from posdiag.journal import brand_bucket
+
+    assert brand_bucket(None, brand) == bucket
+
+
+def test_a_tally_adds_up_in_pieces_as_in_one_go_and_keeps_the_receipt_range() -> None:
+    from posdiag.journal import TurnoverTally
+
+    records = make_records(40)
+    whole = TurnoverTally(978)
+    for record in records:
+        whole.add(record)
+    first, second = TurnoverTally(978), TurnoverTally(978)
+    for record in records[:17]:
+        first.add(record)
+    for record in records[17:]:
+        second.add(record)
+    first.merge(second)
+    assert first.to_totals() == whole.to_totals() == totals_from_records(records, 978)
+    counted = [r for r in records if r.type != "decline" and r.currency == 978]
+    assert (whole.receipt_from, whole.receipt_to) == (counted[0].receipt, counted[-1].receipt)
+    # Merged into an empty tally, and an empty one merged in: nothing lost, nothing made up.
+    empty = TurnoverTally(978)
+    empty.merge(whole)
+    empty.merge(TurnoverTally(978))
+    assert empty.to_totals() == whole.to_totals()
+
+
+def test_a_tally_travels_as_json_of_its_non_empty_buckets() -> None:
+    from posdiag.journal import TurnoverTally
+
+    pay = dataclasses.replace(EXAMPLE)  # VISA 12.34
+    giro = dataclasses.replace(EXAMPLE, seq=2, receipt=2, card_type=5, amount=1000)
+    reversal = dataclasses.replace(giro, seq=3, receipt=3, type="reversal", orig_receipt=2)
+    tally = TurnoverTally(978)
+    for record in (pay, giro, reversal):
+        tally.add(record)
+    assert tally.to_json() == {"VISA": [1, 1234]}  # girocard back to 0 / 0: left out
+    again = TurnoverTally.from_json({"VISA": [1, 1234], "girocard": [0, -5]}, 978)
+    assert (again.counts["VISA"], again.amounts["VISA"], again.amounts["girocard"]) == (
+        1, 1234, -5)
+    assert again.to_json() == {"VISA": [1, 1234], "girocard": [0, -5]}
+    with pytest.raises(ValueError, match="unknown brand bucket"):
+        TurnoverTally.from_json({"Maestro": [1, 1]})
+
+
+def test_a_tally_without_a_currency_counts_every_currency() -> None:
+    from posdiag.journal import TurnoverTally
+
+    usd = dataclasses.replace(EXAMPLE, currency=840)
+    tally = TurnoverTally(None)
+    tally.add(EXAMPLE)
+    tally.add(dataclasses.replace(usd, seq=2, receipt=2))
+    assert tally.to_totals().count == 2 and tally.to_totals().amount == 2 * 1234
