@@ -342,3 +342,28 @@ def test_a_tally_without_a_currency_counts_every_currency() -> None:
     tally.add(EXAMPLE)
     tally.add(dataclasses.replace(usd, seq=2, receipt=2))
     assert tally.to_totals().count == 2 and tally.to_totals().amount == 2 * 1234
+
+
+def test_each_record_ends_where_the_next_begins_from_any_start_offset() -> None:
+    journal, _ = make_journal(12)
+    for start in (0, 1, 1000, 4095):
+        parsed = list(iter_records([journal], start_offset=start))
+        assert parsed[0].offset == start and parsed[-1].end == start + len(journal)
+        assert [p.end for p in parsed[:-1]] == [p.offset for p in parsed[1:]]
+        assert all(p.length == len(p.raw) for p in parsed)
+
+
+def test_a_blank_line_is_refused_where_it_stands() -> None:
+    # No blank lines (docs/journal.md), also when a read ends right before one.
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        JournalParser().feed(b"\n")
+    parser = JournalParser()
+    assert len(parser.feed(encode_record(EXAMPLE))) == 1
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        parser.feed(b"\n")
+
+
+def test_a_checked_record_cannot_be_changed_afterwards() -> None:
+    record = parse_record(EXAMPLE_LINE)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.pan = "4761739001010010"  # type: ignore[misc]

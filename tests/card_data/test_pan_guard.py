@@ -389,3 +389,10 @@ def test_bcd_bytes_after_a_longer_group_are_read_from_their_first_byte() -> None
     text = "offset 010 47 61 73 90 01 01 00 10"
     assert find_pans(text) == ["4761739001010010"]
     assert mask_text(text) == "offset 010 47 61 73 ** ** ** 00 10"
+
+
+def test_find_pans_lists_no_number_starting_with_zero_yet_masking_hides_the_one_inside() -> None:
+    # 0004761739001010010 passes the Luhn check (leading zeros add nothing), but no card
+    # number starts with 0; the card number inside it is still masked.
+    assert find_pans("ref 0004761739001010010") == []
+    assert mask_text("ref 0004761739001010010") == "ref 000476173******0010"
