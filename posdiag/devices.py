@@ -72,6 +72,29 @@ class PrintedReceipt:
         return "\n".join(self.lines)
 
 
+@dataclass(frozen=True, slots=True)
+class DiagnosisResult:
+    """The outcome of a terminal diagnosis (ZVT Diagnosis 06 70, PA00P015 §2.17).
+
+    A diagnosis makes the terminal contact its host; ``ok`` says whether that succeeded.
+    A terminal that could not reach its host ends the dialog with an abort and a result
+    code: that is a result (ok False), not an error. ``host_time`` is the date and time the
+    host sent back (ZVT 04 01, ISO 8601 without zone), when the terminal passed it on.
+    """
+
+    ok: bool
+    result_code: int  # 00 when ok; else the terminal's result code (ZVT §10)
+    result_text: str
+    diagnosis_type: int | None = None  # ZVT TLV 1B as asked: 1 line, 2 extended, 3 configuration
+    host_time: str | None = None  # "YYYY-MM-DDTHH:MM:SS"
+    receipts: tuple[PrintedReceipt, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "result_code": self.result_code, "result_text": self.result_text,
+                "diagnosis_type": self.diagnosis_type, "host_time": self.host_time,
+                "receipts": [{"kind": r.kind, "lines": list(r.lines)} for r in self.receipts]}
+
+
 # File ids of ZVT Read File (TLV 1D).
 FILE_MERCHANT_JOURNAL = 0x01
 FILE_APPLICATION_LOG = 0x02
@@ -104,9 +127,10 @@ class Terminal(Protocol):
 
     def print_system_configuration(self) -> list[PrintedReceipt]: ...
 
-    def diagnosis(self, diagnosis_type: int | None = None) -> Sequence[PrintedReceipt]:
+    def diagnosis(self, diagnosis_type: int | None = None) -> DiagnosisResult:
         """The terminal's own diagnosis (ZVT 06 70, PA00P015 §2.17; TLV 1B 01 = line
-        diagnosis, 02 = extended, the default); what it printed."""
+        diagnosis, 02 = extended, the default): whether it reached its host, the host's time,
+        what it printed. A failed host contact is a result, not an error."""
         ...
 
     def read_card(self, timeout: int = 30) -> CardRead: ...

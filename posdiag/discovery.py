@@ -13,17 +13,21 @@ from typing import Any
 
 from posdiag import usbids
 from posdiag.errors import UDEV_HINT
+from posdiag.i18n import N_
 
+# What each kind is good for; marked for the catalog, translated where shown.
 CAPABILITIES = {
-    usbids.TERMINAL: "ZVT terminal: info, backup, test (--port PATH)",
-    usbids.PINPAD: "PIN pad: PIN entry tests through the terminal",
-    usbids.PRINTER: "ESC/POS printer: status and test receipt (usb://VID:PID)",
-    usbids.CARD_READER: "card reader: swipe tests",
-    usbids.USB_SERIAL: "serial bridge: reach the terminal or printer behind it (--port PATH)",
-    usbids.SMARTCARD_READER: "smart-card reader: not used by posdiag (use pcscd)",
-    "serial": "serial port: try `posdiag info --port PATH`",
-    "usb": "nothing posdiag knows",
+    usbids.TERMINAL: N_("ZVT terminal: info, backup, test (--port PATH)"),
+    usbids.PINPAD: N_("PIN pad: PIN entry tests through the terminal"),
+    usbids.PRINTER: N_("ESC/POS printer: status and test receipt (usb://VID:PID)"),
+    usbids.CARD_READER: N_("card reader: swipe tests"),
+    usbids.USB_SERIAL: N_("serial bridge: reach the terminal or printer behind it (--port PATH)"),
+    usbids.SMARTCARD_READER: N_("smart-card reader: not used by posdiag (use pcscd)"),
+    "serial": N_("serial port: try `posdiag info --port PATH`"),
+    "usb": N_("nothing posdiag knows"),
 }
+# Shown translated (posdiag devices); JSON keeps the English text.
+DIALOUT_HINT = N_("join the dialout group or add a udev rule: `posdiag kit install` or see udev/")
 _HUB_CLASS = 9
 
 
@@ -77,7 +81,7 @@ def list_serial_ports() -> list[DeviceInfo]:
             kind=kind, name=name, vid=port.vid, pid=port.pid, path=port.device,
             serial_number=port.serial_number, location=port.location, url=port.device,
             access="ok" if allowed else "denied",
-            hint=None if allowed else f"join the dialout group or {UDEV_HINT}",
+            hint=None if allowed else DIALOUT_HINT,
             can=CAPABILITIES[kind]))
     return found
 

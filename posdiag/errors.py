@@ -37,7 +37,8 @@ EXIT_CODES: dict[int, str] = {
 }
 
 # What to tell a user whom the OS denies a device: the kit's udev rules grant the access.
-UDEV_HINT = "add a udev rule: `posdiag kit install` or see udev/"
+# Marked for the catalog; messages that name it translate it where they are made.
+UDEV_HINT = N_("add a udev rule: `posdiag kit install` or see udev/")
 
 
 class PosdiagError(Exception):
@@ -135,6 +136,10 @@ class LinkTimeout(LinkError):
     """The peer did not answer in time (T1/T2/T3/T4 in ZVT terms)."""
 
 
+class CertificateRejected(LinkError):
+    """The peer's TLS certificate did not verify against the CA or the pinned fingerprint."""
+
+
 class TransmissionError(LinkError):
     """A frame could not be delivered after all retries (NAK, CRC error, no ACK)."""
 
@@ -153,6 +158,10 @@ class TerminalRefused(DeviceError):
     def __init__(self, message: str, result_code: int | None = None) -> None:
         super().__init__(message)
         self.result_code = result_code
+
+
+class PasswordRefused(TerminalRefused):
+    """The terminal refused the ECR's password (ZVT: 84 83 answering Registration 06 00)."""
 
 
 class PersonTimedOut(TerminalRefused):

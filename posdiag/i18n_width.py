@@ -11,6 +11,7 @@ runtime dependency the Pi kit would carry for them (docs/decisions.md).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -99,4 +100,39 @@ def text_table(rows: Sequence[Sequence[str]], *, gap: int = 2, width: int | None
             lines.append(f"{head}{spacer}{last}".rstrip())
         else:
             lines.append(last.rstrip())
+    return lines
+
+
+_WIDE_SCRIPT = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+# A wide character (with the closing punctuation that must not start a line), a run of
+# spaces, or a word of anything else.
+_WRAP_TOKEN = re.compile(
+    f"\\s+|[{_WIDE_SCRIPT}](?:[，。、；：！？）」』》〉…]+)?|[^\\s{_WIDE_SCRIPT}]+")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """One paragraph as lines of at most ``width`` cells.
+
+    Breaks at spaces, and between any two Chinese characters (never before a closing
+    punctuation mark, which stays with the character before it); a word wider than a whole
+    line is cut."""
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _WRAP_TOKEN.findall(" ".join(text.split("\n"))):
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        cells = display_width(token)
+        if used + cells > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        while cells > width:  # a word longer than a line
+            head = clip(token, width, ellipsis="")
+            lines.append(head)
+            token = token[len(head):]
+            cells = display_width(token)
+        line, used = line + token, used + cells
+    if line.strip():
+        lines.append(line.rstrip())
     return lines

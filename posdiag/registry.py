@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 
 GROUP = "posdiag.drivers"
 
@@ -29,4 +30,5 @@ def load_driver(name: str) -> Any:
         if ep.name == name:
             return ep.load()
     known = ", ".join(driver_names()) or "none"
-    raise UsageError(f"no driver named {name!r} is installed (installed: {known}).")
+    raise UsageError(_("no driver named {name!r} is installed (installed: {known}).").format(
+                         name=name, known=known))

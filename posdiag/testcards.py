@@ -18,6 +18,7 @@ from typing import Any
 
 from posdiag.cards import luhn_valid, mask_pan
 from posdiag.errors import PlanError, UsageError
+from posdiag.i18n import _
 from posdiag.tracks import Track1, Track2, TrackError
 
 _FIELDS = {
@@ -77,32 +78,38 @@ def default_cards_path() -> Path:
 
     path = shipped_path("cards.toml")
     if not path.is_file():
-        raise UsageError(f"The test-card file {path} is missing; pass the path to a cards.toml.")
+        raise UsageError(_("The test-card file {path} is missing; pass the path to a "
+                           "cards.toml.").format(path=path))
     return path
 
 
 def _profile(key: str, raw: Any, path: Path) -> TestCard:
     where = f"test card {key!r} in {path}"
     if not isinstance(raw, dict):
-        raise PlanError(f"The {where} must be a table of fields.")
+        raise PlanError(_("The {where} must be a table of fields.").format(where=where))
     unknown = sorted(set(raw) - set(_FIELDS))
     missing = sorted(set(_FIELDS) - set(raw) - {"source"})
     if unknown or missing:
         raise PlanError(
-            f"The {where} has unknown fields {unknown} or misses {missing}; fix the profile."
+            _("The {where} has unknown fields {unknown} or misses {missing}; fix the "
+              "profile.").format(where=where, unknown=unknown, missing=missing)
         )
     for name, kind in _FIELDS.items():
         if name in raw and type(raw[name]) is not kind:
-            raise PlanError(f"The {where} needs {name} as {kind.__name__}; fix the profile.")
+            raise PlanError(_("The {where} needs {name} as {name2}; fix the profile.").format(
+                                where=where, name=name, name2=kind.__name__))
     if raw["test"] is not True:
-        raise PlanError(f"The {where} is not labelled test = true; only test cards may load.")
+        raise PlanError(_("The {where} is not labelled test = true; only test cards "
+                          "may load.").format(where=where))
     if not luhn_valid(raw["pan"]):
-        raise PlanError(f"The {where} has a PAN that fails the Luhn check; fix the profile.")
+        raise PlanError(_("The {where} has a PAN that fails the Luhn check; fix the "
+                          "profile.").format(where=where))
     pin = raw["pin"]
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
-        raise PlanError(f"The {where} needs a PIN of 4 to 12 digits.")
+        raise PlanError(_("The {where} needs a PIN of 4 to 12 digits.").format(where=where))
     if not 0 <= raw["zvt_card_type"] <= 0xFF:
-        raise PlanError(f"The {where} needs a one-byte zvt_card_type (0x00-0xFF).")
+        raise PlanError(_("The {where} needs a one-byte zvt_card_type (0x00-0xFF).").format(
+                            where=where))
     try:
         track1 = Track1(
             raw["pan"], raw["cardholder"], raw["expiry"], raw["service_code"],
@@ -110,7 +117,8 @@ def _profile(key: str, raw: Any, path: Path) -> TestCard:
         )
         track2 = Track2(raw["pan"], raw["expiry"], raw["service_code"], raw["track2_discretionary"])
     except TrackError as err:
-        raise PlanError(f"The {where} does not make valid tracks: {err}") from err
+        raise PlanError(_("The {where} does not make valid tracks: {err}").format(
+                            where=where, err=err)) from err
     return TestCard(
         key=key,
         scheme=raw["scheme"],
@@ -133,10 +141,13 @@ def load_test_cards(path: Path | str | None = None) -> dict[str, TestCard]:
     try:
         document = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise UsageError(f"Cannot read the test-card file {toml_path}: {err.strerror}.") from err
+        raise UsageError(_("Cannot read the test-card file {toml_path}: {strerror}.").format(
+                             toml_path=toml_path, strerror=err.strerror)) from err
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise PlanError(f"The test-card file {toml_path} is not valid TOML: {err}.") from err
+        raise PlanError(_("The test-card file {toml_path} is not valid TOML: {err}.").format(
+                            toml_path=toml_path, err=err)) from err
     cards = document.get("cards")
     if not isinstance(cards, dict) or not cards:
-        raise PlanError(f"The test-card file {toml_path} has no [cards.NAME] profiles.")
+        raise PlanError(_("The test-card file {toml_path} has no [cards.NAME] "
+                          "profiles.").format(toml_path=toml_path))
     return {key: _profile(key, raw, toml_path) for key, raw in cards.items()}

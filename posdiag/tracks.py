@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from posdiag.cards import mask_pan
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 
 class TrackError(ProtocolError):
@@ -57,7 +58,8 @@ _LAYOUTS = {1: _TRACK1, 2: _TRACK2}
 
 def _layout(track: int) -> _Layout:
     if track not in _LAYOUTS:
-        raise TrackError(f"Only tracks 1 and 2 are supported, not track {track!r}.")
+        raise TrackError(_("Only tracks 1 and 2 are supported, not track {track!r}.").format(
+                             track=track))
     return _LAYOUTS[track]
 
 
@@ -65,8 +67,8 @@ def _code(layout: _Layout, char: str, position: int) -> int:
     value = ord(char) - layout.offset
     if not 0 <= value < 1 << layout.data_bits:
         raise layout.error(
-            f"Track {layout.number} character {position + 1} is outside the track's character "
-            "set; re-read the card."
+            _("Track {number} character {value} is outside the track's character "
+              "set; re-read the card.").format(number=layout.number, value=position + 1)
         )
     return value
 
@@ -80,24 +82,24 @@ def _with_parity(code: int, data_bits: int) -> int:
 def _check_frame(layout: _Layout, text: str) -> None:
     """Text must run from the start sentinel to the one end sentinel, within the charset."""
     if not isinstance(text, str):
-        raise layout.error(f"Track {layout.number} data must be text.")
+        raise layout.error(_("Track {number} data must be text.").format(number=layout.number))
     if len(text) < 2 or text[0] != layout.start or text[-1] != layout.end:
         raise layout.error(
-            f"Track {layout.number} data must start with '{layout.start}' and end with "
-            f"'{layout.end}'; re-read the card."
+            _("Track {number} data must start with '{start}' and end with '{end}'; "
+              "re-read the card.").format(number=layout.number, start=layout.start, end=layout.end)
         )
     if len(text) + 1 > layout.max_chars:
         raise layout.error(
-            f"Track {layout.number} holds at most {layout.max_chars} characters including "
-            "the LRC; this one is longer."
+            _("Track {number} holds at most {max_chars} characters including the "
+              "LRC; this one is longer.").format(number=layout.number, max_chars=layout.max_chars)
         )
     for position, char in enumerate(text):
         _code(layout, char, position)
         inner = 0 < position < len(text) - 1
         if inner and char in (layout.start, layout.end):
             raise layout.error(
-                f"Track {layout.number} has a sentinel inside its data at character "
-                f"{position + 1}; re-read the card."
+                _("Track {number} has a sentinel inside its data at character "
+                  "{value}; re-read the card.").format(number=layout.number, value=position + 1)
             )
 
 
@@ -119,11 +121,13 @@ def check_lrc(track: int, text: str, lrc_char: str | None = None) -> None:
     layout = _layout(track)
     if lrc_char is None:
         if not isinstance(text, str) or len(text) < 3:
-            raise layout.error(f"Track {layout.number} data has no LRC character to check.")
+            raise layout.error(_("Track {number} data has no LRC character to check.").format(
+                                   number=layout.number))
         text, lrc_char = text[:-1], text[-1]
     if lrc(track, text) != lrc_char:
         raise layout.error(
-            f"Track {layout.number} LRC does not match its data; swipe the card again."
+            _("Track {number} LRC does not match its data; swipe the card again.").format(
+                number=layout.number)
         )
 
 
@@ -156,19 +160,21 @@ def decode_bits(track: int, codes: Sequence[int]) -> str:
     for position, value in enumerate(values):
         if not isinstance(value, int) or not 0 <= value < 1 << (layout.data_bits + 1):
             raise layout.error(
-                f"Track {layout.number} stripe character {position + 1} is not a "
-                f"{layout.data_bits + 1}-bit value."
+                _("Track {number} stripe character {value} is not a {value2}-bit "
+                  "value.").format(
+                    number=layout.number, value=position + 1, value2=layout.data_bits + 1)
             )
         code = value & ((1 << layout.data_bits) - 1)
         if _with_parity(code, layout.data_bits) != value:
             raise layout.error(
-                f"Track {layout.number} stripe character {position + 1} fails its parity "
-                "check; swipe the card again."
+                _("Track {number} stripe character {value} fails its parity check; "
+                  "swipe the card again.").format(number=layout.number, value=position + 1)
             )
         chars.append(chr(code + layout.offset))
     text = "".join(chars)
     if len(text) < 3:
-        raise layout.error(f"Track {layout.number} stripe holds no complete track.")
+        raise layout.error(_("Track {number} stripe holds no complete track.").format(
+                               number=layout.number))
     check_lrc(track, text[:-1], text[-1])
     return text[:-1]
 
@@ -179,11 +185,11 @@ def decode_bits(track: int, codes: Sequence[int]) -> str:
 def _check_digits(layout: _Layout, value: object, what: str, lengths: range) -> None:
     ok = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) in lengths
     if not ok:
-        raise layout.error(
-            f"Track {layout.number} {what} must be {lengths.start}"
-            + (f" to {lengths.stop - 1}" if len(lengths) > 1 else "")
-            + " digits."
-        )
+        if len(lengths) > 1:
+            raise layout.error(_("Track {number} {what} must be {low} to {high} digits.").format(
+                number=layout.number, what=what, low=lengths.start, high=lengths.stop - 1))
+        raise layout.error(_("Track {number} {what} must be {count} digits.").format(
+            number=layout.number, what=what, count=lengths.start))
 
 
 def _check_fields(layout: _Layout, pan: str, expiry: str | None, service: str | None) -> None:
@@ -191,7 +197,8 @@ def _check_fields(layout: _Layout, pan: str, expiry: str | None, service: str | 
     if expiry is not None:
         _check_digits(layout, expiry, "expiry (YYMM)", range(4, 5))
         if not 1 <= int(expiry[2:]) <= 12:
-            raise layout.error(f"Track {layout.number} expiry month must be 01 to 12.")
+            raise layout.error(_("Track {number} expiry month must be 01 to 12.").format(
+                                   number=layout.number))
     if service is not None:
         _check_digits(layout, service, "service code", range(3, 4))
 
@@ -212,12 +219,12 @@ def _split_tail(layout: _Layout, tail: str) -> tuple[str | None, str | None, str
 def _strip_lrc(layout: _Layout, text: object) -> str:
     """The text up to the end sentinel, after checking a trailing LRC if there is one."""
     if not isinstance(text, str):
-        raise layout.error(f"Track {layout.number} data must be text.")
+        raise layout.error(_("Track {number} data must be text.").format(number=layout.number))
     end = text.find(layout.end, 1)
     if end < 0 or len(text) - end > 2:
         raise layout.error(
-            f"Track {layout.number} data must end with '{layout.end}' and at most one LRC "
-            "character; re-read the card."
+            _("Track {number} data must end with '{end}' and at most one LRC "
+              "character; re-read the card.").format(number=layout.number, end=layout.end)
         )
     if len(text) - end == 2:
         check_lrc(layout.number, text[: end + 1], text[-1])
@@ -243,14 +250,14 @@ class Track1:
         _check_fields(_TRACK1, self.pan, self.expiry_yymm, self.service_code)
         reserved = {_TRACK1.start, _TRACK1.end, _TRACK1.separator}
         if not isinstance(self.name, str) or not 2 <= len(self.name) <= 26:
-            raise Track1Error("Track 1 name must be 2 to 26 characters (SURNAME/FIRST).")
+            raise Track1Error(_("Track 1 name must be 2 to 26 characters (SURNAME/FIRST)."))
         for what, value in (("name", self.name), ("discretionary data", self.discretionary)):
             if not isinstance(value, str) or any(
                 c in reserved or not 0x20 <= ord(c) <= 0x5F for c in value
             ):
                 raise Track1Error(
-                    f"Track 1 {what} may hold only upper-case letters, digits, space and "
-                    "punctuation other than % ^ ?."
+                    _("Track 1 {what} may hold only upper-case letters, digits, "
+                      "space and punctuation other than % ^ ?.").format(what=what)
                 )
         _check_frame(_TRACK1, self.encode())
 
@@ -273,10 +280,10 @@ class Track1:
         framed = _strip_lrc(_TRACK1, text)
         body = framed[1:-1]
         if not body.startswith("B"):
-            raise Track1Error("Track 1 format code must be 'B' (format A is proprietary).")
+            raise Track1Error(_("Track 1 format code must be 'B' (format A is proprietary)."))
         parts = body[1:].split(_TRACK1.separator, 2)
         if len(parts) != 3:
-            raise Track1Error("Track 1 needs two '^' separators around the name.")
+            raise Track1Error(_("Track 1 needs two '^' separators around the name."))
         pan, name, tail = parts
         expiry, service, discretionary = _split_tail(_TRACK1, tail)
         return cls(pan, name, expiry, service, discretionary)
@@ -300,7 +307,7 @@ class Track2:
             self.discretionary == ""
             or (self.discretionary.isascii() and self.discretionary.isdigit())
         ):
-            raise Track2Error("Track 2 discretionary data may hold digits only.")
+            raise Track2Error(_("Track 2 discretionary data may hold digits only."))
         _check_frame(_TRACK2, self.encode())
 
     def encode(self, with_lrc: bool = False) -> str:
@@ -322,7 +329,7 @@ class Track2:
         framed = _strip_lrc(_TRACK2, text)
         parts = framed[1:-1].split(_TRACK2.separator, 1)
         if len(parts) != 2:
-            raise Track2Error("Track 2 needs an '=' separator after the PAN.")
+            raise Track2Error(_("Track 2 needs an '=' separator after the PAN."))
         pan, tail = parts
         expiry, service, discretionary = _split_tail(_TRACK2, tail)
         return cls(pan, expiry, service, discretionary)

@@ -9,6 +9,7 @@ table to the encoder and decoder for them.
 from __future__ import annotations
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 EPSON_CODEPAGES: dict[int, str] = {
     0: "cp437",
@@ -53,5 +54,5 @@ def codepage_number(name: str, table: dict[int, str] | None = None) -> int:
     for number, codec in table.items():
         if codec.replace("_", "") == wanted:
             return number
-    raise BadInput(f"code page {name!r} is not in the printer's table; use one of "
-                   f"{', '.join(sorted(set(table.values())))}.")
+    raise BadInput(_("code page {name!r} is not in the printer's table; use one of "
+                     "{values}.").format(name=name, values=', '.join(sorted(set(table.values())))))

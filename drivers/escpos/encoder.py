@@ -12,6 +12,7 @@ from posdiag.drivers.escpos.codepages import DEFAULT_CODEPAGE, EPSON_CODEPAGES, 
 from posdiag.drivers.escpos.graphics import code128_payload
 from posdiag.drivers.escpos.model import Align, Image
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 INIT = b"\x1b@"
 CHINESE_ON = b"\x1c&"  # FS &
@@ -23,16 +24,17 @@ _QR_LEVELS = {"L": 48, "M": 49, "Q": 50, "H": 51}
 def status_request(n: int) -> bytes:
     """DLE EOT n: real-time status (1 printer, 2 offline cause, 3 error cause, 4 paper)."""
     if n not in (1, 2, 3, 4):
-        raise BadInput(f"DLE EOT takes 1..4, not {n}.")
+        raise BadInput(_("DLE EOT takes 1..4, not {n}.").format(n=n))
     return bytes((0x10, 0x04, n))
 
 
 def qr_code(data: bytes, *, module_size: int = 6, level: str = "M", model: int = 2) -> bytes:
     """GS ( k: select model, module size, error level, store the data, print it."""
     if not 1 <= module_size <= 16 or level not in _QR_LEVELS or model not in (1, 2):
-        raise BadInput("QR module size is 1..16, level one of L M Q H, model 1 or 2.")
+        raise BadInput(_("QR module size is 1..16, level one of L M Q H, model 1 or 2."))
     if len(data) > 7089:
-        raise BadInput(f"QR data of {len(data)} bytes is too long; the limit is 7089.")
+        raise BadInput(_("QR data of {data_length} bytes is too long; the limit is "
+                         "7089.").format(data_length=len(data)))
     store = len(data) + 3
     return b"".join((
         b"\x1d(k\x04\x001A" + bytes((48 + model, 0)),
@@ -47,7 +49,7 @@ def code128(text: str, *, height: int = 80, hri: int = 2) -> bytes:
     """GS h / GS H / GS k 73: a CODE128 barcode with its text printed below (hri=2)."""
     payload = code128_payload(text)
     if len(payload) > 255 or not 1 <= height <= 255 or hri not in (0, 1, 2, 3):
-        raise BadInput("CODE128 text is too long, or height/HRI position out of range.")
+        raise BadInput(_("CODE128 text is too long, or height/HRI position out of range."))
     return bytes((0x1D, 0x68, height, 0x1D, 0x48, hri, 0x1D, 0x6B, 73, len(payload))) + payload
 
 
@@ -55,7 +57,7 @@ def raster(image: Image) -> bytes:
     """GS v 0: a raster image, normal density."""
     row_bytes = image.width // 8
     if image.width % 8 or len(image.bits) != row_bytes * image.height:
-        raise BadInput("image width must be a multiple of 8 with one bit per dot.")
+        raise BadInput(_("image width must be a multiple of 8 with one bit per dot."))
     return (b"\x1dv0\x00" + row_bytes.to_bytes(2, "little") + image.height.to_bytes(2, "little")
             + image.bits)
 
@@ -112,7 +114,7 @@ class EscposWriter:
 
     def size(self, width: int = 1, height: int = 1) -> Self:
         if not (1 <= width <= 8 and 1 <= height <= 8):
-            raise BadInput("character width and height are 1..8.")
+            raise BadInput(_("character width and height are 1..8."))
         return self.raw(bytes((0x1D, 0x21, (width - 1) << 4 | (height - 1))))
 
     def text(self, text: str) -> Self:

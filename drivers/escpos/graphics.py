@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from posdiag.drivers.escpos.model import Image
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 
 def from_columns(data: bytes, columns: int, depth: int) -> Image:
@@ -37,7 +38,7 @@ def from_graphics_store(body: bytes) -> Image | None:
 def image_from_rows(rows: list[str]) -> Image:
     """An image from text rows ('#' or 'X' = black), handy for test receipts and tests."""
     if not rows or any(len(r) != len(rows[0]) for r in rows):
-        raise BadInput("image rows must be non-empty and of equal length; pad them with spaces.")
+        raise BadInput(_("image rows must be non-empty and of equal length; pad them with spaces."))
     row_bytes = (len(rows[0]) + 7) // 8
     bits = bytearray(row_bytes * len(rows))
     for y, row in enumerate(rows):
@@ -54,7 +55,7 @@ def code128_payload(text: str) -> bytes:
     if len(text) >= 2 and len(text) % 2 == 0 and text.isdigit():
         return b"{C" + bytes(int(text[i:i + 2]) for i in range(0, len(text), 2))
     if any(not 0x20 <= ord(ch) <= 0x7E for ch in text):
-        raise BadInput("CODE128 text must be printable ASCII; remove other characters.")
+        raise BadInput(_("CODE128 text must be printable ASCII; remove other characters."))
     return b"{B" + text.replace("{", "{{").encode("ascii")
 
 

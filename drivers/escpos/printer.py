@@ -10,6 +10,7 @@ from posdiag.drivers.escpos.status import STATUS_REQUESTS, decode_status, is_sta
 from posdiag.drivers.escpos.testreceipt import build_test_receipt
 from posdiag.drivers.escpos.transport import Transport, open_transport
 from posdiag.errors import LinkClosed
+from posdiag.i18n import _
 
 STATUS_TIMEOUT = 1.0  # seconds per DLE EOT; real printers answer within milliseconds
 
@@ -30,7 +31,7 @@ class EscposPrinter:
     def open(self) -> None:
         if self._transport is None:
             if self.url is None:
-                raise LinkClosed("no printer address was given; pass a URL or a transport.")
+                raise LinkClosed(_("no printer address was given; pass a URL or a transport."))
             self._transport = open_transport(self.url, baud=self._baud, backend=self._backend)
 
     def close(self) -> None:
@@ -74,5 +75,6 @@ class EscposPrinter:
 
     def _require(self) -> Transport:
         if self._transport is None:
-            raise LinkClosed(f"the printer {self.description} is not open; open it first.")
+            raise LinkClosed(_("the printer {description} is not open; open it first.").format(
+                                 description=self.description))
         return self._transport

@@ -142,13 +142,13 @@ def _qr(element: QrCode) -> Any:
     from PIL import Image as PilImage
 
     if element.model == 1:
-        raise NotPrinted("QR model 1 is not drawn (no encoder for it)")
+        raise NotPrinted(_("QR model 1 is not drawn (no encoder for it)"))
     micro = element.model == 3
     try:
         symbol = segno.make(element.data, error=element.error_level.lower(), micro=micro,
                             boost_error=False)
     except (segno.DataOverflowError, ValueError) as err:
-        raise NotPrinted(f"the data does not fit ({err})") from err
+        raise NotPrinted(_("the data does not fit ({err})").format(err=err)) from err
     out = io.BytesIO()
     symbol.save(out, kind="png", scale=max(1, element.module_size),
                 border=MICRO_QR_QUIET if micro else QR_QUIET)

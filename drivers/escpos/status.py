@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from posdiag.devices import PrinterStatus
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 HEALTHY = 0x12
 STATUS_REQUESTS = (1, 2, 3, 4)
@@ -31,10 +32,11 @@ def decode_status(replies: Mapping[int, int | None]) -> PrinterStatus:
     got = {n: b for n, b in replies.items() if b is not None}
     for n, byte in got.items():
         if n not in STATUS_REQUESTS:
-            raise ProtocolError(f"DLE EOT {n} is not a status request; use 1..4.")
+            raise ProtocolError(_("DLE EOT {n} is not a status request; use 1..4.").format(n=n))
         if not is_status_byte(byte):
-            raise ProtocolError(f"printer answered DLE EOT {n} with {byte:#04x}, which is not a "
-                                "status byte; check that the device is an ESC/POS printer.")
+            raise ProtocolError(_("printer answered DLE EOT {n} with {byte:#04x}, "
+                                  "which is not a status byte; check that the device "
+                                  "is an ESC/POS printer.").format(n=n, byte=byte))
     if not got:
         return PrinterStatus(responding=False)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posdiag.drivers.escpos.model import Barcode
+from posdiag.i18n import _
 
 WIDE = {2: 5, 3: 8, 4: 10, 5: 13, 6: 15}  # GS w n: dots of a wide element
 QUIET_MODULES = 10  # white on either side
@@ -60,7 +61,7 @@ def bars_for(barcode: Barcode) -> Bars:
     if name in ("CODE39", "ITF", "CODABAR"):
         modules, hri = _two_width(name, text)
         return Bars(_two_width_runs(modules, n, WIDE[n]), hri)
-    raise NotPrinted(f"{name} is not drawn")
+    raise NotPrinted(_("{name} is not drawn").format(name=name))
 
 
 def _runs(modules: str, dots: int) -> tuple[int, ...]:
@@ -85,7 +86,8 @@ def _two_width_runs(modules: str, narrow: int, wide: int) -> tuple[int, ...]:
 
 def _digits(text: str, lengths: tuple[int, ...], name: str) -> str:
     if not text.isdigit() or not text.isascii() or len(text) not in lengths:
-        raise NotPrinted(f"{name} takes {' or '.join(map(str, lengths))} digits")
+        raise NotPrinted(_("{name} takes {map} digits").format(
+                             name=name, map=' or '.join(map(str, lengths))))
     return text
 
 
@@ -127,11 +129,11 @@ def _upce(text: str) -> tuple[str, str]:
         short = code
     elif len(code) in (7, 8):
         if code[0] != "0":
-            raise NotPrinted("UPC-E needs number system 0")
+            raise NotPrinted(_("UPC-E needs number system 0"))
         short = code[1:7]
     else:
         if code[0] != "0":
-            raise NotPrinted("UPC-E needs number system 0")
+            raise NotPrinted(_("UPC-E needs number system 0"))
         short = _suppress_zeros(code[1:11])
     check = given_check or _check_digit("0" + _expand(short))
     parity = _UPCE_PARITY[int(check)]
@@ -163,7 +165,7 @@ def _suppress_zeros(ten: str) -> str:
         return maker[:4] + item[4] + "4"
     if item[:4] == "0000" and item[4] in "56789":
         return maker + item[4]
-    raise NotPrinted("this UPC-A number has no UPC-E form")
+    raise NotPrinted(_("this UPC-A number has no UPC-E form"))
 
 
 def _two_width(name: str, text: str) -> tuple[str, str]:
@@ -176,13 +178,14 @@ def _two_width(name: str, text: str) -> tuple[str, str]:
             return symbol.build()[0], f"*{body}*"
         if name == "ITF":
             if not text.isdigit() or len(text) % 2:
-                raise NotPrinted("ITF takes an even number of digits")
+                raise NotPrinted(_("ITF takes an even number of digits"))
             return barcode.get_barcode_class("itf")(text).build()[0], text
         if len(text) < 2 or text[0].upper() not in "ABCD" or text[-1].upper() not in "ABCD":
-            raise NotPrinted("CODABAR data starts and ends with A, B, C or D")
+            raise NotPrinted(_("CODABAR data starts and ends with A, B, C or D"))
         return barcode.get_barcode_class("codabar")(text.upper()).build()[0], text
     except (barcode.errors.BarcodeError, KeyError, ValueError) as err:
-        raise NotPrinted(f"{name} cannot encode this data ({err})") from err
+        raise NotPrinted(_("{name} cannot encode this data ({err})").format(
+                             name=name, err=err)) from err
 
 
 # --- CODE128: the code sets exactly as the data selects them ------------------------------
@@ -209,7 +212,8 @@ def _code128_values(raw: bytes, *, gs1: bool) -> tuple[list[int], str]:
                                                    bytes(int(data[i:i + 2])
                                                          for i in range(0, len(data), 2)))
     if len(raw) < 2 or raw[0] != 0x7B or chr(raw[1]) not in "ABC":
-        raise NotPrinted("CODE128 data must start with {A, {B or {C")
+        raise NotPrinted(_("CODE128 data must start with {a}, {b} or {c}").format(
+            a="{A", b="{B", c="{C"))
     code_set = chr(raw[1])
     values, text = [_START[code_set]], []
     shifted = False
@@ -232,7 +236,8 @@ def _code128_values(raw: bytes, *, gs1: bool) -> tuple[list[int], str]:
                 shifted = True
                 continue
             else:
-                raise NotPrinted(f"CODE128 control {{{ctl} not known in code set {code_set}")
+                raise NotPrinted(_("CODE128 control {{{ctl} not known in code set "
+                                   "{code_set}").format(ctl=ctl, code_set=code_set))
             continue
         if byte == 0x7B:
             i += 1  # "{{" is one "{"
@@ -240,7 +245,7 @@ def _code128_values(raw: bytes, *, gs1: bool) -> tuple[list[int], str]:
         shifted = False
         if current == "C":
             if byte > 99:
-                raise NotPrinted("CODE128 code set C takes values 0 to 99")
+                raise NotPrinted(_("CODE128 code set C takes values 0 to 99"))
             values.append(byte)
             text.append(f"{byte:02d}")
         elif current == "A" and byte < 0x60:
@@ -250,7 +255,8 @@ def _code128_values(raw: bytes, *, gs1: bool) -> tuple[list[int], str]:
             values.append(byte - 0x20)
             text.append(chr(byte))
         else:
-            raise NotPrinted(f"CODE128 code set {current} has no character {byte:#04x}")
+            raise NotPrinted(_("CODE128 code set {current} has no character "
+                               "{byte:#04x}").format(current=current, byte=byte))
         i += 1
     return values, "".join(text)
 
@@ -286,14 +292,14 @@ def _c93_full_ascii(byte: int) -> list[int]:
              33: "/A", 34: "/B", 35: "/C", 38: "/F", 39: "/G", 40: "/H", 41: "/I", 42: "/J",
              44: "/L", 58: "/Z"}
     if byte not in table:
-        raise NotPrinted(f"CODE93 has no character {byte:#04x}")
+        raise NotPrinted(_("CODE93 has no character {byte:#04x}").format(byte=byte))
     shift, letter_ch = tuple(table[byte])
     return [_SHIFT_PERCENT if shift == "%" else _SHIFT_SLASH, letter(letter_ch)]
 
 
 def _code93(raw: bytes) -> tuple[str, str]:
     if not raw:
-        raise NotPrinted("CODE93 needs data")
+        raise NotPrinted(_("CODE93 needs data"))
     values = [v for byte in raw for v in _c93_full_ascii(byte)]
     for weights_max in (20, 15):  # check character C, then K over the data and C
         total = sum(v * (i % weights_max + 1) for i, v in enumerate(reversed(values)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 REPORT_SIZE = 8
 SHIFT_BITS = 0x02 | 0x20  # left shift, right shift
@@ -58,7 +59,7 @@ def encode_keyboard_reports(text: str) -> list[bytes]:
     reports: list[bytes] = []
     for ch in text:
         if ch not in _TO_KEY:
-            raise BadInput(f"character {ch!r} has no key on a US keyboard layout.")
+            raise BadInput(_("character {ch!r} has no key on a US keyboard layout.").format(ch=ch))
         usage, shift = _TO_KEY[ch]
         reports.append(bytes((0x02 if shift else 0, 0, usage, 0, 0, 0, 0, 0)))
         reports.append(release)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 REPORT_SIZE = 337
 TRACK_FIELD = 110
@@ -35,14 +36,18 @@ class MagtekReport:
 def parse_report(report: bytes) -> MagtekReport:
     """Split one input report into its tracks (data cut to the reported lengths)."""
     if len(report) < REPORT_SIZE:
-        raise ProtocolError(f"card reader report has {len(report)} bytes, expected "
-                            f"{REPORT_SIZE}; check that the reader is in HID mode.")
+        raise ProtocolError(_("card reader report has {report_length} bytes, "
+                              "expected {report_size}; check that the reader is in "
+                              "HID mode.").format(
+                                report_length=len(report), report_size=REPORT_SIZE))
     tracks = []
     for number, offset in _OFFSETS.items():
         status, length = report[number - 1], report[number + 2]
         if length > TRACK_FIELD:
-            raise ProtocolError(f"card reader says track {number} holds {length} bytes, more "
-                                f"than the {TRACK_FIELD} its report has room for.")
+            raise ProtocolError(_("card reader says track {number} holds {length} "
+                                  "bytes, more than the {track_field} its report has "
+                                  "room for.").format(
+                                    number=number, length=length, track_field=TRACK_FIELD))
         tracks.append(ReportTrack(number, status, bytes(report[offset:offset + length])))
     return MagtekReport(tuple(tracks), ENCODE_TYPES.get(report[6], f"type {report[6]}"))
 
@@ -54,7 +59,8 @@ def build_report(tracks: Mapping[int, str | None], *, bad_tracks: tuple[int, ...
         text = tracks.get(number) or ""
         data = b"" if number in bad_tracks else text.encode("ascii")
         if len(data) > TRACK_FIELD:
-            raise ProtocolError(f"track {number} text is longer than {TRACK_FIELD} bytes.")
+            raise ProtocolError(_("track {number} text is longer than {track_field} "
+                                  "bytes.").format(number=number, track_field=TRACK_FIELD))
         report[number - 1] = 1 if number in bad_tracks else 0
         report[number + 2] = len(data)
         report[offset:offset + len(data)] = data

@@ -15,6 +15,7 @@ from posdiag.drivers.msr.hidkeys import decode_keyboard_reports
 from posdiag.drivers.msr.magtek import REPORT_SIZE as MAGTEK_REPORT
 from posdiag.drivers.msr.swipe import swipe_from_report, swipe_from_wedge
 from posdiag.errors import LinkClosed, LinkTimeout
+from posdiag.i18n import _
 from posdiag.link.usb import CLASS_HID, UsbPipe
 
 MAGTEK_VID, MAGTEK_HID_PID = 0x0801, 0x0002
@@ -60,7 +61,7 @@ class UsbCardReader:
     def read_swipe(self, timeout: float = 30.0) -> Swipe:
         """Wait up to timeout seconds for one swipe."""
         if self._pipe is None:
-            raise LinkClosed("the card reader is not open; open it before reading.")
+            raise LinkClosed(_("the card reader is not open; open it before reading."))
         if self.mode == "keyboard":
             return self._read_keyboard(self._pipe, timeout)
         return self._read_report(self._pipe, timeout)
@@ -97,5 +98,6 @@ class UsbCardReader:
 
 def _no_swipe(timeout: float, *, partial: bool) -> LinkTimeout:
     if partial:
-        return LinkTimeout("the card reader sent an incomplete report; swipe the card again.")
-    return LinkTimeout(f"no card was swiped within {timeout:g} s; swipe the card and retry.")
+        return LinkTimeout(_("the card reader sent an incomplete report; swipe the card again."))
+    return LinkTimeout(_("no card was swiped within {timeout:g} s; swipe the card "
+                         "and retry.").format(timeout=timeout))

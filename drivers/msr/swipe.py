@@ -15,6 +15,7 @@ from posdiag.cards import mask_pan
 from posdiag.devices import Swipe, TrackRead
 from posdiag.drivers.msr.magtek import parse_report
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 from posdiag.tracks import Track1, Track2, TrackError, decode_bits
 
 NO_DATA = "no data"
@@ -71,7 +72,7 @@ def split_wedge_text(text: str) -> dict[int, str]:
         start = rest[0]
         end = rest.find("?", 1)
         if start not in "%;+" or end < 0:
-            raise ProtocolError("card reader output lacks track sentinels; swipe again.")
+            raise ProtocolError(_("card reader output lacks track sentinels; swipe again."))
         # An LRC character, if the reader sends one, sits right after the end sentinel.
         nxt = end + 1
         if nxt < len(rest) and rest[nxt] not in "%;+":

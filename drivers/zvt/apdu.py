@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 MAX_DATA = 0xFFFF
 EXTENDED = 0xFF
@@ -26,9 +27,12 @@ class Apdu:
 
     def __post_init__(self) -> None:
         if not (0 <= self.cls <= 0xFF and 0 <= self.instr <= 0xFF):
-            raise ProtocolError(f"APDU class/instruction out of range: {self.cls}, {self.instr}")
+            raise ProtocolError(_("APDU class/instruction out of range: {value}, "
+                                  "{instr}").format(value=self.cls, instr=self.instr))
         if len(self.data) > MAX_DATA:
-            raise ProtocolError(f"APDU data of {len(self.data)} bytes exceeds {MAX_DATA}")
+            raise ProtocolError(_("APDU data of {data_length} bytes exceeds "
+                                  "{max_data}").format(
+                                    data_length=len(self.data), max_data=MAX_DATA))
 
     @property
     def command(self) -> tuple[int, int]:
@@ -50,7 +54,8 @@ def encode_length(n: int, long_form: bool = False) -> bytes:
     if n < EXTENDED and not long_form:
         return bytes((n,))
     if n > MAX_DATA:
-        raise ProtocolError(f"APDU data of {n} bytes exceeds {MAX_DATA}")
+        raise ProtocolError(_("APDU data of {n} bytes exceeds {max_data}").format(
+                                n=n, max_data=MAX_DATA))
     return bytes((EXTENDED, n & 0xFF, n >> 8))
 
 
@@ -77,9 +82,11 @@ def parse_apdu(buf: bytes | bytearray) -> tuple[Apdu, int]:
     """Decode one APDU from the start of buf; return it and the bytes it used."""
     size = total_size(buf)
     if size is None:
-        raise ProtocolError(f"APDU header incomplete: {len(buf)} byte(s), need at least 3")
+        raise ProtocolError(_("APDU header incomplete: {buf_length} byte(s), need at "
+                              "least 3").format(buf_length=len(buf)))
     if len(buf) < size:
-        raise ProtocolError(f"APDU truncated: length says {size} bytes, only {len(buf)} present")
+        raise ProtocolError(_("APDU truncated: length says {size} bytes, only "
+                              "{buf_length} present").format(size=size, buf_length=len(buf)))
     head = header_size(buf)
     assert head is not None
     long_form = head == 5 and size - 5 < EXTENDED
@@ -90,7 +97,8 @@ def decode_apdu(buf: bytes | bytearray) -> Apdu:
     """Decode exactly one APDU; trailing bytes are an error."""
     apdu, used = parse_apdu(buf)
     if used != len(buf):
-        raise ProtocolError(f"{len(buf) - used} byte(s) after the end of the APDU")
+        raise ProtocolError(_("{value} byte(s) after the end of the APDU").format(
+                                value=len(buf) - used))
     return apdu
 
 

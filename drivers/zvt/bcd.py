@@ -11,6 +11,7 @@ Two flavours of BCD occur:
 from __future__ import annotations
 
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 AMOUNT_SIZE = 6  # BMP 04: 12 digits of minor units
 PASSWORD_SIZE = 3  # 6 digits
@@ -23,10 +24,12 @@ _NIBBLE_CHARS = "0123456789ABCDEF"
 def pack_bcd(digits: str, size: int | None = None) -> bytes:
     """Pack a string of decimal digits, left-padded with zeros to `size` bytes."""
     if not digits.isascii() or not digits.isdigit():
-        raise ProtocolError(f"BCD field must hold decimal digits only, got {digits!r}")
+        raise ProtocolError(_("BCD field must hold decimal digits only, got "
+                              "{digits!r}").format(digits=digits))
     if size is not None:
         if len(digits) > 2 * size:
-            raise ProtocolError(f"{len(digits)} digits do not fit into {size} BCD byte(s)")
+            raise ProtocolError(_("{digits_length} digits do not fit into {size} BCD "
+                                  "byte(s)").format(digits_length=len(digits), size=size))
         digits = digits.rjust(2 * size, "0")
     elif len(digits) % 2:
         digits = "0" + digits
@@ -37,13 +40,13 @@ def unpack_bcd(data: bytes) -> str:
     """Digits of a numeric BCD field; a nibble above 9 is a protocol error."""
     text = data.hex()
     if not text.isdigit() and text:
-        raise ProtocolError(f"not a BCD number: {data.hex(' ').upper()}")
+        raise ProtocolError(_("not a BCD number: {value}").format(value=data.hex(' ').upper()))
     return text
 
 
 def int_to_bcd(value: int, size: int) -> bytes:
     if value < 0:
-        raise ProtocolError(f"BCD fields are unsigned, got {value}")
+        raise ProtocolError(_("BCD fields are unsigned, got {value}").format(value=value))
     return pack_bcd(str(value), size)
 
 
@@ -62,7 +65,9 @@ def encode_amount(cents: int) -> bytes:
 
 def decode_amount(data: bytes) -> int:
     if len(data) != AMOUNT_SIZE:
-        raise ProtocolError(f"amount must be {AMOUNT_SIZE} BCD bytes, got {len(data)}")
+        raise ProtocolError(_("amount must be {amount_size} BCD bytes, got "
+                              "{data_length}").format(
+                                amount_size=AMOUNT_SIZE, data_length=len(data)))
     return bcd_to_int(data)
 
 
@@ -105,13 +110,16 @@ def format_expiry(digits: str) -> str:
 
 def encode_password(password: str) -> bytes:
     if len(password) != 2 * PASSWORD_SIZE:
-        raise ProtocolError(f"the ZVT password has 6 digits, got {len(password)}")
+        raise ProtocolError(_("the ZVT password has 6 digits, got {password_length}").format(
+                                password_length=len(password)))
     return pack_bcd(password, PASSWORD_SIZE)
 
 
 def decode_password(data: bytes) -> str:
     if len(data) != PASSWORD_SIZE:
-        raise ProtocolError(f"password must be {PASSWORD_SIZE} BCD bytes, got {len(data)}")
+        raise ProtocolError(_("password must be {password_size} BCD bytes, got "
+                              "{data_length}").format(
+                                password_size=PASSWORD_SIZE, data_length=len(data)))
     return unpack_bcd(data)
 
 
@@ -132,7 +140,7 @@ def pack_card_digits(digits: str) -> bytes:
     """Inverse of unpack_card_digits: 0-9, D, E; an odd count is padded with F."""
     text = digits.upper()
     if any(c not in "0123456789DE" for c in text):
-        raise ProtocolError("card number may hold only digits, 'D' and 'E' (masked)")
+        raise ProtocolError(_("card number may hold only digits, 'D' and 'E' (masked)"))
     if len(text) % 2:
         text += "F"
     return bytes.fromhex(text)

@@ -33,6 +33,7 @@ from typing import Any
 
 from posdiag.drivers.zvt import bcd, tlv
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 TLV_BMP = 0x06
 
@@ -161,7 +162,8 @@ TOTALS_BRANDS = ("girocard", "JCB", "Eurocard/Mastercard", "American Express", "
 def spec_for(bmp_id: int) -> BmpSpec:
     spec = BMP_SPECS.get(bmp_id)
     if spec is None:
-        raise ProtocolError(f"unknown BMP {bmp_id:02X}: its length is not known, cannot go on")
+        raise ProtocolError(_("unknown BMP {bmp_id:02X}: its length is not known, "
+                              "cannot go on").format(bmp_id=bmp_id))
     return spec
 
 
@@ -213,23 +215,25 @@ class Bmp:
 
 def _var_prefix(n: int, digits: int) -> bytes:
     if n >= 10**digits:
-        raise ProtocolError(f"{n} bytes do not fit a {'L' * digits}VAR field")
+        raise ProtocolError(_("{n} bytes do not fit a {value}VAR field").format(
+                                n=n, value='L' * digits))
     return bytes(0xF0 | int(d) for d in str(n).rjust(digits, "0"))
 
 
 def _var_length(data: bytes, pos: int, digits: int, bmp_id: int) -> int:
     prefix = data[pos : pos + digits]
     if len(prefix) < digits:
-        raise ProtocolError(f"BMP {bmp_id:02X}: length prefix truncated")
+        raise ProtocolError(_("BMP {bmp_id:02X}: length prefix truncated").format(bmp_id=bmp_id))
     if any(b >> 4 != 0xF or b & 0xF > 9 for b in prefix):
-        raise ProtocolError(f"BMP {bmp_id:02X}: bad {'L' * digits}VAR prefix {prefix.hex(' ')}")
+        raise ProtocolError(_("BMP {bmp_id:02X}: bad {value}VAR prefix {value2}").format(
+                                bmp_id=bmp_id, value='L' * digits, value2=prefix.hex(' ')))
     return int("".join(str(b & 0xF) for b in prefix))
 
 
 def parse_bmp(data: bytes, pos: int = 0) -> tuple[Bmp, int]:
     """The BMP at data[pos]; returns it and the position after it."""
     if pos >= len(data):
-        raise ProtocolError("BMP expected, data ended")
+        raise ProtocolError(_("BMP expected, data ended"))
     bmp_id = data[pos]
     spec = spec_for(bmp_id)
     pos += 1
@@ -247,7 +251,8 @@ def parse_bmp(data: bytes, pos: int = 0) -> tuple[Bmp, int]:
         size = spec.size
     end = pos + size
     if end > len(data):
-        raise ProtocolError(f"BMP {bmp_id:02X} needs {size} bytes, only {len(data) - pos} left")
+        raise ProtocolError(_("BMP {bmp_id:02X} needs {size} bytes, only {value} left").format(
+                                bmp_id=bmp_id, size=size, value=len(data) - pos))
     return Bmp.from_raw(bmp_id, data[pos:end], length_form), end
 
 
@@ -335,7 +340,8 @@ def encode_bmps(bmps: list[Bmp] | tuple[Bmp, ...]) -> bytes:
 
 def _check_size(spec: BmpSpec, raw: bytes) -> None:
     if spec.size and len(raw) != spec.size:
-        raise ProtocolError(f"BMP {spec.id:02X} must be {spec.size} bytes, got {len(raw)}")
+        raise ProtocolError(_("BMP {id:02X} must be {size} bytes, got {raw_length}").format(
+                                id=spec.id, size=spec.size, raw_length=len(raw)))
 
 
 def _decode_value(spec: BmpSpec, raw: bytes) -> Any:
@@ -377,7 +383,7 @@ def _expiry_digits(raw: bytes) -> str:
     """YYMM; a digit the PT masked (nibble E, card complete §3.3.1.1) becomes '*'."""
     text = raw.hex().upper()
     if any(c not in "0123456789E" for c in text):
-        raise ProtocolError(f"not a BCD expiry date: {raw.hex(' ').upper()}")
+        raise ProtocolError(_("not a BCD expiry date: {value}").format(value=raw.hex(' ').upper()))
     return text.replace("E", "*")
 
 
@@ -414,6 +420,7 @@ def _encode_value(spec: BmpSpec, value: Any) -> bytes:
             return tlv.encode_tlv(tuple(value))
         return bytes(value)
     except (ValueError, OverflowError, UnicodeError, TypeError) as err:
-        raise ProtocolError(f"BMP {spec.id:02X}: cannot encode this value ({err})") from err
+        raise ProtocolError(_("BMP {id:02X}: cannot encode this value ({err})").format(
+                                id=spec.id, err=err)) from err
 
 

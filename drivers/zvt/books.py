@@ -26,6 +26,7 @@ from posdiag.errors import (
     TransmissionError,
     UsageError,
 )
+from posdiag.i18n import _
 from posdiag.link.base import Deadline
 
 if TYPE_CHECKING:
@@ -46,14 +47,17 @@ class BookCommands:
         """Blocks of a terminal file from offset to its end, in order (Read File 08 11)."""
         position = offset
         failures = 0
+        self.ready()
+        self.use_fastest_rate()  # a journal is long: fetch it at the fastest rate the PT takes
         while True:
             try:
+                self.ready()
                 self.ensure_registered()
                 request = cmd.ReadFile.create(file_id, position)
                 # Blocks follow each other at once: silence longer than a PT needs to give up
                 # (three sends, then T3) means the dialog is dead, not slow.
                 dialog = Dialog(self.transport, request.to_apdu(), t3=self.t3,
-                                t4=min(self.t4, self.give_up_time()))
+                                t4=min(self.t4, self.give_up_time()), stop=self.interrupt)
                 for message in dialog:
                     if message.command != STATUS_INFORMATION:
                         continue
@@ -67,8 +71,9 @@ class BookCommands:
                 if dialog.final is not None and dialog.final.command == AbortFromTerminal.COMMAND:
                     abort = AbortFromTerminal.from_apdu(dialog.final)
                     raise TerminalRefused(
-                        f"the terminal refused to read file {file_id:02X}: "
-                        f"{abort.error_text or f'result code {abort.result_code:02X}'}.",
+                        _("the terminal refused to read file {file_id:02X}: {value}.").format(
+                            file_id=file_id,
+                            value=abort.error_text or f'result code {abort.result_code:02X}'),
                         result_code=abort.result_code,
                     )
                 return
@@ -79,6 +84,7 @@ class BookCommands:
                 log.info("read of file %02X broke at byte %d (%s); resuming", file_id, position,
                          err)
                 self.resynchronise()
+                self.recover_line()  # the terminal may have restarted at its old rate
                 self.max_apdu = max(MIN_APDU, self.max_apdu // 4)
                 self.registered = False  # re-register to announce the smaller blocks
 
@@ -122,8 +128,9 @@ class BookCommands:
 
         Refused unless confirm=True, so that nothing clears a journal by accident."""
         if not confirm:
-            raise UsageError("end-of-day closes the terminal's batch; it runs only when asked "
-                             "for explicitly (confirm=True / --end-of-day).")
+            raise UsageError(_("end-of-day closes the terminal's batch; it runs only "
+                               "when asked for explicitly (confirm=True / "
+                               "--end-of-day)."))
         self.ensure_registered()
         result = self.run(cmd.EndOfDay.create(self.password))
         return _totals_of(result.of(0x04, 0x0F))
@@ -156,8 +163,9 @@ def _continuing(block: FileBlock, file_id: int, position: int) -> FileBlock | No
         return None
     end = block.offset + len(block.data)
     if block.offset > position:
-        raise ProtocolError(f"the terminal skipped bytes {position}..{block.offset} of file "
-                            f"{file_id:02X}")
+        raise ProtocolError(_("the terminal skipped bytes {position}..{offset} of "
+                              "file {file_id:02X}").format(
+                                position=position, offset=block.offset, file_id=file_id))
     if end <= position:
         return None  # a repeat of what we have
     if block.offset < position:
@@ -171,4 +179,4 @@ def _totals_of(messages: list) -> Totals:  # type: ignore[type-arg]
         totals = StatusInformation.from_apdu(message).totals()
         if totals is not None:
             return totals
-    raise ProtocolError("the terminal sent no totals (no BMP 04 in its status information)")
+    raise ProtocolError(_("the terminal sent no totals (no BMP 04 in its status information)"))

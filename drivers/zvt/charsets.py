@@ -23,10 +23,15 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 
 from posdiag.cards import luhn_valid, mask_text
+from posdiag.drivers.zvt import tlv
 from posdiag.errors import BadInput
 from posdiag.i18n import _
+
+if TYPE_CHECKING:
+    from posdiag.drivers.zvt.tlv import TlvNode
 
 CP437 = "cp437"
 ZVT7 = "zvt7"  # not a Python codec: decoded here
@@ -46,6 +51,28 @@ _ZVT7_UMLAUTS = {0x5B: "Ä", 0x5C: "Ö", 0x5D: "Ü", 0x7B: "ä", 0x7C: "ö", 0x7
 def codec_of(code: int) -> str | None:
     """The Python codec of a TLV 14 value, or None for a value the spec does not define."""
     return CODES.get(code)
+
+
+def code_of(codec: str) -> int | None:
+    """The TLV 14 value of a Python codec ("latin-1", "iso8859_1" and "iso-8859-1" alike)."""
+    try:
+        wanted = codecs.lookup(codec).name
+    except LookupError:
+        return None
+    return next((code for code, name in CODES.items() if codecs.lookup(name).name == wanted),
+                None)
+
+
+def announced_codec(nodes: tuple[TlvNode, ...]) -> str | None:
+    """The codec a PT announced in TLV 27 {14 xx} of its Registration Completion (the set
+    it uses for print and display texts from now on); None when it announced none or
+    several."""
+    box = tlv.find(nodes, 0x27)
+    if box is None or not isinstance(box.value, tuple):
+        return None
+    codes = [n.value[0] for n in box.value
+             if n.tag == 0x14 and isinstance(n.value, bytes) and len(n.value) == 1]
+    return codec_of(codes[0]) if len(codes) == 1 else None
 
 
 def normalise(name: str) -> str:
@@ -183,6 +210,8 @@ __all__ = [
     "CP437",
     "UTF8",
     "ZVT7",
+    "announced_codec",
+    "code_of",
     "codec_of",
     "decode",
     "decode_strict",

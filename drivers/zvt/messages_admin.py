@@ -40,6 +40,7 @@ from posdiag.drivers.zvt.messages_base import (
 )
 from posdiag.drivers.zvt.values import BAUD_RATE, BAUD_RATES, LANGUAGE, PROTOCOL_TYPE, enum_text
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class ChangePassword(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) != 6:
-            raise ProtocolError("Change Password: old and new password, 3 BCD bytes each")
+            raise ProtocolError(_("Change Password: old and new password, 3 BCD bytes each"))
         return cls(bcd.decode_password(data[:3]), bcd.decode_password(data[3:]),
                    long_length=long_length)  # fmt: skip
 
@@ -95,7 +96,7 @@ class ActivateServiceMode(Message):
 
     def __post_init__(self) -> None:
         if self.password is None and self.bmps:
-            raise ProtocolError("Activate Service Mode: a service byte requires the password")
+            raise ProtocolError(_("Activate Service Mode: a service byte requires the password"))
         if self.password is not None:
             bcd.encode_password(self.password)
 
@@ -130,7 +131,9 @@ class ParameterCommand(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) != 1:
-            raise ProtocolError(f"{cls.NAME}: one {cls.LABEL} byte expected, got {len(data)}")
+            raise ProtocolError(_("{name}: one {label} byte expected, got "
+                                  "{data_length}").format(
+                                    name=cls.NAME, label=cls.LABEL, data_length=len(data)))
         return cls(data[0], long_length=long_length)
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:
@@ -168,8 +171,8 @@ class ChangeBaudrate(ParameterCommand):
         """The command asking for ``baud`` (9600, 19200, 57600 or 115200)."""
         codes = {rate: code for code, rate in BAUD_RATES.items()}
         if baud not in codes:
-            raise ProtocolError(f"Change Baudrate: {baud} is not a ZVT baud rate "
-                                "(9600, 19200, 57600, 115200)")  # fmt: skip
+            raise ProtocolError(_("Change Baudrate: {baud} is not a ZVT baud rate "
+                                  "(9600, 19200, 57600, 115200)").format(baud=baud))  # fmt: skip
         return cls(codes[baud])
 
     @property

@@ -45,7 +45,8 @@ class FunctionKeyAnswer(RawAnswer):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) != 1:
-            raise ProtocolError(f"function-key answer: one key code expected, got {len(data)}")
+            raise ProtocolError(_("function-key answer: one key code expected, got "
+                                  "{data_length}").format(data_length=len(data)))
         return cls(bytes(data), long_length=long_length)
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:

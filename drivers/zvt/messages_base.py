@@ -17,6 +17,7 @@ from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decode_bmps, encode_bmps
 from posdiag.drivers.zvt.bmp_render import render_bmp
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 TEXT_CODEC = "cp437"  # ZVT's 8-bit character set, the default of every PT
 
@@ -60,8 +61,10 @@ class Message:
     def from_apdu(cls, apdu: Apdu) -> Self:
         if apdu.command != cls.COMMAND:
             raise ProtocolError(
-                f"{cls.NAME} is {cls.COMMAND[0]:02X} {cls.COMMAND[1]:02X}, "
-                f"got {apdu.cls:02X} {apdu.instr:02X}"
+                _("{name} is {command:02X} {command2:02X}, got {value:02X} "
+                  "{instr:02X}").format(
+                    name=cls.NAME, command=cls.COMMAND[0], command2=cls.COMMAND[1], value=apdu.cls,
+                    instr=apdu.instr)
             )
         return cls.parse_data(apdu.data, apdu.long_length)
 
@@ -178,7 +181,8 @@ def password_field(password: str) -> FieldView:
 
 def split_password(data: bytes) -> tuple[str, bytes]:
     if len(data) < bcd.PASSWORD_SIZE:
-        raise ProtocolError(f"password expected: {len(data)} byte(s), need 3")
+        raise ProtocolError(_("password expected: {data_length} byte(s), need 3").format(
+                                data_length=len(data)))
     return bcd.decode_password(data[:3]), data[3:]
 
 

@@ -72,10 +72,10 @@ class PositionedText:
 def take_text(data: bytes, pos: int, what: str) -> tuple[PositionedText, int]:
     """The positioned text at data[pos]; returns it and the position after its 00."""
     if pos >= len(data):
-        raise ProtocolError(f"{what}: text expected, data ended")
+        raise ProtocolError(_("{what}: text expected, data ended").format(what=what))
     end = data.find(b"\x00", pos + 1)
     if end < 0:
-        raise ProtocolError(f"{what}: text not terminated by 00")
+        raise ProtocolError(_("{what}: text not terminated by 00").format(what=what))
     return PositionedText(data[pos], bytes(data[pos + 1 : end])), end + 1
 
 
@@ -90,7 +90,8 @@ class DisplayTextOld(Message):
 
     def __post_init__(self) -> None:
         if self.text2 is not None and self.duration is None:
-            raise ProtocolError(f"{self.NAME}: a second text requires the display duration")
+            raise ProtocolError(_("{name}: a second text requires the display "
+                                  "duration").format(name=self.NAME))
 
     def data(self) -> bytes:
         out = self.text1.encode()
@@ -109,7 +110,8 @@ class DisplayTextOld(Message):
         if pos < len(data):
             text2, pos = take_text(data, pos, cls.NAME)
         if pos != len(data):
-            raise ProtocolError(f"{cls.NAME}: {len(data) - pos} byte(s) after the second text")
+            raise ProtocolError(_("{name}: {value} byte(s) after the second text").format(
+                                    name=cls.NAME, value=len(data) - pos))
         return cls(text1, duration, text2, long_length=long_length)
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:
@@ -148,7 +150,8 @@ class NumericInputOld(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) < 5:
-            raise ProtocolError(f"{cls.NAME}: 5 parameter bytes expected before the texts")
+            raise ProtocolError(_("{name}: 5 parameter bytes expected before the "
+                                  "texts").format(name=cls.NAME))
         text1, pos = take_text(data, 5, cls.NAME)
         text2, pos = take_text(data, pos, cls.NAME)
         return cls(data[0], data[1], bytes(data[2:4]), data[4], text1, text2, bytes(data[pos:]),
@@ -186,7 +189,8 @@ class PinVerificationOld(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) < 4:
-            raise ProtocolError(f"{cls.NAME}: 4 parameter bytes expected before the prompt")
+            raise ProtocolError(_("{name}: 4 parameter bytes expected before the "
+                                  "prompt").format(name=cls.NAME))
         prompt, pos = take_text(data, 4, cls.NAME)
         return cls(data[0], data[1], data[2], data[3], prompt, bytes(data[pos:]),
                    long_length=long_length)  # fmt: skip

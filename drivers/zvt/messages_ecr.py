@@ -39,6 +39,7 @@ from posdiag.drivers.zvt.messages_base import (
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.drivers.zvt.values import CONFIG_BYTE, flags_text
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 EUR = 978
 
@@ -59,7 +60,7 @@ class Registration(Message):
     def __post_init__(self) -> None:
         bcd.encode_password(self.password)
         if self.bmps and self.currency_code is None:
-            raise ProtocolError("Registration: service byte or TLV require the currency code")
+            raise ProtocolError(_("Registration: service byte or TLV require the currency code"))
 
     def data(self) -> bytes:
         cc = b"" if self.currency_code is None else bcd.int_to_bcd(self.currency_code, 2)
@@ -71,12 +72,12 @@ class Registration(Message):
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         password, rest = split_password(data)
         if not rest:
-            raise ProtocolError("Registration: config byte missing")
+            raise ProtocolError(_("Registration: config byte missing"))
         config, rest = rest[0], rest[1:]
         currency = None
         if rest:
             if len(rest) < 2:
-                raise ProtocolError("Registration: currency code truncated")
+                raise ProtocolError(_("Registration: currency code truncated"))
             currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
         return cls(password, config, currency, parse_bmps(rest), long_length=long_length)
 
@@ -166,7 +167,8 @@ class PrintTurnoverReceipts(Message):
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         password, rest = split_password(data)
         if len(rest) not in (2, 4):
-            raise ProtocolError("Print Turnover Receipts: expected <from> [<to>], 2 BCD bytes each")
+            raise ProtocolError(_("Print Turnover Receipts: expected <from> [<to>], "
+                                  "2 BCD bytes each"))
         last = bcd.bcd_to_int(rest[2:]) if len(rest) == 4 else None
         return cls(password, bcd.bcd_to_int(rest[:2]), last, long_length=long_length)
 
@@ -268,7 +270,7 @@ class ReadCard(Message):
 
     def __post_init__(self) -> None:
         if self.timeout is None and self.bmps:
-            raise ProtocolError("Read Card: card type, dialog control or TLV require a timeout")
+            raise ProtocolError(_("Read Card: card type, dialog control or TLV require a timeout"))
 
     def data(self) -> bytes:
         return b"" if self.timeout is None else bytes((self.timeout,)) + encode_bmps(self.bmps)
@@ -295,7 +297,7 @@ class ReadCard(Message):
 
 def _text_lines(first_bmp: int, lines: Sequence[str]) -> list[tuple[int, str]]:
     if len(lines) > 8:
-        raise ProtocolError("at most 8 display lines")
+        raise ProtocolError(_("at most 8 display lines"))
     return [(first_bmp + i, line) for i, line in enumerate(lines)]
 
 
@@ -349,7 +351,7 @@ class StatusEnquiry(Message):
 
     def __post_init__(self) -> None:
         if self.password is None and self.bmps:
-            raise ProtocolError("Status Enquiry: service byte or TLV require the password")
+            raise ProtocolError(_("Status Enquiry: service byte or TLV require the password"))
         if self.password is not None:
             bcd.encode_password(self.password)
 

@@ -37,6 +37,7 @@ from posdiag.drivers.zvt.messages_base import (
 )
 from posdiag.drivers.zvt.values import TOP_UP_MODE, enum_text
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,8 @@ class PrepaidTopUp(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) < 3:
-            raise ProtocolError("Prepaid Top-Up: card ID (2 BCD bytes) and payment mode expected")
+            raise ProtocolError(_("Prepaid Top-Up: card ID (2 BCD bytes) and payment "
+                                  "mode expected"))
         return cls(bcd.bcd_to_int(data[:2]), data[2], parse_bmps(data[3:]),
                    long_length=long_length)  # fmt: skip
 

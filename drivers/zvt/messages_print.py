@@ -26,6 +26,7 @@ from posdiag.drivers.zvt.messages_base import (
 from posdiag.drivers.zvt.tlv import TlvNode, parse_length
 from posdiag.drivers.zvt.values import print_attribute_text
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class PrintLine(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if not data:
-            raise ProtocolError("Print Line: attribute byte missing")
+            raise ProtocolError(_("Print Line: attribute byte missing"))
         body = bytes(data[1:])
         text: bytes = body
         trailer: tuple[Bmp, ...] = ()

@@ -60,7 +60,7 @@ class IntermediateStatus(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if not data:
-            raise ProtocolError("Intermediate Status: status byte missing")
+            raise ProtocolError(_("Intermediate Status: status byte missing"))
         status, rest = data[0], data[1:]
         if not rest:
             return cls(status, long_length=long_length)
@@ -211,7 +211,7 @@ class StatusEnquiryCompletion(Message):
         if self.software_version is not None:
             n = len(self.software_version)
             if n > 999:
-                raise ProtocolError("software version longer than an LLLVAR allows (999)")
+                raise ProtocolError(_("software version longer than an LLLVAR allows (999)"))
             version = bytes(0xF0 | int(d) for d in f"{n:03d}") + self.software_version
         return version + bytes((self.terminal_status,)) + encode_bmps(self.bmps)
 
@@ -222,9 +222,9 @@ class StatusEnquiryCompletion(Message):
             n = int("".join(str(b & 0xF) for b in data[:3]))
             version, data = bytes(data[3 : 3 + n]), data[3 + n :]
             if len(version) != n:
-                raise ProtocolError("Status Enquiry Completion: software version truncated")
+                raise ProtocolError(_("Status Enquiry Completion: software version truncated"))
         if not data:
-            raise ProtocolError("Status Enquiry Completion: terminal status byte missing")
+            raise ProtocolError(_("Status Enquiry Completion: terminal status byte missing"))
         return cls(data[0], version, parse_bmps(data[1:]), long_length=long_length)
 
     @property
@@ -252,7 +252,7 @@ class AbortFromTerminal(Message):
 
     def __post_init__(self) -> None:
         if self.currency_code is not None and self.result_code != 0x6F:
-            raise ProtocolError("Abort: a currency code follows only result code 6F")
+            raise ProtocolError(_("Abort: a currency code follows only result code 6F"))
 
     def data(self) -> bytes:
         cc = b"" if self.currency_code is None else bcd.int_to_bcd(self.currency_code, 2)
@@ -261,7 +261,7 @@ class AbortFromTerminal(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if not data:
-            raise ProtocolError("Abort: result code missing")
+            raise ProtocolError(_("Abort: result code missing"))
         rc, rest = data[0], data[1:]
         currency = None
         if rc == 0x6F and len(rest) >= 2:
@@ -316,7 +316,7 @@ class NumericInputDukptAnswer(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if not data:
-            raise ProtocolError("DUKPT numeric input answer: key code missing")
+            raise ProtocolError(_("DUKPT numeric input answer: key code missing"))
         return cls(data[0], parse_bmps(data[1:]), long_length=long_length)
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:

@@ -93,7 +93,8 @@ class Nack(Message):
     @classmethod
     def from_apdu(cls, apdu: Apdu) -> Self:
         if apdu.cls != 0x84:
-            raise ProtocolError(f"a negative acknowledgement is 84 xx, got {apdu.cls:02X}")
+            raise ProtocolError(_("a negative acknowledgement is 84 xx, got "
+                                  "{value:02X}").format(value=apdu.cls))
         return cls(apdu.instr, apdu.data, long_length=apdu.long_length)
 
     @property

@@ -27,7 +27,7 @@ from posdiag.drivers.zvt.messages_base import (
 )
 from posdiag.drivers.zvt.values import enum_text
 from posdiag.errors import ProtocolError
-from posdiag.i18n import N_
+from posdiag.i18n import N_, _
 
 CVEND_FUNCTIONS = {0x0001: N_("enhanced system information"), 0x0255: N_("factory reset")}
 
@@ -63,7 +63,7 @@ class CvendFunction(Message):
         if len(data) == 5:
             return cls(bcd.decode_password(data[:3]), int.from_bytes(data[3:], "big"),
                        long_length=long_length)  # fmt: skip
-        raise ProtocolError("cVEND function: [password] and a 2-byte function expected")
+        raise ProtocolError(_("cVEND function: [password] and a 2-byte function expected"))
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         views = [] if self.password is None else [password_field(self.password)]
@@ -91,7 +91,7 @@ class CvendSystemInformation(Message):
     @classmethod
     def parse_data(cls, data: bytes, long_length: bool) -> Self:
         if len(data) < 36 or not charsets.printable_ascii(data):
-            raise ProtocolError("cVEND system information: 36 or more ASCII characters expected")
+            raise ProtocolError(_("cVEND system information: 36 or more ASCII characters expected"))
         rest = data[33:]
         battery, temperature = (rest[:4], rest[4:]) if len(rest) > 4 else (b"", rest)
         return cls(data[:8], data[8:25], data[25:33], battery, temperature,

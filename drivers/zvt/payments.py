@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from posdiag.cards import mask_pan
-from posdiag.crypto import dukpt_aes, dukpt_tdes, pinblock
+from posdiag.crypto import dukpt_aes, dukpt_tdes
+from posdiag.crypto.dukpt_host import ENGINE_AES, ENGINE_TDES, open_pin_block
 from posdiag.devices import CardRead, PaymentResult, PinEntry, PrintedReceipt
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as cmd
@@ -30,7 +31,6 @@ from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_print import PrintLine, PrintTextBlock
 from posdiag.drivers.zvt.messages_pt import NumericInputDukptAnswer, StatusInformation
 from posdiag.errors import (
-    BadInput,
     CancelledAtTerminal,
     DecryptionError,
     PaymentDeclined,
@@ -38,6 +38,7 @@ from posdiag.errors import (
     ProtocolError,
     TerminalRefused,
 )
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.drivers.zvt.terminal import ZvtTerminal
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 TEST_BDK_TDES = dukpt_tdes.TEST_BDK_TDES  # PUBLIC TEST KEY: test terminals and the emulator only
 TEST_BDK_AES = dukpt_aes.TEST_BDK_AES128  # PUBLIC TEST KEY: test terminals and the emulator only
 
-ENGINE_TDES, ENGINE_AES = 0, 1
 KEY_OK, KEY_STOP, KEY_TIMEOUT = 0x00, 0x1B, 0x6C
 RC_TIMEOUT_OR_ABORT = 0x6C
 LAST_LINE = 0x81  # Print Line attribute 1xxx xxxx (not 80): last line of the receipt
@@ -74,11 +74,12 @@ class PaymentCommands:
         result = self.run(cmd.ReadCard.create(timeout), end=End.STATUS, t4=t4,
                           abort_after=abort_after)
         if result.final is None:
-            raise ProtocolError("Read Card ended without Status-Information 04 0F")
+            raise ProtocolError(_("Read Card ended without Status-Information 04 0F"))
         status = StatusInformation.from_apdu(result.final)
         rc = status.result_code
         if rc not in (None, 0):
-            raise TerminalRefused(f"the terminal read no card: {result_text(rc)} ({rc:02X}).",
+            raise TerminalRefused(_("the terminal read no card: {result_text} "
+                                    "({rc:02X}).").format(result_text=result_text(rc), rc=rc),
                                   result_code=rc)
         return _card_read(status)
 
@@ -107,18 +108,18 @@ class PaymentCommands:
             pan=pan, duration=timeout, tlv=tlv,
         )
         # The PT answers only after the input: its own time-out replaces T3 (§2.31).
-        result = self.run(request, end=End.ACK, t3=timeout + T3)
+        result = self.run(request, end=End.ACK, t3=timeout + T3, abortable=True)
         answer = NumericInputDukptAnswer.from_apdu(result.answer)
         if answer.key_code == KEY_STOP:
-            raise CancelledAtTerminal("the PIN entry was cancelled on the terminal (STOP key).",
+            raise CancelledAtTerminal(_("the PIN entry was cancelled on the terminal (STOP key)."),
                                       result_code=RC_TIMEOUT_OR_ABORT)
         if answer.key_code == KEY_TIMEOUT:
-            raise PersonTimedOut("nobody entered a PIN before the terminal's time-out.",
+            raise PersonTimedOut(_("nobody entered a PIN before the terminal's time-out."),
                                  result_code=RC_TIMEOUT_OR_ABORT)
         ksn_node, block_node = answer.tlv_find(0x1F32), answer.tlv_find(0x1F75)
         if ksn_node is None or block_node is None or not isinstance(ksn_node.value, bytes) \
                 or not isinstance(block_node.value, bytes):
-            raise ProtocolError("06 E7 answer without KSN (TLV 1F32) and PIN block (1F75)")
+            raise ProtocolError(_("06 E7 answer without KSN (TLV 1F32) and PIN block (1F75)"))
         pin, pin_format = _open_pin_block(ksn_node.value, block_node.value, pan, engine, bdk)
         return PinEntry(len(pin), ksn_node.value.hex().upper(), pin_format, pin)
 
@@ -170,11 +171,13 @@ class PaymentCommands:
             outcome = _payment_result(kind, statuses[-1] if statuses else None, rc,
                                       tuple(self.receipts[before:]), approved=False)
             raise PaymentDeclined(
-                f"the terminal did not complete the {kind}: {result_text(rc)} ({rc:02X}).",
+                _("the terminal did not complete the {kind}: {result_text} "
+                  "({rc:02X}).").format(kind=kind, result_text=result_text(rc), rc=rc),
                 result_code=rc, result=outcome,
             ) from err
         if not statuses:
-            raise ProtocolError(f"the terminal completed the {kind} without Status-Information")
+            raise ProtocolError(_("the terminal completed the {kind} without "
+                                  "Status-Information").format(kind=kind))
         return _payment_result(kind, statuses[-1], 0x00, tuple(self.receipts[before:]),
                                approved=True)
 
@@ -186,11 +189,12 @@ class PaymentCommands:
         if not lines:
             return
         if text_block:
-            self.run(PrintTextBlock.create(lines, receipt_type), end=End.ACK)
+            self.run(PrintTextBlock.create(lines, receipt_type, charset=self.charset),
+                     end=End.ACK)
             return
         for i, line in enumerate(lines):
             attribute = LAST_LINE if i == len(lines) - 1 else 0x00
-            self.run(PrintLine.create(line, attribute), end=End.ACK)
+            self.run(PrintLine.create(line, attribute, self.charset), end=End.ACK)
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -246,18 +250,13 @@ def _open_pin_block(ksn: bytes, block: bytes, pan: str | None, engine: int,
                     bdk: bytes | None) -> tuple[str, int]:
     """Host side of DUKPT: (PIN, ISO 9564 format). DecryptionError if it does not open."""
     try:
-        if engine == ENGINE_AES:
-            if pan is None:
-                raise DecryptionError("A format 4 PIN block opens only with the PAN; pass pan=.")
-            key = dukpt_aes.derive_transaction_key(bdk or TEST_BDK_AES, ksn)
-            pin_key = dukpt_aes.derive_working_key(key, ksn, dukpt_aes.KeyUsage.PIN_ENCRYPTION,
-                                                   dukpt_aes.KeyType.AES128)
-            return pinblock.decipher_format4(block, pan, pin_key), 4
-        key = dukpt_tdes.derive_transaction_key(bdk or TEST_BDK_TDES, ksn)
-        clear = dukpt_tdes.decrypt_pin_block(dukpt_tdes.working_key(key, dukpt_tdes.Variant.PIN),
-                                             block)
-        return pinblock.parse_pin_block(clear, pan), clear[0] >> 4
-    except (ProtocolError, BadInput) as err:
+        return open_pin_block(block, ksn, pan, engine=engine,
+                              bdk=bdk or (TEST_BDK_AES if engine == ENGINE_AES
+                                          else TEST_BDK_TDES))
+    except DecryptionError as err:
+        if engine == ENGINE_AES and pan is None:
+            raise DecryptionError(_("A format 4 PIN block opens only with the PAN; pass pan=.")) \
+                from err
         raise DecryptionError(
-            "The terminal's PIN block did not decrypt with the TEST BDK; is it a test terminal?"
+            _("The terminal's PIN block did not decrypt with the TEST BDK; is it a test terminal?")
         ) from err

@@ -9,31 +9,52 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Self
 
-from posdiag.devices import PrintedReceipt, TerminalIdentity
+from posdiag.devices import DiagnosisResult, PrintedReceipt, TerminalIdentity
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as cmd
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.books import BookCommands
+from posdiag.drivers.zvt.charsets import CP437, announced_codec
 from posdiag.drivers.zvt.codes import (
     intermediate_status_text,
     result_text,
     terminal_status_text,
 )
-from posdiag.drivers.zvt.dialog import T3, T4, DialogResult, End, Responder, run_dialog
+from posdiag.drivers.zvt.dialog import (
+    T3,
+    T4,
+    DialogResult,
+    End,
+    Responder,
+    StopRequest,
+    run_dialog,
+    settle,
+)
+from posdiag.drivers.zvt.linespeed import LineSpeed
 from posdiag.drivers.zvt.messages import decode_message
 from posdiag.drivers.zvt.messages_base import Message, int_node
 from posdiag.drivers.zvt.messages_pt import (
     AbortFromTerminal,
     Completion,
     IntermediateStatus,
+    SetDateTimeInEcr,
     StatusEnquiryCompletion,
 )
 from posdiag.drivers.zvt.payments import PaymentCommands
 from posdiag.drivers.zvt.receipts import ReceiptCollector
 from posdiag.drivers.zvt.transport import T2, ApduTransport, SerialTransport, TcpTransport
-from posdiag.errors import LinkClosed, LinkError, ProtocolError, TerminalRefused
+from posdiag.errors import (
+    LinkClosed,
+    LinkError,
+    PasswordRefused,
+    ProtocolError,
+    TerminalRefused,
+    TransmissionError,
+)
+from posdiag.i18n import _
 from posdiag.link.base import Deadline
 from posdiag.link.ports import PortSpec
 
@@ -42,13 +63,15 @@ log = logging.getLogger(__name__)
 # Registration: ECR prints payment and admin receipts via print lines (80|04|02), wants
 # intermediate status (08), controls payment and admin (10|20) = BE; TLV 26 permits 06 D3.
 DEFAULT_CONFIG_BYTE = 0xBE
-# Large blocks keep a journal dump near line rate; Read File halves it on a noisy line.
+# Large blocks keep a journal dump near line rate; Read File quarters it on a noisy line.
 DEFAULT_MAX_APDU = 4096
 RECONNECT_WAIT = 5.0
+MAX_BAUD = 115200  # the fastest rate of PA00P015 Table 13
 EUR = 978
+RC_FUNCTION_NOT_POSSIBLE = 0x83  # also what a PT answers a wrong password with (84 83)
 
 
-class ZvtTerminal(BookCommands, PaymentCommands):
+class ZvtTerminal(BookCommands, PaymentCommands, LineSpeed):
     """A terminal reached through a ZVT transport."""
 
     def __init__(
@@ -62,18 +85,38 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         t4: float = T4,
         reconnect: Callable[[], ApduTransport] | None = None,
         max_apdu: int = DEFAULT_MAX_APDU,
+        charset: str | None = None,
+        interrupt: StopRequest | None = None,
+        line_rate: int | None = None,
+        max_baud: int = MAX_BAUD,
     ) -> None:
+        """charset: the codec of the terminal's texts; None uses what it announces (TLV 27),
+        else CP437. interrupt: a stop request (Ctrl-C, SIGTERM) every dialog honours by
+        ending the terminal's command cleanly, then raising Interrupted. line_rate: the serial
+        rate the terminal is at (None on TCP); max_baud: the fastest rate to switch it to for
+        long transfers (08 40)."""
+        self.interrupt = interrupt
+        self.home_rate = self.line_rate = line_rate
+        self.max_baud = max_baud
         self.transport = transport
         self.password = password
+        self.charset_given = charset
+        self.charset_announced: str | None = None
         self.currency = currency
         self.config_byte = config_byte
         self.t3, self.t4 = t3, t4
         self._reconnect = reconnect
         self.max_apdu = max_apdu
         self.registered = False
+        self.settled = False  # the line was settled (06 B0) since the connection opened
         self.terminal_id: str | None = None
         self.receipts: list[PrintedReceipt] = []  # everything printed via the ECR
         self.on_status: Callable[[str], None] | None = None  # intermediate texts, for prompts
+
+    @property
+    def charset(self) -> str:
+        """The codec of print and display texts: given, else announced, else CP437."""
+        return self.charset_given or self.charset_announced or CP437
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -87,25 +130,66 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         path_source: Callable[[], str] | None = None,
         **options: Any,
     ) -> Self:
-        """Open the link a PortSpec names (serial device or URL, or tcp://)."""
+        """Open the link a PortSpec names (serial device or URL, tcp:// or tls://).
+
+        fast_line: switch a serial line to the fastest rate the terminal takes right away
+        (08 40), for a caller that is about to move a lot (a backup); otherwise the switch
+        waits for the first Read File."""
+        from posdiag.link.serialport import DEFAULT_BAUD
+
         options = {k: v for k, v in options.items() if v is not None}
+        rate = None if spec.kind in ("tcp", "tls") else baud or DEFAULT_BAUD
 
         def connect() -> ApduTransport:
             if spec.kind == "tcp":
                 from posdiag.link.tcp import open_tcp
 
                 return TcpTransport(open_tcp(spec.host, spec.port))
-            from posdiag.link.serialport import DEFAULT_BAUD, open_serial
+            if spec.kind == "tls":
+                from posdiag.link.tls import TlsOptions, open_tls
+
+                return TcpTransport(open_tls(spec.host, spec.port,
+                                             TlsOptions.parse(spec.options)))
+            from posdiag.link.serialport import open_serial
 
             url = path_source() if path_source else spec.url
-            return SerialTransport(open_serial(url, baud or DEFAULT_BAUD), t2=t2)
+            return SerialTransport(open_serial(url, rate or DEFAULT_BAUD), t2=t2)
 
-        return cls(connect(), reconnect=connect, **options)
+        fast_line = bool(options.pop("fast_line", False))
+        terminal = cls(connect(), reconnect=connect, line_rate=rate, **options)
+        if fast_line:  # the caller will move much data (a backup): the fast rate at once
+            try:
+                terminal.use_fastest_rate()
+            except BaseException:
+                terminal.transport.close()
+                raise
+        return terminal
+
+    def ready(self) -> None:
+        """Before the first command on a connection: settle the line (once)."""
+        if not self.settled:
+            self.settle_or_find()
+            self.settled = True
+
+    def settle_or_find(self) -> None:
+        """settle(); a terminal silent at the expected rate is looked for at the others."""
+        try:
+            self.settle()
+        except TransmissionError:
+            if not self.find_rate():
+                raise
+
+    def settle(self) -> None:
+        """End whatever an earlier ECR left running on the terminal (dialog.settle)."""
+        if isinstance(self.transport, SerialTransport):
+            self.transport.link.read(4096, 0.01)  # bytes already waiting are a dead dialog's
+            self.transport.reset()
+        settle(self.transport, self.t3)
 
     def reconnect(self) -> None:
         """Open the link anew after it was lost (cable pulled, socket closed)."""
         if self._reconnect is None:
-            raise LinkClosed("the link is lost and cannot be reopened; reconnect and retry.")
+            raise LinkClosed(_("the link is lost and cannot be reopened; reconnect and retry."))
         self.transport.close()
         deadline = Deadline(RECONNECT_WAIT)
         while True:  # a re-plugged cable takes a moment to show up as a device again
@@ -117,40 +201,58 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                     raise
                 time.sleep(0.1)
         self.registered = False
+        self.line_rate = self.home_rate  # a new port starts at the rate asked for
+        self.settled = False
 
     def close(self) -> None:
-        self.transport.close()
+        """Switch the terminal back to the rate it was found at, then close the link."""
+        self.interrupt = None  # an interrupted run still leaves the terminal as it found it
+        try:
+            self.restore_home_rate()
+        except (LinkError, ProtocolError, TerminalRefused) as err:
+            log.warning(_("could not switch the terminal back to {home_rate} baud "
+                          "({err}); restart it before the shop's till uses it").format(
+                            home_rate=self.home_rate, err=err))
+        finally:
+            self.transport.close()
 
     # --- the dialog, once ------------------------------------------------------------------
 
     def run(self, command: Message | Apdu, *, end: End = End.COMPLETION,
             t3: float | None = None, t4: float | None = None,
             responder: Responder | None = None,
-            abort_after: float | None = None) -> DialogResult:
-        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused.
+            abort_after: float | None = None, abort_raises: bool = True,
+            abortable: bool = False) -> DialogResult:
+        """Run one dialog; an Abort 06 1E from the terminal raises TerminalRefused
+        (unless abort_raises is False: then the caller reads result.final).
 
         t4 defaults to the terminal's T4 (180 s: people type PINs); commands that need
         no person pass a shorter one, so a dialog the terminal gave up fails fast."""
         apdu = command if isinstance(command, Apdu) else command.to_apdu()
-        collector = ReceiptCollector()
+        self.ready()
+        collector = ReceiptCollector(self.charset)
 
         def watch(message: Apdu) -> None:
             collector.feed(message)
             if message.command == IntermediateStatus.COMMAND and self.on_status:
                 status = IntermediateStatus.from_apdu(message)
-                self.on_status(" ".join(status.texts) or intermediate_status_text(status.status))
+                texts = _display_texts(status, self.charset)
+                self.on_status(" ".join(texts) or intermediate_status_text(status.status))
 
         try:
             result = run_dialog(self.transport, apdu, end=end, t3=t3 or self.t3, t4=t4 or self.t4,
-                                on_message=watch, responder=responder, abort_after=abort_after)
+                                on_message=watch, responder=responder, abort_after=abort_after,
+                                stop=self.interrupt, abortable=abortable)
         finally:
             self.receipts.extend(collector.close())
-        if result.aborted and result.final is not None:
+        if abort_raises and result.aborted and result.final is not None:
             abort = AbortFromTerminal.from_apdu(result.final)
             detail = f" ({abort.error_text})" if abort.error_text else ""
             raise TerminalRefused(
-                f"the terminal aborted {apdu.cls:02X} {apdu.instr:02X}: "
-                f"{result_text(abort.result_code)}{detail}.",
+                _("the terminal aborted {value:02X} {instr:02X}: "
+                  "{result_text}{detail}.").format(
+                    value=apdu.cls, instr=apdu.instr, result_text=result_text(abort.result_code),
+                    detail=detail),
                 result_code=abort.result_code,
             )
         return result
@@ -167,10 +269,19 @@ class ZvtTerminal(BookCommands, PaymentCommands):
                 int_node(0x1A, self.max_apdu, 2),  # largest APDU we take: sizes file blocks
             ],
         )
-        result = self.run(request, t4=self.give_up_time())
+        try:
+            result = self.run(request, t4=self.give_up_time())
+        except TerminalRefused as err:
+            if err.result_code == RC_FUNCTION_NOT_POSSIBLE:
+                raise PasswordRefused(_(
+                    "The terminal refused the password (84 83 after 06 00); give its password "
+                    "with --password (or password in the plan or kit config)."),
+                    result_code=err.result_code) from err
+            raise
         completion = Completion.from_apdu(_final(result))
         self.registered = True
         self.terminal_id = completion.terminal_id
+        self.charset_announced = announced_codec(completion.tlv)
         return completion
 
     def ensure_registered(self) -> None:
@@ -181,7 +292,7 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         result = self.run(cmd.StatusEnquiry.create(self.password), t4=self.give_up_time())
         message = decode_message(_final(result), answering=(0x05, 0x01))
         if not isinstance(message, StatusEnquiryCompletion):
-            raise ProtocolError("the terminal answered Status Enquiry without a status byte")
+            raise ProtocolError(_("the terminal answered Status Enquiry without a status byte"))
         return message
 
     def identify(self) -> TerminalIdentity:
@@ -234,11 +345,22 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         self.ensure_registered()
         self.run(cmd.DisplayText.create(list(lines), duration), end=End.ACK)
 
-    def diagnosis(self, diagnosis_type: int | None = None) -> list[PrintedReceipt]:
+    def diagnosis(self, diagnosis_type: int | None = None) -> DiagnosisResult:
+        """Diagnosis 06 70 (PA00P015 §2.17): the terminal contacts its host, passes the host's
+        date and time on (04 01), prints, and ends with 06 0F, or 06 1E <result code> when the
+        host could not be reached (a result, not an error)."""
         self.ensure_registered()
         before = len(self.receipts)
-        self.run(cmd.Diagnosis.create(diagnosis_type))
-        return self.receipts[before:]
+        result = self.run(cmd.Diagnosis.create(diagnosis_type), abort_raises=False,
+                          t4=self.t4)
+        host_time = None
+        for message in result.of(*SetDateTimeInEcr.COMMAND):
+            host_time = _host_time(SetDateTimeInEcr.from_apdu(message)) or host_time
+        final = _final(result)
+        code = AbortFromTerminal.from_apdu(final).result_code if result.aborted else 0x00
+        return DiagnosisResult(ok=not result.aborted, result_code=code,
+                               result_text=result_text(code), diagnosis_type=diagnosis_type,
+                               host_time=host_time, receipts=tuple(self.receipts[before:]))
 
     def print_system_configuration(self) -> list[PrintedReceipt]:
         """06 1A: the terminal prints its configuration (admin receipt)."""
@@ -248,7 +370,27 @@ class ZvtTerminal(BookCommands, PaymentCommands):
         return self.receipts[before:]
 
 
+def _display_texts(status: IntermediateStatus, charset: str) -> list[str]:
+    """The display lines of an intermediate status (TLV 24 {07 …}) in the terminal's charset."""
+    box = status.tlv_find(0x24)
+    if box is None or not isinstance(box.value, tuple):
+        return []
+    return [n.value.decode(charset, errors="replace") for n in box.value
+            if n.tag == 0x07 and isinstance(n.value, bytes)]
+
+
+def _host_time(message: SetDateTimeInEcr) -> str | None:
+    """04 01's AA (YYMMDD) and 0C (HHMMSS) as ISO 8601; None when either is missing or bad."""
+    date, clock = message.value(0xAA), message.value(0x0C)
+    if not (isinstance(date, str) and isinstance(clock, str)):
+        return None
+    try:
+        return datetime.strptime(date + clock, "%y%m%d%H%M%S").isoformat()
+    except ValueError:
+        return None
+
+
 def _final(result: DialogResult) -> Apdu:
     if result.final is None:
-        raise ProtocolError("the dialog ended without a completion")
+        raise ProtocolError(_("the dialog ended without a completion"))
     return result.final

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posdiag.errors import ProtocolError
+from posdiag.i18n import _
 
 CONSTRUCTED = 0x20
 # PA00P015 §9.4 defines 1F80-1F83 (file name, MIME type, transaction reference, acquirer)
@@ -44,9 +45,10 @@ class TlvNode:
 
     def __post_init__(self) -> None:
         if self.tag < 0 or not _well_formed(self.tag):
-            raise ProtocolError(f"{self.tag:#x} is not a well-formed BER tag")
+            raise ProtocolError(_("{tag:#x} is not a well-formed BER tag").format(tag=self.tag))
         if isinstance(self.value, tuple) and not is_constructed(self.tag):
-            raise ProtocolError(f"TLV tag {self.tag:02X} is primitive; it cannot hold objects")
+            raise ProtocolError(_("TLV tag {tag:02X} is primitive; it cannot hold "
+                                  "objects").format(tag=self.tag))
 
     @property
     def constructed(self) -> bool:
@@ -95,7 +97,7 @@ def parse_tag(data: bytes, pos: int) -> tuple[int, int]:
                 if not byte & 0x80 or (first == 0x1F and pos - start == 2 and byte in ZVT_1F8X):
                     break
     except IndexError as err:
-        raise ProtocolError(f"TLV tag truncated at offset {start}") from err
+        raise ProtocolError(_("TLV tag truncated at offset {start}").format(start=start)) from err
     return int.from_bytes(data[start:pos], "big"), pos
 
 
@@ -110,14 +112,16 @@ def parse_length(data: bytes, pos: int) -> tuple[int, int]:
         if first == 0x82:
             return (data[pos + 1] << 8) | data[pos + 2], pos + 3
     except IndexError as err:
-        raise ProtocolError(f"TLV length truncated at offset {pos}") from err
-    raise ProtocolError(f"TLV length byte {first:02X} at offset {pos} is invalid (80 or RFU)")
+        raise ProtocolError(_("TLV length truncated at offset {pos}").format(pos=pos)) from err
+    raise ProtocolError(_("TLV length byte {first:02X} at offset {pos} is invalid "
+                          "(80 or RFU)").format(first=first, pos=pos))
 
 
 def decode_tlv(data: bytes, _depth: int = 0) -> tuple[TlvNode, ...]:
     """All data objects in data (the content of BMP 06, without its own length)."""
     if _depth > MAX_DEPTH:
-        raise ProtocolError(f"TLV nested deeper than {MAX_DEPTH} levels")
+        raise ProtocolError(_("TLV nested deeper than {max_depth} levels").format(
+                                max_depth=MAX_DEPTH))
     nodes: list[TlvNode] = []
     pos = 0
     while pos < len(data):
@@ -126,7 +130,8 @@ def decode_tlv(data: bytes, _depth: int = 0) -> tuple[TlvNode, ...]:
         end = pos + length
         if end > len(data):
             raise ProtocolError(
-                f"TLV tag {tag:02X} says {length} bytes, only {len(data) - pos} follow"
+                _("TLV tag {tag:02X} says {length} bytes, only {value} follow").format(
+                    tag=tag, length=length, value=len(data) - pos)
             )
         content = bytes(data[pos:end])
         value: TlvValue = content
@@ -159,7 +164,8 @@ def encode_length(n: int) -> bytes:
         return bytes((0x81, n))
     if n <= 0xFFFF:
         return bytes((0x82, n >> 8, n & 0xFF))
-    raise ProtocolError(f"TLV value of {n} bytes is longer than BER lengths allow (65535)")
+    raise ProtocolError(_("TLV value of {n} bytes is longer than BER lengths allow "
+                          "(65535)").format(n=n))
 
 
 def encode_node(node: TlvNode) -> bytes:

@@ -241,25 +241,25 @@ def _opaque(spec: TagSpec, raw: bytes, context: Context) -> str:
 
 def _date(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 4:
-        raise ValueError("date is 4 bytes")
+        raise ValueError(_("date is 4 bytes"))
     return bcd.format_date_yyyymmdd(bcd.unpack_bcd(raw))
 
 
 def _time(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 3:
-        raise ValueError("time is 3 bytes")
+        raise ValueError(_("time is 3 bytes"))
     return bcd.format_time(bcd.unpack_bcd(raw))
 
 
 def _expiry(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 2:
-        raise ValueError("expiry is 2 bytes")
+        raise ValueError(_("expiry is 2 bytes"))
     return bcd.format_expiry(bcd.unpack_bcd(raw))
 
 
 def _command(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 2:
-        raise ValueError("a command is CLASS INSTR")
+        raise ValueError(_("a command is CLASS INSTR"))
     return f"{raw.hex(' ').upper()} ({command_name(raw[0], raw[1])})"
 
 
@@ -290,7 +290,7 @@ def _columns_lines(spec: TagSpec, raw: bytes, context: Context) -> str:
     if not raw:
         return _("(empty: no display)")
     if len(raw) != 2:
-        raise ValueError("SSZZ is 2 bytes")
+        raise ValueError(_("SSZZ is 2 bytes"))
     columns, lines = bcd.bcd_to_int(raw[:1]), bcd.bcd_to_int(raw[1:])
     return _("{columns} columns, {lines} lines").format(columns=columns, lines=lines)
 
@@ -304,7 +304,7 @@ _RECEIPT_CHOICE = {
 def _receipt_parameter(spec: TagSpec, raw: bytes, context: Context) -> str:
     digits = bcd.unpack_bcd(raw)
     if len(digits) != 8:
-        raise ValueError("receipt parameter is 4 bytes")
+        raise ValueError(_("receipt parameter is 4 bytes"))
     undefined = _("not defined in the spec")
     merchant = _(_RECEIPT_CHOICE[digits[0]]) if digits[0] in _RECEIPT_CHOICE else undefined
     customer = _(_RECEIPT_CHOICE[digits[1]]) if digits[1] in _RECEIPT_CHOICE else undefined
@@ -354,7 +354,7 @@ def _bonus_type(spec: TagSpec, raw: bytes, context: Context) -> str:
 
 def _image_settings(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 3:
-        raise ValueError("image settings are 3 bytes")
+        raise ValueError(_("image settings are 3 bytes"))
     kind = _("monochrome Windows bitmap") if raw[0] == 0x01 else _("type not defined")
     return _("{kind}, zoom x {x}, zoom y {y}").format(
         kind=kind, x=bcd.bcd_to_int(raw[1:2]), y=bcd.bcd_to_int(raw[2:3]))
@@ -362,7 +362,7 @@ def _image_settings(spec: TagSpec, raw: bytes, context: Context) -> str:
 
 def _host_address(spec: TagSpec, raw: bytes, context: Context) -> str:
     if len(raw) != 7:
-        raise ValueError("IPv4 address, port and config byte are 7 bytes")
+        raise ValueError(_("IPv4 address, port and config byte are 7 bytes"))
     address = ".".join(str(b) for b in raw[:4])
     port = int.from_bytes(raw[4:6], "big")
     return _("{address} port {port}, config byte 0x{config:02X}").format(

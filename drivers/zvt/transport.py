@@ -5,15 +5,16 @@ ACK (06) or NAK (15). The sender waits T2 for it and repeats on NAK or silence,
 three sends in all; the receiver NAKs a bad CRC and a frame whose bytes stop
 for longer than T1. TCP (§4): APDUs travel raw and may arrive split or merged.
 
-Both sides of a link use the same rules, so the emulator has its own copy of
-this loop in ``posdiag.emulator`` (with faults); this one is the ECR's.
+This is the ECR's end. The emulated terminal has its own implementation of the PT's end
+(posdiag.emulator.transport) sharing only the codecs, so a framing mistake on either side
+shows up in the end-to-end tests instead of cancelling out.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
-from collections.abc import Callable
 from typing import Protocol
 
 from posdiag.drivers.zvt.apdu import Apdu, decode_apdu, parse_apdu, total_size
@@ -29,6 +30,7 @@ from posdiag.drivers.zvt.serial_framing import (
     frame,
 )
 from posdiag.errors import LinkTimeout, ProtocolError, TransmissionError
+from posdiag.i18n import _
 from posdiag.link.base import ByteLink, Deadline
 
 log = logging.getLogger(__name__)
@@ -60,18 +62,15 @@ class SerialTransport:
         t1: float = T1,
         t2: float = T2,
         sends: int = SENDS,
-        receive_policy: Callable[[], str] | None = None,
     ):
-        """receive_policy lets an emulator inject faults: for each good frame it returns
-        "ack" (normal), "nak" (reject it) or "lost-ack" (process it, swallow the ACK)."""
         self.link = link
-        self.receive_policy = receive_policy
         self.description = link.description
         self.t1, self.t2, self.sends = t1, t2, sends
         self._receiver = FrameReceiver()
         self._pending: deque[bytes] = deque()  # frames that arrived while we waited for an ACK
         self._last_received: bytes | None = None  # for dropping a repeat after a lost ACK
         self._nak_streak = 0  # frames NAKed since the last good one
+        self._last_byte = time.monotonic()  # when the last byte arrived (T1)
         self.stats = {"sent": 0, "repeats": 0, "naks_sent": 0, "naks_received": 0}
 
     def send(self, apdu: Apdu) -> None:
@@ -87,17 +86,16 @@ class SerialTransport:
                 return
             log.debug("frame %s not acknowledged (%s), attempt %d", apdu.command, outcome, attempt)
         raise TransmissionError(
-            f"the terminal did not acknowledge {apdu.cls:02X} {apdu.instr:02X} after "
-            f"{self.sends} attempts; check the cable, baud rate and that the terminal is on."
+            _("the terminal did not acknowledge {value:02X} {instr:02X} after "
+              "{sends} attempts; check the cable, baud rate and that the terminal is "
+              "on.").format(value=apdu.cls, instr=apdu.instr, sends=self.sends)
         )
 
     def _await_ack(self) -> str:
         deadline = Deadline(self.t2)
         while not deadline.expired:
-            data = self.link.read(256, min(deadline.remaining(), self.t1) or 0.001)
+            data = self._read(256, deadline)
             if not data:
-                if self._receiver.in_frame:
-                    self._t1_expired()
                 continue
             outcome = None
             # Every event is handled: a frame may arrive in the same read as the ACK.
@@ -120,11 +118,10 @@ class SerialTransport:
             if self._pending:
                 return _decode(self._pending.popleft())
             if deadline.expired:
-                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
-            data = self.link.read(1024, min(deadline.remaining(), self.t1) or 0.001)
+                raise LinkTimeout(_("no answer from {description} within {timeout:g} "
+                                    "s").format(description=self.description, timeout=timeout))
+            data = self._read(1024, deadline)
             if not data:
-                if self._receiver.in_frame:
-                    self._t1_expired()
                 continue
             for event in self._receiver.feed(data):
                 if isinstance(event, FrameReceived):
@@ -136,21 +133,17 @@ class SerialTransport:
                 # given up, so waiting for it (T3/T4) would only waste time.
                 self._nak_streak = 0
                 raise TransmissionError(
-                    f"frames from {self.description} kept arriving damaged; check the cable "
-                    "and the line, then retry."
+                    _("frames from {description} kept arriving damaged; check the "
+                      "cable and the line, then retry.").format(description=self.description)
                 )
 
     def _accept(self, event: FrameReceived) -> bool:
         """ACK or NAK a received frame; queue it if new. True if it was acknowledged."""
-        verdict = "nak" if not event.crc_ok else "ack"
-        if verdict == "ack" and self.receive_policy is not None:
-            verdict = self.receive_policy()
-        if verdict == "nak":
+        if not event.crc_ok:
             self._send_nak()
             return False
         self._nak_streak = 0
-        if verdict == "ack":
-            self.link.write(bytes((ACK,)))
+        self.link.write(bytes((ACK,)))
         if event.apdu == self._last_received:
             log.debug("dropping a repeated frame (our ACK was lost)")
             return True
@@ -164,6 +157,18 @@ class SerialTransport:
         self._pending.clear()
         self._last_received = None
         self._nak_streak = 0
+
+    def _read(self, size: int, deadline: Deadline) -> bytes:
+        """Bytes from the link within the deadline; a frame whose bytes stopped for longer
+        than T1 is dropped with NAK. T1 counts from the frame's last byte, not from this read,
+        so a caller's short deadline never cuts a slow frame."""
+        data = self.link.read(size, min(deadline.remaining(), self.t1) or 0.001)
+        now = time.monotonic()
+        if data:
+            self._last_byte = now
+        elif self._receiver.in_frame and now - self._last_byte >= self.t1:
+            self._t1_expired()
+        return data
 
     def _t1_expired(self) -> None:
         self._receiver.reset()
@@ -198,7 +203,8 @@ class TcpTransport:
                 del self._buffer[:used]
                 return apdu
             if deadline.expired:
-                raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s")
+                raise LinkTimeout(_("no answer from {description} within {timeout:g} "
+                                    "s").format(description=self.description, timeout=timeout))
             self._buffer += self.link.read(65536, deadline.remaining() or 0.001)
 
     def close(self) -> None:
@@ -209,4 +215,4 @@ def _decode(data: bytes) -> Apdu:
     try:
         return decode_apdu(data)
     except ProtocolError as err:
-        raise ProtocolError(f"malformed APDU from the terminal: {err}") from err
+        raise ProtocolError(_("malformed APDU from the terminal: {err}").format(err=err)) from err

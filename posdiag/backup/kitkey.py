@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from posdiag.backup.manifest import public_key_string, raw_public_key
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -68,8 +69,9 @@ def load_or_create_kit_key(directory: Path | None = None) -> KitKey:
         except FileExistsError:
             pass
         except OSError as err:
-            raise UsageError(f"Cannot create the kit signing key at {path} ({err.strerror}); "
-                             "set POSDIAG_CONFIG_DIR to a writable folder.") from err
+            raise UsageError(_("Cannot create the kit signing key at {path} "
+                               "({strerror}); set POSDIAG_CONFIG_DIR to a writable "
+                               "folder.").format(path=path, strerror=err.strerror)) from err
         else:
             with os.fdopen(fd, "wb") as out:
                 out.write(pem)
@@ -79,16 +81,18 @@ def load_or_create_kit_key(directory: Path | None = None) -> KitKey:
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise UsageError(f"The kit signing key {path} is readable by other users; run "
-                             f"'chmod 600 {path}' and retry.")
+            raise UsageError(_("The kit signing key {path} is readable by other "
+                               "users; run 'chmod 600 {path}' and retry.").format(path=path))
         key_loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as err:
-        raise UsageError(f"Cannot read the kit signing key {path} ({err.strerror}); check its "
-                         "permissions.") from err
+        raise UsageError(_("Cannot read the kit signing key {path} ({strerror}); "
+                           "check its permissions.").format(
+                             path=path, strerror=err.strerror)) from err
     except ValueError as err:
-        raise UsageError(f"The kit signing key {path} is damaged; move it away to make a new "
-                         "one (manifests it signed stay checkable by their kit_key).") from err
+        raise UsageError(_("The kit signing key {path} is damaged; move it away to "
+                           "make a new one (manifests it signed stay checkable by "
+                           "their kit_key).").format(path=path)) from err
     if not isinstance(key_loaded, PrivateKey):
-        raise UsageError(f"The kit signing key {path} is not an Ed25519 key; move it away to "
-                         "make a new one.")
+        raise UsageError(_("The kit signing key {path} is not an Ed25519 key; move "
+                           "it away to make a new one.").format(path=path))
     return KitKey(key_loaded, path, created)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from posdiag.i18n import _
+
 README_NAME = "README.txt"
 SIGNATURE_SUFFIX = ".minisig"
 # In a passphrase set: the set's own age key, encrypted to the passphrase (docs/backup-set.md).
@@ -88,7 +90,8 @@ def _first_free(candidates: Iterable[str], taken: Iterable[str], what: str) -> s
     for name in candidates:
         if name not in existing:
             return name
-    raise RuntimeError(f"{what} has been attempted {MAX_ATTEMPTS} times")
+    raise RuntimeError(_("{what} has been attempted {max_attempts} times").format(
+                           what=what, max_attempts=MAX_ATTEMPTS))
 
 
 def free_index_name(segment: int, taken: Iterable[str]) -> str:
@@ -112,7 +115,8 @@ def next_part(segment: int, taken: Iterable[str]) -> int:
             numbers.append(found[1])
     part = max(numbers) + 1
     if part > MAX_PARTS:
-        raise RuntimeError(f"segment {segment} has more than {MAX_PARTS} pieces")
+        raise RuntimeError(_("segment {segment} has more than {max_parts} pieces").format(
+                               segment=segment, max_parts=MAX_PARTS))
     return part
 
 

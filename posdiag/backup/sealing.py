@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.crypto.age import DecryptingReader, EncryptingWriter, Identity, Recipient
@@ -45,13 +46,14 @@ def recipients_from(texts: Sequence[str] = (), files: Sequence[Path] = (),
     labels = [str(r) for r in recipients]
     if passphrase is not None:
         if recipients:
-            raise BadInput("A passphrase cannot be combined with -r/-R recipients (age allows a "
-                           "passphrase only on its own); use one or the other.")
+            raise BadInput(_("A passphrase cannot be combined with -r/-R recipients "
+                             "(age allows a passphrase only on its own); use one or "
+                             "the other."))
         recipients = [ScryptRecipient(passphrase.encode("utf-8"))]
         labels = ["scrypt"]
     if not recipients:
-        raise BadInput("No recipient given; pass -r age1… (the office key), -R FILE or "
-                       "--passphrase.")
+        raise BadInput(_("No recipient given; pass -r age1… (the office key), -R "
+                         "FILE or --passphrase."))
     return recipients, labels
 
 
@@ -66,11 +68,13 @@ def _recipient(text: str, parse: Callable[[str], Recipient]) -> Recipient:
         # Echo only the start: a secret key pasted by mistake must not land in a terminal log.
         shown = text[:8] + "…" if len(text) > 8 else text
         if text.upper().startswith("AGE-SECRET-KEY-"):
-            raise BadInput("-r was given a secret key (AGE-SECRET-KEY-…), which must never be "
-                           "on the kit; pass the office key's public age1… recipient.") from err
+            raise BadInput(_("-r was given a secret key (AGE-SECRET-KEY-…), which "
+                             "must never be on the kit; pass the office key's public "
+                             "age1… recipient.")) from err
         why = str(err).rstrip(".")
-        raise BadInput(f"The recipient {shown!r} is not an age recipient ({why}); pass the "
-                       "office key's age1… line as printed by 'posdiag keygen'.") from err
+        raise BadInput(_("The recipient {shown!r} is not an age recipient ({why}); "
+                         "pass the office key's age1… line as printed by 'posdiag "
+                         "keygen'.").format(shown=shown, why=why)) from err
 
 
 def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -> list[Identity]:
@@ -83,7 +87,7 @@ def identities_from(files: Sequence[Path] = (), passphrase: str | None = None) -
     if passphrase is not None:
         identities.append(ScryptIdentity(passphrase.encode("utf-8")))
     if not identities:
-        raise BadInput("No identity given; pass -i IDENTITY-FILE or --passphrase.")
+        raise BadInput(_("No identity given; pass -i IDENTITY-FILE or --passphrase."))
     return identities
 
 
@@ -121,7 +125,7 @@ def set_key_identity(plaintext: bytes) -> Identity:
     lines = [line.strip() for line in plaintext.decode("ascii", "replace").splitlines()]
     keys = [line for line in lines if line and not line.startswith("#")]
     if len(keys) != 1:
-        raise BadInput("The set key file does not hold one age identity.")
+        raise BadInput(_("The set key file does not hold one age identity."))
     return parse_identity(keys[0])
 
 

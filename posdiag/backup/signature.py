@@ -15,6 +15,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from posdiag.errors import VerificationError
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -45,9 +46,11 @@ def parse_public_key(text: str) -> tuple[bytes, bytes]:
     try:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError) as err:
-        raise VerificationError("The kit key is not a minisign public key; copy it again.") from err
+        raise VerificationError(_("The kit key is not a minisign public key; copy it "
+                                  "again.")) from err
     if len(raw) != 42 or raw[:2] != _PUBKEY_ALG:
-        raise VerificationError("The kit key is not a minisign Ed25519 public key; copy it again.")
+        raise VerificationError(_("The kit key is not a minisign Ed25519 public key; "
+                                  "copy it again."))
     return raw[2:10], raw[10:]
 
 
@@ -77,8 +80,8 @@ def verify_manifest_signature(data: bytes, signature_file: bytes, public_key: st
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     expected_id, public_raw = parse_public_key(public_key)
-    bad = VerificationError(f"The signature of {name} does not verify; the manifest or its "
-                            ".minisig file was altered or damaged.")
+    bad = VerificationError(_("The signature of {name} does not verify; the manifest "
+                              "or its .minisig file was altered or damaged.").format(name=name))
     try:
         lines = signature_file.decode("utf-8").split("\n")
         if len(lines) < 4 or not lines[2].startswith("trusted comment: "):
@@ -89,8 +92,9 @@ def verify_manifest_signature(data: bytes, signature_file: bytes, public_key: st
         if len(sig_blob) != 74 or sig_blob[:2] != _PREHASHED_ALG or len(global_sig) != 64:
             raise bad
         if sig_blob[2:10] != expected_id:
-            raise VerificationError(f"{name} was signed by another key than {public_key}; check "
-                                    "which kit wrote it.")
+            raise VerificationError(_("{name} was signed by another key than "
+                                      "{public_key}; check which kit wrote it.").format(
+                                        name=name, public_key=public_key))
         key = Ed25519PublicKey.from_public_bytes(public_raw)
         key.verify(sig_blob[10:], hashlib.blake2b(data, digest_size=64).digest())
         key.verify(global_sig, sig_blob[10:] + comment)

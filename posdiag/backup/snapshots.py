@@ -29,6 +29,7 @@ from posdiag.devices import (
     Totals,
 )
 from posdiag.errors import TerminalRefused, VerificationError
+from posdiag.i18n import _
 
 IDENTITY_FORMAT = "posdiag-terminal-identity"
 TOTALS_FORMAT = "posdiag-terminal-totals"
@@ -76,14 +77,18 @@ def parse_snapshot_json(data: bytes, expected_format: str, name: str) -> dict[st
     try:
         obj = json.loads(data.decode("ascii"))
         if not isinstance(obj, dict) or obj.get("format") != expected_format:
-            raise ValueError(f"not a {expected_format} document")
+            raise ValueError(_("not a {expected_format} document").format(
+                                 expected_format=expected_format))
         if obj.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"version {obj.get('version')!r}")
+            raise ValueError(_("version {obj!r}").format(obj=obj.get('version')))
     except (UnicodeDecodeError, ValueError) as err:
-        raise VerificationError(f"{name} does not hold a {expected_format} snapshot ({err}); "
-                                "it is damaged or was not written by posdiag.") from err
+        raise VerificationError(_("{name} does not hold a {expected_format} snapshot "
+                                  "({err}); it is damaged or was not written by "
+                                  "posdiag.").format(
+                                    name=name, expected_format=expected_format, err=err)) from err
     if _canonical(obj) != data:
-        raise VerificationError(f"{name} is not in canonical form; it was altered.")
+        raise VerificationError(_("{name} is not in canonical form; it was altered.").format(
+                                    name=name))
     return obj
 
 

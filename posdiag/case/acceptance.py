@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from posdiag.plan.operator import Operator
     from posdiag.plan.runner import Listener
     from posdiag.plan.service import TestRun
+    from posdiag.terminal_settings import TerminalSettings
 
 ACCEPTED, REJECTED, NOT_JUDGED = "accepted", "rejected", "not-judged"
 # What an acceptance for a case must hold: the arrival inspection and the merchant binding.
@@ -76,7 +77,8 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
                         actor: Actor | None = None, listeners: Iterable[Listener] = (),
                         operator: Callable[[Bench], Operator] | None = None,
                         bench: Bench | None = None, only: Sequence[str] = (),
-                        from_step: str | None = None) -> CaseAcceptance:
+                        from_step: str | None = None,
+                        settings: TerminalSettings | None = None) -> CaseAcceptance:
     from posdiag.plan.loader import load_plan, resolve_plan
     from posdiag.plan.service import run_test
 
@@ -101,7 +103,7 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
         test = run_test(port, plan_path, answers=answers, record_dir=record_dir or (
             case_dir / RECORDS_DIR), junit=junit, kit_key=kit_key, listeners=listeners,
             operator=operator, bench=bench, replaced=replaced, only=only,
-            from_step=from_step)
+            from_step=from_step, settings=settings)
     except PosdiagError as err:
         message = str(err)
         change_case(case_dir, kit_key, lambda c: act(c, actor, "test-error", details={

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar, Union
 
+from posdiag.i18n import _
+
 T = TypeVar("T")
 
 
@@ -53,14 +55,14 @@ def _converter(hint: Any) -> Convert:
 
         def sequence(data: Any, path: str) -> Any:
             if not isinstance(data, list):
-                raise ValueError(f"{path}: expected a list")
+                raise ValueError(_("{path}: expected a list").format(path=path))
             return tuple(item(value, f"{path}[{i}]") for i, value in enumerate(data))
 
         return sequence
     if origin is dict or hint is dict:
         def mapping(data: Any, path: str) -> Any:
             if not isinstance(data, dict):
-                raise ValueError(f"{path}: expected an object")
+                raise ValueError(_("{path}: expected an object").format(path=path))
             return {str(k): _json_value(v, f"{path}.{k}") for k, v in data.items()}
 
         return mapping
@@ -89,7 +91,7 @@ def _union(options: list[Convert], nullable: bool) -> Convert:
 def _scalar(kind: type, words: str) -> Convert:
     def scalar(data: Any, path: str) -> Any:
         if not isinstance(data, kind) or (kind is not bool and isinstance(data, bool)):
-            raise ValueError(f"{path}: expected {words}")
+            raise ValueError(_("{path}: expected {words}").format(path=path, words=words))
         return data
 
     return scalar
@@ -97,7 +99,7 @@ def _scalar(kind: type, words: str) -> Convert:
 
 def _float(data: Any, path: str) -> float:
     if not isinstance(data, int | float) or isinstance(data, bool):
-        raise ValueError(f"{path}: expected a number")
+        raise ValueError(_("{path}: expected a number").format(path=path))
     return float(data)
 
 
@@ -116,15 +118,17 @@ def _dataclass(cls: type) -> Convert:
 
     def build(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected an object")
+            raise ValueError(_("{path}: expected an object").format(path=path))
         if not converters:  # filled on first use: a dataclass may refer to itself
             converters.update({f.name: _converter(hints[f.name]) for f in fields})
         unknown = data.keys() - known
         if unknown:
-            raise ValueError(f"{path}: unknown field {sorted(unknown)[0]!r}")
+            raise ValueError(_("{path}: unknown field {unknown!r}").format(
+                                 path=path, unknown=sorted(unknown)[0]))
         missing = required - data.keys()
         if missing:
-            raise ValueError(f"{path}: field {sorted(missing)[0]!r} is missing")
+            raise ValueError(_("{path}: field {missing!r} is missing").format(
+                                 path=path, missing=sorted(missing)[0]))
         return cls(**{name: converters[name](value, f"{path}.{name}")
                       for name, value in data.items()})
 
@@ -134,11 +138,11 @@ def _dataclass(cls: type) -> Convert:
 def _json_value(data: Any, path: str, depth: int = 0) -> Any:
     """Free-form JSON (details of an action, a probe's reading): checked, not interpreted."""
     if depth > 20:
-        raise ValueError(f"{path}: nested too deeply")
+        raise ValueError(_("{path}: nested too deeply").format(path=path))
     if data is None or isinstance(data, str | bool | int | float):
         return data
     if isinstance(data, list):
         return [_json_value(v, path, depth + 1) for v in data]
     if isinstance(data, dict):
         return {str(k): _json_value(v, path, depth + 1) for k, v in data.items()}
-    raise ValueError(f"{path}: not a JSON value")
+    raise ValueError(_("{path}: not a JSON value").format(path=path))

@@ -66,6 +66,7 @@ class Opening:
     attachments: tuple[Path, ...] = ()
     backup_impossible: str = ""  # the reason, with --no-terminal (a default is given)
     complete_later: bool = False  # the field kit opens cases without a merchant: edit later
+    terminal_options: dict[str, Any] = field(default_factory=dict)  # password, baud, charset
 
 
 def default_root(kit_profile: KitProfile | None = None, config_dir: Path | None = None) -> Path:
@@ -181,7 +182,7 @@ def _read_terminal(opening: Opening, terminal: Any, identity: TerminalIdentity |
     if opening.no_terminal:
         if not opening.port:
             return None, None
-        found, diagnostics = probe_terminal(opening.port)
+        found, diagnostics = probe_terminal(opening.port, options=opening.terminal_options)
         if found is not None:
             raise UsageError(_("The terminal on {port} answers; open the case without "
                                "--no-terminal so that its identity is read, not typed.").format(
@@ -190,7 +191,7 @@ def _read_terminal(opening: Opening, terminal: Any, identity: TerminalIdentity |
     if not opening.port:
         raise UsageError(_("Give the terminal's --port, or --no-terminal with its --model, "
                            "--serial and --tid when it no longer answers."))
-    found, diagnostics = probe_terminal(opening.port)
+    found, diagnostics = probe_terminal(opening.port, options=opening.terminal_options)
     if found is None:
         tried = diagnostics.probes[-1].error if diagnostics.probes else ""
         raise DeviceError(_("The terminal on {port} does not answer ({error}); if it is dead, "

@@ -7,7 +7,7 @@ are kept exactly as they were shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
@@ -17,6 +17,7 @@ from posdiag.case.states import state_label
 from posdiag.case.store import CaseFile
 from posdiag.i18n import N_, _
 from posdiag.i18n_format import format_money
+from posdiag.i18n_width import text_table
 
 ACTION_TEXTS: dict[str, str] = {
     "opened": N_("case opened (terminal identity {identity})"),
@@ -92,7 +93,13 @@ def _terminal_lines(terminal: TerminalInfo) -> list[str]:
         (_("software"), terminal.software_version),
         (_("currency"), str(terminal.currency) if terminal.currency else ""),
         (_("acquirer"), terminal.acquirer)]
-    return [f"  ({source})", *(f"  {label}: {value}" for label, value in rows if value)]
+    return [f"  ({source})", *_labelled(rows)]
+
+
+def _labelled(rows: Sequence[tuple[str, Any]]) -> list[str]:
+    """"  label:  value" lines, values aligned by display width; empty values left out."""
+    shown = [(_("{label}:").format(label=label), str(value)) for label, value in rows if value]
+    return ["  " + line for line in text_table(shown)]
 
 
 def _diagnostic_lines(diagnostics: Diagnostics | None) -> list[str]:
@@ -157,17 +164,16 @@ def case_lines(case_file: CaseFile) -> list[str]:
         _("Merchant: {name}").format(name=case.merchant.name),
     ]
     merchant = case.merchant
-    lines += [f"  {label}: {value}" for label, value in (
+    lines += _labelled((
         (_("merchant number"), merchant.merchant_number), (_("address"), merchant.address),
-        (_("contact"), merchant.contact), (_("phone"), merchant.phone)) if value]
+        (_("contact"), merchant.contact), (_("phone"), merchant.phone)))
     lines += ["", _("Old terminal:"), *_terminal_lines(case.old_terminal)]
     fault = case.fault
     lines += ["", _("Fault: {category}").format(category=fault_label(fault.category))]
-    lines += [f"  {label}: {value}" for label, value in (
+    lines += _labelled((
         (_("description"), fault.description), (_("since"), fault.since),
         (_("reported by"), fault.reported_by),
-        (_("how often"), frequency_label(fault.frequency) if fault.frequency else ""))
-        if value]
+        (_("how often"), frequency_label(fault.frequency) if fault.frequency else "")))
     lines += ["", _("Diagnostics:"), *_diagnostic_lines(case.diagnostics)]
     lines += ["", *_warranty_lines(case)]
     lines += ["", *_backup_lines(case)]
@@ -187,8 +193,9 @@ def case_lines(case_file: CaseFile) -> list[str]:
         if case.decision.reason:
             lines.append(f"  {case.decision.reason}")
     lines += ["", _("History:")]
-    lines += [f"  {a.number:>3}  {a.at}  {a.host}  {a.technician}: {action_text(a)}"
-              for a in case.actions]
+    lines += ["  " + line for line in text_table(
+        [(str(a.number), str(a.at), a.host, _("{technician}:").format(technician=a.technician),
+          action_text(a)) for a in case.actions], align=("right",))]
     return lines
 
 

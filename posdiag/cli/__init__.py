@@ -8,7 +8,6 @@ module exposes one click command (or group) named in ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import select
 import sys
@@ -17,8 +16,9 @@ from typing import Any
 import click
 
 from posdiag import __version__
+from posdiag.cli.help import VERSION_OPTION_HELP, Group, route_click_messages
 from posdiag.cli.options import add_global_options, debug_option, lang_option
-from posdiag.i18n import language_from_environment, set_language
+from posdiag.i18n import _, language_from_environment, set_language
 
 # name -> "module:attribute"; order is the order shown by --help.
 COMMANDS: dict[str, str] = {
@@ -39,26 +39,18 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose sub-commands are imported on first use."""
+class LazyGroup(Group):
+    """A group whose sub-commands are imported on first use (help in the chosen language)."""
 
     def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy
 
-    def _available(self) -> dict[str, str]:
-        # A command whose module is not written yet is simply not offered.
-        return {
-            name: target
-            for name, target in self.lazy.items()
-            if importlib.util.find_spec(target.split(":")[0]) is not None
-        }
-
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self._available()) + sorted(super().list_commands(ctx))
+        return list(self.lazy) + sorted(super().list_commands(ctx))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = self._available().get(cmd_name)
+        target = self.lazy.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, attr = target.split(":")
@@ -84,6 +76,10 @@ class LazyGroup(click.Group):
         formatter.write_text(_("Exit codes:"))
         with formatter.indentation():
             formatter.write_dl([(str(code), _(meaning)) for code, meaning in EXIT_CODES.items()])
+
+
+# Click's own messages (usage errors, "Options") in the language chosen for the run.
+route_click_messages()
 
 
 class PipeClosed(Exception):
@@ -115,7 +111,7 @@ def _quiet_stdout() -> None:
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", prog_name="posdiag")
+@click.version_option(__version__, "--version", prog_name="posdiag", help=VERSION_OPTION_HELP)
 @debug_option
 @lang_option
 @click.pass_context
@@ -167,7 +163,7 @@ def _run(args: list[str]) -> int:
         return EXIT_OK
     except click.exceptions.Abort:
         # Click's name for Ctrl-C during its own prompts and for KeyboardInterrupt.
-        click.echo("posdiag: " + _interrupted(), err=True)
+        _say(_interrupted())
         return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
@@ -175,20 +171,22 @@ def _run(args: list[str]) -> int:
     except click.exceptions.Exit as err:
         return err.exit_code
     except KeyboardInterrupt:
-        click.echo("posdiag: " + _interrupted(), err=True)
+        _say(_interrupted())
         return EXIT_INTERRUPTED
     except OSError as err:
         if debug:
             return _traceback(4)
         # Unexpected OS failures are most often the medium or the device; say which file.
-        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        _say(f"{err.strerror or err}{where}; check the device or medium and retry.")
+        if getattr(err, "filename", None):
+            _say(_("{error} ({filename}); check the device or medium and retry.").format(
+                error=err.strerror or err, filename=err.filename))
+        else:
+            _say(_("{error}; check the device or medium and retry.").format(
+                error=err.strerror or err))
         return 4
     except Exception as err:  # a bug: still masked, still one line
         if debug:
             return _traceback(1)
-        from posdiag.i18n import _
-
         _say(_("internal error ({kind}: {error}); run the command again with --debug and "
                "report what it shows.").format(kind=type(err).__name__, error=err))
         return 1
@@ -205,7 +203,7 @@ def _say(message: str) -> None:
     from posdiag.cards import mask_text
     from posdiag.display import untrusted
 
-    click.echo(f"posdiag: {untrusted(mask_text(message))}", err=True)
+    click.echo(_("posdiag: {message}").format(message=untrusted(mask_text(message))), err=True)
 
 
 def _traceback(code: int) -> int:
@@ -217,8 +215,6 @@ def _traceback(code: int) -> int:
 
 
 def _interrupted() -> str:
-    from posdiag.i18n import _
-
     return _("interrupted.")
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from posdiag.i18n import _
+from posdiag.cli.help import Command
+from posdiag.i18n import N_, _
 
 # Help texts are made at import time, after the CLI chose the language (posdiag.cli.main).
-KEYGEN_HELP = _("""Create an age identity: X25519, or hybrid post-quantum with --pq.
+KEYGEN_HELP = N_("""Create an age identity: X25519, or hybrid post-quantum with --pq.
 
 Without -o the identity file is printed. With -o it is written to a new file
 (never overwritten) and only the public recipient (age1… or age1pq1…) is
@@ -23,7 +24,7 @@ Examples:
   posdiag backup --port sim --to /media/stick -r "$(posdiag keygen --pq -o office.key)"
 """)
 
-DECRYPT_HELP = _("""Decrypt any age v1 file (binary or armored) with an identity or a passphrase.
+DECRYPT_HELP = N_("""Decrypt any age v1 file (binary or armored) with an identity or a passphrase.
 
 With -o nothing appears at OUTPUT unless the whole file verified. To standard
 output, chunks are written as each one verifies, as the age tool does.
@@ -35,13 +36,13 @@ Examples:
 """)
 
 
-@click.command(help=KEYGEN_HELP)
+@click.command(help=KEYGEN_HELP, cls=Command)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write the identity to this new file (mode 0600) and print its "
-                     "recipient."))
+              help=N_("Write the identity to this new file (mode 0600) and print its "
+                      "recipient."))
 @click.option("--pq", "post_quantum", is_flag=True,
-              help=_("Make a hybrid post-quantum identity (ML-KEM-768 + X25519, age1pq1…), "
-                     "recommended for office keys; needs cryptography 48 or newer."))
+              help=N_("Make a hybrid post-quantum identity (ML-KEM-768 + X25519, age1pq1…), "
+                      "recommended for office keys; needs cryptography 48 or newer."))
 def keygen(output: Path | None, post_quantum: bool) -> None:
     from posdiag.age_files import write_identity_file
     from posdiag.crypto.age.keys import format_identity_file, generate_identity
@@ -54,17 +55,17 @@ def keygen(output: Path | None, post_quantum: bool) -> None:
     click.echo(write_identity_file(output, now=now, post_quantum=post_quantum))
 
 
-@click.command(help=DECRYPT_HELP)
+@click.command(help=DECRYPT_HELP, cls=Command)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("-i", "--identity", "identity_files", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Identity file (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…); may be "
-                     "repeated."))
+              help=N_("Identity file (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…); may be "
+                      "repeated."))
 @click.option("-p", "--passphrase", is_flag=True,
-              help=_("Ask for the passphrase of a passphrase-encrypted file."))
+              help=N_("Ask for the passphrase of a passphrase-encrypted file."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write the plaintext here, only after the whole file verified "
-                     "(default: standard output)."))
+              help=N_("Write the plaintext here, only after the whole file verified "
+                      "(default: standard output)."))
 def decrypt(file: Path, identity_files: tuple[Path, ...], passphrase: bool,
             output: Path | None) -> None:
     from posdiag.age_files import decrypt_file, load_identities

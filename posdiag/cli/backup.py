@@ -19,12 +19,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from posdiag.i18n import _
+from posdiag.cli.help import Command
+from posdiag.cli.options import port_option, terminal_options
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.backup.reconcile import TotalsComparison
     from posdiag.backup.service import BackupProgress, BackupResult, BackupStage
     from posdiag.backup.verify import VerifyReport
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class _BackupDisplay:
@@ -169,29 +172,32 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-@click.command()
-@click.option("--port", required=True, help="Terminal: /dev/ttyACM0, tcp://HOST:PORT, sim, ...")
+@click.command(cls=Command)
+@port_option()
+@terminal_options
 @click.option("--to", "to", metavar="DIR|auto",
-              help="Backup set folder, or 'auto' for the one mounted USB stick (with --case: "
-                   "default the case's backup/ folder).")
+              help=N_("Backup set folder, or 'auto' for the one mounted USB stick (with --case: "
+                      "default the case's backup/ folder)."))
 @click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="CASEDIR", help="The repair case of this terminal: the set is linked to "
-                                      "it (docs/case.md).")
+              metavar="CASEDIR", help=N_("The repair case of this terminal: the set is linked to "
+                                         "it (docs/case.md)."))
 @click.option("-r", "--recipient", "recipients", multiple=True, metavar="AGE1…",
-              help="age recipient (public key) to encrypt to; repeat for office + escrow.")
+              help=N_("age recipient (public key) to encrypt to; repeat for office + escrow."))
 @click.option("-R", "--recipients-file", "recipient_files", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="File of age recipients, one per line.")
-@click.option("--passphrase", is_flag=True, help="Encrypt to a passphrase instead (prompted).")
-@click.option("--resume", is_flag=True, help="Continue the backup set already in the folder.")
+              help=N_("File of age recipients, one per line."))
+@click.option("-p", "--passphrase", is_flag=True,
+              help=N_("Encrypt to a passphrase instead (prompted)."))
+@click.option("--resume", is_flag=True, help=N_("Continue the backup set already in the folder."))
 @click.option("--segment-mib", type=click.FloatRange(1 / 64, 1024), default=8, show_default=True,
-              help="MiB of journal per segment (one manifest generation; pieces are 56 KiB).")
+              help=N_("MiB of journal per segment (one manifest generation; pieces are 56 KiB)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the kit signing key lives (default: ~/.config/posdiag).")
-@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary on stdout.")
-def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[str, ...],
-           recipient_files: tuple[Path, ...], passphrase: bool, resume: bool, segment_mib: float,
-           config_dir: Path | None, as_json: bool) -> None:
+              help=N_("Where the kit signing key lives (default: ~/.config/posdiag)."))
+@click.option("--json", "as_json", is_flag=True,
+              help=N_("Print a one-line JSON summary on stdout."))
+def backup(port: str, settings: TerminalSettings, to: str | None, case_dir: Path | None,
+           recipients: tuple[str, ...], recipient_files: tuple[Path, ...], passphrase: bool,
+           resume: bool, segment_mib: float, config_dir: Path | None, as_json: bool) -> None:
     """Back up a terminal's merchant journal, encrypted, to a folder or USB stick.
 
     The journal is checked record by record (no card data beyond masked PANs may
@@ -203,7 +209,7 @@ def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[s
 
     \b
     Examples:
-      posdiag backup --port /dev/ttyACM0 --to auto -r age1... -r age1...
+      posdiag backup --port /dev/ttyACM0 --password 000000 --to auto -r age1... -r age1...
       posdiag backup --port sim --to ./set -r "$(posdiag keygen -o office.key)"
       posdiag backup --port tcp://10.0.0.5:20007 --to /media/pi/STICK/set --resume -R keys.txt
       posdiag backup --case CASEDIR --port /dev/ttyACM0 -r age1...
@@ -232,11 +238,12 @@ def backup(port: str, to: str | None, case_dir: Path | None, recipients: tuple[s
             path=kit_key.path, key=kit_key.public_key), err=True)
     display = _BackupDisplay(sys.stderr)
     if case_dir is not None:
-        result = _backup_for_case(case_dir, port, to, parsed, labels, kit_key, resume,
+        result = _backup_for_case(case_dir, port, settings, to, parsed, labels, kit_key, resume,
                                   int(segment_mib * 2**20), display)
     else:
         assert destination is not None
-        with _sigterm_interrupts(), open_terminal(port) as terminal:
+        with _sigterm_interrupts(), \
+                open_terminal(port, settings=settings, fast_line=True) as terminal:
             try:
                 result = run_backup(terminal, destination, parsed, kit_key,
                                     recipient_labels=labels, resume=resume,
@@ -269,9 +276,9 @@ def _folder(to: str | None) -> Path:
     return Path(to)
 
 
-def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any, labels: Any,
-                     kit_key: Any, resume: bool, segment_bytes: int,
-                     display: _BackupDisplay) -> BackupResult:
+def _backup_for_case(case_dir: Path, port: str, settings: TerminalSettings, to: str | None,
+                     recipients: Any, labels: Any, kit_key: Any, resume: bool,
+                     segment_bytes: int, display: _BackupDisplay) -> BackupResult:
     """The backup as a step of the repair case (posdiag.case.backup): caution shown and
     recorded first, the set linked to the case afterwards."""
     from posdiag.case.backup import backup_for_case
@@ -279,7 +286,7 @@ def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any,
     from posdiag.case.profiles import load_kit_profile
 
     def show(text: str) -> None:
-        click.echo(f"\nCAUTION: {text}\n", err=True)
+        click.echo(_("\nCAUTION: {text}\n").format(text=text), err=True)
 
     set_dir = None
     if to == "auto":
@@ -288,16 +295,21 @@ def _backup_for_case(case_dir: Path, port: str, to: str | None, recipients: Any,
         set_dir = find_backup_medium().mount_point / f"posdiag-{case_dir.name}"
     elif to is not None:
         set_dir = _folder(to)
+    from posdiag.terminals import open_terminal
+
     try:
-        with _sigterm_interrupts():
+        with _sigterm_interrupts(), \
+                open_terminal(port, settings=settings, fast_line=True) as terminal:
             done = backup_for_case(case_dir, port, recipients, kit_key, set_dir=set_dir,
                                    recipient_labels=labels, resume=resume,
                                    segment_bytes=segment_bytes, on_progress=display.journal,
                                    on_stage=display.stage, show=show,
-                                   actor=actor_for(None, load_kit_profile()))
+                                   actor=actor_for(None, load_kit_profile()),
+                                   terminal=terminal)
     finally:
         display.finish()
-    click.echo(f"Linked to case {done.case.case.case_id} ({done.case.case.state}).", err=True)
+    click.echo(_("Linked to case {case_id} ({state}).").format(
+                   case_id=done.case.case.case_id, state=done.case.case.state), err=True)
     return done.result
 
 
@@ -317,11 +329,11 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
 
 _KIT_KEY_OPTIONS = [
     click.option("--kit-key", metavar="KEY",
-                 help="Require every generation to be signed by this kit key (minisign form)."),
+                 help=N_("Require every generation to be signed by this kit key (minisign form).")),
     click.option("--kit-keys", "kit_keys_file", metavar="FILE",
                  type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                 help="Register of known kit keys, one per line (KEY [name]); a set signed by "
-                      "any other key is reported as signed by an unknown kit."),
+                 help=N_("Register of known kit keys, one per line (KEY [name]); a set signed by "
+                         "any other key is reported as signed by an unknown kit.")),
 ]
 
 
@@ -358,14 +370,14 @@ def _signer_line(report: VerifyReport) -> str:
              "--kit-keys FILE.").format(key=report.set_key)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("set_dir", type=click.Path(path_type=Path))
 @click.option("-i", "--identity", "identity_files", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="age identity file: also decrypt and check every record.")
-@click.option("-p", "--passphrase", is_flag=True, help="Decrypt with a passphrase (prompted).")
+              help=N_("age identity file: also decrypt and check every record."))
+@click.option("-p", "--passphrase", is_flag=True, help=N_("Decrypt with a passphrase (prompted)."))
 @_kit_key_options
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON line."))
 def verify(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool,
            kit_key: str | None, kit_keys_file: Path | None, as_json: bool) -> None:
     """Check a backup set: signatures, hashes and its kit; with a key, every record too.
@@ -425,18 +437,19 @@ _COLUMNS = ("seq", "time", "type", "result", "amount", "currency", "brand", "pan
             "trace", "auth", "tid")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("set_dir", type=click.Path(path_type=Path))
 @click.option("-i", "--identity", "identity_files", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="age identity file to decrypt with.")
-@click.option("-p", "--passphrase", is_flag=True, help="Decrypt with a passphrase (prompted).")
+              help=N_("age identity file to decrypt with."))
+@click.option("-p", "--passphrase", is_flag=True, help=N_("Decrypt with a passphrase (prompted)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "jsonl"]),
               default="table", show_default=True,
-              help="jsonl = one journal record per line (JSON Lines); json = one JSON array.")
+              help=N_("jsonl = one journal record per line (JSON Lines); json = one JSON array."))
 @click.option("--part", type=click.Choice(["journal", "identity", "totals", "log"]),
               default="journal", show_default=True,
-              help="What to show: the transactions, or a snapshot as stored (JSON or log text).")
+              help=N_("What to show: the transactions, or a snapshot as stored (JSON or log "
+                      "text)."))
 @_kit_key_options
 def inspect(set_dir: Path, identity_files: tuple[Path, ...], passphrase: bool, fmt: str,
             part: str, kit_key: str | None, kit_keys_file: Path | None) -> None:
@@ -492,6 +505,7 @@ def _write_records(out: TextIO, fmt: str, records: Iterator[Any]) -> int:
     once more (defence in depth), as a whole: digits of neighbouring columns may join."""
     from posdiag.backup.reconcile import format_amount
     from posdiag.cards import mask_text
+    from posdiag.i18n_width import clip, display_width
     from posdiag.journal import encode_record
 
     count = 0
@@ -515,11 +529,30 @@ def _write_records(out: TextIO, fmt: str, records: Iterator[Any]) -> int:
                              if getattr(record, c) is not None else "" for c in _COLUMNS])
             count += 1
         return count
-    out.write(f"{'seq':>7} {'time':19} {'type':8} {'rc':>3} {'amount':>12} {'brand':12} "
-              f"{'pan':19} {'receipt':>7}\n")
+    # Streamed, so the widths are fixed; measured in cells, so a Chinese header or brand
+    # name does not push the columns after it out of line.
+    headers = [_(name) for name, _width, _align in _TABLE_COLUMNS]
+    widths = [max(width, display_width(header))
+              for header, (_name, width, _align) in zip(headers, _TABLE_COLUMNS, strict=True)]
+    out.write(_table_line(headers, widths) + "\n")
     for r in records:
-        out.write(mask_text(f"{r.seq:>7} {r.time:19} {r.type:8} {r.result:>3} "
-                            f"{format_amount(r.amount):>12} {(r.brand or '-')[:12]:12} "
-                            f"{r.pan or '-':19} {r.receipt:>7}\n"))
+        out.write(mask_text(_table_line(
+            [str(r.seq), str(r.time), str(r.type), str(r.result), format_amount(r.amount),
+             clip(r.brand or "-", 12, ellipsis=""), r.pan or "-", str(r.receipt)],
+            widths)) + "\n")
         count += 1
     return count
+
+
+# The journal table of `posdiag inspect`: header, width in cells, alignment.
+_TABLE_COLUMNS = ((N_("seq"), 7, "right"), (N_("time"), 19, "left"), (N_("type"), 8, "left"),
+                  (N_("rc"), 3, "right"), (N_("amount"), 12, "right"),
+                  (N_("brand"), 12, "left"), (N_("pan"), 19, "left"),
+                  (N_("receipt"), 7, "right"))
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    from posdiag.i18n_width import pad
+
+    return " ".join(pad(cell, width, align) for cell, width, (_name, _width, align)
+                    in zip(cells, widths, _TABLE_COLUMNS, strict=True))

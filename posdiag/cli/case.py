@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posdiag.cli.options import json_option, print_json
-from posdiag.i18n import _
+from posdiag.cli.help import Group
+from posdiag.cli.options import json_option, print_json, terminal_options
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.case.actions import Actor
     from posdiag.case.profiles import KitProfile
     from posdiag.case.store import CaseFile
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class IsoDate(click.ParamType):
@@ -37,14 +39,14 @@ CASE_DIR = click.Path(file_okay=True, path_type=Path)
 
 def config_dir_option(f: Any) -> Any:
     return click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-                        help=_("Where the kit signing key and profile.toml live (default: "
-                               "~/.config/posdiag)."))(f)
+                        help=N_("Where the kit signing key and profile.toml live (default: "
+                                "~/.config/posdiag)."))(f)
 
 
 def profile_option(f: Any) -> Any:
     return click.option("--profile", "profile", type=click.Path(dir_okay=False, path_type=Path),
-                        help=_("Kit profile (technician, addressees, case root); default: "
-                               "profile.toml in the configuration folder."))(f)
+                        help=N_("Kit profile (technician, addressees, case root); default: "
+                                "profile.toml in the configuration folder."))(f)
 
 
 def _kit(config_dir: Path | None, profile: Path | None) -> tuple[Any, KitProfile]:
@@ -92,7 +94,7 @@ def _done(case_file: CaseFile, as_json: bool, message: str) -> None:
         click.echo(message)
 
 
-@click.group()
+@click.group(cls=Group)
 def case() -> None:
     """The repair case (工单): one broken terminal from fault report to accepted replacement.
 
@@ -109,55 +111,57 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--port", "-p", metavar="PORT", help=_("The broken terminal's port (it is read, "
-                                                     "never changed)."))
+@click.option("--port", metavar="PORT", help=N_("The broken terminal's port (it is read, "
+                                                "never changed)."))
+@terminal_options
 @click.option("--no-terminal", is_flag=True,
-              help=_("The terminal no longer answers: take its identity from --model, --serial, "
-                     "--tid (typed from the label)."))
+              help=N_("The terminal no longer answers: take its identity from --model, --serial, "
+                      "--tid (typed from the label)."))
 @click.option("--merchant", "merchant_profile", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="PROFILE.toml", help=_("Merchant profile: name, 商户号, address, contact, "
-                                             "warranty, addressees."))
-@click.option("--merchant-name", help=_("Merchant name (instead of or over the profile)."))
-@click.option("--merchant-number", help=_("Merchant number (商户号); read from the terminal when "
-                                          "it answers."))
-@click.option("--merchant-address", help=_("Merchant address."))
-@click.option("--merchant-contact", help=_("Contact person at the merchant."))
-@click.option("--merchant-phone", help=_("Merchant phone."))
+              metavar="PROFILE.toml", help=N_("Merchant profile: name, 商户号, address, contact, "
+                                              "warranty, addressees."))
+@click.option("--merchant-name", help=N_("Merchant name (instead of or over the profile)."))
+@click.option("--merchant-number", help=N_("Merchant number (商户号); read from the terminal when "
+                                           "it answers."))
+@click.option("--merchant-address", help=N_("Merchant address."))
+@click.option("--merchant-contact", help=N_("Contact person at the merchant."))
+@click.option("--merchant-phone", help=N_("Merchant phone."))
 @click.option("--fault", "category", required=True, metavar="CATEGORY",
-              help=_("Fault category: no-power, display, card-reader, pin-pad, printer, "
-                     "communication, tamper, keys, other."))
+              help=N_("Fault category: no-power, display, card-reader, pin-pad, printer, "
+                      "communication, tamper, keys, other."))
 @click.option("--describe", "description", required=True, metavar="TEXT",
-              help=_("What is wrong, in the merchant's and your words."))
-@click.option("--since", metavar="DATE", default="", help=_("When the fault started "
-                                                            "(2026-11-28)."))
-@click.option("--reported-by", default="", help=_("Who reported the fault."))
+              help=N_("What is wrong, in the merchant's and your words."))
+@click.option("--since", metavar="DATE", default="", help=N_("When the fault started "
+                                                             "(2026-11-28)."))
+@click.option("--reported-by", default="", help=N_("Who reported the fault."))
 @click.option("--frequency", default="", metavar="F",
-              help=_("How often: always, often, sometimes, once."))
-@click.option("--manufacturer", default="", help=_("Terminal manufacturer (ZVT does not say)."))
-@click.option("--model", default="", help=_("Terminal model (needed with --no-terminal)."))
-@click.option("--serial", default="", help=_("Serial number from the label (--no-terminal)."))
-@click.option("--tid", default="", help=_("Terminal ID (终端号) from the label or papers "
-                                          "(--no-terminal)."))
-@click.option("--software", default="", help=_("Software version, if known (--no-terminal)."))
-@click.option("--acquirer", default="", help=_("Acquirer or network, where known."))
-@click.option("--purchased", type=DATE, help=_("Purchase date: the warranty runs from it."))
-@click.option("--installed", type=DATE, help=_("Installation date, when the purchase date is "
-                                               "unknown."))
+              help=N_("How often: always, often, sometimes, once."))
+@click.option("--manufacturer", default="", help=N_("Terminal manufacturer (ZVT does not say)."))
+@click.option("--model", default="", help=N_("Terminal model (needed with --no-terminal)."))
+@click.option("--serial", default="", help=N_("Serial number from the label (--no-terminal)."))
+@click.option("--tid", default="", help=N_("Terminal ID (终端号) from the label or papers "
+                                           "(--no-terminal)."))
+@click.option("--software", default="", help=N_("Software version, if known (--no-terminal)."))
+@click.option("--acquirer", default="", help=N_("Acquirer or network, where known."))
+@click.option("--purchased", type=DATE, help=N_("Purchase date: the warranty runs from it."))
+@click.option("--installed", type=DATE, help=N_("Installation date, when the purchase date is "
+                                                "unknown."))
 @click.option("--warranty-months", type=click.IntRange(0, 240),
-              help=_("Warranty period (default: profile, else 12)."))
-@click.option("--technician", default=None, help=_("Your name (default: the kit profile)."))
-@click.option("--technician-id", default=None, help=_("Your technician ID."))
+              help=N_("Warranty period (default: profile, else 12)."))
+@click.option("--technician", default=None, help=N_("Your name (default: the kit profile)."))
+@click.option("--technician-id", default=None, help=N_("Your technician ID."))
 @click.option("--attach", "attachments", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help=_("A photo of the fault or the label; repeat for more."))
-@click.option("--reason", default="", help=_("With --no-terminal: why no backup is possible."))
+              help=N_("A photo of the fault or the label; repeat for more."))
+@click.option("--reason", default="", help=N_("With --no-terminal: why no backup is possible."))
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help=_("Folder for the new case (default: the kit profile's, else "
-                     "~/.config/posdiag/cases)."))
+              help=N_("Folder for the new case (default: the kit profile's, else "
+                      "~/.config/posdiag/cases)."))
 @profile_option
 @config_dir_option
 @json_option
-def open_command(port: str | None, no_terminal: bool, merchant_profile: Path | None,
+def open_command(port: str | None, settings: TerminalSettings, no_terminal: bool,
+                 merchant_profile: Path | None,
                  merchant_name: str | None, merchant_number: str | None,
                  merchant_address: str | None, merchant_contact: str | None,
                  merchant_phone: str | None, category: str, description: str, since: str,
@@ -206,7 +210,8 @@ def open_command(port: str | None, no_terminal: bool, merchant_profile: Path | N
         merchant=merchant, kit_profile=kit_profile,
         technician=Technician(technician, technician_id or "") if technician else None,
         purchased=purchased, installed=installed, warranty_months=warranty_months,
-        attachments=attachments, backup_impossible=reason)
+        attachments=attachments, backup_impossible=reason,
+        terminal_options=settings.driver_options())
     if port:
         click.echo(_("Reading the terminal on {port} (nothing on it is changed) ...").format(
             port=port), err=True)
@@ -218,7 +223,7 @@ def open_command(port: str | None, no_terminal: bool, merchant_profile: Path | N
 
 @case.command("show")
 @click.argument("case_dir", type=CASE_DIR)
-@click.option("--kit-key", help=_("Require every revision signed by this kit public key."))
+@click.option("--kit-key", help=N_("Require every revision signed by this kit public key."))
 @json_option
 def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
     """Everything about a case, and whether its file verifies.
@@ -248,13 +253,13 @@ def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
 
 @case.command("list")
 @click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--tid", default="", help=_("Cases of this terminal ID (old or replacement)."))
-@click.option("--serial", default="", help=_("Cases of this serial number (old or "
-                                             "replacement)."))
-@click.option("--merchant", default="", help=_("Part of the merchant's name, or its number."))
-@click.option("--since", type=DATE, help=_("Opened on or after this date."))
-@click.option("--state", default="", help=_("Only cases in this state (open, backed-up, "
-                                            "requested, accepted, closed, ...)."))
+@click.option("--tid", default="", help=N_("Cases of this terminal ID (old or replacement)."))
+@click.option("--serial", default="", help=N_("Cases of this serial number (old or "
+                                              "replacement)."))
+@click.option("--merchant", default="", help=N_("Part of the merchant's name, or its number."))
+@click.option("--since", type=DATE, help=N_("Opened on or after this date."))
+@click.option("--state", default="", help=N_("Only cases in this state (open, backed-up, "
+                                             "requested, accepted, closed, ...)."))
 @profile_option
 @config_dir_option
 @json_option
@@ -296,8 +301,8 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
 
 
 def _document_options(f: Any) -> Any:
-    f = click.option("--pdf", is_flag=True, help=_("Write a PDF (the default for an output "
-                                                   "ending in .pdf); HTML otherwise."))(f)
+    f = click.option("--pdf", is_flag=True, help=N_("Write a PDF (the default for an output "
+                                                    "ending in .pdf); HTML otherwise."))(f)
     return f
 
 
@@ -321,15 +326,15 @@ def _written_json(written: Any) -> dict[str, Any]:
 @case.command("request")
 @click.argument("case_dir", type=CASE_DIR)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help=_("Write the request form (换机申请表) to FILE (HTML, or PDF with --pdf or a "
-                     ".pdf name); again later to replace a lost printout."))
+              help=N_("Write the request form (换机申请表) to FILE (HTML, or PDF with --pdf or a "
+                      ".pdf name); again later to replace a lost printout."))
 @_document_options
 @click.option("--model", "requested_model", default="",
-              help=_("The model requested (default: the old terminal's)."))
-@click.option("--note", default="", help=_("A note for the addressee."))
-@click.option("--force", is_flag=True, help=_("Request although a step was skipped (needs "
-                                              "--reason)."))
-@click.option("--reason", default="", help=_("Why a step is skipped (recorded)."))
+              help=N_("The model requested (default: the old terminal's)."))
+@click.option("--note", default="", help=N_("A note for the addressee."))
+@click.option("--force", is_flag=True, help=N_("Request although a step was skipped (needs "
+                                               "--reason)."))
+@click.option("--reason", default="", help=N_("Why a step is skipped (recorded)."))
 @profile_option
 @config_dir_option
 @json_option
@@ -378,8 +383,8 @@ def request(case_dir: Path, output: Path | None, pdf: bool, requested_model: str
 @case.command("certificate")
 @click.argument("case_dir", type=CASE_DIR)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              metavar="FILE", help=_("The file to write (HTML, or PDF with --pdf or a .pdf "
-                                     "name)."))
+              metavar="FILE", help=N_("The file to write (HTML, or PDF with --pdf or a .pdf "
+                                      "name)."))
 @_document_options
 @profile_option
 @config_dir_option
@@ -418,8 +423,8 @@ def certificate(case_dir: Path, output: Path, pdf: bool, profile: Path | None,
                 metavar="FILE.pdf")
 @click.argument("case_dir", type=CASE_DIR, required=False)
 @click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help=_("Where to look for the case named in the document (default: the kit's "
-                     "case folder and USB sticks); repeat for more."))
+              help=N_("Where to look for the case named in the document (default: the kit's "
+                      "case folder and USB sticks); repeat for more."))
 @profile_option
 @config_dir_option
 @json_option
@@ -494,11 +499,11 @@ def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ..
 
 @case.command("close")
 @click.argument("case_dir", type=CASE_DIR)
-@click.option("--reject", is_flag=True, help=_("Reject the replacement first (needs "
-                                               "--reason)."))
-@click.option("--reason", default="", help=_("Why (recorded)."))
-@click.option("--force", is_flag=True, help=_("Close although the replacement was not judged "
-                                              "(needs --reason)."))
+@click.option("--reject", is_flag=True, help=N_("Reject the replacement first (needs "
+                                                "--reason)."))
+@click.option("--reason", default="", help=N_("Why (recorded)."))
+@click.option("--force", is_flag=True, help=N_("Close although the replacement was not judged "
+                                               "(needs --reason)."))
 @profile_option
 @config_dir_option
 @json_option
@@ -523,13 +528,13 @@ def close(case_dir: Path, reject: bool, reason: str, force: bool, profile: Path 
 @case.command("edit")
 @click.argument("case_dir", type=CASE_DIR)
 @click.option("--fault", "category", default=None, metavar="CATEGORY",
-              help=_("Fault category (see case open)."))
-@click.option("--describe", "description", default=None, help=_("Fault description."))
-@click.option("--since", default=None, metavar="DATE", help=_("When the fault started."))
-@click.option("--reported-by", default=None, help=_("Who reported it."))
-@click.option("--frequency", default=None, help=_("always, often, sometimes, once."))
+              help=N_("Fault category (see case open)."))
+@click.option("--describe", "description", default=None, help=N_("Fault description."))
+@click.option("--since", default=None, metavar="DATE", help=N_("When the fault started."))
+@click.option("--reported-by", default=None, help=N_("Who reported it."))
+@click.option("--frequency", default=None, help=N_("always, often, sometimes, once."))
 @click.option("--merchant", "merchant_profile", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="PROFILE.toml", help=_("Take the merchant from this profile."))
+              metavar="PROFILE.toml", help=N_("Take the merchant from this profile."))
 @click.option("--merchant-name", default=None)
 @click.option("--merchant-address", default=None)
 @click.option("--merchant-contact", default=None)
@@ -537,22 +542,22 @@ def close(case_dir: Path, reject: bool, reason: str, force: bool, profile: Path 
 @click.option("--manufacturer", default=None)
 @click.option("--model", default=None)
 @click.option("--acquirer", default=None)
-@click.option("--serial", default=None, help=_("Only for an identity entered by hand."))
-@click.option("--tid", default=None, help=_("Only for an identity entered by hand."))
-@click.option("--merchant-number", default=None, help=_("Only for an identity entered by "
+@click.option("--serial", default=None, help=N_("Only for an identity entered by hand."))
+@click.option("--tid", default=None, help=N_("Only for an identity entered by hand."))
+@click.option("--merchant-number", default=None, help=N_("Only for an identity entered by "
                                                        "hand."))
-@click.option("--software", default=None, help=_("Only for an identity entered by hand."))
-@click.option("--purchased", type=DATE, default=None, help=_("Purchase date (judges the "
+@click.option("--software", default=None, help=N_("Only for an identity entered by hand."))
+@click.option("--purchased", type=DATE, default=None, help=N_("Purchase date (judges the "
                                                             "warranty again)."))
-@click.option("--installed", type=DATE, default=None, help=_("Installation date."))
+@click.option("--installed", type=DATE, default=None, help=N_("Installation date."))
 @click.option("--warranty-months", type=click.IntRange(0, 240), default=None)
 @click.option("--technician", default=None)
 @click.option("--technician-id", default=None)
 @click.option("--attach", "attachments", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path), help=_("Add a photo or file."))
-@click.option("--note", default=None, help=_("Add a note to the history."))
+              type=click.Path(dir_okay=False, path_type=Path), help=N_("Add a photo or file."))
+@click.option("--note", default=None, help=N_("Add a note to the history."))
 @click.option("--backup-impossible", default=None, metavar="REASON",
-              help=_("Record that no backup can be made, and why."))
+              help=N_("Record that no backup can be made, and why."))
 @profile_option
 @config_dir_option
 @json_option

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_
 
-@click.command()
+
+@click.command(cls=Command)
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=Path("posdiag-demo"), show_default=True,
-              help="Folder for the demo's backup set, key, record and JUnit file.")
+              help=N_("Folder for the demo's backup set, key, record and JUnit file."))
 @click.option("--journal", type=click.IntRange(0, 100000), default=200, show_default=True,
-              help="Transactions in the emulated terminal's journal.")
+              help=N_("Transactions in the emulated terminal's journal."))
 def demo(directory: Path, journal: int) -> None:
     """The repair story on the built-in emulator: case, backup, request, acceptance.
 
@@ -47,9 +50,10 @@ def demo(directory: Path, journal: int) -> None:
         (_("Signature:"), str(outcome.test.signature)),
         (_("JUnit:"), str(outcome.test.junit)),
     ]
-    width = max(len(label) for label, _value in rows) + 2
-    for label, value in rows:
-        click.echo(f"{label:<{width}}{value}")
+    from posdiag.i18n_width import text_table
+
+    for line in text_table(rows):  # aligned by display width (Chinese labels)
+        click.echo(line)
     click.echo("")
     click.echo(_("See the whole case: posdiag case show {folder}").format(
         folder=outcome.case_dir))

@@ -6,9 +6,12 @@ import json
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_, _
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+
+@click.command(cls=Command)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print a JSON list instead of a table."))
 def devices(as_json: bool) -> None:
     """List serial ports and USB devices: terminals, PIN pads, printers, card readers.
 
@@ -28,13 +31,19 @@ def devices(as_json: bool) -> None:
         click.echo(json.dumps([d.to_json() for d in found], indent=2))
         return
     if not found:
-        click.echo("No serial ports or USB devices found.")
+        click.echo(_("No serial ports or USB devices found."))
         return
     from posdiag.display import untrusted  # names may be a device's own product string
+    from posdiag.i18n_width import pad, text_table
 
-    for d in found:
-        where = untrusted(d.path or f"usb bus {d.bus} addr {d.address}")
-        click.echo(f"{where:<24} {d.ids:<10} {d.kind:<16} {untrusted(d.name)}")
-        click.echo(f"{'':<24} -> {d.can}")
+    rows = [(pad(untrusted(d.path or _("usb bus {bus} addr {address}").format(
+                 bus=d.bus, address=d.address)), 24), pad(d.ids, 10), pad(d.kind, 16),
+             untrusted(d.name)) for d in found]
+    lines = text_table(rows, gap=1)
+    under = " " * 25  # what a device is good for, under its line
+    for d, line in zip(found, lines, strict=True):
+        click.echo(line)
+        click.echo(under + "-> " + _(d.can))
         if d.access == "denied":
-            click.echo(f"{'':<24} access denied: {d.hint}")
+            click.echo(under + _("access denied: {hint}").format(
+                hint=_(d.hint) if d.hint else ""))

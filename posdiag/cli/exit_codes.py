@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from posdiag.errors import EXIT_CODES
+from posdiag.i18n import _
 
 BEGIN, END = "<!-- exit-codes: made from posdiag/errors.py -->", "<!-- /exit-codes -->"
 
@@ -24,7 +25,7 @@ def with_table(text: str) -> str:
     """``text`` with the block between the markers replaced by the current table."""
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
-        raise ValueError(f"the markers {BEGIN} … {END} are missing")
+        raise ValueError(_("the markers {begin} … {end} are missing").format(begin=BEGIN, end=END))
     return text[:start] + f"{BEGIN}\n{markdown_table()}\n{END}" + text[end + len(END):]
 
 

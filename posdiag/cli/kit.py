@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from posdiag.cli.options import PORT_HELP
+from posdiag.cli.help import Group
+from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
     from posdiag.kit.cycle import CycleResult
@@ -19,18 +20,24 @@ DEFAULT_CONFIG = "/etc/posdiag/kit.toml"
 
 _config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG, show_default=True, help="Kit config (TOML): recipients, port, …")
+    default=DEFAULT_CONFIG, show_default=True, help=N_("Kit config (TOML): recipients, port, …"))
 _state_option = click.option(
     "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Where the kit signing key and the cycle lock live "
-         "(default: $POSDIAG_CONFIG_DIR or ~/.config/posdiag).")
+    help=N_("Where the kit signing key and the cycle lock live "
+            "(default: $POSDIAG_CONFIG_DIR or ~/.config/posdiag)."))
 _prefix_option = click.option(
     "--prefix", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Install below this folder instead of / (no accounts, no reloads).")
-_dry_run_option = click.option("--dry-run", is_flag=True, help="Only print what would be done.")
+    help=N_("Install below this folder instead of / (no accounts, no reloads)."))
+_dry_run_option = click.option("--dry-run", is_flag=True, help=N_("Only print what would be done."))
+
+KIT_PORT_HELP = N_(
+    "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
+    "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator. Default: the config's "
+    "port."
+)
 
 
-@click.group()
+@click.group(cls=Group)
 def kit() -> None:
     """Field kit: a headless Raspberry Pi that backs up a terminal onto a USB stick.
 
@@ -52,7 +59,7 @@ def _print_report(report: InstallReport) -> None:
 @_dry_run_option
 @_prefix_option
 @click.option("--bin", "posdiag_bin", metavar="COMMAND", default=None,
-              help="posdiag command the service runs (default: this posdiag).")
+              help=N_("posdiag command the service runs (default: this posdiag)."))
 def install(dry_run: bool, prefix: Path | None, posdiag_bin: str | None) -> None:
     """Install udev rules, systemd units and the udisks2 polkit rule; create group posdiag.
 
@@ -88,7 +95,7 @@ def uninstall(dry_run: bool, prefix: Path | None) -> None:
 @_config_option
 @_state_option
 @click.option("--poll", type=click.FloatRange(0.1, 60), default=2.0, show_default=True,
-              help="Seconds between looks for a terminal and a stick.")
+              help=N_("Seconds between looks for a terminal and a stick."))
 def run(config_path: Path, state_dir: Path | None, poll: float) -> None:
     """The kit service: wait for a terminal and a stick, back up, verify, power the stick off.
 
@@ -119,13 +126,13 @@ def _result_json(result: CycleResult) -> dict[str, object]:
 
 
 @kit.command()
-@click.option("--port", "-p", metavar="PORT", default=None,
-              help=PORT_HELP + " Default: the config's port.")
+@click.option("--port", metavar="PORT", default=None,
+              help=KIT_PORT_HELP)
 @click.option("--media", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the stick (default: the config's media, or the one USB stick).")
+              help=N_("Folder of the stick (default: the config's media, or the one USB stick)."))
 @_config_option
 @_state_option
-@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print a one-line JSON summary."))
 def once(port: str | None, media: Path | None, config_path: Path, state_dir: Path | None,
          as_json: bool) -> None:
     """One full kit cycle now, without waiting: for scripts and tests.
@@ -148,8 +155,8 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     config = load_kit_config(config_path)
     port = port or (config.port if config.port != AUTO else find_terminal_port())
     if port is None:
-        raise DeviceNotFound("No terminal found (none, or several, plugged in); plug one in "
-                             "or give --port.")
+        raise DeviceNotFound(_("No terminal found (none, or several, plugged in); "
+                               "plug one in or give --port."))
     media = media or config.media or find_backup_medium(option="--media").mount_point
     with kit_logging():
         result = run_cycle(config, port, media, state_dir=state_dir)
@@ -158,33 +165,39 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
     else:
         from posdiag.display import untrusted  # the terminal's name and the stick's folders
 
-        click.echo(f"{result.state}: {result.records} records of terminal "
-                   f"{untrusted(result.terminal)} in {untrusted(result.set_dir)}, generation "
-                   f"{result.generation}"
-                   f"{f' (resumed at byte {result.resumed_from})' if result.resumed_from else ''}"
-                   ".")
+        if result.resumed_from:
+            summary = _("{state}: {records} records of terminal {terminal} in {set_dir}, "
+                        "generation {generation} (resumed at byte {offset}).")
+        else:
+            summary = _("{state}: {records} records of terminal {terminal} in {set_dir}, "
+                        "generation {generation}.")
+        click.echo(summary.format(
+            state=result.state, records=result.records, terminal=untrusted(result.terminal),
+            set_dir=untrusted(result.set_dir), generation=result.generation,
+            offset=result.resumed_from))
     if result.totals_agree is False:
-        raise CheckFailed("The backup is verified but the journal does not add up to the "
-                          "terminal's totals; keep the stick and report the difference.")
+        raise CheckFailed(_("The backup is verified but the journal does not add up "
+                            "to the terminal's totals; keep the stick and report the "
+                            "difference."))
     if result.plan_passed is False:
-        raise CheckFailed("The backup is verified but the acceptance plan failed; see the "
-                          "kit log and the records on the stick.")
+        raise CheckFailed(_("The backup is verified but the acceptance plan failed; "
+                            "see the kit log and the records on the stick."))
 
 
 @kit.command()
 @_config_option
 @_state_option
 @click.option("--listen", "listen", multiple=True, metavar="ADDRESS",
-              help="Listen on this address (repeatable). Default: [web] listen of the config, "
-                   "else every address of the access-point interface.")
+              help=N_("Listen on this address (repeatable). Default: [web] listen of the config, "
+                      "else every address of the access-point interface."))
 @click.option("--interface", default=None, metavar="NAME",
-              help="Access-point interface whose addresses to listen on (default: [web] "
-                   "interface, else wlan0).")
+              help=N_("Access-point interface whose addresses to listen on (default: [web] "
+                      "interface, else wlan0)."))
 @click.option("--web-port", "web_port", type=click.IntRange(1024, 65535), default=None,
-              help="TCP port (default: [web] port, else 8080).")
+              help=N_("TCP port (default: [web] port, else 8080)."))
 @click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="The kit page's secret (default: /etc/posdiag/kit-web.secret, "
-                                 "made by `posdiag kit install`).")
+              default=None, help=N_("The kit page's secret (default: /etc/posdiag/kit-web.secret, "
+                                    "made by `posdiag kit install`)."))
 def serve(config_path: Path, state_dir: Path | None, listen: tuple[str, ...],
           interface: str | None, web_port: int | None, secret_file: Path | None) -> None:
     """The kit's page for the technician's phone: state, prompts, cases, kit.

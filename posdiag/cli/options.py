@@ -2,49 +2,61 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-PORT_HELP = (
+from posdiag.i18n import N_, _
+
+PORT_HELP = N_(
     "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
     "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator."
 )
 
 
 def port_option(required: bool = True) -> Callable[[Any], Any]:
-    return click.option("--port", "-p", "port", required=required, metavar="PORT", help=PORT_HELP)
+    # No short form: -p is --passphrase in every command (as in age).
+    return click.option("--port", "port", required=required, metavar="PORT", help=PORT_HELP)
 
 
 def json_option(f: Any) -> Any:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+    return click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))(f)
 
 
-def _check_password(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """A ZVT password is 6 digits: anything else is a usage error here, not a device error
-    after the port was opened."""
-    if not (len(value) == 6 and value.isascii() and value.isdigit()):
-        from posdiag.i18n import _
+def terminal_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--password, --baud and --charset for a command that opens a terminal.
 
-        raise click.BadParameter(_("the terminal password must be 6 digits, e.g. 123456."))
-    return value
+    The command receives them as one ``settings`` argument (posdiag.terminal_settings.
+    TerminalSettings); options left out stay None, so a plan or kit config can fill them.
+    """
+    from posdiag.terminal_settings import PASSWORD_ENV
 
+    @functools.wraps(f)
+    def command(*args: Any, password: str | None, baud: int | None, charset: str | None,
+                **kwargs: Any) -> Any:
+        from posdiag.terminal_settings import TerminalSettings
 
-def password_option(f: Any) -> Any:
-    return click.option(
-        "--password", default="123456", show_default=True, metavar="DIGITS",
-        callback=_check_password,
-        help="Terminal password (6 digits) for commands that need it.",
-    )(f)
+        settings = TerminalSettings(password=password, baud=baud, charset=charset)
+        return f(*args, settings=settings, **kwargs)
 
-
-def baud_option(f: Any) -> Any:
-    return click.option(
-        "--baud", type=int, default=None, metavar="B",
-        help="Serial baud rate (default 9600, the ZVT default; 115200 where configured).",
-    )(f)
+    options = (
+        click.option("--password", default=None, metavar="DIGITS", envvar=PASSWORD_ENV,
+                     show_envvar=True,
+                     help=N_("Terminal password, 6 digits (default 123456, or the plan's or "
+                             "kit config's).")),
+        click.option("--baud", type=int, default=None, metavar="RATE",
+                     help=N_("Serial rate the terminal is set to (default 9600, the ZVT "
+                             "default); posdiag switches to a faster one for long transfers.")),
+        click.option("--charset", default=None, metavar="CODEC",
+                     help=N_("Character set of the terminal's texts, e.g. cp437, utf-8, "
+                             "iso-8859-1 (default: what the terminal announces, else cp437).")),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def print_json(data: Any) -> None:
@@ -61,21 +73,22 @@ def _set_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         from posdiag.i18n import normalise_language, set_language
 
         if normalise_language(value) is None:
-            raise click.BadParameter(f"{value!r} is not a language posdiag speaks (zh-CN, en).")
+            raise click.BadParameter(_("{value!r} is not a language posdiag speaks "
+                                       "(zh-CN, en).").format(value=value))
         set_language(value)
 
 
 def debug_option(f: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
-        help="Show a traceback on errors.",
+        help=N_("Show a traceback on errors."),
     )(f)
 
 
 def lang_option(f: Any) -> Any:
     return click.option(
         "--lang", metavar="zh-CN|en", expose_value=False, is_eager=True, callback=_set_lang,
-        help="Language of messages and documents (default: from LC_ALL, LC_MESSAGES, LANG).",
+        help=N_("Language of messages and documents (default: from LC_ALL, LC_MESSAGES, LANG)."),
     )(f)
 
 

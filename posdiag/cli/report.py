@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
+from posdiag.cli.help import Command
 from posdiag.cli.options import json_option, print_json
-from posdiag.i18n import _, ngettext
+from posdiag.i18n import N_, _, ngettext
 
 
 def report_json(result: Any) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def report_json(result: Any) -> dict[str, Any]:
     }
 
 
-@click.command(help=_("""Write a readable report of acceptance-test records.
+@click.command(help=N_("""Write a readable report of acceptance-test records.
 
 RECORD is a record file written by `posdiag test` or a folder searched for them
 (posdiag-test-*.json). The report has a summary per run, each step with its duration and
@@ -40,14 +41,14 @@ Examples:
   posdiag report posdiag-records -o report.html
   posdiag report posdiag-records --lang zh-CN --pdf -o 报告.pdf
   posdiag report old/ new/ -o handover.html --json
-"""))
+"""), cls=Command)
 @click.argument("records", nargs=-1, required=True, metavar="RECORD...",
                 type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
-              help=_("The file to write (overwritten if it exists)."))
+              help=N_("The file to write (overwritten if it exists)."))
 @click.option("--pdf", is_flag=True,
-              help=_("Write a PDF (the default for an output ending in .pdf)."))
+              help=N_("Write a PDF (the default for an output ending in .pdf)."))
 @json_option
 def report(records: tuple[Path, ...], output: Path, pdf: bool, as_json: bool) -> None:
     from posdiag.report.service import build_report

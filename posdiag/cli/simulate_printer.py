@@ -6,18 +6,23 @@ import threading
 
 import click
 
+from posdiag.cli.help import Command
+from posdiag.i18n import N_, _
 
-@click.command("printer")
-@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen for raw TCP print jobs (9100).")
-@click.option("--serial", "serial", is_flag=True, help="Open a pseudo-terminal and print its path.")
+
+@click.command("printer", cls=Command)
+@click.option("--tcp", "tcp", metavar="HOST:PORT", help=N_("Listen for raw TCP print jobs (9100)."))
+@click.option("--serial", "serial", is_flag=True,
+              help=N_("Open a pseudo-terminal and print its path."))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts",
-              show_default=True, help="Directory for the receipts (.txt; .png with the png extra).")
+              show_default=True,
+              help=N_("Directory for the receipts (.txt; .png with the png extra)."))
 @click.option("--encoding", default="gb18030", show_default=True,
-              type=click.Choice(["gb18030", "gbk"]), help="Chinese-mode (FS &) encoding.")
-@click.option("--width", default=48, show_default=True, help="Characters per line in .txt.")
+              type=click.Choice(["gb18030", "gbk"]), help=N_("Chinese-mode (FS &) encoding."))
+@click.option("--width", default=48, show_default=True, help=N_("Characters per line in .txt."))
 @click.option("--fault", "faults", multiple=True,
               type=click.Choice(["paper_out", "paper_near_end", "cover_open", "cutter_error"]),
-              help="Start with this fault (repeatable).")
+              help=N_("Start with this fault (repeatable)."))
 def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: int,
             faults: tuple[str, ...]) -> None:
     """Run an emulated receipt printer until Ctrl-C.
@@ -40,7 +45,7 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     from posdiag.errors import BadInput
 
     if bool(tcp) == serial:
-        raise BadInput("give exactly one of --tcp HOST:PORT or --serial.")
+        raise BadInput(_("give exactly one of --tcp HOST:PORT or --serial."))
     def warn(message: str) -> None:
         click.echo(message, err=True)
 
@@ -50,16 +55,18 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
         device.set_fault(fault)
     server: TcpPrinterServer | PtyPrinterServer
     if tcp:
-        host, _, port = tcp.rpartition(":")
+        host, _colon, port = tcp.rpartition(":")
         if not host or not port.isdigit():
-            raise BadInput(f"--tcp wants HOST:PORT such as 127.0.0.1:9100, not {tcp!r}.")
+            raise BadInput(_("--tcp wants HOST:PORT such as 127.0.0.1:9100, not "
+                             "{tcp!r}.").format(tcp=tcp))
         server = TcpPrinterServer(device, host, int(port), report=warn)
-        click.echo(f"printer listening on {host}:{server.address[1]} (raw TCP); "
-                   f"receipts go to {writer.out_dir}/")
+        click.echo(_("printer listening on {host}:{address} (raw TCP); receipts go "
+                     "to {out_dir}/").format(
+                       host=host, address=server.address[1], out_dir=writer.out_dir))
     else:
         server = PtyPrinterServer(device, report=warn)
-        click.echo(f"printer on serial port {server.slave_path}; receipts go to "
-                   f"{writer.out_dir}/")
+        click.echo(_("printer on serial port {slave_path}; receipts go to {out_dir}/").format(
+                       slave_path=server.slave_path, out_dir=writer.out_dir))
     server.start()
     try:
         threading.Event().wait()
@@ -68,4 +75,4 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
     finally:
         server.stop()
         device.finish()  # a last receipt without a cut is still written
-        click.echo(f"{writer.count} receipt(s) written.")
+        click.echo(_("{count} receipt(s) written.").format(count=writer.count))

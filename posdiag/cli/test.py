@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from posdiag.cli.options import json_option, port_option, print_json
-from posdiag.i18n import _
+from posdiag.cli.help import Command
+from posdiag.cli.options import json_option, port_option, print_json, terminal_options
+from posdiag.i18n import N_, _
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 def run_json(run: Any) -> dict[str, Any]:
@@ -45,10 +49,11 @@ def raise_for(run: Any) -> None:
     result = run.result
     if run.exit_code == 0:
         return
-    where = f"; the record is {run.record}" if run.record else ""
+    where = _("; the record is {record}").format(record=run.record) if run.record else ""
     if result.error_class == INFRASTRUCTURE:
-        raise DeviceError(f"the test could not reach the device ({result.message}); the "
-                          f"terminal was not judged, check cable and port and run it again{where}.")
+        raise DeviceError(_("the test could not reach the device ({message}); the "
+                            "terminal was not judged, check cable and port and run "
+                            "it again{where}.").format(message=result.message, where=where))
     if result.outcome == ABORTED:
         raise Interrupted(_("The test was interrupted ({reason}); the record is {record}.")
                           .format(reason=result.message, record=run.record))
@@ -58,42 +63,45 @@ def raise_for(run: Any) -> None:
                             "or skipped ({message}); the record is {record}.").format(
                                 steps=names, message=result.message, record=run.record))
     failed = sum(1 for s in result.steps if s.outcome in ("FAIL", "ERROR"))
-    raise CheckFailed(f"{failed} step(s) did not pass ({result.message}){where}.")
+    raise CheckFailed(_("{failed} step(s) did not pass ({message}){where}.").format(
+                          failed=failed, message=result.message, where=where))
 
 
-@click.command()
+@click.command(cls=Command)
 @port_option(required=False)
+@terminal_options
 @click.option("--plan", "plan", required=True, metavar="FILE|NAME",
-              help=_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
-                     "quick, printer)."))
+              help=N_("Test plan: a TOML file, or the name of a shipped plan (acceptance, "
+                      "quick, printer)."))
 @click.option("--case", "case_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="CASEDIR", help=_("The repair case of the replaced terminal: the result, "
-                                        "the new terminal and the verdict go into it."))
+              metavar="CASEDIR", help=N_("The repair case of the replaced terminal: the result, "
+                                         "the new terminal and the verdict go into it."))
 @click.option("--answers", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              metavar="FILE", help="Scripted answers to the yes/no prompts (for CI).")
+              metavar="FILE", help=N_("Scripted answers to the yes/no prompts (for CI)."))
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write JUnit XML for CI tools.")
+              help=N_("Also write JUnit XML for CI tools."))
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DIR",
-              help=_("Folder for the signed JSON test record (default: posdiag-records, or the "
-                     "case's records/)."))
+              help=N_("Folder for the signed JSON test record (default: posdiag-records, or the "
+                      "case's records/)."))
 @click.option("--backup", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              metavar="SETDIR", help="Backup set of the replaced terminal, for identity-match.")
-@click.option("--force", is_flag=True, help=_("With --case: test although the case skipped a "
-                                              "step (needs --reason)."))
-@click.option("--reason", default="", help=_("Why a step of the case is skipped (recorded)."))
+              metavar="SETDIR", help=N_("Backup set of the replaced terminal, for identity-match."))
+@click.option("--force", is_flag=True, help=N_("With --case: test although the case skipped a "
+                                               "step (needs --reason)."))
+@click.option("--reason", default="", help=N_("Why a step of the case is skipped (recorded)."))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the kit signing key lives (default: ~/.config/posdiag).")
+              help=N_("Where the kit signing key lives (default: ~/.config/posdiag)."))
 @click.option("--kit-page", "kit_page", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help=_("Ask the questions on the field kit's phone page (`posdiag "
+              metavar="DIR", help=N_("Ask the questions on the field kit's phone page (`posdiag "
               "kit serve`) through its folder DIR; the kit passes this itself."))
 @click.option("--only", "only", multiple=True, metavar="STEP[,STEP]",
-              help=_("Run only these steps (repeat or separate with commas); the record "
-                     "continues the series of the plan's newest record in the same folder."))
+              help=N_("Run only these steps (repeat or separate with commas); the record "
+                      "continues the series of the plan's newest record in the same folder."))
 @click.option("--from", "from_step", metavar="STEP",
-              help=_("Run this step and every step after it, continuing the series."))
+              help=N_("Run this step and every step after it, continuing the series."))
 @json_option
-def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | None,
+def test(port: str | None, settings: TerminalSettings, plan: str, case_dir: Path | None,
+         answers: Path | None,
          junit: Path | None, record_dir: Path | None, backup: Path | None, force: bool,
          reason: str, config_dir: Path | None, kit_page: Path | None, only: tuple[str, ...],
          from_step: str | None, as_json: bool) -> None:
@@ -112,7 +120,7 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
     \b
     Examples:
       posdiag test --case CASEDIR --port /dev/ttyACM0 --plan acceptance
-      posdiag test --port /dev/ttyACM0 --plan testplans/acceptance.toml --backup ./set
+      posdiag test --port /dev/ttyACM0 --password 000000 --plan acceptance --backup ./set
       posdiag test --port sim --plan quick --junit junit.xml
       posdiag test --port sim:fault=paper-out --plan testplans/quick.toml --json
       posdiag test --plan printer          # the emulated receipt printer, no terminal
@@ -145,7 +153,8 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
         accepted = run_case_acceptance(case_dir, port, plan, kit_key, answers=answers,
                                        junit=junit, record_dir=record_dir, force=force,
                                        reason=reason, actor=actor, listeners=listeners,
-                                       operator=operator, only=only, from_step=from_step)
+                                       operator=operator, only=only, from_step=from_step,
+                                       settings=settings)
         run = accepted.test
         replacement = accepted.replacement
         verdict = _("Case {case_id}: replacement {verdict}{reason}.").format(
@@ -157,15 +166,19 @@ def test(port: str | None, plan: str, case_dir: Path | None, answers: Path | Non
         run = run_test(port, plan, answers=answers,
                        record_dir=record_dir or Path(DEFAULT_RECORD_DIR), junit=junit,
                        backup=backup, config_dir=config_dir, listeners=listeners,
-                       operator=operator, only=only, from_step=from_step)
+                       operator=operator, only=only, from_step=from_step,
+                       settings=settings)
     if as_json:
         print_json(run_json(run))
     else:
         click.echo(summary_table(run.result))
-        click.echo(f"Record: {run.record}" + (f" (signed: {run.signature.name})"
-                                              if run.signature else ""))
+        if run.signature:
+            click.echo(_("Record: {record} (signed: {signature})").format(
+                record=run.record, signature=run.signature.name))
+        else:
+            click.echo(_("Record: {record}").format(record=run.record))
         if run.junit:
-            click.echo(f"JUnit:  {run.junit}")
+            click.echo(_("JUnit:  {junit}").format(junit=run.junit))
         if verdict:
             click.echo(verdict)
         for line in series_lines(run, port=port, plan=plan, case_dir=case_dir,

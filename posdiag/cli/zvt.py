@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from posdiag.cli.help import Group
 from posdiag.errors import BadInput, UsageError
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
 
-@click.group()
+@click.group(cls=Group)
 def zvt() -> None:
     """ZVT protocol tools.
 
@@ -25,15 +26,15 @@ def zvt() -> None:
 @zvt.command()
 @click.argument("hex_bytes", nargs=-1, metavar="HEX...")
 @click.option("--file", "capture", type=click.Path(dir_okay=False, path_type=Path),
-              help="Capture file: one frame or APDU per line, optional > or < prefix.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per message.")
+              help=N_("Capture file: one frame or APDU per line, optional > or < prefix."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object per message."))
 @click.option("--answering", metavar="CCII",
-              help="The command a single Completion, 80 00 or 84 xx answers, e.g. 0501.")
+              help=N_("The command a single Completion, 80 00 or 84 xx answers, e.g. 0501."))
 @click.option("--charset", default=None, metavar="NAME",
-              help="Character set of print and display texts (cp437, zvt7, latin-1, "
-                   "iso8859-15, utf-8). Default: what the terminal announces in the "
-                   "capture (TLV 27/14 of its Registration Completion), else the spec's "
-                   "defaults.")  # fmt: skip
+              help=N_("Character set of print and display texts (cp437, zvt7, latin-1, "
+                      "iso8859-15, utf-8). Default: what the terminal announces in the "
+                      "capture (TLV 27/14 of its Registration Completion), else the spec's "
+                      "defaults."))  # fmt: skip
 def decode(
     hex_bytes: tuple[str, ...], capture: Path | None, as_json: bool, answering: str | None,
     charset: str | None,

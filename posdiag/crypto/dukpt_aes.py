@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from posdiag.crypto import pinblock
 from posdiag.crypto.dukpt_registers import DukptRegisters
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 TEST_BDK_AES128 = bytes.fromhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")
 """The public X9.24-3:2017 supplement TEST BDK (AES-128). For simulators and test devices only."""
@@ -77,7 +78,8 @@ class KeyType(Enum):
         by_length = {16: cls.AES128, 24: cls.AES192, 32: cls.AES256}
         if len(key) not in by_length:
             raise BadInput(
-                f"An AES DUKPT key has 16, 24 or 32 bytes, not {len(key)}; pass an AES key."
+                _("An AES DUKPT key has 16, 24 or 32 bytes, not {key_length}; pass "
+                  "an AES key.").format(key_length=len(key))
             )
         return by_length[len(key)]
 
@@ -88,7 +90,8 @@ class KeyType(Enum):
 def derivation_data(usage: KeyUsage, key_type: KeyType, data: bytes, block: int = 1) -> bytes:
     """The 16-byte derivation data block DD of X9.24-3 6.3.2."""
     if len(data) != 8:
-        raise BadInput("AES DUKPT derivation data carries exactly 8 bytes of key ID and counter.")
+        raise BadInput(_("AES DUKPT derivation data carries exactly 8 bytes of key "
+                         "ID and counter."))
     return (
         bytes([0x01, block])
         + usage.to_bytes(2, "big")
@@ -102,8 +105,8 @@ def derive_key(derivation_key: bytes, usage: KeyUsage, key_type: KeyType, data: 
     """One derivation step: AES-ECB of DD blocks under the derivation key, cut to length."""
     if key_type.strength > KeyType.aes_for(derivation_key).strength:
         raise BadInput(
-            f"A {key_type.name} key is stronger than its {len(derivation_key) * 8}-bit "
-            "derivation key; derive a weaker key type."
+            _("A {name} key is stronger than its {value}-bit derivation key; derive "
+              "a weaker key type.").format(name=key_type.name, value=len(derivation_key) * 8)
         )
     encryptor = Cipher(algorithms.AES(derivation_key), modes.ECB()).encryptor()
     blocks = -(-key_type.bits // 128)
@@ -116,7 +119,8 @@ def derive_key(derivation_key: bytes, usage: KeyUsage, key_type: KeyType, data: 
 
 def _check_ksn(ksn: bytes) -> None:
     if len(ksn) != KSN_LENGTH:
-        raise BadInput(f"An AES DUKPT KSN has 12 bytes, not {len(ksn)}; pass the full KSN.")
+        raise BadInput(_("An AES DUKPT KSN has 12 bytes, not {ksn_length}; pass the "
+                         "full KSN.").format(ksn_length=len(ksn)))
 
 
 def ksn_counter(ksn: bytes) -> int:
@@ -128,9 +132,10 @@ def ksn_counter(ksn: bytes) -> int:
 def ksn_with_counter(initial_key_id: bytes, counter: int) -> bytes:
     """The 12-byte KSN: initial key ID ‖ counter."""
     if len(initial_key_id) != 8:
-        raise BadInput("An AES DUKPT initial key ID has 8 bytes (BDK ID ‖ derivation ID).")
+        raise BadInput(_("An AES DUKPT initial key ID has 8 bytes (BDK ID ‖ derivation ID)."))
     if not 0 <= counter <= COUNTER_MASK:
-        raise BadInput(f"An AES DUKPT counter fits in 32 bits; {counter:#x} does not.")
+        raise BadInput(_("An AES DUKPT counter fits in 32 bits; {counter:#x} does "
+                         "not.").format(counter=counter))
     return initial_key_id + counter.to_bytes(4, "big")
 
 
@@ -154,7 +159,7 @@ def _counter_data(initial_key_id: bytes, counter: int) -> bytes:
 def derive_initial_key(bdk: bytes, initial_key_id: bytes) -> bytes:
     """The device's initial key (IK) from the BDK and its 8-byte initial key ID."""
     if len(initial_key_id) != 8:
-        raise BadInput("An AES DUKPT initial key ID has 8 bytes (BDK ID ‖ derivation ID).")
+        raise BadInput(_("An AES DUKPT initial key ID has 8 bytes (BDK ID ‖ derivation ID)."))
     key_type = KeyType.aes_for(bdk)
     return derive_key(bdk, KeyUsage.KEY_DERIVATION_INITIAL, key_type, initial_key_id)
 
@@ -164,8 +169,8 @@ def transaction_key_from_initial_key(initial_key: bytes, ksn: bytes) -> bytes:
     counter = ksn_counter(ksn)
     if counter.bit_count() > MAX_ONE_BITS:
         raise BadInput(
-            f"KSN counter {counter:#x} has more than 16 one-bits, which no DUKPT device uses; "
-            "check the KSN."
+            _("KSN counter {counter:#x} has more than 16 one-bits, which no DUKPT "
+              "device uses; check the KSN.").format(counter=counter)
         )
     key_type = KeyType.aes_for(initial_key)
     key, working = initial_key, 0

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import ClassVar, Self
 
 from posdiag.errors import BadInput, DukptExhausted
+from posdiag.i18n import _
 
 
 class DukptRegisters:
@@ -55,8 +56,9 @@ class DukptRegisters:
         """Registers as they stand just before ``counter``, computed with the host
         derivation ``host_key(target_counter)`` instead of running every earlier one."""
         if not self._is_valid_counter(counter):
-            raise BadInput(f"{counter:#x} is not a usable {self.NAME} DUKPT counter; pick "
-                           f"1..0x{self.MAX_COUNTER:X}.")
+            raise BadInput(_("{counter:#x} is not a usable {name} DUKPT counter; "
+                             "pick 1..0x{max_counter:X}.").format(
+                               counter=counter, name=self.NAME, max_counter=self.MAX_COUNTER))
         self._counter = counter
         self._registers = [None] * self.COUNTER_BITS
         lowest = counter & -counter
@@ -95,8 +97,8 @@ class DukptRegisters:
         index = self._index(lowest)
         key = self._registers[index]
         if key is None:  # cannot happen through the public API; guards a corrupted state
-            raise DukptExhausted(f"The {self.NAME} DUKPT register is empty; reload the "
-                                 "initial key.")
+            raise DukptExhausted(_("The {name} DUKPT register is empty; reload the "
+                                   "initial key.").format(name=self.NAME))
         ksn = self._ksn_for(counter)
         if counter.bit_count() < self.MAX_ONE_BITS:
             self._fill_below(key, lowest)
@@ -116,6 +118,7 @@ class DukptRegisters:
     def _check_not_exhausted(self) -> None:
         if self.exhausted:
             raise DukptExhausted(
-                f"The {self.NAME} DUKPT device used its last counter (0x{self.MAX_COUNTER:X}); "
-                "load a new initial key."
+                _("The {name} DUKPT device used its last counter "
+                  "(0x{max_counter:X}); load a new initial key.").format(
+                    name=self.NAME, max_counter=self.MAX_COUNTER)
             )

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from posdiag.i18n import _
+
 try:  # cryptography >= 43 keeps TDES among the "decrepit" algorithms
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 except ImportError:  # Debian 12's python3-cryptography (38), used on field kits
@@ -74,18 +76,20 @@ def tdes_ecb(key: bytes, data: bytes, *, decrypt: bool = False) -> bytes:
     """Two-key TDES in ECB mode over whole 8-byte blocks."""
     _check_key(key)
     if len(data) % 8:
-        raise BadInput("TDES data must be a multiple of 8 bytes; pad it first.")
+        raise BadInput(_("TDES data must be a multiple of 8 bytes; pad it first."))
     return _ecb(key + key[:8], data, decrypt=decrypt)
 
 
 def _check_key(key: bytes) -> None:
     if len(key) != 16:
-        raise BadInput(f"A TDES DUKPT key has 16 bytes, not {len(key)}; pass a two-key TDES key.")
+        raise BadInput(_("A TDES DUKPT key has 16 bytes, not {key_length}; pass a "
+                         "two-key TDES key.").format(key_length=len(key)))
 
 
 def _check_ksn(ksn: bytes) -> None:
     if len(ksn) != KSN_LENGTH:
-        raise BadInput(f"A TDES DUKPT KSN has 10 bytes, not {len(ksn)}; pass the full KSN.")
+        raise BadInput(_("A TDES DUKPT KSN has 10 bytes, not {ksn_length}; pass the "
+                         "full KSN.").format(ksn_length=len(ksn)))
 
 
 # --- counters ------------------------------------------------------------------------------
@@ -101,7 +105,8 @@ def ksn_with_counter(ksn: bytes, counter: int) -> bytes:
     """The KSN with its counter bits replaced by ``counter``."""
     _check_ksn(ksn)
     if not 0 <= counter <= COUNTER_MASK:
-        raise BadInput(f"A TDES DUKPT counter fits in 21 bits; {counter:#x} does not.")
+        raise BadInput(_("A TDES DUKPT counter fits in 21 bits; {counter:#x} does "
+                         "not.").format(counter=counter))
     value = (int.from_bytes(ksn, "big") & ~COUNTER_MASK) | counter
     return value.to_bytes(KSN_LENGTH, "big")
 
@@ -148,8 +153,8 @@ def transaction_key_from_ipek(ipek: bytes, ksn: bytes) -> bytes:
     counter = ksn_counter(ksn)
     if counter.bit_count() > MAX_ONE_BITS:
         raise BadInput(
-            f"KSN counter {counter:#x} has more than 10 one-bits, which no DUKPT device uses; "
-            "check the KSN."
+            _("KSN counter {counter:#x} has more than 10 one-bits, which no DUKPT "
+              "device uses; check the KSN.").format(counter=counter)
         )
     register = int.from_bytes(ksn[2:], "big") & ~COUNTER_MASK
     key = ipek
@@ -183,14 +188,14 @@ def working_key(transaction_key: bytes, variant: Variant) -> bytes:
 def encrypt_pin_block(pin_key: bytes, clear_block: bytes) -> bytes:
     """Encrypt an 8-byte ISO 9564 format 0, 1 or 3 PIN block (TDES-ECB)."""
     if len(clear_block) != 8:
-        raise BadInput("A TDES PIN block has 8 bytes; build it with posdiag.crypto.pinblock.")
+        raise BadInput(_("A TDES PIN block has 8 bytes; build it with posdiag.crypto.pinblock."))
     return tdes_ecb(pin_key, clear_block)
 
 
 def decrypt_pin_block(pin_key: bytes, encrypted_block: bytes) -> bytes:
     """Decrypt an 8-byte encrypted PIN block back to the clear ISO 9564 block."""
     if len(encrypted_block) != 8:
-        raise BadInput("A TDES PIN block has 8 bytes; pass the whole encrypted block.")
+        raise BadInput(_("A TDES PIN block has 8 bytes; pass the whole encrypted block."))
     return tdes_ecb(pin_key, encrypted_block, decrypt=True)
 
 
@@ -219,7 +224,7 @@ def decrypt_data(data_key: bytes, data: bytes) -> bytes:
     """Undo :func:`encrypt_data`; the zero padding stays (the length is not recorded)."""
     _check_key(data_key)
     if not data or len(data) % 8:
-        raise BadInput("TDES-CBC data must be a non-empty multiple of 8 bytes.")
+        raise BadInput(_("TDES-CBC data must be a non-empty multiple of 8 bytes."))
     decryptor = Cipher(TripleDES(data_key + data_key[:8]), modes.CBC(bytes(8))).decryptor()
     return decryptor.update(data) + decryptor.finalize()
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from posdiag.cards import mask_text
+from posdiag.i18n import _
 
 Tone = Literal["normal", "muted", "ok", "warn", "fail"]
 # Outcome badges: the record's code picks the colour, the (translated) word is what is shown.
@@ -117,7 +118,7 @@ class Table:
         object.__setattr__(self, "header", tuple(clean(h) for h in self.header))
         object.__setattr__(self, "rows", tuple(tuple(_cell(c) for c in row) for row in self.rows))
         if self.widths and len(self.widths) != len(self.header):
-            raise ValueError("a table needs one width per column")
+            raise ValueError(_("a table needs one width per column"))
 
 
 @dataclass(frozen=True, slots=True)

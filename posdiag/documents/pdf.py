@@ -79,7 +79,7 @@ def render_pdf(document: Document, fonts: FontSet | None = None) -> bytes:
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height in pixels from a PNG's IHDR chunk (the first after the signature)."""
     if len(png) < 24 or png[12:16] != b"IHDR":
-        raise ValueError("not a PNG image")
+        raise ValueError(_("not a PNG image"))
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 

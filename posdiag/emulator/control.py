@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 from posdiag.cards import mask_text
 from posdiag.emulator.receipts import ADMIN, CUSTOMER, MERCHANT, Receipt
 from posdiag.errors import BadInput, LinkError, LinkTimeout, PosdiagError
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
-    from posdiag.emulator.terminal import EmulatedTerminal
+    from posdiag.emulator.core import TerminalCore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def receipt_json(receipt: Receipt) -> str:
     }, ensure_ascii=False)
 
 
-def status_json(terminal: EmulatedTerminal) -> str:
+def status_json(terminal: TerminalCore) -> str:
     devices = terminal.payment
     printer = terminal.printer
     last = devices.last_read
@@ -64,12 +65,20 @@ def status_json(terminal: EmulatedTerminal) -> str:
     })
 
 
-def execute(terminal: EmulatedTerminal, line: str) -> list[str]:
+def shown_command(line: str) -> str:
+    """A control command as it may be shown or logged: the digits of a PIN hidden."""
+    words = line.split()
+    if words and words[0].lower() == "pin":
+        return "pin " + "*" * sum(len(w) for w in words[1:])
+    return " ".join(words)
+
+
+def execute(terminal: TerminalCore, line: str) -> list[str]:
     """Run one control command; its data lines. BadInput for a command it does not know."""
     words = line.split()
     if not words:
-        raise BadInput("empty command; try swipe, insert, pin, ok, cancel, cover, paper, "
-                       "receipts or status.")
+        raise BadInput(_("empty command; try swipe, insert, pin, ok, cancel, cover, paper, "
+                         "receipts or status."))
     verb, args = words[0].lower(), words[1:]
     operator = terminal.payment.operator
     printer = terminal.printer
@@ -90,12 +99,12 @@ def execute(terminal: EmulatedTerminal, line: str) -> list[str]:
     elif verb == "status" and not args:
         return [status_json(terminal)]
     else:
-        shown = verb if verb != "pin" else "pin <digits>"
-        raise BadInput(f"unknown control command {shown!r}; see docs/emulator.md.")
+        raise BadInput(_("unknown control command {command!r}; see `posdiag simulate control "
+                         "--help`.").format(command=shown_command(line)))
     return []
 
 
-def serve_control(terminal: EmulatedTerminal, path: str | Path) -> Callable[[], None]:
+def serve_control(terminal: TerminalCore, path: str | Path) -> Callable[[], None]:
     """Listen on a Unix socket at path; returns a function that stops and removes it."""
     path = Path(path)
     with contextlib.suppress(FileNotFoundError):
@@ -107,7 +116,8 @@ def serve_control(terminal: EmulatedTerminal, path: str | Path) -> Callable[[], 
         server.bind(str(path))
     except OSError as err:
         server.close()
-        raise BadInput(f"cannot create the control socket {path}: {err.strerror}.") from err
+        raise BadInput(_("cannot create the control socket {path}: {error}.").format(
+            path=path, error=err.strerror)) from err
     finally:
         os.umask(old_mask)
     server.listen(4)
@@ -138,7 +148,7 @@ def serve_control(terminal: EmulatedTerminal, path: str | Path) -> Callable[[], 
     return close
 
 
-def _serve_client(terminal: EmulatedTerminal, conn: socket.socket,
+def _serve_client(terminal: TerminalCore, conn: socket.socket,
                   stopping: threading.Event) -> None:
     conn.settimeout(0.5)
     with conn, conn.makefile("rwb") as stream:
@@ -175,7 +185,8 @@ def control(path: str | Path, command: str, timeout: float = 5.0) -> list[str]:
                 while True:
                     raw = stream.readline()
                     if not raw:
-                        raise LinkError(f"the control socket {path} closed mid-answer.")
+                        raise LinkError(_("the control socket {path} closed mid-answer; is "
+                                          "the emulator still running?").format(path=path))
                     text = raw.decode("utf-8").rstrip("\n")
                     if text == "ok":
                         return lines
@@ -183,8 +194,12 @@ def control(path: str | Path, command: str, timeout: float = 5.0) -> list[str]:
                         raise BadInput(text[6:])
                     lines.append(text)
         except TimeoutError as err:
-            raise LinkTimeout(f"the control socket {path} did not answer in {timeout:g} s.") \
-                from err
+            raise LinkTimeout(_("the control socket {path} did not answer in {seconds:g} s; "
+                                "try again, or with a longer --timeout.").format(
+                                    path=path, seconds=timeout)) from err
         except (FileNotFoundError, ConnectionRefusedError) as err:
-            raise LinkError(f"no emulator listens on {path}; start `posdiag simulate "
-                            "--control PATH` first.") from err
+            raise LinkError(_("no emulator listens on {path}; start `posdiag simulate "
+                              "--control {path}` first.").format(path=path)) from err
+        except OSError as err:
+            raise LinkError(_("cannot reach the emulator's control socket {path}: {error}.")
+                            .format(path=path, error=err.strerror or err)) from err

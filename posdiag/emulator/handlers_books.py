@@ -13,9 +13,9 @@ from posdiag.drivers.zvt import messages_ecr as messages
 from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import Bmp, encode_bmps
 from posdiag.drivers.zvt.tlv import TlvNode, find_all
-from posdiag.emulator.handlers import (
+from posdiag.emulator.core import Handler
+from posdiag.emulator.handlers_common import (
     RC_FUNCTION_NOT_POSSIBLE,
-    RC_PRINTER_NOT_READY,
     abort,
     completion,
     deliver,
@@ -24,11 +24,12 @@ from posdiag.emulator.handlers import (
     tlv_bmp,
     wrong_password,
 )
-from posdiag.emulator.receipts import ADMIN, CENTRED, MERCHANT, Receipt, ReceiptLine
-from posdiag.emulator.session import Handler, PtSession
+from posdiag.emulator.receipts import ADMIN, CENTRED, Receipt, ReceiptLine
+from posdiag.emulator.session import PtSession
 from posdiag.journal import BRAND_ORDER
 
 RC_OK = 0x00
+DUPLICATE = "*** DUPLICATE ***"
 # Room a Read File 04 0F needs around the block: APDU header (5), BMP 06 and its length (4),
 # 2D with its length (4), 1D (3), 1E with 4 bytes (6), 1F00 with 4 bytes (7), 1C header (4).
 READ_FILE_OVERHEAD = 40
@@ -94,7 +95,7 @@ def totals_fields(session: PtSession, totals: Totals) -> bytes:
         count, amount = (line.count, line.amount) if line else (0, 0)
         # The count is one binary byte on the wire: a batch of more wraps, as a byte counter does.
         singles += bytes((count & 0xFF,)) + bcd.int_to_bcd(max(amount, 0), 6)
-    now = datetime.now()
+    now = terminal.now()
     _, trace = terminal.ledger.next_numbers()
     fields = [
         Bmp.of(0x27, RC_OK),
@@ -119,7 +120,7 @@ def totals_receipt(session: PtSession, totals: Totals, title: str) -> Receipt:
         if line.count:
             lines.append(ReceiptLine(f"{line.brand:<12}{line.count:>5}{_money(line.amount):>14}"))
     lines.append(ReceiptLine(f"{'TOTAL':<12}{totals.count:>5}{_money(totals.amount):>14}"))
-    lines.append(ReceiptLine(datetime.now().strftime("%d.%m.%Y %H:%M:%S")))
+    lines.append(ReceiptLine(session.terminal.now().strftime("%d.%m.%Y %H:%M:%S")))
     return Receipt(ADMIN, tuple(lines))
 
 
@@ -146,9 +147,12 @@ def end_of_day(session: PtSession, command: Apdu) -> None:
     terminal = session.terminal
     totals = terminal.ledger.totals()
     session.send(Apdu(0x04, 0x0F, totals_fields(session, totals)))
-    if not deliver(session, totals_receipt(session, totals, "END OF DAY"), payment=False):
-        abort(session, RC_PRINTER_NOT_READY)
+    receipt = totals_receipt(session, totals, "END OF DAY")
+    failed = deliver(session, receipt, payment=False)
+    if failed is not None:
+        abort(session, failed)
         return
+    terminal.last_receipts = (receipt,)
     # Settled only once the ECR has the totals and the receipt: then the batch starts anew.
     terminal.ledger.settle()
     if terminal.state.status == 0xF0:
@@ -160,23 +164,27 @@ def end_of_day(session: PtSession, command: Apdu) -> None:
 
 
 def repeat_receipt(session: PtSession, command: Apdu) -> None:
+    """06 20 (§2.20): the status information and/or the receipts of the last transaction or
+    end-of-day again, each receipt under a DUPLICATE line; 06 1E 83 when there is none."""
     request = messages.RepeatReceipt.from_apdu(command)
     if wrong_password(session, request.password):
         return
     service = request.value(0x03) or 0
     terminal = session.terminal
-    last = terminal.ledger.last_status
+    last_status, receipts = terminal.ledger.last_status, terminal.last_receipts
     session.answer()
-    if last is None:
-        abort(session, 0x83)  # nothing to repeat
+    if last_status is None and not receipts:
+        abort(session, RC_FUNCTION_NOT_POSSIBLE)  # nothing to repeat
         return
-    if service & 0x01:  # resend the last status information (resynchronisation)
-        session.send(Apdu(0x04, 0x0F, last))
-    if not service & 0x02:
-        lines = (ReceiptLine("*** DUPLICATE ***", CENTRED),
-                 ReceiptLine(f"{terminal.config.merchant_name}", CENTRED))
-        print_and_complete(session, Receipt(MERCHANT, lines), payment=True)
-        return
+    if service & 0x01 and last_status is not None:  # resynchronisation (§2.20.2)
+        session.send(Apdu(0x04, 0x0F, last_status))
+    if not service & 0x02:  # bit 2 set: no receipt
+        for receipt in receipts:
+            copy = Receipt(receipt.kind, (ReceiptLine(DUPLICATE, CENTRED), *receipt.lines))
+            failed = deliver(session, copy, payment=receipt.kind != ADMIN)
+            if failed is not None:
+                abort(session, failed)
+                return
     completion(session)
 
 
@@ -203,7 +211,7 @@ def set_date_time(session: PtSession, command: Apdu) -> None:
         session.refuse(0x9A)
         return
     terminal = session.terminal
-    terminal.clock_offset = (when - datetime.now()).total_seconds()
+    terminal.set_clock(when)
     if terminal.state.status == 0x62:  # date/time incorrect
         terminal.state.status = 0x00
     session.answer()

@@ -15,10 +15,6 @@ paper (§2.2.8); otherwise the terminal reverses it itself and ends with 06 1E.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING
 
 from posdiag.drivers.zvt import bcd
 from posdiag.drivers.zvt import messages_ecr as messages
@@ -26,7 +22,8 @@ from posdiag.drivers.zvt.apdu import Apdu
 from posdiag.drivers.zvt.bmp import Bmp, encode_bmps
 from posdiag.drivers.zvt.messages_print import PrintLine, PrintTextBlock
 from posdiag.drivers.zvt.tlv import TlvNode
-from posdiag.emulator.handlers import (
+from posdiag.emulator.core import Handler, PaymentDevices
+from posdiag.emulator.handlers_common import (
     abort,
     completion,
     deliver,
@@ -34,16 +31,12 @@ from posdiag.emulator.handlers import (
     tlv_bmp,
     wrong_password,
 )
-from posdiag.emulator.host import Host
-from posdiag.emulator.operator import Cancelled, Operator, PresentedCard
+from posdiag.emulator.operator import Cancelled, PresentedCard
 from posdiag.emulator.payment_receipts import TransactionView, transaction_receipts
-from posdiag.emulator.pinpad import EncryptedPin, PinPad, PinPadError
+from posdiag.emulator.pinpad import EncryptedPin, PinPadError
 from posdiag.emulator.receipts import Receipt, ReceiptLine
-from posdiag.emulator.session import Handler, PtSession
+from posdiag.emulator.session import PtSession
 from posdiag.testcards import TestCard
-
-if TYPE_CHECKING:
-    from posdiag.emulator.terminal import EmulatedTerminal
 
 RC_OK = 0x00
 RC_CARD_NOT_READABLE = 0x64
@@ -64,27 +57,8 @@ REPEAT_STATUS_AFTER = 2.0  # s; the ECR answered 84 9C "not ready yet" (§2.2.6)
 MAX_STATUS_REPEATS = 5  # when the ECR sent no BMP 02
 
 
-@dataclass
-class PaymentDevices:
-    """Card reader, PIN pad, host and the person at the terminal, for one EmulatedTerminal."""
-
-    operator: Operator
-    pinpad: PinPad
-    host: Host
-    card_timeout: float = 30.0  # s the terminal waits for a card in a payment (PT default)
-    pin_timeout: float = 30.0  # s it waits for the PIN
-    today: Callable[[], date] = date.today
-    last_read: PresentedCard | None = None  # card data of the last Read Card (payment type 02)
-    ecr_lines: list[ReceiptLine] = field(default_factory=list)  # 06 D1 lines not yet a receipt
-
-    @classmethod
-    def create(cls, terminal: EmulatedTerminal, mode: str = "auto") -> PaymentDevices:
-        return cls(Operator(mode, printer=terminal.printer), PinPad(seed=terminal.seed),
-                   Host(terminal.seed))
-
-
 def _devices(session: PtSession) -> PaymentDevices:
-    return session.terminal.payment  # type: ignore[no-any-return]
+    return session.terminal.payment
 
 
 # --- card and PIN ----------------------------------------------------------------------------
@@ -198,11 +172,14 @@ def _finish(session: PtSession, view: TransactionView, request: messages.Message
         terminal.ledger.log(f"auto-reversal of receipt {view.receipt:04d}: ECR did not confirm")
         abort(session, RC_ABORT_OR_TIMEOUT)
         return
-    for receipt in transaction_receipts(terminal.config, view):
-        if not deliver(session, receipt, payment=True):
+    receipts = transaction_receipts(terminal.config, view)
+    for receipt in receipts:
+        failed = deliver(session, receipt, payment=True)
+        if failed is not None:
             terminal.ledger.log(f"auto-reversal of receipt {view.receipt:04d}: no receipt")
-            abort(session, RC_PRINTER_NOT_READY)
+            abort(session, failed)
             return
+    terminal.last_receipts = tuple(receipts)
     kind = view.kind if view.result_code == RC_OK else "decline"
     terminal.ledger.book(terminal.ledger.new_record(
         receipt=view.receipt, trace=view.trace, type=kind, result=view.result_code,
@@ -245,11 +222,13 @@ def _card_transaction(session: PtSession, request: messages.Message, kind: str,
             return
     devices = _devices(session)
     intermediate(session, STATUS_WAITING_HOST)
-    answer = devices.host.authorise(card, amount, encrypted, devices.today())
-    receipt, trace = session.terminal.ledger.next_numbers()
+    terminal = session.terminal
+    today = devices.today() if devices.today is not None else terminal.now().date()
+    answer = devices.host.authorise(card, amount, encrypted, today)
+    receipt, trace = terminal.ledger.next_numbers()
     view = TransactionView.of_card(kind, card, amount, receipt, trace, answer.result_code,
                                    answer.auth_code, pin_verified=with_pin and answer.approved,
-                                   currency=session.terminal.config.currency)
+                                   currency=terminal.config.currency, when=terminal.now())
     _finish(session, view, request)
 
 
@@ -294,7 +273,8 @@ def reversal(session: PtSession, command: Apdu) -> None:
         abort(session, RC_ALREADY_REVERSED)
         return
     receipt, trace = terminal.ledger.next_numbers()
-    view = TransactionView.of_booking(original, receipt, trace, terminal.config.currency)
+    view = TransactionView.of_booking(original, receipt, trace, terminal.config.currency,
+                                      when=terminal.now())
     _finish(session, view, request)
 
 
@@ -374,7 +354,7 @@ def print_line_on_terminal(session: PtSession, command: Apdu) -> None:
     if line.is_line_feed:
         pending.extend([ReceiptLine("")] * (line.text_bytes[0] if line.text_bytes else 1))
     else:
-        pending.append(ReceiptLine(line.text(), line.attribute))
+        pending.append(ReceiptLine(line.text(session.terminal.config.charset), line.attribute))
     if line.ends_receipt:
         printer.print_receipt(Receipt(0, tuple(pending), source="ecr"))
         pending.clear()
@@ -397,7 +377,8 @@ def print_text_block_on_terminal(session: PtSession, command: Apdu) -> None:
             attribute = node.value[0]
             ended = bool(attribute & 0x80) and attribute != 0x80
         elif node.tag == 0x07:
-            pending.append(ReceiptLine(node.value.decode("cp437", "replace"), attribute))
+            pending.append(ReceiptLine(node.value.decode(session.terminal.config.charset,
+                                                         "replace"), attribute))
             ended = False
     if ended:
         printer.print_receipt(Receipt(block.receipt_type or 0, tuple(pending), source="ecr"))

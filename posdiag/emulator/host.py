@@ -19,9 +19,10 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
-from posdiag.crypto import dukpt_aes, dukpt_tdes, pinblock
+from posdiag.crypto.dukpt_host import ENGINE_AES, open_pin_block
 from posdiag.emulator.pinpad import TEST_BDK_AES, TEST_BDK_TDES, EncryptedPin
-from posdiag.errors import DecryptionError, ProtocolError
+from posdiag.errors import DecryptionError
+from posdiag.i18n import _
 from posdiag.testcards import TestCard
 
 RC_APPROVED = 0x00
@@ -47,23 +48,15 @@ def recover_pin(encrypted: EncryptedPin, pan: str | None,
 
     Raises DecryptionError if the block does not open to a PIN (wrong key or PAN).
     """
+    bdk = bdk_aes if encrypted.engine == ENGINE_AES else bdk_tdes
     try:
-        if encrypted.engine == 1:
-            if pan is None:
-                raise DecryptionError("A format 4 PIN block needs the PAN to decipher.")
-            key = dukpt_aes.derive_transaction_key(bdk_aes, encrypted.ksn)
-            pin_key = dukpt_aes.derive_working_key(key, encrypted.ksn,
-                                                   dukpt_aes.KeyUsage.PIN_ENCRYPTION,
-                                                   dukpt_aes.KeyType.AES128)
-            return pinblock.decipher_format4(encrypted.block, pan, pin_key)
-        key = dukpt_tdes.derive_transaction_key(bdk_tdes, encrypted.ksn)
-        pin_key = dukpt_tdes.working_key(key, dukpt_tdes.Variant.PIN)
-        clear = dukpt_tdes.decrypt_pin_block(pin_key, encrypted.block)
-        return pinblock.parse_pin_block(clear, pan)
-    except ProtocolError as err:
+        pin, _format = open_pin_block(encrypted.block, encrypted.ksn, pan,
+                                      engine=encrypted.engine, bdk=bdk)
+    except DecryptionError as err:
         raise DecryptionError(
-            "The PIN block did not decrypt to a PIN; the PIN pad and host keys differ."
+            _("The PIN block did not decrypt to a PIN; the PIN pad and host keys differ.")
         ) from err
+    return pin
 
 
 class Host:

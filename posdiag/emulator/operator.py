@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from posdiag.emulator.receipts import Printer
@@ -75,7 +76,8 @@ class Operator:
         default_card: str = DEFAULT_CARD,
     ) -> None:
         if mode not in ("auto", "manual"):
-            raise BadInput(f"operator mode {mode!r} unknown; use auto or manual.")
+            raise BadInput(_("operator mode {mode!r} unknown; use auto or manual.").format(
+                               mode=mode))
         self.mode = mode
         self._cards = cards
         self._printer = printer
@@ -100,7 +102,8 @@ class Operator:
             return self.cards[name]
         except KeyError:
             known = ", ".join(sorted(self.cards))
-            raise BadInput(f"no test card named {name!r}; known: {known}.") from None
+            raise BadInput(_("no test card named {name!r}; known: {known}.").format(
+                               name=name, known=known)) from None
 
     # --- what the person does -----------------------------------------------------------------
 
@@ -115,7 +118,7 @@ class Operator:
     def type_pin(self, digits: str, *, confirm: bool = True) -> None:
         """Type digits on the PIN pad; confirm presses OK afterwards (as a person would)."""
         if not (digits.isascii() and digits.isdigit()):
-            raise BadInput("a PIN pad takes digits only.")
+            raise BadInput(_("a PIN pad takes digits only."))
         self._queue.put(Action("pin", digits))
         if confirm:
             self.press_ok()

@@ -49,20 +49,20 @@ class TransactionView:
     @classmethod
     def of_card(cls, kind: str, card: TestCard, amount: int, receipt: int, trace: int,
                 result_code: int, auth_code: str | None, *, pin_verified: bool,
-                currency: int) -> TransactionView:
+                currency: int, when: datetime) -> TransactionView:
         brand, aid = _BRANDS.get(card.zvt_card_type, (card.scheme.capitalize(), _UNKNOWN_AID))
         return cls(kind, amount, currency, receipt, trace, result_code, auth_code,
-                   card.zvt_card_type, brand, card.masked_pan, aid, pin_verified)
+                   card.zvt_card_type, brand, card.masked_pan, aid, pin_verified, when=when)
 
     @classmethod
     def of_booking(cls, original: Booked, receipt: int, trace: int,
-                   currency: int) -> TransactionView:
+                   currency: int, *, when: datetime) -> TransactionView:
         """A reversal of a booked payment (its card data is only what the journal kept)."""
         card_type = original.card_type or 0
         brand, aid = _BRANDS.get(card_type, ("Card", _UNKNOWN_AID))
         return cls("reversal", original.amount, currency, receipt, trace, 0x00, None, card_type,
                    original.brand or brand, original.pan or "****", original.aid or aid,
-                   orig_receipt=original.receipt)
+                   orig_receipt=original.receipt, when=when)
 
 
 def transaction_receipts(config: TerminalConfig, view: TransactionView) -> list[Receipt]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from posdiag.crypto import dukpt_aes, dukpt_tdes, pinblock
 from posdiag.errors import BadInput, DeviceError, DukptExhausted
+from posdiag.i18n import _
 
 ENGINE_TDES = 0
 ENGINE_AES = 1
@@ -70,7 +71,7 @@ class PinPad:
         """tdes_counter/aes_counter start a device just before that counter (tests near
         exhaustion); payment_format is the PIN block format payments use (0, 1, 3 or 4)."""
         if payment_format not in (0, 1, 3, 4):
-            raise BadInput("the PIN pad builds ISO 9564 formats 0, 1, 3 and 4 only.")
+            raise BadInput(_("the PIN pad builds ISO 9564 formats 0, 1, 3 and 4 only."))
         ipek = dukpt_tdes.derive_ipek(TEST_BDK_TDES, TEST_IKSN_TDES)
         initial_key = dukpt_aes.derive_initial_key(TEST_BDK_AES, TEST_IK_ID_AES)
         if tdes_counter is None:

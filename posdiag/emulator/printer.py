@@ -73,7 +73,8 @@ class EmulatedPrinter:
 
     def set_fault(self, name: str, on: bool = True) -> None:
         if name not in FAULTS:
-            raise BadInput(f"printer fault {name!r} not known; use one of {', '.join(FAULTS)}.")
+            raise BadInput(_("printer fault {name!r} not known; use one of {faults}.").format(
+                               name=name, faults=', '.join(FAULTS)))
         with self._lock:
             setattr(self.faults, name, on)
             if not self.faults.blocked and self._held:
@@ -229,8 +230,9 @@ class TcpPrinterServer(_Server):
         try:
             self._sock = socket.create_server((host, port), reuse_port=False)
         except OSError as err:
-            raise LinkError(f"cannot listen on {host}:{port} ({err.strerror}); pick another "
-                            "port or stop the program using it.") from err
+            raise LinkError(_("cannot listen on {host}:{port} ({strerror}); pick "
+                              "another port or stop the program using it.").format(
+                                host=host, port=port, strerror=err.strerror)) from err
         self._sock.settimeout(0.1)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
 

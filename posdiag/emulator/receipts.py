@@ -24,7 +24,7 @@ CENTRED = 0x40
 DOUBLE_WIDTH = 0x20
 DOUBLE_HEIGHT = 0x10
 
-TEXT_CODEC = "cp437"  # the ZVT default character set
+TEXT_CODEC = "cp437"  # the ZVT default character set (a terminal may be set to another)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +71,17 @@ class Printer:
         return taken
 
 
-def print_line_apdus(lines: tuple[ReceiptLine, ...]) -> list[Apdu]:
+def print_line_apdus(lines: tuple[ReceiptLine, ...], charset: str = TEXT_CODEC) -> list[Apdu]:
     """One 06 D1 per line; the last one carries the last-line attribute."""
     apdus = []
     for i, line in enumerate(lines):
         attribute = LAST_LINE if i == len(lines) - 1 else line.attribute
-        text = line.text.encode(TEXT_CODEC, "replace")
+        text = line.text.encode(charset, "replace")
         apdus.append(Apdu(0x06, 0xD1, bytes((attribute,)) + text))
     return apdus
 
 
-def text_block_apdu(receipt: Receipt) -> Apdu:
+def text_block_apdu(receipt: Receipt, charset: str = TEXT_CODEC) -> Apdu:
     """One 06 D3: TLV 06 { 1F07 receipt type, 25 { 09 attr, 07 line, … , 09 end } }."""
     children: list[TlvNode] = []
     attribute = None
@@ -89,7 +89,7 @@ def text_block_apdu(receipt: Receipt) -> Apdu:
         if line.attribute != attribute:
             children.append(TlvNode(0x09, bytes((line.attribute,))))
             attribute = line.attribute
-        children.append(TlvNode(0x07, line.text.encode(TEXT_CODEC, "replace")))
+        children.append(TlvNode(0x07, line.text.encode(charset, "replace")))
     children.append(TlvNode(0x09, b"\xff"))  # end of receipt
     receipt_type = TlvNode(0x1F07, bytes((receipt.kind,)))
     container = Bmp.of(TLV_BMP, (receipt_type, TlvNode(0x25, tuple(children))))

@@ -1,67 +1,41 @@
-"""An emulated ZVT payment terminal: state, command handlers, and its lines.
+"""An emulated ZVT payment terminal and the lines it is reached on.
 
-One ``EmulatedTerminal`` owns its state (no globals), so one process can serve
-many at once, each on its own pty or TCP port, each in its own threads.
+One ``EmulatedTerminal`` owns its state (core.py; no globals), so one process can serve
+many at once, each on its own pty or TCP port, each in its own threads. Like a real PT it
+serves one dialog at a time, and on TCP one ECR connection at a time: another ECR's
+connection waits until the current one closes, or idles for T3 while the other waits, or
+idles for T4 (tcp_server.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import socket
+import tempfile
 import threading
-from dataclasses import dataclass, field, replace
-from typing import Any
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.transport import SerialTransport, TcpTransport
 from posdiag.emulator.config import TerminalConfig
+from posdiag.emulator.core import Handler, TerminalCore
 from posdiag.emulator.faults import Faults
-from posdiag.emulator.ledger import Ledger
-from posdiag.emulator.lines import Disconnect, FaultyLink, PtyLine
-from posdiag.emulator.operator import Casing
-from posdiag.emulator.receipts import Printer
-from posdiag.emulator.session import Handler, PtSession
-from posdiag.errors import LinkClosed, LinkError
-from posdiag.link.tcp import TcpLink
+from posdiag.emulator.lines import Disconnect, FaultyLink, PtyLine, Restart
+from posdiag.emulator.session import PtSession
+from posdiag.emulator.tcp_server import ServerSocket, TcpServer
+from posdiag.emulator.transport import PtSerialTransport, PtTcpTransport, PtTransport
+from posdiag.errors import LinkError
+from posdiag.link.base import ByteLink
+
+if TYPE_CHECKING:
+    from posdiag.emulator.tls_material import TlsMaterial
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Registration:
-    """What the ECR asked for in Registration 06 00 (reset by Log-Off)."""
-
-    config_byte: int = 0x86  # the value Log-Off restores (PA00P015 §2.2)
-    currency: int | None = None
-    tlv_enabled: bool = False
-    permitted: frozenset[tuple[int, int]] = frozenset()
-    max_apdu: int | None = None  # TLV 1A: the largest APDU the ECR accepts
-
-    @property
-    def wants_intermediate_status(self) -> bool:
-        return bool(self.config_byte & 0x08)
-
-    @property
-    def ecr_prints(self) -> bool:
-        """Receipts travel to the ECR as 06 D1/06 D3 (config bits 02/04 and 80)."""
-        return bool(self.config_byte & 0x80) and bool(self.config_byte & 0x06)
-
-    @property
-    def text_blocks(self) -> bool:
-        return (0x06, 0xD3) in self.permitted
-
-
-@dataclass
-class TerminalStatus:
-    status: int = 0x00  # §11 terminal status: 00 ready
-    registered: Registration = field(default_factory=Registration)
-    commands_seen: list[tuple[int, int]] = field(default_factory=list)
-    display: tuple[str, ...] = ()  # lines of the last Display Text 06 E0
-
-
-class EmulatedTerminal:
+class EmulatedTerminal(TerminalCore):
     def __init__(
         self,
         config: TerminalConfig | None = None,
@@ -72,62 +46,23 @@ class EmulatedTerminal:
         operator: str = "auto",
         handlers: dict[tuple[int, int], Handler] | None = None,
     ) -> None:
-        self.config = config or TerminalConfig()
-        self.faults = faults or Faults()
-        self.seed = seed
-        self.rng = random.Random(seed)
-        self.state = TerminalStatus()
-        self.lock = threading.RLock()  # one dialog at a time, like a real PT
-        self.stopping = False
-        self._threads: list[threading.Thread] = []
-        self._closers: list[Any] = []
         if handlers is None:
             from posdiag.emulator.handlers import default_handlers
 
             handlers = default_handlers()
-        self.handlers = handlers
-        self.frames_received = 0
-        self.operator_mode = operator
-        self.clock_offset = 0.0  # seconds the terminal's clock is ahead (Set Date/Time 06 91)
-        self.ledger = Ledger(self.config.terminal_id, self.config.currency)
-        if journal:
-            self.ledger.generate(journal, seed)
-        self.printer = Printer(paper_out=self.faults.paper_out, cover_open=self.faults.cover_open)
-        from posdiag.emulator.handlers_payment import PaymentDevices
+        super().__init__(config, faults=faults, seed=seed, journal=journal, operator=operator,
+                         handlers=handlers)
+        self._threads: list[threading.Thread] = []
+        self._closers: list[Any] = []
 
-        self.payment = PaymentDevices.create(self, operator)  # card reader, PIN pad, host, person
-        self.payment.operator.casing = self.casing()
-
-    def casing(self) -> Casing:
-        """The outside of this terminal, as the person in front of it sees it."""
-        config = self.config
-        signs = ("an extra wire at the card slot",) if self.faults.tampered else ()
-        return Casing(config.label_serial or config.serial_number, config.device_name,
-                      seals_intact=not self.faults.tampered, tamper_signs=signs)
-
-    # --- bookkeeping used by handlers -----------------------------------------------------
-
-    def log_command(self, command: Apdu) -> None:
-        self.state.commands_seen.append(command.command)
-
-    def _receive_policy(self) -> str:
-        """Serial frame faults: NAK every Nth frame, or lose the ACK of every Nth."""
-        self.frames_received += 1
-        n = self.frames_received
-        if self.faults.nak_every and n % self.faults.nak_every == 0:
-            return "nak"
-        if self.faults.drop_ack_every and n % self.faults.drop_ack_every == 0:
-            return "lost-ack"
-        return "ack"
-
-    # --- serving --------------------------------------------------------------------------
+    # --- serial ---------------------------------------------------------------------------
 
     def serve_serial(self, baud: int | None = None) -> PtyLine:
         """Start serving on a new pty; returns the line (its .path is what the ECR opens).
 
-        baud paces the output like a real line; None sends as fast as the pty allows.
-        """
-        line = PtyLine(baud)
+        baud paces the line like a real one at the terminal's rate; None sends as fast as
+        the pty allows (the rate is then the configured one, for rate changes only)."""
+        line = PtyLine(baud, rate=self.config.baud)
         self._closers.append(line)
         self._spawn(self._serial_loop, line, name=f"zvt-pty-{line.path}")
         return line
@@ -135,61 +70,98 @@ class EmulatedTerminal:
     def _serial_loop(self, line: PtyLine) -> None:
         while not self.stopping:
             link = FaultyLink(line, self.faults, self.rng) if self.faults.any_link_fault else line
-            transport = SerialTransport(link, t2=self.config.t2,
-                                        receive_policy=self._receive_policy)
+            transport = PtSerialTransport(link, t2=self.config.t2, verdict=self.frame_verdict)
             try:
-                self._serve_transport(transport)
+                self._serve(transport, line=line)
             except Disconnect:
                 log.info("emulator: injected cable pull on %s", line.path)
                 line.reopen()
-                self.faults = _without_disconnect(self.faults)
-            except (LinkClosed, LinkError):
+                self.faults = replace(self.faults, disconnect_after=None)  # "drops once"
+            except Restart:
+                log.info("emulator: injected restart of the terminal on %s", line.path)
+                self.faults = replace(self.faults, restart_after=None)
+                self._reboot(line)
+            except LinkError:
                 if self.stopping:
                     return
                 line.reopen()
 
+    def _reboot(self, line: PtyLine) -> None:
+        """Silent while it boots, then ready at its configured rate with no registration."""
+        self.restart()
+        line.restart()
+        end = time.monotonic() + self.config.boot_seconds
+        while not self.stopping and (left := end - time.monotonic()) > 0:
+            line.read(4096, min(left, 0.1))  # whatever arrives while booting is lost
+
+    # --- TCP ------------------------------------------------------------------------------
+
     def serve_tcp(self, host: str = "127.0.0.1", port: int | None = None) -> tuple[str, int]:
         """Listen for ECR connections; port 0 picks a free one. Returns the bound address."""
-        server = socket.create_server((host, self.config.tcp_port if port is None else port))
-        server.settimeout(0.5)
+        return self._listen(host, self.config.tcp_port if port is None else port, None)
+
+    def serve_tls(self, host: str = "127.0.0.1", port: int | None = None, *,
+                  material: TlsMaterial | None = None,
+                  require_client_cert: bool = False) -> tuple[tuple[str, int], TlsMaterial]:
+        """Listen for ECR connections over TLS (port 0: any free one; default 22001) with
+        the server certificate of material — freshly made TEST MATERIAL when None, kept in a
+        temporary folder until stop(). With require_client_cert the ECR must show a
+        certificate of material's CA. Returns the bound address and the material."""
+        import ssl
+
+        from posdiag.emulator.tls_material import generate
+
+        if material is None:
+            folder = tempfile.TemporaryDirectory(prefix="posdiag-test-tls-")
+            self._closers.append(folder)
+            material = generate(Path(folder.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(material.server_cert, material.server_key)
+        if require_client_cert:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(material.ca_cert)
+
+        def wrap(sock: socket.socket) -> socket.socket:
+            return context.wrap_socket(sock, server_side=True)
+
+        address = self._listen(host, self.config.tls_port if port is None else port, wrap)
+        return address, material
+
+    def _listen(self, host: str, port: int, wrap: Any) -> tuple[str, int]:
+        server = TcpServer(host, port, self._serve_connection, wrap=wrap,
+                           handshake_timeout=self.config.t3)
         self._closers.append(server)
-        address = server.getsockname()[:2]
-        self._spawn(self._accept_loop, server, name=f"zvt-tcp-{address[1]}")
-        return address[0], address[1]
+        server.start()
+        return server.address
 
-    def _accept_loop(self, server: socket.socket) -> None:
-        while not self.stopping:
-            try:
-                conn, peer = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._spawn(self._tcp_connection, conn, peer, name=f"zvt-tcp-conn-{peer}")
-
-    def _tcp_connection(self, conn: socket.socket, peer: Any) -> None:
-        tcp = TcpLink(conn, f"ECR {peer}")
-        # TCP checks its own bytes: line noise is a serial fault, the rest apply.
-        faults = replace(self.faults, noise=0.0)
-        link = FaultyLink(tcp, faults, self.rng) if faults.any_link_fault else tcp
+    def _serve_connection(self, sock: ServerSocket, link: ByteLink,
+                          make_way: Any) -> None:
+        faults = replace(self.faults, noise=0.0)  # TCP checks its own bytes: noise is serial
+        faulty = FaultyLink(link, faults, self.rng) if faults.any_link_fault else link
         try:
-            self._serve_transport(TcpTransport(link))
+            self._serve(PtTcpTransport(faulty, t3=self.config.t3), make_way=make_way)
         except Disconnect:
-            log.info("emulator: injected disconnect of %s", peer)
-            self.faults = _without_disconnect(self.faults)
-        except (LinkClosed, LinkError):
+            log.info("emulator: injected disconnect of %s", link.description)
+            self.faults = replace(self.faults, disconnect_after=None)
+        except Restart:
+            log.info("emulator: injected restart of the terminal")
+            self.faults = replace(self.faults, restart_after=None)
+            self.restart()
+        except LinkError:
             pass
-        finally:
-            tcp.close()
 
-    def _serve_transport(self, transport: SerialTransport | TcpTransport) -> None:
+    # --- both -----------------------------------------------------------------------------
+
+    def _serve(self, transport: PtTransport, *, line: PtyLine | None = None,
+               make_way: Any = None) -> None:
         if self.faults.silent:
             while not self.stopping:  # hears everything, says nothing
                 transport.link.read(4096, 0.5)
             return
-        session = PtSession(self, transport)
-        with self.lock:
-            session.serve()
+        session = PtSession(self, transport, line)
+        idle = None if line is not None else self.config.t4  # a cable stays; a socket may go
+        session.serve(idle_timeout=idle, make_way=make_way)
 
     def _spawn(self, target: Any, *args: Any, name: str) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -200,11 +172,10 @@ class EmulatedTerminal:
         self.stopping = True
         for closer in self._closers:
             with contextlib.suppress(OSError):
-                closer.close()
+                if isinstance(closer, tempfile.TemporaryDirectory):
+                    closer.cleanup()
+                else:
+                    closer.close()
         for thread in self._threads:
             thread.join(timeout=2)
         self.ledger.close()
-
-
-def _without_disconnect(faults: Faults) -> Faults:
-    return replace(faults, disconnect_after=None)  # "drops once": a new connection works

@@ -11,7 +11,7 @@ Every state goes through ``StateSignal``; a failure is signalled, then raised.
 from __future__ import annotations
 
 import functools
-import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -24,12 +24,14 @@ from posdiag.backup.media import choose_set_dir
 from posdiag.backup.service import DEFAULT_SEGMENT_BYTES, BackupProgress, BackupResult
 from posdiag.backup.writer import Medium
 from posdiag.errors import MediaRemoved, PosdiagError, UsageError, VerificationError
+from posdiag.i18n import _
 from posdiag.kit import signals
 from posdiag.kit.config import KitConfig
 from posdiag.kit.eject import EjectOutcome, eject
 from posdiag.kit.lock import cycle_lock, lock_path
 from posdiag.kit.signals import StateSignal, log
 from posdiag.kit.stick import check_folder, check_set_folder
+from posdiag.terminal_settings import TerminalSettings
 
 if TYPE_CHECKING:
     from posdiag.devices import TerminalIdentity
@@ -65,17 +67,16 @@ PlanRunner = Callable[[Path, str, Path], PlanOutcome]
 Ejector = Callable[[Path], EjectOutcome]
 
 
-def run_plan(plan: Path, port: str, record_dir: Path,
-             state_dir: Path | None = None) -> PlanOutcome:
-    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract).
+def run_plan(plan: Path, port: str, record_dir: Path, state_dir: Path | None = None, *,
+             settings: TerminalSettings | None = None) -> PlanOutcome:
+    """Run the acceptance plan through `posdiag test` (its CLI is the stable contract), with
+    the config's terminal settings (the password in the environment, not the command line).
 
     While the kit's page is served (`posdiag kit serve` on the same state folder), the
     plan's questions go to the technician's phone (`--kit-page`)."""
-    if importlib.util.find_spec("posdiag.cli.test") is None:
-        return PlanOutcome(False, f"the plan {plan} was not run: this posdiag has no `test` "
-                                  "command yet.")
+    options, environment = (settings or TerminalSettings()).command_line()
     command = [sys.executable, "-m", "posdiag", "test", "--port", port, "--plan", str(plan),
-               "--record", str(record_dir)]
+               "--record", str(record_dir), *options]
     if state_dir is not None:
         from posdiag.kit.web.channel import server_running, web_dir
 
@@ -83,7 +84,8 @@ def run_plan(plan: Path, port: str, record_dir: Path,
             command += ["--kit-page", str(web_dir(state_dir))]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=PLAN_TIMEOUT, check=False)
+                              timeout=PLAN_TIMEOUT, check=False,
+                              env={**os.environ, **environment})
     except subprocess.TimeoutExpired:
         return PlanOutcome(False, f"the plan {plan} did not finish within "
                                   f"{PLAN_TIMEOUT / 60:.0f} minutes.")
@@ -122,8 +124,9 @@ def kit_set_dir(root: Path, identity: TerminalIdentity, medium: Medium | None = 
             check_resumable(scan, kit_key, identity, recipients)
             return latest, True
         except UsageError as refused:
-            log.warning("not continuing the unfinished set in %s: %s Starting a new set; the "
-                        "old one is kept as it is.", latest, refused)
+            log.warning(_("not continuing the unfinished set in {latest}: {refused} "
+                          "Starting a new set; the old one is kept as it is.").format(
+                            latest=latest, refused=refused))
     fresh = choose_set_dir(root, identity, resume=False)
     check_set_folder(root, fresh)
     return fresh, False
@@ -153,7 +156,9 @@ def run_cycle(config: KitConfig, port: str, media_root: Path, *,
               state_dir: Path | None = None, signal: StateSignal | None = None,
               medium: Medium | None = None, segment_bytes: int = DEFAULT_SEGMENT_BYTES,
               ejector: Ejector = eject, plan_runner: PlanRunner | None = None) -> CycleResult:
-    """One full cycle under the cycle lock; UsageError at once if another cycle runs."""
+    """One full cycle under the cycle lock; UsageError at once if another cycle runs.
+
+    plan_runner defaults to `posdiag test` with the config's terminal settings."""
     state_dir = config_dir(state_dir)
     signal = signal or StateSignal(config.hook)
     if signal.board is None:
@@ -161,7 +166,8 @@ def run_cycle(config: KitConfig, port: str, media_root: Path, *,
         from posdiag.kit.web.status import StatusBoard
 
         signal.board = StatusBoard(web_dir(state_dir))
-    plan_runner = plan_runner or functools.partial(run_plan, state_dir=state_dir)
+    plan_runner = plan_runner or functools.partial(run_plan, state_dir=state_dir,
+                                                   settings=config.terminal)
     with cycle_lock(lock_path(state_dir)):
         try:
             return _cycle(config, port, media_root, state_dir, signal, medium, segment_bytes,
@@ -179,8 +185,9 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
            signal: StateSignal, medium: Medium | None, segment_bytes: int,
            ejector: Ejector, plan_runner: PlanRunner) -> CycleResult:
     if not media_root.is_dir():
-        raise MediaRemoved(f"The stick folder {media_root} is not there; mount the stick "
-                           "(or fix --media) and run the cycle again.")
+        raise MediaRemoved(_("The stick folder {media_root} is not there; mount the "
+                             "stick (or fix --media) and run the cycle again.").format(
+                               media_root=media_root))
     if config.plan is not None:  # the plan's records go there: it must be on the stick
         check_folder(media_root, media_root / RECORDS_FOLDER)
     kit_key = _kit_key(state_dir)
@@ -192,8 +199,8 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
     _verify(result.set_dir, kit_key, medium)
     totals_agree = None if result.totals is None else result.totals.agree
     if totals_agree is False:
-        log.warning("The journal does not add up to the terminal's totals: %s",
-                    "; ".join(result.totals.differences) if result.totals else "")
+        log.warning(_("The journal does not add up to the terminal's totals: {value}").format(
+                        value='; '.join(result.totals.differences) if result.totals else ''))
     plan_passed = None
     if config.plan is not None:
         signal(signals.TESTING, f"running the acceptance plan {config.plan}")
@@ -232,7 +239,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
 
     recipients, labels = recipients_from(config.recipients)
     case_dir = None
-    with open_terminal(port) as terminal:
+    with open_terminal(port, settings=config.terminal, fast_line=True) as terminal:
         identity = terminal.identify()
         name = identity.serial_number or identity.terminal_id or "unknown"
         set_dir, resume = kit_set_dir(media_root, identity, medium, kit_key, labels)
@@ -261,5 +268,6 @@ def _verify(set_dir: Path, kit_key: KitKey, medium: Medium | None) -> None:
     report = verify_set(set_dir, None, kit_key.public_key, medium)
     if not report.ok or not report.complete:
         first = report.problems[0] if report.problems else "the newest generation is incomplete"
-        raise VerificationError(f"The backup in {set_dir} does not verify ({first}); keep the "
-                                "stick and run the cycle again to resume.")
+        raise VerificationError(_("The backup in {set_dir} does not verify "
+                                  "({first}); keep the stick and run the cycle again "
+                                  "to resume.").format(set_dir=set_dir, first=first))

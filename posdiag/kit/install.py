@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 from posdiag.kit.udev import GROUP, KIT_UNIT, STATE_DIR, USER, WEB_UNIT, KitFile, kit_files
 
 MANIFEST_TARGET = "/etc/posdiag/kit-installed.json"
@@ -103,11 +104,13 @@ def _load_manifest(env: Environment) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise UsageError(f"The install record {path} is unreadable ({err}); remove the kit "
-                         "files by hand (see docs/field-kit.md).") from err
+        raise UsageError(_("The install record {path} is unreadable ({err}); remove "
+                           "the kit files by hand (see docs/field-kit.md).").format(
+                             path=path, err=err)) from err
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        raise UsageError(f"The install record {path} is not one this posdiag wrote; remove the "
-                         "kit files by hand (see docs/field-kit.md).")
+        raise UsageError(_("The install record {path} is not one this posdiag wrote; "
+                           "remove the kit files by hand (see docs/field-kit.md).").format(
+                             path=path))
     return data
 
 
@@ -146,8 +149,8 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False,
         path = env.path(kit_file.target)
         if path.exists() and kit_file.target not in ours and \
                 path.read_bytes() != kit_file.text.encode():
-            raise UsageError(f"{path} exists and was not written by `posdiag kit install`; move "
-                             "it away and install again.")
+            raise UsageError(_("{path} exists and was not written by `posdiag kit "
+                               "install`; move it away and install again.").format(path=path))
     created_dirs = [str(d) for d in previous.get("dirs", [])]
     written = []
     for kit_file in files:
@@ -246,8 +249,8 @@ def _create_accounts(env: Environment, dry_run: bool, lines: list[str],
             lines.append(f"would run: {' '.join(argv)}")
             continue
         if env.run(argv) != 0:
-            raise UsageError(f"`{' '.join(argv)}` failed; fix the error above and install "
-                             "again.")
+            raise UsageError(_("`{argv}` failed; fix the error above and install "
+                               "again.").format(argv=' '.join(argv)))
         made[key] = True
         lines.append(f"created the {what} {name}")
     return made
@@ -274,8 +277,9 @@ def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> I
     env = env or Environment()
     manifest = _load_manifest(env)
     if manifest is None:
-        raise UsageError(f"Nothing to uninstall: {env.path(MANIFEST_TARGET)} does not exist "
-                         "(the kit was not installed with `posdiag kit install` here).")
+        raise UsageError(_("Nothing to uninstall: {path} does not exist (the kit was "
+                           "not installed with `posdiag kit install` here).").format(
+                             path=env.path(MANIFEST_TARGET)))
     verb = "would remove" if dry_run else "removed"
     lines: list[str] = []
     removed: list[str] = []

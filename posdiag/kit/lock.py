@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 
 LOCK_NAME = "kit-cycle.lock"
 
@@ -27,8 +28,9 @@ def _open(path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
-        raise UsageError(f"Cannot open the kit lock file {path} ({err.strerror}); check that "
-                         "the kit's state folder is writable.") from err
+        raise UsageError(_("Cannot open the kit lock file {path} ({strerror}); check "
+                           "that the kit's state folder is writable.").format(
+                             path=path, strerror=err.strerror)) from err
 
 
 @contextlib.contextmanager
@@ -39,8 +41,8 @@ def cycle_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UsageError(f"Another kit cycle is running (lock {path}); wait for it to "
-                             "finish and try again.") from None
+            raise UsageError(_("Another kit cycle is running (lock {path}); wait for "
+                               "it to finish and try again.").format(path=path)) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield

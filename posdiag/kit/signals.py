@@ -18,6 +18,7 @@ from typing import Any
 
 from posdiag.cards import mask_text
 from posdiag.display import untrusted
+from posdiag.i18n import _
 
 log = logging.getLogger("posdiag.kit")
 
@@ -55,7 +56,7 @@ class StateSignal:
 
     def __call__(self, state: str, message: str) -> None:
         if state not in STATES:
-            raise ValueError(f"unknown kit state {state!r}")
+            raise ValueError(_("unknown kit state {state!r}").format(state=state))
         # Messages quote device text and names on the stick: masked, controls escaped, so
         # neither the journal nor a hook nor `kit once` on a terminal gets them raw.
         message = untrusted(mask_text(message))
@@ -84,13 +85,17 @@ class StateSignal:
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              timeout=HOOK_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
-            self._log.warning("The status hook %s did not finish within %.0f s for state %s; "
-                              "make it return quickly.", self.hook[0], HOOK_TIMEOUT, state)
+            self._log.warning(_("The status hook {hook} did not finish within "
+                                "{hook_timeout:.0f} s for state {state}; make it "
+                                "return quickly.").format(
+                                  hook=self.hook[0], hook_timeout=HOOK_TIMEOUT, state=state))
             return
         except OSError as err:
-            self._log.warning("The status hook %s could not be run (%s); check the hook "
-                              "setting in the kit config.", self.hook[0], err.strerror or err)
+            self._log.warning(_("The status hook {hook} could not be run ({value}); "
+                                "check the hook setting in the kit config.").format(
+                                  hook=self.hook[0], value=err.strerror or err))
             return
         if getattr(done, "returncode", 0) != 0:
-            self._log.warning("The status hook %s exited with %s for state %s.",
-                              self.hook[0], done.returncode, state)
+            self._log.warning(_("The status hook {hook} exited with {returncode} for "
+                                "state {state}.").format(
+                                  hook=self.hook[0], returncode=done.returncode, state=state))

@@ -15,7 +15,10 @@ class ByteLink(Protocol):
     ``LinkClosed``; every other failure is a ``LinkError``.
     """
 
-    description: str
+    @property
+    def description(self) -> str:
+        """What the link is, for messages (a path or an address; never data)."""
+        ...
 
     def read(self, size: int, timeout: float) -> bytes: ...
 

@@ -12,6 +12,8 @@ import errno
 
 import serial
 
+from posdiag.i18n import _
+
 try:  # pyserial's flush() calls tcdrain, which raises termios.error (not OSError) on a lost pty
     from termios import error as _TermiosError
 except ImportError:  # not POSIX
@@ -53,7 +55,8 @@ def open_serial(
     except serial.SerialException as err:
         raise _open_error(url, err) from err
     except ValueError as err:
-        raise LinkError(f"cannot open {url}: {err}; check the port string.") from err
+        raise LinkError(_("cannot open {url}: {err}; check the port string.").format(
+                            url=url, err=err)) from err
     if is_device:
         try:
             port.rts = True
@@ -68,17 +71,21 @@ def _open_error(url: str, err: serial.SerialException) -> DeviceError:
     text = str(err)
     if code == errno.ENOENT or "No such file" in text:
         return PortNotFound(
-            f"serial port {url} does not exist; run `posdiag devices` to list ports."
+            _("serial port {url} does not exist; run `posdiag devices` to list ports.").format(
+                url=url)
         )
     if code == errno.EACCES or "Permission denied" in text:
         return PermissionDenied(
-            f"no permission to open {url}; join the dialout group or {UDEV_HINT}."
+            _("no permission to open {url}; join the dialout group or {udev_hint}.").format(
+                url=url, udev_hint=_(UDEV_HINT))
         )
     if code == errno.EBUSY or "exclusively lock" in text or "busy" in text.lower():
-        return PortBusy(f"serial port {url} is busy; close the other program using it and retry.")
+        return PortBusy(_("serial port {url} is busy; close the other program using "
+                          "it and retry.").format(url=url))
     if "refused" in text.lower() or code == errno.ECONNREFUSED:
-        return PortNotFound(f"nothing answers at {url} (connection refused); check host and port.")
-    return LinkError(f"cannot open {url}: {text}")
+        return PortNotFound(_("nothing answers at {url} (connection refused); check "
+                              "host and port.").format(url=url))
+    return LinkError(_("cannot open {url}: {text}").format(url=url, text=text))
 
 
 class SerialLink:
@@ -91,6 +98,20 @@ class SerialLink:
     @property
     def baudrate(self) -> int:
         return int(self._port.baudrate)
+
+    @property
+    def can_set_rate(self) -> bool:
+        """True where the rate means something: a device, or a network serial server
+        (rfc2217://); a raw socket:// or loop:// carries bytes at no rate."""
+        return "://" not in self.description or self.description.startswith("rfc2217://")
+
+    def set_rate(self, baud: int) -> None:
+        """Change the line's baud rate now (what is written has already left: write drains)."""
+        try:
+            self._port.baudrate = baud
+        except (serial.SerialException, OSError, ValueError) as err:
+            raise LinkError(_("cannot set {description} to {baud} baud: {err}").format(
+                                description=self.description, baud=baud, err=err)) from err
 
     def read(self, size: int, timeout: float) -> bytes:
         try:
@@ -125,6 +146,8 @@ class SerialLink:
         if "disconnected" in text or "returned no data" in text or "closed" in text.lower() \
                 or "Input/output error" in text \
                 or getattr(err, "errno", None) in (errno.EIO, errno.ENXIO, errno.EBADF):
-            return LinkClosed(f"the link to {self.description} was lost (cable pulled or device "
-                              "gone); reconnect and retry.")
-        return LinkError(f"I/O error on {self.description}: {text}")
+            return LinkClosed(_("the link to {description} was lost (cable pulled or "
+                                "device gone); reconnect and retry.").format(
+                                  description=self.description))
+        return LinkError(_("I/O error on {description}: {text}").format(
+                             description=self.description, text=text))

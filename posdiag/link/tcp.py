@@ -6,6 +6,7 @@ import contextlib
 import socket
 
 from posdiag.errors import LinkClosed, LinkError, LinkTimeout, PortNotFound
+from posdiag.i18n import _
 
 ZVT_TCP_PORT = 20007  # PA00P016 §2.2 default
 
@@ -15,14 +16,16 @@ def open_tcp(host: str, port: int, connect_timeout: float = 5.0) -> TcpLink:
         sock = socket.create_connection((host, port), timeout=connect_timeout)
     except ConnectionRefusedError as err:
         raise PortNotFound(
-            f"nothing listens on {host}:{port} (connection refused); check the terminal's "
-            "IP address and ECR port."
+            _("nothing listens on {host}:{port} (connection refused); check the "
+              "terminal's IP address and ECR port.").format(host=host, port=port)
         ) from err
     except TimeoutError as err:
-        raise LinkTimeout(f"{host}:{port} did not answer within {connect_timeout:g} s; "
-                          "check the network and the terminal's IP address.") from err
+        raise LinkTimeout(_("{host}:{port} did not answer within {connect_timeout:g} "
+                            "s; check the network and the terminal's IP address.").format(
+                              host=host, port=port, connect_timeout=connect_timeout)) from err
     except OSError as err:
-        raise LinkError(f"cannot connect to {host}:{port}: {err.strerror or err}.") from err
+        raise LinkError(_("cannot connect to {host}:{port}: {value}.").format(
+                            host=host, port=port, value=err.strerror or err)) from err
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return TcpLink(sock, f"tcp://{host}:{port}")
 
@@ -45,7 +48,8 @@ class TcpLink:
         except OSError as err:
             raise self._lost(err) from err
         if not data:
-            raise LinkClosed(f"{self.description} closed the connection; reconnect and retry.")
+            raise LinkClosed(_("{description} closed the connection; reconnect and "
+                               "retry.").format(description=self.description))
         return data
 
     def write(self, data: bytes) -> None:
@@ -61,5 +65,6 @@ class TcpLink:
         self._sock.close()
 
     def _lost(self, err: OSError) -> LinkError:
-        return LinkClosed(f"the connection to {self.description} was lost ({err.strerror or err}); "
-                          "reconnect and retry.")
+        return LinkClosed(_("the connection to {description} was lost ({value}); "
+                            "reconnect and retry.").format(
+                              description=self.description, value=err.strerror or err))

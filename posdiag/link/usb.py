@@ -69,15 +69,19 @@ def usb_error(err: Exception, what: str) -> DeviceError:
     """One typed error, one sentence, for a pyusb failure on `what`."""
     code = getattr(err, "errno", None)
     if code == errno.EACCES:
-        return PermissionDenied(f"no permission to use {what}; {UDEV_HINT}.")
+        return PermissionDenied(_("no permission to use {what}; {udev_hint}.").format(
+                                    what=what, udev_hint=_(UDEV_HINT)))
     if code == errno.EBUSY:
-        return PortBusy(f"{what} is busy: another driver or program (usblp, CUPS, usbhid) holds "
-                        "it; stop that program and retry.")
+        return PortBusy(_("{what} is busy: another driver or program (usblp, CUPS, "
+                          "usbhid) holds it; stop that program and retry.").format(what=what))
     if code in (errno.ENODEV, errno.ENOENT, errno.EPIPE):
-        return LinkClosed(f"{what} was unplugged or went away; reconnect it and retry.")
+        return LinkClosed(_("{what} was unplugged or went away; reconnect it and "
+                            "retry.").format(what=what))
     if code == errno.ETIMEDOUT:
-        return LinkTimeout(f"{what} did not answer in time; check that it is powered and ready.")
-    return LinkError(f"USB error on {what} ({err}); reconnect it and retry.")
+        return LinkTimeout(_("{what} did not answer in time; check that it is "
+                             "powered and ready.").format(what=what))
+    return LinkError(_("USB error on {what} ({err}); reconnect it and retry.").format(
+                         what=what, err=err))
 
 
 def find_device(*, vid: int | None = None, pid: int | None = None, bus: int | None = None,
@@ -94,13 +98,14 @@ def find_device(*, vid: int | None = None, pid: int | None = None, bus: int | No
     try:
         device = usb.core.find(backend=resolve_backend(backend), **match)
     except usb.core.NoBackendError as err:
-        raise DeviceError("pyusb found no USB library; install libusb (`apt install "
-                          "libusb-1.0-0`) or set POSDIAG_USB=emulated for the emulator.") from err
+        raise DeviceError(_("pyusb found no USB library; install libusb (`apt "
+                            "install libusb-1.0-0`) or set POSDIAG_USB=emulated for "
+                            "the emulator.")) from err
     except usb.core.USBError as err:
         raise usb_error(err, where) from err
     if device is None:
-        raise DeviceNotFound(f"no USB device {where} is attached; run `posdiag devices` to list "
-                             "them.")
+        raise DeviceNotFound(_("no USB device {where} is attached; run `posdiag "
+                               "devices` to list them.").format(where=where))
     return device
 
 
@@ -141,8 +146,9 @@ class UsbPipe:
                 config = device.get_active_configuration()
             intf = _pick_interface(config, interface_class, _TRANSFER_TYPES[transfer])
             if intf is None:
-                raise DeviceError(f"{what} has no {transfer} endpoints; it is not a device of "
-                                  "the expected kind.")
+                raise DeviceError(_("{what} has no {transfer} endpoints; it is not a "
+                                    "device of the expected kind.").format(
+                                      what=what, transfer=transfer))
             number = intf.bInterfaceNumber
             detached = False
             with contextlib.suppress(NotImplementedError):
@@ -161,7 +167,8 @@ class UsbPipe:
 
         self._check_open()
         if self.ep_out is None:
-            raise DeviceError(f"{self.description} has no OUT endpoint; it cannot take data.")
+            raise DeviceError(_("{description} has no OUT endpoint; it cannot take "
+                                "data.").format(description=self.description))
         try:
             self.ep_out.write(data, int(timeout * 1000))
         except usb.core.USBError as err:
@@ -199,7 +206,8 @@ class UsbPipe:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise LinkClosed(f"{self.description} was already closed; open it again.")
+            raise LinkClosed(_("{description} was already closed; open it again.").format(
+                                 description=self.description))
 
 
 class UsbLocation(TypedDict, total=False):

@@ -14,13 +14,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posdiag.cards import mask_text
 from posdiag.errors import CheckFailed, UsageError
 from posdiag.i18n import _
 from posdiag.plan.model import Measurement, PromptRecord, StepSpec
-from posdiag.plan.operator import Answer, Operator, Prompt
+from posdiag.plan.operator import Answer, Look, Operator, Prompt
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 
 class StepFailed(CheckFailed):
@@ -36,8 +39,10 @@ class Bench:
     ``port`` is None for a plan that never talks to the terminal (a printer check)."""
 
     def __init__(self, port: str | None, *, emulator: Any = None, printer: str | None = None,
-                 driver_options: dict[str, Any] | None = None) -> None:
+                 driver_options: dict[str, Any] | None = None,
+                 settings: TerminalSettings | None = None) -> None:
         self.port = port
+        self.settings = settings
         self.emulator = emulator
         self.printer_address = printer
         self.driver_options = dict(driver_options or {})
@@ -47,16 +52,17 @@ class Bench:
         self._printer: Any = None
 
     @classmethod
-    def for_port(cls, port: str | None, *, printer: str | None = None) -> Bench:
+    def for_port(cls, port: str | None, *, printer: str | None = None,
+                 settings: TerminalSettings | None = None) -> Bench:
         """A bench for PORT; a sim port gets an emulator built here, so we keep its handle."""
         from posdiag.link.ports import parse_port
         from posdiag.terminals import build_emulator
 
         if port is None:
-            return cls(None, printer=printer)
+            return cls(None, printer=printer, settings=settings)
         spec = parse_port(port)
         emulator = build_emulator(spec.options) if spec.kind == "sim" else None
-        return cls(port, emulator=emulator, printer=printer)
+        return cls(port, emulator=emulator, printer=printer, settings=settings)
 
     def emulated_devices(self) -> frozenset[str]:
         """Which of the bench's devices are emulated: only for those may the emulated person
@@ -67,6 +73,22 @@ class Bench:
         if self.printer_address == "sim":
             devices.add("printer")
         return frozenset(devices)
+
+    def terminal_printout_count(self) -> int:
+        """How many receipts the terminal's own printer has printed, where posdiag can see
+        its paper: the emulator's; a real terminal's paper is for a person's eyes (0)."""
+        return len(self.emulator.printer.printed) if self.emulator is not None else 0
+
+    def terminal_printout(self, since: int) -> list[dict[str, Any]]:
+        """The receipts the terminal's own printer printed after the first ``since``, as the
+        record keeps them (source "terminal-printer"); [] for a real terminal."""
+        if self.emulator is None:
+            return []
+        from posdiag.drivers.zvt.receipts import RECEIPT_KINDS
+
+        return [{"kind": RECEIPT_KINDS.get(r.kind, "unknown"), "source": "terminal-printer",
+                 "lines": [line.text for line in r.lines]}
+                for r in list(self.emulator.printer.printed)[since:]]
 
     @property
     def terminal(self) -> Any:
@@ -80,7 +102,8 @@ class Bench:
             options = dict(self.driver_options)
             if self.emulator is not None:
                 options["emulator"] = self.emulator
-            self._terminal = self._stack.enter_context(open_terminal(self.port, **options))
+            self._terminal = self._stack.enter_context(
+                open_terminal(self.port, settings=self.settings, **options))
         return self._terminal
 
     @property
@@ -90,8 +113,9 @@ class Bench:
             from posdiag.drivers.escpos.printer import EscposPrinter
 
             if not self.printer_address:
-                raise UsageError("this step prints on a receipt printer but the plan names none; "
-                                 "set printer = \"usb://VID:PID\", \"tcp://HOST\" or \"sim\".")
+                raise UsageError(_("this step prints on a receipt printer but the "
+                                   "plan names none; set printer = "
+                                   "\"usb://VID:PID\", \"tcp://HOST\" or \"sim\"."))
             address = self.printer_address
             if address == "sim":
                 address = self._start_emulated_printer()
@@ -205,9 +229,9 @@ class StepContext:
 
     def confirm(self, purpose: str, text: str,
                 check: Callable[[], tuple[bool, str]] | None = None, *, action: str = "",
-                item: str = "", expected: str = "") -> Answer:
+                item: str = "", expected: str = "", look: Look | None = None) -> Answer:
         prompt = Prompt(f"{self.spec.name}.{purpose}", "confirm", text, self.spec.timeout,
-                        action=action, check=check, item=item, expected=expected)
+                        action=action, check=check, item=item, expected=expected, look=look)
         return self._ask(prompt, self.operator.confirm)
 
     def enter(self, purpose: str, text: str, *, action: str = "", item: str = "") -> Answer:

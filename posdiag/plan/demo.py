@@ -66,7 +66,8 @@ def shipped_plan(name: str) -> Path:
 
     path = shipped_path(name)
     if not path.is_file():
-        raise UsageError(f"The shipped plan {path} is missing; reinstall posdiag.")
+        raise UsageError(_("The shipped plan {path} is missing; reinstall posdiag.").format(
+                             path=path))
     return path
 
 
@@ -79,7 +80,8 @@ def _new_run_dir(directory: Path, now: datetime) -> Path:
             return run_dir
         except FileExistsError:
             continue
-    raise UsageError(f"{directory} holds too many demo runs for one second; choose another --dir.")
+    raise UsageError(_("{directory} holds too many demo runs for one second; choose "
+                       "another --dir.").format(directory=directory))
 
 
 def run_demo(directory: Path, *, journal: int = 200,
@@ -129,8 +131,9 @@ def run_demo(directory: Path, *, journal: int = 200,
     set_dir = backed.result.set_dir
     report = verify_set(set_dir, load_identities(key_file), kit_key.public_key)
     if not report.ok:
-        raise VerificationError(f"The demo backup set {set_dir} does not verify: "
-                                f"{'; '.join(report.problems)}.")
+        raise VerificationError(_("The demo backup set {set_dir} does not verify: "
+                                  "{problems}.").format(
+                                    set_dir=set_dir, problems='; '.join(report.problems)))
     progress(_("   Backup verified with the office key: generation {generation}, {records} "
                "records decrypted and checked.").format(generation=report.generation,
                                                        records=report.records))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from posdiag import __version__
 from posdiag.cards import mask_text
+from posdiag.i18n import _
 from posdiag.plan.model import ABORTED, ERROR, FAIL, SKIPPED, RunResult, StepResult
 
 
@@ -74,5 +75,6 @@ def write_junit(path: str | Path, result: RunResult, **kwargs: str | None) -> Pa
     except OSError as err:
         from posdiag.errors import MediaError
 
-        raise MediaError(f"cannot write the JUnit file {path} ({err.strerror}).") from err
+        raise MediaError(_("cannot write the JUnit file {path} ({strerror}).").format(
+                             path=path, strerror=err.strerror)) from err
     return path

@@ -11,15 +11,16 @@ import codecs
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posdiag.cards import Digest
-from posdiag.errors import PlanError, UsageError
+from posdiag.errors import BadInput, PlanError, UsageError
 from posdiag.i18n import _
 from posdiag.plan.model import Limit, Plan, ReplacedTerminal, StepSpec
 from posdiag.plan.steps import IDENTITY_FIELDS, KINDS, MAX_PAYMENT_CENTS, Kind, Option
+from posdiag.terminal_settings import TerminalSettings
 
 PLAN_KEYS = {"name": str, "description": str, "printer": str, "cards": str, "format": int,
              "charset": str}
@@ -137,19 +138,23 @@ def load_plan(path: str | Path, *, cards: dict[str, Any] | None = None,
     try:
         raw = path.read_bytes()
     except FileNotFoundError as err:
-        raise UsageError(f"The plan {path} does not exist; check the path.") from err
+        raise UsageError(_("The plan {path} does not exist; check the path.").format(
+                             path=path)) from err
     except OSError as err:
-        raise UsageError(f"Cannot read the plan {path} ({err.strerror}).") from err
+        raise UsageError(_("Cannot read the plan {path} ({strerror}).").format(
+                             path=path, strerror=err.strerror)) from err
     try:
         text = raw.decode("utf-8")
         document = tomllib.loads(text)
     except UnicodeDecodeError as err:
-        raise PlanError(f"{path}:1: the plan is not UTF-8 text; save it as UTF-8.") from err
+        raise PlanError(_("{path}:1: the plan is not UTF-8 text; save it as UTF-8.").format(
+                            path=path)) from err
     except tomllib.TOMLDecodeError as err:
         found = _TOML_POSITION.search(str(err))
         line = found.group(1) if found else "1"
         message = _TOML_POSITION.sub("", str(err)).strip()
-        raise PlanError(f"{path}:{line}: not valid TOML: {message}.") from err
+        raise PlanError(_("{path}:{line}: not valid TOML: {message}.").format(
+                            path=path, line=line, message=message)) from err
     # A Digest: the record's PAN guard leaves it exact (posdiag.cards.Digest).
     return _Validator(path, _SourceIndex.of(text), cards, backup, charset, replaced).plan(
         document, Digest(hashlib.sha256(raw).hexdigest()))
@@ -160,8 +165,9 @@ def charset_name(charset: str) -> str:
     try:
         return codecs.lookup(charset.strip()).name
     except (LookupError, ValueError) as err:
-        raise UsageError(f"{charset!r} is not a character set posdiag knows; use e.g. cp437, "
-                         "utf-8, gb18030 or latin-1.") from err
+        raise UsageError(_("{charset!r} is not a character set posdiag knows; use "
+                           "e.g. cp437, utf-8, gb18030 or latin-1.").format(
+                             charset=charset)) from err
 
 
 def unencodable(text: str, charset: str) -> str:
@@ -225,10 +231,11 @@ class _Validator:
 
     def plan(self, document: dict[str, Any], sha256: str) -> Plan:
         for key in document:
-            if key not in ("plan", "expect", "step"):
+            if key not in ("plan", "terminal", "expect", "step"):
                 raise self.fail(self.index.table_line("", key) if key in self.index.tables.get(
                     "", {}) else self.index.table_line(key),
-                    f"unknown top-level key {key!r}; a plan has [plan], [expect] and [[step]].")
+                    f"unknown top-level key {key!r}; a plan has [plan], [terminal], [expect] "
+                    "and [[step]].")
         header = self._table(document, "plan")
         for key, value in header.items():
             if key not in PLAN_KEYS:
@@ -242,7 +249,10 @@ class _Validator:
                             f"format {FORMAT}.")
         if "name" not in header:
             raise self.fail(self.index.table_line("plan"), "[plan] needs a name.")
-        self.charset = self._charset(header)
+        terminal = self._terminal(self._table(document, "terminal"))
+        self.charset = self._charset(header, terminal)
+        if terminal is not None and terminal.charset is None and "charset" in header:
+            terminal = replace(terminal, charset=header["charset"])  # one charset, two spellings
         expect = self._expect(self._table(document, "expect"))
         steps_raw = document.get("step")
         if not isinstance(steps_raw, list) or not steps_raw:
@@ -252,11 +262,20 @@ class _Validator:
                     charset=self.charset,
                     description=header.get("description", ""), printer=header.get("printer"),
                     expect=expect, cards_file=str(self.path.parent / header["cards"])
-                    if "cards" in header else None, replaced=self.replaced)
+                    if "cards" in header else None, replaced=self.replaced,
+                    terminal=terminal)
 
-    def _charset(self, header: dict[str, Any]) -> str:
+    def _charset(self, header: dict[str, Any], terminal: TerminalSettings | None) -> str:
         if self.given_charset is not None:
             return charset_name(self.given_charset)
+        in_terminal = terminal.charset if terminal is not None else None
+        if in_terminal is not None:
+            if "charset" in header and charset_name(header["charset"]) != charset_name(
+                    in_terminal):
+                raise self.fail(self.index.table_line("terminal", "charset"),
+                                "charset is set in [plan] and, differently, in [terminal]; "
+                                "keep one.")
+            return charset_name(in_terminal)
         if "charset" not in header:
             return DEFAULT_CHARSET
         try:
@@ -279,6 +298,16 @@ class _Validator:
         if not isinstance(value, dict):
             raise self.fail(self.index.table_line("", name), f"{name} must be a table [{name}].")
         return value
+
+    def _terminal(self, table: dict[str, Any]) -> TerminalSettings | None:
+        """[terminal]: password, baud, charset of the terminals this plan is for."""
+        if not table:
+            return None
+        try:
+            return TerminalSettings.from_table(table, "[terminal]")
+        except BadInput as err:
+            key = next((k for k in table if k in str(err)), None)
+            raise self.fail(self.index.table_line("terminal", key), str(err)) from err
 
     def _expect(self, expect: dict[str, Any]) -> dict[str, Any]:
         for key, value in expect.items():
@@ -458,8 +487,6 @@ class _Validator:
 
 
 def _with_name(spec: StepSpec, name: str) -> StepSpec:
-    from dataclasses import replace
-
     return replace(spec, name=name)
 
 

@@ -8,7 +8,10 @@ the runner made of a plan on one terminal. The JSON record (record.py), the JUni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posdiag.terminal_settings import TerminalSettings
 
 # Outcomes (docs/test-record.md). ERROR carries an error class: "infrastructure" when the device
 # or link failed (never the terminal's fault), "test" when the test itself could not decide,
@@ -85,6 +88,7 @@ class Plan:
     # loader has checked every such text encodes in it.
     charset: str = "cp437"
     replaced: ReplacedTerminal | None = None  # the old terminal, for identity-match "replaced"
+    terminal: TerminalSettings | None = None  # [terminal]: password, baud, charset
 
     def needs_backup(self) -> bool:
         return any(s.kind == "identity-match" and s.options.get("source") == "backup"

@@ -33,6 +33,22 @@ from posdiag.plan.console_io import Countdown, isatty, read_line
 
 DEVICE_WORDS = {"terminal": N_("terminal"), "printer": N_("receipt printer")}
 
+DISPLAY = "display"  # the terminal's display
+TERMINAL_PRINTER = "terminal-printer"  # the last receipt out of the terminal's own printer
+RECEIPT_PRINTER = "receipt-printer"  # the last receipt out of the ESC/POS receipt printer
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the person looks at to answer a confirm, and what they should see there.
+
+    A person compares with their own eyes; the emulated person looks at the emulated device,
+    so a step never reaches into an emulator. For the receipt printer ``lines`` is empty: it
+    checks the posdiag test receipt."""
+
+    at: str  # DISPLAY, TERMINAL_PRINTER or RECEIPT_PRINTER
+    lines: tuple[str, ...] = ()
+
 
 class PromptUnanswered(CheckFailed):
     """Nobody answered a prompt in time (or the answers file has no answer for it)."""
@@ -52,6 +68,7 @@ class Prompt:
     expected: str = ""  # inspect "model": the model that was ordered
     device: str = "terminal"  # what the prompt is about: "terminal" or "printer"
     choices: tuple[str, ...] = ()  # choose: the answers allowed, e.g. ("retry", "skip", "abort")
+    look: Look | None = None  # confirm: what to look at, and what should be there
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,20 +249,23 @@ class AnswersFileOperator:
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as err:
-            raise UsageError(f"Cannot read the answers file {path} ({err.strerror}).") from err
+            raise UsageError(_("Cannot read the answers file {path} ({strerror}).").format(
+                                 path=path, strerror=err.strerror)) from err
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise PlanError(f"{path}: the answers file is not valid TOML ({err}).") from err
+            raise PlanError(_("{path}: the answers file is not valid TOML ({err}).").format(
+                                path=path, err=err)) from err
         unknown = set(document) - {"default", "answers"}
         if unknown:
-            raise PlanError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; an answers "
-                            "file has default and [answers].")
+            raise PlanError(_("{path}: unknown key(s) {unknown}; an answers file has "
+                              "default and [answers].").format(
+                                path=path, unknown=', '.join(sorted(unknown))))
         default = document.get("default")
         if default is not None and default not in ("yes", "no"):
-            raise PlanError(f"{path}: default must be \"yes\" or \"no\".")
+            raise PlanError(_("{path}: default must be \"yes\" or \"no\".").format(path=path))
         answers: dict[str, tuple[str, str, str]] = {}
         table = document.get("answers", {})
         if not isinstance(table, dict):
-            raise PlanError(f"{path}: answers must be a table [answers].")
+            raise PlanError(_("{path}: answers must be a table [answers].").format(path=path))
         for key, value in table.items():
             answers[key] = _parse_answer(path, key, value)
         return cls(answers, default, str(path))
@@ -269,8 +289,8 @@ class AnswersFileOperator:
     def confirm(self, prompt: Prompt) -> Answer:
         answer = self.lookup(prompt)
         if answer is None:
-            raise PromptUnanswered(f"the answers file {self.source} has no answer for "
-                                   f"{prompt.id!r}; add one.")
+            raise PromptUnanswered(_("the answers file {source} has no answer for "
+                                     "{id!r}; add one.").format(source=self.source, id=prompt.id))
         return answer
 
     def enter(self, prompt: Prompt) -> Answer:
@@ -295,12 +315,14 @@ def _parse_answer(path: Path, key: str, value: Any) -> tuple[str, str, str]:
         return "entered", "", value["text"].strip()
     if isinstance(value, dict):
         if set(value) - {"answer", "reason"} or "answer" not in value:
-            raise PlanError(f"{path}: answer {key!r} takes answer and reason.")
+            raise PlanError(_("{path}: answer {key!r} takes answer and reason.").format(
+                                path=path, key=key))
         value, reason = value["answer"], str(value.get("reason", ""))
     if isinstance(value, bool):
         value = "yes" if value else "no"
     if value not in ("yes", "no"):
-        raise PlanError(f"{path}: answer {key!r} must be \"yes\" or \"no\".")
+        raise PlanError(_("{path}: answer {key!r} must be \"yes\" or \"no\".").format(
+                            path=path, key=key))
     return value, reason, ""
 
 
@@ -318,10 +340,14 @@ class EmulatorOperator:
 
     name = "emulator"
 
+    CAPTURE_WAIT = 3.0  # s for an emulated network printer to decode what it was sent
+
     def __init__(self, emulator: Any, answers: AnswersFileOperator | None = None, *,
-                 devices: frozenset[str] | None = None) -> None:
+                 devices: frozenset[str] | None = None,
+                 receipt_printer: Callable[[], Any] | None = None) -> None:
         self.emulator = emulator
         self.answers = answers
+        self.receipt_printer = receipt_printer  # the emulated ESC/POS printer, once started
         self.devices = devices if devices is not None else (
             frozenset({"terminal"}) if emulator is not None else frozenset())
 
@@ -364,10 +390,43 @@ class EmulatorOperator:
         if prompt.action == "inspect":  # the person looks at the emulated terminal's casing
             ok, reason = self.person().inspect(prompt.item, expected_model=prompt.expected)
             return Answer("yes" if ok else "no", self.name, reason)
+        if prompt.look is not None:
+            ok, reason = self.see(prompt.look)
+            return Answer("yes" if ok else "no", self.name, reason)
         if prompt.check is None:
             return Answer("yes", self.name)
         ok, reason = prompt.check()
         return Answer("yes" if ok else "no", self.name, reason)
+
+    def see(self, look: Look) -> tuple[bool, str]:
+        """Whether what is there matches what the prompt expects, and if not, why not."""
+        if look.at == DISPLAY:
+            shown = tuple(self.emulator.state.display)
+            return shown == look.lines, ("" if shown == look.lines
+                                         else f"the display shows {list(shown)!r}")
+        if look.at == TERMINAL_PRINTER:
+            printed = list(self.emulator.printer.printed)
+            if not printed:
+                return False, "nothing was printed"
+            if [line.text for line in printed[-1].lines] != list(look.lines):
+                return False, "the printed text differs from the text sent"
+            return True, ""
+        if look.at == RECEIPT_PRINTER:
+            return self._see_test_receipt()
+        return True, ""
+
+    def _see_test_receipt(self) -> tuple[bool, str]:
+        from posdiag.drivers.escpos.testreceipt import check_test_receipt
+
+        printer = self.receipt_printer() if self.receipt_printer else None
+        if printer is None:
+            return True, ""  # nothing emulated to look at
+        deadline = time.monotonic() + self.CAPTURE_WAIT
+        while not printer.receipts and time.monotonic() < deadline:
+            time.sleep(0.01)
+        problems = check_test_receipt(printer.receipts[-1]) if printer.receipts \
+            else ["nothing was printed."]
+        return not problems, " ".join(problems[:3])
 
     def enter(self, prompt: Prompt) -> Answer:
         self._only_emulated(prompt)

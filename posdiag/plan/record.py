@@ -21,6 +21,7 @@ from typing import Any
 from posdiag import __version__
 from posdiag.cards import mask_data
 from posdiag.errors import MediaError, VerificationError
+from posdiag.i18n import _
 from posdiag.plan.model import OUTCOMES, Attempt, Measurement, RunResult, StepResult
 from posdiag.plan.runner import (
     AttemptFinished,
@@ -177,8 +178,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
         finally:
             os.close(directory)
     except OSError as err:
-        raise MediaError(f"cannot write the test record {path} ({err.strerror}); check the "
-                         "folder given to --record.") from err
+        raise MediaError(_("cannot write the test record {path} ({strerror}); check "
+                           "the folder given to --record.").format(
+                             path=path, strerror=err.strerror)) from err
 
 
 def load_record(path: str | Path) -> dict[str, Any]:
@@ -187,9 +189,10 @@ def load_record(path: str | Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise VerificationError(f"{path} is not a readable test record ({err}).") from err
+        raise VerificationError(_("{path} is not a readable test record ({err}).").format(
+                                    path=path, err=err)) from err
     if not isinstance(doc, dict) or doc.get("format") != RECORD_FORMAT:
-        raise VerificationError(f"{path} is not a posdiag test record.")
+        raise VerificationError(_("{path} is not a posdiag test record.").format(path=path))
     return doc
 
 
@@ -204,11 +207,13 @@ def verify_record(path: str | Path, public_key: str | None = None) -> str:
     doc = load_record(path)
     key = public_key or (doc.get("kit") or {}).get("key")
     if not key:
-        raise VerificationError(f"{path} names no kit key; it was written unsigned.")
+        raise VerificationError(_("{path} names no kit key; it was written unsigned.").format(
+                                    path=path))
     signature = path.with_name(path.name + SIGNATURE_SUFFIX)
     try:
         signature_bytes = signature.read_bytes()
     except OSError as err:
-        raise VerificationError(f"the signature {signature} is missing; the run did not finish "
-                                "or the file was lost.") from err
+        raise VerificationError(_("the signature {signature} is missing; the run did "
+                                  "not finish or the file was lost.").format(
+                                    signature=signature)) from err
     return verify_manifest_signature(path.read_bytes(), signature_bytes, key, path.name)

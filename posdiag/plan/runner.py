@@ -31,9 +31,11 @@ from posdiag.errors import (
     DeviceError,
     DeviceNotFound,
     DukptExhausted,
+    Interrupted,
     LinkError,
     MediaError,
     OperatorSlip,
+    PasswordRefused,
     PermissionDenied,
     PosdiagError,
     TerminalRefused,
@@ -63,7 +65,9 @@ from posdiag.plan.operator import Operator, Prompt, PromptUnanswered
 from posdiag.plan.slips import CARD_UNREADABLE
 from posdiag.plan.steps import KINDS
 
-INFRASTRUCTURE_ERRORS = (LinkError, DeviceNotFound, PermissionDenied, MediaError, OSError)
+# A refused password is the bench's setting, not the terminal's fault: it judges nothing.
+INFRASTRUCTURE_ERRORS = (LinkError, DeviceNotFound, PermissionDenied, MediaError, OSError,
+                         PasswordRefused)
 
 
 # --- events --------------------------------------------------------------------------------
@@ -237,6 +241,8 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
                 end_wait()
     except KeyboardInterrupt:
         outcome, message = ABORTED, "aborted by the operator (Ctrl-C)"
+    except Interrupted as err:  # Ctrl-C or SIGTERM in a dialog: the terminal was stopped first
+        outcome, message = ABORTED, str(err)
     except PromptUnanswered as err:
         outcome, error_class, message = ERROR, TEST, str(err)
     except OperatorSlip as err:
@@ -247,10 +253,10 @@ def _attempt(number: int, spec: StepSpec, bench: Bench, operator: Operator, stat
         if slip != CARD_UNREADABLE:
             error_class = OPERATOR
             outcome = ERROR
-    except (CheckFailed, TerminalRefused, DukptExhausted) as err:
-        outcome, message = FAIL, str(err)
     except INFRASTRUCTURE_ERRORS as err:
         outcome, error_class, message = ERROR, INFRASTRUCTURE, _describe(err)
+    except (CheckFailed, TerminalRefused, DukptExhausted) as err:
+        outcome, message = FAIL, str(err)
     except (DeviceError, PosdiagError) as err:
         outcome, error_class, message = ERROR, TEST, str(err)
     except Exception as err:  # a bug must still leave a record, not a traceback mid-run

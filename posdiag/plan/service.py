@@ -34,6 +34,7 @@ from posdiag.plan.operator import (
 from posdiag.plan.record import RecordWriter
 from posdiag.plan.runner import Listener, run_plan
 from posdiag.plan.series import SeriesStatus, continue_series, selected_steps, series_status
+from posdiag.terminal_settings import TerminalSettings
 
 DEFAULT_RECORD_DIR = "posdiag-records"
 
@@ -84,7 +85,8 @@ def choose_operator(bench: Bench, answers: AnswersFileOperator | None,
     real_person = person or answers or ConsoleOperator()
     if not emulated & used:
         return real_person
-    robot = EmulatorOperator(bench.emulator, answers, devices=emulated)
+    robot = EmulatorOperator(bench.emulator, answers, devices=emulated,
+                             receipt_printer=lambda: bench.emulated_printer)
     if used <= emulated:
         return robot
     return DeviceRouter(robot, real_person, emulated)
@@ -107,12 +109,15 @@ def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | N
              operator: Callable[[Bench], Operator] | None = None,
              bench: Bench | None = None,
              replaced: ReplacedTerminal | None = None,
-             only: Sequence[str] = (), from_step: str | None = None) -> TestRun:
+             only: Sequence[str] = (), from_step: str | None = None,
+             settings: TerminalSettings | None = None) -> TestRun:
     """Validate the plan (a file, or a shipped plan's name), then run it on PORT; the record
     is always written and signed. ``replaced``: the old terminal of a repair case. PORT may be
     None for a plan that never talks to the terminal (a printer check). ``only`` and
-    ``from_step`` run part of the plan, continuing the series of its newest record."""
-    plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced)
+    ``from_step`` run part of the plan, continuing the series of its newest record.
+    ``settings`` (password, baud, charset) go over the plan's [terminal] table."""
+    plan = load_plan(resolve_plan(plan_path), backup=backup, replaced=replaced,
+                     charset=settings.charset if settings else None)
     selected = selected_steps(plan, only, from_step)
     if bench is None:
         _require_port(replace(plan, steps=tuple(
@@ -122,7 +127,8 @@ def run_test(port: str | None, plan_path: str | Path, *, answers: str | Path | N
         from posdiag.backup.kitkey import load_or_create_kit_key
 
         kit_key = load_or_create_kit_key(config_dir)
-    bench = bench or Bench.for_port(port, printer=plan.printer)
+    chosen_settings = (settings or TerminalSettings()).over(plan.terminal)
+    bench = bench or Bench.for_port(port, printer=plan.printer, settings=chosen_settings)
     series = continue_series(Path(record_dir), plan) if selected is not None else None
     writer = RecordWriter(record_dir, kit_key, series=series, selected=selected)
     try:

@@ -27,7 +27,7 @@ def terminal_stub(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeTerminal]:
                  "bad-totals": FakeTerminal(journal, records, totals=Totals(amount=5))}
 
     @contextlib.contextmanager
-    def open_terminal(port: str):
+    def open_terminal(port: str, **settings: object):
         yield terminals[port]
 
     module = types.ModuleType("posdiag.terminals")

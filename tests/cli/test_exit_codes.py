@@ -230,6 +230,9 @@ SCENARIOS = [
                             w.root / "r3"]),
     S("simulate", 2, lambda w: ["simulate", "--count", "0"]),
     S("simulate printer", 2, lambda w: ["simulate", "printer", "--bogus"]),
+    S("simulate control", 2, lambda w: ["simulate", "control", w.root / "pt.sock"]),
+    S("simulate control", 3, lambda w: ["simulate", "control", w.root / "none.sock", "status"],
+      r"no emulator listens on"),
     S("demo", 0, lambda w: ["demo", "--dir", w.root / "demo", "--journal", "5"]),
     S("demo", 2, lambda w: ["demo", "--journal", "-1"]),
     S("report", 0, lambda w: ["report", w.record, "-o", w.root / "report.html"]),
@@ -295,6 +298,8 @@ ELSEWHERE = {
     ("case verify-document", 0): "needs a document of a case: tests/case/test_documents.py",
     ("simulate", 0): "a server: test_servers_end_with_0_when_stopped",
     ("simulate printer", 0): "a server: test_servers_end_with_0_when_stopped",
+    ("simulate control", 0): "needs a running emulator: tests/emulator_payments/"
+                             "test_simulate_control_cli.py",
     ("kit run", 0): "a service: test_servers_end_with_0_when_stopped",
     ("kit serve", 0): "a service: test_servers_end_with_0_when_stopped",
     ("test", 130): "a real Ctrl-C: test_ctrl_c_during_a_test_run_ends_with_130_and_a_record",

@@ -54,7 +54,7 @@ def certificate_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int,
                          evidence: Evidence) -> Document:
     replacement = case.replacement
     if replacement is None:
-        raise ValueError("the case holds no acceptance run")
+        raise ValueError(_("the case holds no acceptance run"))
     record = evidence.record.record if evidence.record else None
     failures = failures_of(replacement, evidence)
     verdict = _verdict_words(replacement.verdict)

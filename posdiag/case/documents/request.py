@@ -59,7 +59,7 @@ def request_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int) -> D
     """The request form of ``case`` (which must hold a request) from revision ``revision``."""
     request = case.request
     if request is None:
-        raise ValueError("the case holds no request")
+        raise ValueError(_("the case holds no request"))
     addressee = request.addressee
     to = _("{name} ({role})").format(name=addressee.name or _("(name not configured)"),
                                      role=role_words(addressee.role))

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from posdiag.crypto.age.errors import ArmorError
 from posdiag.crypto.age.source import BufferedSource, LineTooLong
+from posdiag.i18n import _
 
 BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 END = b"-----END AGE ENCRYPTED FILE-----"
@@ -33,7 +34,7 @@ def _decode(text: bytes) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as err:
-        raise ArmorError("The armored age file holds invalid base64.") from err
+        raise ArmorError(_("The armored age file holds invalid base64.")) from err
 
 
 class ArmorReader:
@@ -56,25 +57,25 @@ class ArmorReader:
             try:
                 line = self._source.readline(MAX_WHITESPACE + len(BEGIN) + 2)
             except LineTooLong as err:
-                raise ArmorError("The armored age file starts with an overlong line.") from err
+                raise ArmorError(_("The armored age file starts with an overlong line.")) from err
             if not line:
-                raise ArmorError("The armored age file is empty or truncated.")
+                raise ArmorError(_("The armored age file is empty or truncated."))
             stripped = line.removesuffix(b"\n").removesuffix(b"\r")
             if stripped.strip():
                 break
             skipped += len(line)
             if skipped > MAX_WHITESPACE:
-                raise ArmorError("The armored age file starts with too much whitespace.")
+                raise ArmorError(_("The armored age file starts with too much whitespace."))
         if stripped != BEGIN:
-            raise ArmorError("The armored file does not begin with "
-                             "-----BEGIN AGE ENCRYPTED FILE-----; it is not an age file.")
+            raise ArmorError(_("The armored file does not begin with -----BEGIN AGE "
+                               "ENCRYPTED FILE-----; it is not an age file."))
         self._started = True
 
     def _line(self) -> bytes:
         if self._pos >= len(self._text):
             text = self._source.read_lines(BATCH_BYTES)
             if not text:
-                raise ArmorError("The armored age file is truncated (no END line).")
+                raise ArmorError(_("The armored age file is truncated (no END line)."))
             self._text, self._pos = text.replace(b"\r\n", b"\n"), 0
         end = self._text.find(b"\n", self._pos)
         if end < 0:  # the last line of the file, without LF
@@ -88,9 +89,9 @@ class ArmorReader:
         rest = self._text[self._pos :] + self._source.read(MAX_WHITESPACE)
         self._text, self._pos = b"", 0
         if rest.strip():
-            self._error = ArmorError("The armored age file has data after its END line.")
+            self._error = ArmorError(_("The armored age file has data after its END line."))
         elif len(rest) >= MAX_WHITESPACE:
-            self._error = ArmorError("The armored age file ends with too much whitespace.")
+            self._error = ArmorError(_("The armored age file ends with too much whitespace."))
 
     def _full_lines(self) -> bytes | None:
         """Fast path: base64 of the run of full 64-column lines at the cursor, if any.
@@ -120,15 +121,15 @@ class ArmorReader:
             self._finish()
             return b""
         if len(line) > COLUMNS:
-            raise ArmorError("A line of the armored age file is longer than 64 columns.")
+            raise ArmorError(_("A line of the armored age file is longer than 64 columns."))
         if not line:
-            raise ArmorError("The armored age file has an empty line inside its block.")
+            raise ArmorError(_("The armored age file has an empty line inside its block."))
         data = _decode(line)
         if base64.b64encode(data) != line:
-            raise ArmorError("The armored age file holds non-canonical base64.")
+            raise ArmorError(_("The armored age file holds non-canonical base64."))
         if len(data) < BYTES_PER_LINE:
             if self._line() != END:
-                raise ArmorError("A short line inside the armored age file must be its last.")
+                raise ArmorError(_("A short line inside the armored age file must be its last."))
             self._finish()
         return data
 

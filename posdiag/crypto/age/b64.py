@@ -10,6 +10,7 @@ import base64
 import binascii
 
 from posdiag.crypto.age.errors import HeaderError
+from posdiag.i18n import _
 
 
 def encode(data: bytes) -> str:
@@ -22,13 +23,13 @@ def decode(text: str | bytes) -> bytes:
         try:
             text = text.decode("ascii")
         except UnicodeDecodeError as err:
-            raise HeaderError("The age header holds a non-ASCII base64 value.") from err
+            raise HeaderError(_("The age header holds a non-ASCII base64 value.")) from err
     if len(text) % 4 == 1 or "=" in text:
-        raise HeaderError("The age header holds a malformed base64 value.")
+        raise HeaderError(_("The age header holds a malformed base64 value."))
     try:
         data = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as err:
-        raise HeaderError("The age header holds a malformed base64 value.") from err
+        raise HeaderError(_("The age header holds a malformed base64 value.")) from err
     if encode(data) != text:
-        raise HeaderError("The age header holds a non-canonical base64 value.")
+        raise HeaderError(_("The age header holds a non-canonical base64 value."))
     return data

@@ -8,6 +8,7 @@ job; this module only refuses mixed case.
 from __future__ import annotations
 
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
@@ -44,7 +45,7 @@ def _convert_bits(data: bytes | list[int], from_bits: int, to_bits: int, pad: bo
             out.append((acc << (to_bits - bits)) & mask)
     elif bits >= from_bits or (acc << (to_bits - bits)) & mask:
         # Leftover bits must be fewer than one input group and all zero (BIP 173).
-        raise BadInput("The key has invalid padding bits; copy it again from its source.")
+        raise BadInput(_("The key has invalid padding bits; copy it again from its source."))
     return out
 
 
@@ -60,17 +61,17 @@ def encode(hrp: str, data: bytes) -> str:
 def decode(text: str) -> tuple[str, bytes]:
     """(hrp as written, data) of a Bech32 string; BadInput on any defect."""
     if text.lower() != text and text.upper() != text:
-        raise BadInput("The key mixes upper and lower case; copy it again from its source.")
+        raise BadInput(_("The key mixes upper and lower case; copy it again from its source."))
     if any(not 33 <= ord(c) <= 126 for c in text):
-        raise BadInput("The key contains characters that Bech32 does not allow.")
+        raise BadInput(_("The key contains characters that Bech32 does not allow."))
     pos = text.rfind("1")
     if pos < 1 or pos + 7 > len(text):
-        raise BadInput("The key is not a Bech32 string (no separator or checksum).")
+        raise BadInput(_("The key is not a Bech32 string (no separator or checksum)."))
     hrp, lower = text[:pos], text.lower()
     try:
         values = [_VALUE[c] for c in lower[pos + 1 :]]
     except KeyError as err:
-        raise BadInput("The key contains characters that Bech32 does not allow.") from err
+        raise BadInput(_("The key contains characters that Bech32 does not allow.")) from err
     if _polymod([*_hrp_expand(lower[:pos]), *values]) != 1:
-        raise BadInput("The key's checksum is wrong; it was mistyped or truncated.")
+        raise BadInput(_("The key's checksum is wrong; it was mistyped or truncated."))
     return hrp, bytes(_convert_bits(values[:-6], 5, 8, pad=False))

@@ -20,22 +20,23 @@ from posdiag.crypto.age.source import BufferedSource
 from posdiag.crypto.age.stream import NONCE_SIZE, open_chunks, payload_key
 from posdiag.crypto.age.wrap import Identity
 from posdiag.errors import BadInput, DecryptionError
+from posdiag.i18n import _
 
 
 def _unwrap(header: Header, identities: Sequence[Identity]) -> bytes:
     is_passphrase_file = any(s.type == SCRYPT for s in header.stanzas)
     if is_passphrase_file and len(header.stanzas) != 1:
-        raise HeaderError("A passphrase (scrypt) stanza must be the only stanza of an age file; "
-                          "this file is malformed.")
+        raise HeaderError(_("A passphrase (scrypt) stanza must be the only stanza of "
+                            "an age file; this file is malformed."))
     for identity in identities:
         file_key = identity.unwrap(header.stanzas)
         if file_key is not None:
             return file_key
     if is_passphrase_file and not any(isinstance(i, ScryptIdentity) for i in identities):
-        raise NoIdentityMatch("The file is encrypted with a passphrase; decrypt it with "
-                              "the passphrase instead of an identity.")
-    raise NoIdentityMatch("None of the given identities can open this age file; use the key "
-                          "or passphrase it was encrypted to.")
+        raise NoIdentityMatch(_("The file is encrypted with a passphrase; decrypt it "
+                                "with the passphrase instead of an identity."))
+    raise NoIdentityMatch(_("None of the given identities can open this age file; "
+                            "use the key or passphrase it was encrypted to."))
 
 
 class DecryptingReader:
@@ -44,7 +45,7 @@ class DecryptingReader:
     def __init__(self, src: BinaryIO, identities: Sequence[Identity], *,
                  armored: bool | None = None) -> None:
         if not identities:
-            raise BadInput("No identity given; name an identity file or a passphrase.")
+            raise BadInput(_("No identity given; name an identity file or a passphrase."))
         source = BufferedSource(src.read)
         if armored is None:
             armored = looks_armored(source.peek(MAX_WHITESPACE + len(BEGIN)))
@@ -53,11 +54,11 @@ class DecryptingReader:
         header = read_header(source)
         file_key = _unwrap(header, identities)
         if not hmac.compare_digest(compute_mac(file_key, header.mac_input), header.mac):
-            raise HeaderMacError("The age header MAC does not match: the header was altered "
-                                 "or damaged.")
+            raise HeaderMacError(_("The age header MAC does not match: the header "
+                                   "was altered or damaged."))
         nonce = source.read(NONCE_SIZE)
         if len(nonce) != NONCE_SIZE:
-            raise HeaderError("The age file ends before its payload nonce; it is truncated.")
+            raise HeaderError(_("The age file ends before its payload nonce; it is truncated."))
         self._chunks: Iterator[bytes] = open_chunks(payload_key(file_key, nonce), source.read)
         self._pending = b""
         self._error: DecryptionError | None = None

@@ -31,7 +31,7 @@ class EncryptingWriter:
     def __init__(self, dst: BinaryIO, file_key: bytes, nonce: bytes,
                  stanzas: Sequence[Stanza], *, armor: bool = False) -> None:
         if len(file_key) != FILE_KEY_SIZE or len(nonce) != NONCE_SIZE:
-            raise ValueError("age needs a 16-byte file key and a 16-byte payload nonce")
+            raise ValueError(_("age needs a 16-byte file key and a 16-byte payload nonce"))
         self._out: BinaryIO | ArmorWriter = ArmorWriter(dst) if armor else dst
         self._sealer = ChunkSealer(payload_key(file_key, nonce))
         self._held: bytes | None = None  # a full chunk, sealed once we know if it is the last
@@ -47,7 +47,7 @@ class EncryptingWriter:
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         if self._closed:
-            raise UsageError("The age file is already closed; nothing more can be written.")
+            raise UsageError(_("The age file is already closed; nothing more can be written."))
         size = len(data)
         self.bytes_in += size
         if not self._partial and size == CHUNK_SIZE and isinstance(data, bytes):
@@ -100,10 +100,10 @@ class EncryptingWriter:
 def check_recipients(recipients: Sequence[Recipient]) -> None:
     """BadInput unless these recipients may share one file (some, all age, PQ not mixed)."""
     if not recipients:
-        raise BadInput("No recipient given; name at least one age1… recipient.")
+        raise BadInput(_("No recipient given; name at least one age1… recipient."))
     if not all(isinstance(r, Recipient) for r in recipients):
-        raise BadInput("A recipient is not an age recipient object; parse it with "
-                       "parse_recipient() first.")
+        raise BadInput(_("A recipient is not an age recipient object; parse it with "
+                         "parse_recipient() first."))
     # C2SP age: a file for a post-quantum recipient SHOULD NOT also go to classic ones, or
     # the classic stanza would undo the protection. As age does, every recipient of a file
     # must carry the same labels (hybrid recipients carry "postquantum", X25519 none).
@@ -122,7 +122,7 @@ def _encrypt_with(file_key: bytes, nonce: bytes, stanzas: Sequence[Stanza], dst:
                   *, armor: bool = False) -> EncryptingWriter:
     """The deterministic core: everything random is passed in."""
     if any(s.type == SCRYPT for s in stanzas) and len(stanzas) != 1:
-        raise BadInput("A passphrase cannot be combined with other recipients in one age file.")
+        raise BadInput(_("A passphrase cannot be combined with other recipients in one age file."))
     return EncryptingWriter(dst, file_key, nonce, stanzas, armor=armor)
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from posdiag.crypto.age import b64
 from posdiag.crypto.age.errors import HeaderError
 from posdiag.crypto.age.source import BufferedSource, LineTooLong
+from posdiag.i18n import _
 
 INTRO = b"age-encryption.org/v1\n"
 STANZA_PREFIX = b"->"
@@ -65,7 +66,7 @@ def _valid_arg(arg: str) -> bool:
 
 def encode_stanza(stanza: Stanza) -> bytes:
     if not all(_valid_arg(a) for a in (stanza.type, *stanza.args)):
-        raise ValueError("stanza arguments must be 1*VCHAR")
+        raise ValueError(_("stanza arguments must be 1*VCHAR"))
     text = b64.encode(stanza.body)
     # Full 64-column lines, then a final short (possibly empty) line.
     lines = [text[i : i + COLUMNS] for i in range(0, len(text) - len(text) % COLUMNS, COLUMNS)]
@@ -91,7 +92,7 @@ def _split_args(line: bytes) -> tuple[bytes, list[str]]:
     try:
         return parts[0], [p.decode("ascii") for p in parts[1:]]
     except UnicodeDecodeError as err:
-        raise HeaderError("The age header has a line with non-ASCII characters.") from err
+        raise HeaderError(_("The age header has a line with non-ASCII characters.")) from err
 
 
 def read_header(source: BufferedSource) -> Header:
@@ -103,17 +104,19 @@ def read_header(source: BufferedSource) -> Header:
         try:
             line = source.readline(MAX_LINE)
         except LineTooLong as err:
-            raise HeaderError("The age header has an overlong line; the file is damaged.") from err
+            raise HeaderError(_("The age header has an overlong line; the file is "
+                                "damaged.")) from err
         consumed += len(line)
         if not line.endswith(b"\n") or consumed > MAX_HEADER:
-            raise HeaderError("The age header is truncated or not an age file at all.")
+            raise HeaderError(_("The age header is truncated or not an age file at all."))
         return line
 
     intro = next_line()
     if intro != INTRO:
         if intro.startswith(b"age-encryption.org/"):
-            raise HeaderError("The file uses an age version other than v1, which is not supported.")
-        raise HeaderError("The file is not an age v1 encrypted file (wrong first line).")
+            raise HeaderError(_("The file uses an age version other than v1, which "
+                                "is not supported."))
+        raise HeaderError(_("The file is not an age v1 encrypted file (wrong first line)."))
     parts = [intro]
     stanzas: list[Stanza] = []
     while True:
@@ -121,19 +124,19 @@ def read_header(source: BufferedSource) -> Header:
         if line.startswith(FOOTER_PREFIX):
             prefix, args = _split_args(line)
             if prefix != FOOTER_PREFIX or len(args) != 1:
-                raise HeaderError("The age header's closing MAC line is malformed.")
+                raise HeaderError(_("The age header's closing MAC line is malformed."))
             mac = b64.decode(args[0])
             if len(mac) != 32:
-                raise HeaderError("The age header's MAC has the wrong length.")
+                raise HeaderError(_("The age header's MAC has the wrong length."))
             if not stanzas:
-                raise HeaderError("The age header has no recipient stanza.")
+                raise HeaderError(_("The age header has no recipient stanza."))
             parts.append(FOOTER_PREFIX)
             return Header(tuple(stanzas), mac, b"".join(parts))
         if not line.startswith(STANZA_PREFIX):
-            raise HeaderError("The age header has an unexpected line; the file is damaged.")
+            raise HeaderError(_("The age header has an unexpected line; the file is damaged."))
         prefix, args = _split_args(line)
         if prefix != STANZA_PREFIX or not args or not all(_valid_arg(a) for a in args):
-            raise HeaderError("The age header has a malformed recipient stanza line.")
+            raise HeaderError(_("The age header has a malformed recipient stanza line."))
         parts.append(line)
         body = bytearray()
         while True:
@@ -141,7 +144,8 @@ def read_header(source: BufferedSource) -> Header:
             parts.append(body_line)
             chunk = b64.decode(body_line[:-1])
             if len(chunk) > BYTES_PER_LINE:
-                raise HeaderError("A stanza body line in the age header is longer than 64 columns.")
+                raise HeaderError(_("A stanza body line in the age header is longer "
+                                    "than 64 columns."))
             body += chunk
             if len(chunk) < BYTES_PER_LINE:
                 break

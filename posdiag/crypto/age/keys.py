@@ -40,9 +40,10 @@ def parse_recipient(text: str) -> AgeRecipient:
     """An ``age1…`` or ``age1pq1…`` recipient; BadInput on anything else (SSH keys, typos)."""
     text = text.strip()
     if text.startswith(("ssh-", "ecdsa-")):
-        raise BadInput("SSH recipients are not supported; use an age1… recipient.")
+        raise BadInput(_("SSH recipients are not supported; use an age1… recipient."))
     if text.lower().startswith("age1") and text != text.lower():
-        raise BadInput("An age1… recipient must be all lower case; copy it again from its source.")
+        raise BadInput(_("An age1… recipient must be all lower case; copy it again "
+                         "from its source."))
     hrp, data = bech32.decode(text)
     if hrp == hybrid.RECIPIENT_HRP:
         return HybridRecipient(data)
@@ -50,7 +51,7 @@ def parse_recipient(text: str) -> AgeRecipient:
         raise BadInput(_("Not an age recipient: it must start with age1 or age1pq1 (tag and "
                          "plugin recipients are not supported)."))
     if len(data) != x25519.KEY_SIZE:
-        raise BadInput("The age recipient has the wrong length; copy it again from its source.")
+        raise BadInput(_("The age recipient has the wrong length; copy it again from its source."))
     return X25519Recipient(data)
 
 
@@ -65,7 +66,7 @@ def parse_identity(text: str) -> AgeIdentity:
                          "AGE-SECRET-KEY-PQ-1 in upper case (plugin identities are not "
                          "supported)."))
     if len(data) != x25519.KEY_SIZE:
-        raise BadInput("The age identity has the wrong length; copy it again from its source.")
+        raise BadInput(_("The age identity has the wrong length; copy it again from its source."))
     return X25519Identity(data)
 
 

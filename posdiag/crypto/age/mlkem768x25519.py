@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from posdiag.crypto.age.pq_support import mlkem_module
+from posdiag.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
@@ -64,7 +65,7 @@ class ExpandedKey:
 def expand(seed: bytes) -> ExpandedKey:
     """expandKey(seed): the ML-KEM-768 and X25519 keys a 32-byte seed stands for."""
     if len(seed) != SEED_SIZE:
-        raise ValueError("an MLKEM768-X25519 private key is a 32-byte seed")
+        raise ValueError(_("an MLKEM768-X25519 private key is a 32-byte seed"))
     mlkem = mlkem_module()
     full = hashlib.shake_256(seed).digest(MLKEM_SEED_SIZE + X25519_SIZE)
     pq = mlkem.MLKEM768PrivateKey.from_seed_bytes(full[:MLKEM_SEED_SIZE])
@@ -79,7 +80,7 @@ def encapsulate(public_key: bytes, ephemeral_x25519: bytes) -> tuple[bytes, byte
     Raises ValueError when ek_PQ fails the FIPS 203 encapsulation-key check.
     """
     if len(public_key) != PUBLIC_KEY_SIZE:
-        raise ValueError("an MLKEM768-X25519 public key is 1216 bytes")
+        raise ValueError(_("an MLKEM768-X25519 public key is 1216 bytes"))
     mlkem = mlkem_module()
     ek_pq, ek_t = public_key[:MLKEM_PUBLIC_SIZE], public_key[MLKEM_PUBLIC_SIZE:]
     ss_pq, ct_pq = mlkem.MLKEM768PublicKey.from_public_bytes(ek_pq).encapsulate()
@@ -92,7 +93,7 @@ def encapsulate(public_key: bytes, ephemeral_x25519: bytes) -> tuple[bytes, byte
 def decapsulate(key: ExpandedKey, enc: bytes) -> bytes:
     """Decaps(seed, enc) -> shared secret; LowOrderShare if the X25519 half is degenerate."""
     if len(enc) != ENC_SIZE:
-        raise ValueError("an MLKEM768-X25519 encapsulation is 1120 bytes")
+        raise ValueError(_("an MLKEM768-X25519 encapsulation is 1120 bytes"))
     ct_pq, ct_t = enc[:MLKEM_CIPHERTEXT_SIZE], enc[MLKEM_CIPHERTEXT_SIZE:]
     # ML-KEM decapsulation never fails on a well-sized ciphertext (implicit rejection):
     # a corrupted one yields an unrelated secret, and the HPKE tag then does not verify.
@@ -100,5 +101,5 @@ def decapsulate(key: ExpandedKey, enc: bytes) -> bytes:
     try:
         ss_t = key.x25519.exchange(X25519PublicKey.from_public_bytes(ct_t))
     except ValueError as err:  # pyca refuses the all-zero X25519 output
-        raise LowOrderShare("the X25519 share is of low order") from err
+        raise LowOrderShare(_("the X25519 share is of low order")) from err
     return _combine(ss_pq, ss_t, ct_t, key.public_key[MLKEM_PUBLIC_SIZE:])

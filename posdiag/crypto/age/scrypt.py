@@ -20,6 +20,7 @@ from posdiag.crypto.age.errors import HeaderError
 from posdiag.crypto.age.header import Stanza
 from posdiag.crypto.age.wrap import open_file_key, seal_file_key
 from posdiag.errors import BadInput, DecryptionError
+from posdiag.i18n import _
 
 STANZA_TYPE = "scrypt"
 LABEL = b"age-encryption.org/v1/scrypt"
@@ -37,8 +38,9 @@ def _derive(passphrase: bytes, salt: bytes, log_n: int) -> bytes:
         return kdf.derive(passphrase)
     except MemoryError as err:
         raise DecryptionError(
-            f"scrypt with work factor {log_n} needs {2 ** (log_n - 10)} MiB, more than this "
-            "machine can give; decrypt on a machine with more memory."
+            _("scrypt with work factor {log_n} needs {value} MiB, more than this "
+              "machine can give; decrypt on a machine with more memory.").format(
+                log_n=log_n, value=2 ** (log_n - 10))
         ) from err
 
 
@@ -49,9 +51,10 @@ class ScryptRecipient:
 
     def __post_init__(self) -> None:
         if not self.passphrase:
-            raise BadInput("The passphrase is empty; give a non-empty passphrase.")
+            raise BadInput(_("The passphrase is empty; give a non-empty passphrase."))
         if not 1 <= self.work_factor <= MAX_WORK_FACTOR:
-            raise BadInput(f"The scrypt work factor must be 1..{MAX_WORK_FACTOR} (log2 N).")
+            raise BadInput(_("The scrypt work factor must be 1..{max_work_factor} "
+                             "(log2 N).").format(max_work_factor=MAX_WORK_FACTOR))
 
     def wrap(self, file_key: bytes) -> list[Stanza]:
         return [self._wrap_with(file_key, os.urandom(SALT_SIZE))]
@@ -72,20 +75,22 @@ class ScryptIdentity:
             if stanza.type != STANZA_TYPE:
                 continue
             if len(stanza.args) != 2:
-                raise HeaderError("An scrypt stanza has the wrong number of arguments.")
+                raise HeaderError(_("An scrypt stanza has the wrong number of arguments."))
             salt = b64.decode(stanza.args[0])
             if len(salt) != SALT_SIZE:
-                raise HeaderError("An scrypt stanza holds a salt of the wrong length.")
+                raise HeaderError(_("An scrypt stanza holds a salt of the wrong length."))
             if not _LOG_N.fullmatch(stanza.args[1]):
-                raise HeaderError("An scrypt stanza holds a malformed work factor.")
+                raise HeaderError(_("An scrypt stanza holds a malformed work factor."))
             log_n = int(stanza.args[1])
             if log_n > self.max_work_factor:
                 raise HeaderError(
-                    f"The file's scrypt work factor {log_n} exceeds the limit of "
-                    f"{self.max_work_factor}; refusing a possibly hostile file."
+                    _("The file's scrypt work factor {log_n} exceeds the limit of "
+                      "{max_work_factor}; refusing a possibly hostile file.").format(
+                        log_n=log_n, max_work_factor=self.max_work_factor)
                 )
             if len(stanza.body) != 32:
-                raise HeaderError("The scrypt stanza body has the wrong size; the file is damaged.")
+                raise HeaderError(_("The scrypt stanza body has the wrong size; the "
+                                    "file is damaged."))
             file_key = open_file_key(_derive(self.passphrase, salt, log_n), stanza.body, "scrypt")
             if file_key is not None:
                 return file_key

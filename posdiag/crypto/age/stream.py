@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from posdiag.crypto.age.errors import PayloadError
 from posdiag.crypto.age.header import hkdf32
+from posdiag.i18n import _
 
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
@@ -28,7 +29,7 @@ def payload_key(file_key: bytes, nonce: bytes) -> bytes:
 
 def chunk_nonce(counter: int, last: bool) -> bytes:
     if counter >= _MAX_COUNTER:
-        raise PayloadError("The age payload exceeds the STREAM chunk counter; split the data.")
+        raise PayloadError(_("The age payload exceeds the STREAM chunk counter; split the data."))
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
@@ -42,11 +43,11 @@ class ChunkSealer:
 
     def seal(self, plaintext: bytes, last: bool) -> bytes:
         if self._done:
-            raise ValueError("STREAM already finished")
+            raise ValueError(_("STREAM already finished"))
         if len(plaintext) > CHUNK_SIZE or (not last and len(plaintext) != CHUNK_SIZE):
-            raise ValueError("only the final STREAM chunk may be short")
+            raise ValueError(_("only the final STREAM chunk may be short"))
         if last and not plaintext and self._counter:
-            raise ValueError("the final STREAM chunk may be empty only for an empty payload")
+            raise ValueError(_("the final STREAM chunk may be empty only for an empty payload"))
         sealed = self._aead.encrypt(chunk_nonce(self._counter, last), plaintext, None)
         self._counter += 1
         self._done = last
@@ -80,12 +81,12 @@ def open_chunks(key: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
     while True:
         sealed = _read_full(read, SEALED_CHUNK_SIZE)
         if not sealed:
-            raise PayloadError("The age file is truncated: it ends without its final chunk.")
+            raise PayloadError(_("The age file is truncated: it ends without its final chunk."))
         last = len(sealed) < SEALED_CHUNK_SIZE
         if last and len(sealed) == TAG_SIZE and counter:
-            raise PayloadError("The age file ends with an empty chunk, which age forbids.")
+            raise PayloadError(_("The age file ends with an empty chunk, which age forbids."))
         if len(sealed) < TAG_SIZE:
-            raise PayloadError("The age file is truncated inside a chunk.")
+            raise PayloadError(_("The age file is truncated inside a chunk."))
         try:
             plaintext = aead.decrypt(chunk_nonce(counter, last), sealed, None)
         except InvalidTag:
@@ -98,12 +99,12 @@ def open_chunks(key: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
                 plaintext = None
         if plaintext is None:
             raise PayloadError(
-                f"Chunk {counter} of the age payload failed authentication: "
-                "the file is damaged or was altered."
+                _("Chunk {counter} of the age payload failed authentication: the "
+                  "file is damaged or was altered.").format(counter=counter)
             )
         counter += 1
         yield plaintext
         if last:
             if read(1):
-                raise PayloadError("The age file has trailing data after its final chunk.")
+                raise PayloadError(_("The age file has trailing data after its final chunk."))
             return

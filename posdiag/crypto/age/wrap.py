@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from posdiag.crypto.age.errors import HeaderError
 from posdiag.crypto.age.header import Stanza
+from posdiag.i18n import _
 
 FILE_KEY_SIZE = 16
 _ZERO_NONCE = bytes(12)
@@ -47,7 +48,8 @@ def seal_file_key(wrap_key: bytes, file_key: bytes) -> bytes:
 def open_file_key(wrap_key: bytes, body: bytes, kind: str) -> bytes | None:
     """File key from a stanza body; None if it was not sealed for this key."""
     if len(body) != FILE_KEY_SIZE + 16:
-        raise HeaderError(f"The {kind} stanza body has the wrong size; the file is damaged.")
+        raise HeaderError(_("The {kind} stanza body has the wrong size; the file is "
+                            "damaged.").format(kind=kind))
     try:
         return ChaCha20Poly1305(wrap_key).decrypt(_ZERO_NONCE, body, None)
     except InvalidTag:

@@ -23,6 +23,7 @@ from posdiag.crypto.age.errors import HeaderError
 from posdiag.crypto.age.header import Stanza, hkdf32
 from posdiag.crypto.age.wrap import open_file_key, seal_file_key
 from posdiag.errors import BadInput
+from posdiag.i18n import _
 
 STANZA_TYPE = "X25519"
 LABEL = b"age-encryption.org/v1/X25519"
@@ -43,7 +44,7 @@ class X25519Recipient:
 
     def __post_init__(self) -> None:
         if len(self.public_key) != KEY_SIZE:
-            raise BadInput("An X25519 recipient must hold a 32-byte public key.")
+            raise BadInput(_("An X25519 recipient must hold a 32-byte public key."))
 
     def __str__(self) -> str:
         return bech32.encode(RECIPIENT_HRP, self.public_key)
@@ -65,7 +66,7 @@ class X25519Identity:
 
     def __post_init__(self) -> None:
         if len(self.secret_key) != KEY_SIZE:
-            raise BadInput("An X25519 identity must hold a 32-byte secret key.")
+            raise BadInput(_("An X25519 identity must hold a 32-byte secret key."))
 
     @classmethod
     def generate(cls) -> X25519Identity:
@@ -88,16 +89,16 @@ class X25519Identity:
             if stanza.type != STANZA_TYPE:
                 continue
             if len(stanza.args) != 1:
-                raise HeaderError("An X25519 stanza has the wrong number of arguments.")
+                raise HeaderError(_("An X25519 stanza has the wrong number of arguments."))
             share = b64.decode(stanza.args[0])
             if len(share) != KEY_SIZE:
-                raise HeaderError("An X25519 stanza holds a share of the wrong length.")
+                raise HeaderError(_("An X25519 stanza holds a share of the wrong length."))
             try:
                 shared = private.exchange(X25519PublicKey.from_public_bytes(share))
             except ValueError as err:
                 # cryptography refuses an all-zero shared secret (low-order share).
-                raise HeaderError("An X25519 stanza holds a low-order share; the file is "
-                                  "malicious or damaged.") from err
+                raise HeaderError(_("An X25519 stanza holds a low-order share; the "
+                                    "file is malicious or damaged.")) from err
             file_key = open_file_key(hkdf32(shared, share + ours, LABEL), stanza.body, "X25519")
             if file_key is not None:
                 return file_key

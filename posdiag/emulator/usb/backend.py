@@ -19,6 +19,7 @@ import usb.backend
 import usb.core
 
 from posdiag.emulator.usb.device import EmulatedUsbDevice
+from posdiag.i18n import _
 
 GET_DESCRIPTOR = 6
 DESC_STRING = 3
@@ -130,7 +131,7 @@ class EmulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
     def open_device(self, dev: EmulatedUsbDevice) -> _Handle:
         self._check_present(dev)
         if dev.deny_access:
-            raise _usb_error("Access denied (insufficient permissions)", errno.EACCES)
+            raise _usb_error(_("Access denied (insufficient permissions)"), errno.EACCES)
         return _Handle(dev)
 
     def close_device(self, dev_handle: _Handle) -> None:
@@ -155,7 +156,7 @@ class EmulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         holder = dev.claimed_by.get(intf)
         if dev.busy or intf in dev.kernel_driver or (holder is not None and holder is not
                                                      dev_handle):
-            raise _usb_error("Resource busy", errno.EBUSY)
+            raise _usb_error(_("Resource busy"), errno.EBUSY)
         dev.claimed_by[intf] = dev_handle
         dev_handle.claimed.add(intf)
 
@@ -189,7 +190,7 @@ class EmulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         self._check_claimed(dev_handle, intf)
         accepted = dev_handle.device.host_to_device(ep, bytes(data))
         if accepted < len(data):  # the cable was pulled during this transfer
-            raise _usb_error("No such device (it may have been disconnected)", errno.ENODEV)
+            raise _usb_error(_("No such device (it may have been disconnected)"), errno.ENODEV)
         return accepted
 
     intr_write = bulk_write
@@ -201,7 +202,7 @@ class EmulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         data = dev_handle.device.device_to_host(ep, size, timeout / 1000 if timeout else None)
         if data is None:
             self._check_present(dev_handle.device)
-            raise usb.core.USBTimeoutError("Operation timed out", None, errno.ETIMEDOUT)
+            raise usb.core.USBTimeoutError(_("Operation timed out"), None, errno.ETIMEDOUT)
         for i, byte in enumerate(data):
             buff[i] = byte
         return len(data)
@@ -233,7 +234,7 @@ class EmulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
     @staticmethod
     def _check_present(dev: EmulatedUsbDevice) -> None:
         if not dev.plugged:
-            raise _usb_error("No such device (it may have been disconnected)", errno.ENODEV)
+            raise _usb_error(_("No such device (it may have been disconnected)"), errno.ENODEV)
 
     def _check_claimed(self, dev_handle: _Handle, intf: int) -> None:
         self._check_present(dev_handle.device)

@@ -206,8 +206,8 @@ def build_routes(site: KitSite) -> list[Route]:
         try:
             token = form.get(CSRF_FIELD)
             if not isinstance(token, str) or not site.keys.csrf_ok(token):
-                log.warning("kit page: a form without a valid CSRF token from %s was refused",
-                            _client(request.scope))
+                log.warning(_("kit page: a form without a valid CSRF token from "
+                              "{client} was refused").format(client=_client(request.scope)))
                 return _denied(request, 403, N_("Refused"),
                                N_("This form did not come from the kit's own page. Open the "
                                   "page again and answer there."))

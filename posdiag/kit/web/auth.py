@@ -153,11 +153,15 @@ class FailedAttempts:
         while len(self._clients) > self.max_clients:
             self._clients.popitem(last=False)
         self._all.append(now)
-        log.warning("kit page: %s from %s (%d in %.0f s from there, %d in all)", what, client,
-                    len(times), self.window, len(self._all))
+        log.warning(_("kit page: {what} from {client} ({times_length} in "
+                      "{window:.0f} s from there, {all_length} in all)").format(
+                        what=what, client=client, times_length=len(times), window=self.window,
+                        all_length=len(self._all)))
         if len(times) == self.per_client or len(self._all) == self.overall:
-            log.warning("kit page: refusing %s for %.0f s after too many failed attempts",
-                        client if len(times) >= self.per_client else "everyone", self.window)
+            log.warning(_("kit page: refusing {value} for {window:.0f} s after too "
+                          "many failed attempts").format(
+                            value=client if len(times) >= self.per_client else 'everyone',
+                            window=self.window))
 
     @property
     def recent(self) -> int:

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from posdiag.i18n import _
+
 WEB_FOLDER = "web"
 SERVER_LOCK = "server.lock"
 MAX_FILE_BYTES = 64 * 1024
@@ -40,7 +42,7 @@ def ensure_dir(folder: Path) -> Path:
     """The folder, made 0700 if missing; refused when it is a symbolic link."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if folder.is_symlink() or not folder.is_dir():
-        raise OSError(f"{folder} is not a plain folder")
+        raise OSError(_("{folder} is not a plain folder").format(folder=folder))
     return folder
 
 
@@ -118,7 +120,8 @@ def server_presence(folder: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OSError(f"another `posdiag kit serve` holds {folder / SERVER_LOCK}") from None
+            raise OSError(_("another `posdiag kit serve` holds {value}").format(
+                              value=folder / SERVER_LOCK)) from None
         yield
     finally:
         os.close(fd)

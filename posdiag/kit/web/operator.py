@@ -49,13 +49,19 @@ class KitPageOperator:
         got = self._ask(prompt, "enter")
         return Answer(got.answer, self.name, "", got.text)
 
+    def choose(self, prompt: Prompt) -> Answer:
+        """After a slip of the person: retry, skip or abort, tapped on the phone."""
+        got = self._ask(prompt, "choose")
+        return Answer(got.answer, self.name)
+
     def show_status(self, text: str) -> None:
         self.exchange.notice(display=text)
 
     def _ask(self, prompt: Prompt, kind: str) -> PageAnswer:
         step = prompt.id.rsplit(".", 1)[0]
         got = self.exchange.ask(prompt.id, kind, prompt.text, prompt.timeout, step=step,
-                                item=getattr(prompt, "item", ""))
+                                item=getattr(prompt, "item", ""),
+                                choices=tuple(prompt.choices) if kind == "choose" else ())
         if got is None:
             raise PromptUnanswered(_("nobody answered {question!r} on the kit's page within "
                                      "{seconds:.0f} s; run the step again.").format(

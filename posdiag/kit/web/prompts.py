@@ -3,7 +3,8 @@
 One prompt at a time, as files in the page folder (channel.py):
 
 1. The plan writes ``prompt.json``: a fresh random nonce, the prompt's id, kind ("confirm" for
-   yes/no, "enter" for a typed answer), text, timeout and deadline (Unix time).
+   yes/no, "enter" for a typed answer, "choose" for one of its ``choices``: retry / skip /
+   abort after a slip of the person), text, timeout and deadline (Unix time).
 2. The page shows it with the countdown. An answer from the phone is checked against the
    prompt (same nonce, an allowed answer, short printable text) and written as
    ``answer-<nonce>.json`` with link(2), so the first answer wins and a second one is told
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.cards import mask_text
+from posdiag.i18n import _
 from posdiag.kit.web.channel import create_json, ensure_dir, read_json, write_json
 
 PROMPT_FILE = "prompt.json"
@@ -35,7 +37,9 @@ NOTICE_FILE = "notice.json"
 PROMPT_FORMAT = "posdiag-kit-prompt"
 ANSWER_FORMAT = "posdiag-kit-answer"
 NOTICE_FORMAT = "posdiag-kit-notice"
-KINDS = ("confirm", "enter")
+KINDS = ("confirm", "enter", "choose")
+# What a "choose" prompt may offer: the runner's answers after a slip (posdiag.plan.runner).
+CHOICES = ("retry", "skip", "abort")
 MAX_REASON = 200  # characters of a "no" answer's reason
 MAX_TEXT = 64  # characters of a typed answer (a serial number is about 8 to 20)
 _NONCE = re.compile(r"[0-9a-f]{32}")
@@ -51,7 +55,7 @@ def clean_text(text: str, limit: int) -> str:
 
 def answer_path(folder: Path, nonce: str) -> Path:
     if not _NONCE.fullmatch(nonce):
-        raise ValueError("not a prompt nonce")
+        raise ValueError(_("not a prompt nonce"))
     return folder / f"answer-{nonce}.json"
 
 
@@ -60,7 +64,7 @@ def answer_path(folder: Path, nonce: str) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class PageAnswer:
-    answer: str  # "yes", "no" or "entered"
+    answer: str  # "yes", "no", "entered", or one of a choose prompt's choices
     reason: str
     text: str
 
@@ -75,22 +79,27 @@ class PromptExchange:
         self.notice_doc: dict[str, Any] = {"format": NOTICE_FORMAT}
 
     def ask(self, prompt_id: str, kind: str, text: str, timeout: float, *,
-            step: str = "", item: str = "") -> PageAnswer | None:
+            step: str = "", item: str = "",
+            choices: tuple[str, ...] = ()) -> PageAnswer | None:
         """Post the prompt and wait for the page's answer; None when the deadline passed."""
         if kind not in KINDS:
-            raise ValueError(f"unknown prompt kind {kind!r}")
+            raise ValueError(_("unknown prompt kind {kind!r}").format(kind=kind))
+        if (kind == "choose") != bool(choices) or not set(choices) <= set(CHOICES):
+            raise ValueError(_("a choose prompt offers some of {choices}, nothing else "
+                               "does").format(choices=CHOICES))
         nonce = secrets.token_hex(16)
         asked = self._clock()
         write_json(self.folder / PROMPT_FILE, {
             "format": PROMPT_FORMAT, "nonce": nonce, "id": prompt_id, "kind": kind,
             "text": mask_text(text), "timeout": timeout, "asked": asked,
-            "deadline": asked + timeout, "step": step, "item": item})
+            "deadline": asked + timeout, "step": step, "item": item,
+            "choices": list(choices)})
         path = answer_path(self.folder, nonce)
         try:
             while True:
                 document = read_json(path)
                 if document is not None:
-                    answer = _checked_answer(document, nonce, kind)
+                    answer = _checked_answer(document, nonce, kind, choices)
                     if answer is not None:
                         return answer
                     path.unlink()  # not a valid answer: wait for another one
@@ -123,7 +132,8 @@ class PromptExchange:
                 (self.folder / name).unlink()
 
 
-def _checked_answer(document: dict[str, Any], nonce: str, kind: str) -> PageAnswer | None:
+def _checked_answer(document: dict[str, Any], nonce: str, kind: str,
+                    choices: tuple[str, ...] = ()) -> PageAnswer | None:
     if document.get("format") != ANSWER_FORMAT or document.get("nonce") != nonce:
         return None
     answer, reason, text = (document.get("answer"), document.get("reason", ""),
@@ -134,7 +144,19 @@ def _checked_answer(document: dict[str, Any], nonce: str, kind: str) -> PageAnsw
         return PageAnswer(answer, clean_text(reason, MAX_REASON), "")
     if kind == "enter" and answer == "entered" and clean_text(text, MAX_TEXT):
         return PageAnswer(answer, "", clean_text(text, MAX_TEXT))
+    if kind == "choose" and answer in choices:
+        return PageAnswer(str(answer), "", "")
     return None
+
+
+def prompt_choices(document: dict[str, Any]) -> tuple[str, ...] | None:
+    """A prompt's choices as posted; None when they are not well-formed for its kind."""
+    choices = document.get("choices", [])
+    if not isinstance(choices, list) or not all(c in CHOICES for c in choices):
+        return None
+    if (document.get("kind") == "choose") != bool(choices):
+        return None
+    return tuple(choices)
 
 
 # --- the page's side ----------------------------------------------------------------------
@@ -147,7 +169,8 @@ def current_prompt(folder: Path, now: float | None = None) -> dict[str, Any] | N
         return None
     nonce, kind, deadline = document.get("nonce"), document.get("kind"), document.get("deadline")
     if (not isinstance(nonce, str) or not _NONCE.fullmatch(nonce) or kind not in KINDS
-            or not isinstance(deadline, int | float) or not isinstance(document.get("text"), str)):
+            or not isinstance(deadline, int | float) or not isinstance(document.get("text"), str)
+            or prompt_choices(document) is None):
         return None
     if (time.time() if now is None else now) >= deadline:
         return None
@@ -178,6 +201,9 @@ def answer_prompt(folder: Path, nonce: str, answer: str, *, reason: str = "",
         if answer not in ("yes", "no"):
             return INVALID
         document["reason"] = clean_text(reason, MAX_REASON) if answer == "no" else ""
+    elif prompt["kind"] == "choose":
+        if answer not in (prompt_choices(prompt) or ()):
+            return INVALID
     else:
         document["text"] = clean_text(text, MAX_TEXT)
         if answer != "entered" or not document["text"]:

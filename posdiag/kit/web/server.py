@@ -84,8 +84,9 @@ def wait_for_addresses(interface: str, stop: Callable[[], bool],
         if addresses:
             return addresses
         if not told:
-            log.warning("kit page: the interface %s has no address yet; waiting for the access "
-                        "point (docs/field-kit.md §Phone).", interface)
+            log.warning(_("kit page: the interface {interface} has no address yet; "
+                          "waiting for the access point (docs/field-kit.md §Phone).").format(
+                            interface=interface))
             told = True
         time.sleep(wait)
     return []

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from posdiag.i18n import _
 from posdiag.kit.web.channel import ensure_dir, read_json, write_json
 
 STATUS_FILE = "status.json"
@@ -112,7 +113,7 @@ class StatusBoard:
         """Facts the Kit page shows (kit_key, media, port, terminal, plan)."""
         unknown = set(facts) - FACT_KEYS
         if unknown:
-            raise ValueError(f"unknown status facts {sorted(unknown)}")
+            raise ValueError(_("unknown status facts {unknown}").format(unknown=sorted(unknown)))
         if all(self.doc["facts"].get(k) == v for k, v in facts.items()):
             return
         self.doc["facts"].update(facts)
@@ -131,9 +132,9 @@ class StatusBoard:
             write_json(status_path(self.folder), self.doc)
         except OSError as err:
             if not self._broken:
-                log.warning("The kit page's status file in %s cannot be written (%s); the "
-                            "page will not follow this cycle.", self.folder,
-                            err.strerror or err)
+                log.warning(_("The kit page's status file in {folder} cannot be "
+                              "written ({value}); the page will not follow this "
+                              "cycle.").format(folder=self.folder, value=err.strerror or err))
             self._broken = True
             return
         self._last_write = now

@@ -145,10 +145,11 @@ def now_view(status: dict[str, Any] | None, prompt: dict[str, Any] | None) -> No
 @dataclass(frozen=True, slots=True)
 class PromptView:
     nonce: str
-    kind: str  # confirm or enter
+    kind: str  # confirm, enter or choose
     text: str
     step: str
     remaining: float  # seconds left, counted down on the phone from when the page arrives
+    choices: tuple[str, ...] = ()  # choose: retry / skip / abort, in the order offered
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,8 @@ def prompt_view(prompt: dict[str, Any] | None, now: float | None = None) -> Prom
     return PromptView(nonce=str(prompt["nonce"]), kind=str(prompt["kind"]),
                       text=mask_text(str(prompt["text"])),
                       step=mask_text(str(prompt.get("step") or "")),
-                      remaining=max(0.0, round(float(prompt["deadline"]) - now, 1)))
+                      remaining=max(0.0, round(float(prompt["deadline"]) - now, 1)),
+                      choices=tuple(str(c) for c in prompt.get("choices") or ()))
 
 
 def notice_view(notice: dict[str, Any] | None, now: float | None = None) -> NoticeView | None:

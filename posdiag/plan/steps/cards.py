@@ -49,19 +49,20 @@ def card_swipe(ctx: StepContext, spec: StepSpec) -> None:
         raise slips.wrong_card(name, card.masked_pan, read.masked_pan)
     problems = []
     if read.masked_pan != card.masked_pan:
-        problems.append(f"the card number read is {read.masked_pan or 'missing'}, the profile "
-                        f"has {card.masked_pan}")
+        problems.append(_("the card number read is {read}, the profile has {expected}").format(
+            read=read.masked_pan or _("missing"), expected=card.masked_pan))
     if read.expiry_yymm != card.expiry_yymm:
-        problems.append(f"the expiry read is {read.expiry_yymm or 'missing'}, the profile has "
-                        f"{card.expiry_yymm}")
+        problems.append(_("the expiry read is {read}, the profile has {expected}").format(
+            read=read.expiry_yymm or _("missing"), expected=card.expiry_yymm))
     expected_track2 = card.track2.encode()[1:-1]  # without start and end sentinel
     track2_ok = read.track2 is not None and hmac.compare_digest(read.track2, expected_track2)
     ctx.note("track2_matches_profile", track2_ok)
     if not track2_ok:
-        problems.append("track 2 differs from the profile" if read.track2 is not None
-                        else "the terminal sent no track 2")
+        problems.append(_("track 2 differs from the profile") if read.track2 is not None
+                        else _("the terminal sent no track 2"))
     if problems:
-        raise ctx.fail(f"card {name!r}: " + "; ".join(problems) + ".")
+        raise ctx.fail(_("card {name!r}: {problems}.").format(
+            name=name, problems=_("; ").join(problems)))
 
 
 def pin_entry(ctx: StepContext, spec: StepSpec) -> None:

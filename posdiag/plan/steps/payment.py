@@ -27,18 +27,8 @@ def receipts_seen(ctx: StepContext, result: Any, printed_before: int) -> list[di
     "ecr") and, on the emulator, those its own printer printed (source "terminal-printer").
     The record masks card numbers on the way out, as everywhere."""
     seen = [{"kind": r.kind, "source": "ecr", "lines": list(r.lines)} for r in result.receipts]
-    emulator = ctx.bench.emulator
-    if emulator is not None:  # receipts the terminal printed on its own printer
-        seen += [printed_receipt(r) for r in list(emulator.printer.printed)[printed_before:]]
+    seen += ctx.bench.terminal_printout(printed_before)  # its own printer, where visible
     return seen
-
-
-def printed_receipt(receipt: Any) -> dict[str, Any]:
-    """A receipt the emulated terminal's own printer printed, as the record keeps it."""
-    from posdiag.drivers.zvt.receipts import RECEIPT_KINDS
-
-    return {"kind": RECEIPT_KINDS.get(receipt.kind, "unknown"), "source": "terminal-printer",
-            "lines": [line.text for line in receipt.lines]}
 
 
 def _receipt_texts(seen: list[dict[str, Any]]) -> list[str]:
@@ -46,8 +36,7 @@ def _receipt_texts(seen: list[dict[str, Any]]) -> list[str]:
 
 
 def _printed(ctx: StepContext) -> int:
-    emulator = ctx.bench.emulator
-    return len(emulator.printer.printed) if emulator is not None else 0
+    return ctx.bench.terminal_printout_count()
 
 
 def _summary(result: Any) -> dict[str, Any]:
@@ -109,7 +98,7 @@ def payment(ctx: StepContext, spec: StepSpec) -> None:
 def reversal(ctx: StepContext, spec: StepSpec) -> None:
     receipt = ctx.state.last_payment_receipt
     if receipt is None:
-        raise UsageError("there is no payment earlier in this run to reverse.")
+        raise UsageError(_("there is no payment earlier in this run to reverse."))
     ctx.instruct("card", "If the terminal asks for it, present the test card of the payment "
                  "again.")
     terminal = ctx.terminal
@@ -122,8 +111,10 @@ def reversal(ctx: StepContext, spec: StepSpec) -> None:
     ctx.note("printed_receipts", seen)
     texts = _receipt_texts(seen)
     if not result.approved:
-        raise ctx.fail(f"the reversal of receipt {receipt} was not approved "
-                       f"({result.result_text}).")
+        raise ctx.fail(_("the reversal of receipt {receipt} was not approved "
+                         "({result_text}).").format(
+                           receipt=receipt, result_text=result.result_text))
     if texts and not any(a in text for text in texts for a in amount_texts(amount)):
-        raise ctx.fail(f"no reversal receipt shows the amount {amount_texts(amount)[0]}.")
+        raise ctx.fail(_("no reversal receipt shows the amount {amount_texts}.").format(
+                           amount_texts=amount_texts(amount)[0]))
     ctx.state.last_payment_receipt = None  # reversed: nothing left to undo

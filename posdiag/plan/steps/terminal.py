@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.errors import UsageError
+from posdiag.i18n import _
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
+from posdiag.plan.operator import DISPLAY, Look
 
 READY = 0x00  # ZVT terminal status (§11): PT ready
 
@@ -35,8 +37,9 @@ def identify(ctx: StepContext, spec: StepSpec) -> None:
     ctx.note("identity", data)
     if identity.status != READY:
         shown = f"{identity.status:02X}" if identity.status is not None else "none"
-        raise ctx.fail(f"the terminal is not ready: {identity.status_text or 'no status'} "
-                       f"({shown}); clear its message and run the test again.")
+        raise ctx.fail(_("the terminal is not ready: {value} ({shown}); clear its "
+                         "message and run the test again.").format(
+                           value=identity.status_text or 'no status', shown=shown))
 
 
 def _backup_identity(set_dir: Path) -> dict[str, Any]:
@@ -45,11 +48,13 @@ def _backup_identity(set_dir: Path) -> dict[str, Any]:
     report = verify_set(set_dir)
     if not report.ok:
         problems = "; ".join(report.problems[:2])
-        raise UsageError(f"the backup set {set_dir} does not verify ({problems}); identity-match "
-                         "needs the old terminal's verified set.")
+        raise UsageError(_("the backup set {set_dir} does not verify ({problems}); "
+                           "identity-match needs the old terminal's verified set.").format(
+                             set_dir=set_dir, problems=problems))
     committed = scan_set(set_dir).committed
     if committed is None or committed.manifest is None:  # verify_set said ok: cannot happen
-        raise UsageError(f"the backup set {set_dir} has no verified manifest.")
+        raise UsageError(_("the backup set {set_dir} has no verified manifest.").format(
+                             set_dir=set_dir))
     return dict(committed.manifest.terminal)
 
 
@@ -66,7 +71,7 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
         expected, origin = dict(options.get("expected") or {}), str(options.get("against"))
         optional = set(options["fields"]) - {"terminal_id", "merchant_id"}
     else:
-        expected, origin = ctx.expect, "the plan's [expect]"
+        expected, origin = ctx.expect, _("the plan's [expect]")
     with ctx.timed():
         actual = current_identity(ctx)
     compared, differences, unknown = {}, [], []
@@ -76,16 +81,18 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
         if want in (None, "") and name in optional:
             unknown.append(name)
         elif want in (None, ""):
-            differences.append(f"{origin} records no {name}")
+            differences.append(_("{origin} records no {name}").format(origin=origin, name=name))
         elif str(want) != str(got):
-            differences.append(f"{name} is {got}, {origin} has {want}")
+            differences.append(_("{name} is {got}, {origin} has {want}").format(
+                name=name, got=got, origin=origin, want=want))
     if unknown:
         ctx.note("not_compared", unknown)
     ctx.note("compared", compared)
     ctx.note("against", origin)
     if differences:
-        raise ctx.fail("; ".join(differences) + ": this terminal is not bound to the same "
-                       "merchant; have the acquirer/network operator re-assign it.")
+        raise ctx.fail(_("{differences}: this terminal is not bound to the same merchant; have "
+                         "the acquirer/network operator re-assign it.").format(
+                             differences=_("; ").join(differences)))
 
 
 def display(ctx: StepContext, spec: StepSpec) -> None:
@@ -95,18 +102,12 @@ def display(ctx: StepContext, spec: StepSpec) -> None:
     terminal = ctx.terminal
     with ctx.timed():
         terminal.display_text(lines, duration=ctx.options["duration"])
-    emulator = ctx.bench.emulator
-
-    def check() -> tuple[bool, str]:
-        shown = tuple(emulator.state.display) if emulator is not None else ()
-        return (shown == tuple(lines),
-                "" if shown == tuple(lines) else f"the display shows {list(shown)!r}")
-
     shown_text = " / ".join(lines)
     answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
-                         check if emulator is not None else None)
+                         look=Look(DISPLAY, tuple(lines)))
     if not answer.yes:
-        raise ctx.fail(f"the operator did not see the text on the display ({answer.reason}).")
+        raise ctx.fail(_("the operator did not see the text on the display "
+                         "({reason}).").format(reason=answer.reason))
 
 
 def end_of_day(ctx: StepContext, spec: StepSpec) -> None:

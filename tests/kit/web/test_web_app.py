@@ -33,14 +33,14 @@ def client(site: KitSite, signed_in: bool = True):
     return c
 
 
-def post_prompt(folder: Path, kind: str = "confirm", text: str = "Is the receipt legible?"
-                ) -> str:
+def post_prompt(folder: Path, kind: str = "confirm", text: str = "Is the receipt legible?",
+                choices: tuple[str, ...] = ()) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     nonce = "0f" * 16
     write_json(folder / PROMPT_FILE, {
         "format": "posdiag-kit-prompt", "nonce": nonce, "id": "receipt-print.confirm",
         "kind": kind, "text": text, "timeout": 60, "asked": time.time(),
-        "deadline": time.time() + 60, "step": "receipt-print"})
+        "deadline": time.time() + 60, "step": "receipt-print", "choices": list(choices)})
     return nonce
 
 
@@ -151,6 +151,35 @@ def test_a_prompt_is_shown_and_answered_with_the_csrf_token(site):
                                             "answer": "no"})
     assert again.headers["location"] == "/prompts?sent=already"
     assert "already answered" in c.get("/prompts?sent=already").text
+
+
+def test_after_a_slip_the_page_offers_retry_skip_and_abort(site):
+    nonce = post_prompt(site.folder, "choose", "pin-entry: the PIN typed (4 digits) is not the "
+                        "PIN of test card 'visa'. Try again, skip this step, or abort the run?",
+                        ("retry", "skip", "abort"))
+    c = client(site)
+    page = c.get("/prompts").text
+    assert "not the PIN of test card" in page
+    for choice, label in (("retry", "Try again"), ("skip", "Skip this step"),
+                          ("abort", "Abort the run")):
+        assert f'value="{choice}"' in page and label in page
+    refused = c.post("/prompts/answer", data={"csrf": site.keys.csrf, "nonce": nonce,
+                                              "answer": "yes"})
+    assert refused.headers["location"] == "/prompts?sent=invalid"
+    chosen = c.post("/prompts/answer", data={"csrf": site.keys.csrf, "nonce": nonce,
+                                             "answer": "skip"})
+    assert chosen.headers["location"] == "/prompts?sent=answered"
+    assert '"answer": "skip"' in (site.folder / f"answer-{nonce}.json").read_text()
+
+
+def test_a_choice_the_prompt_does_not_offer_is_refused(site):
+    nonce = post_prompt(site.folder, "choose", "Skip or abort?", ("skip", "abort"))
+    c = client(site)
+    assert 'value="retry"' not in c.get("/prompts").text
+    refused = c.post("/prompts/answer", data={"csrf": site.keys.csrf, "nonce": nonce,
+                                              "answer": "retry"})
+    assert refused.headers["location"] == "/prompts?sent=invalid"
+    assert not list(site.folder.glob("answer-*"))
 
 
 def test_a_forged_post_without_the_csrf_token_is_refused_and_changes_nothing(site, caplog):

@@ -65,3 +65,61 @@ def test_without_a_page_the_emulated_person_answers_as_before(tmp_path, monkeypa
     outcome = run_plan(plan, "sim", tmp_path / "records", state_dir=tmp_path / "state")
     assert outcome.passed, outcome.message
     assert _record(tmp_path / "records")["operator"] == "emulator"
+
+
+SLIP_PLAN = """
+[plan]
+name = "kit-phone-slip"
+format = 1
+
+[[step]]
+kind = "card-swipe"
+card = "visa"
+timeout = 30
+
+[[step]]
+kind = "pin-entry"
+card = "visa"
+timeout = 30
+"""
+
+
+def test_a_slip_at_the_terminal_offers_retry_skip_abort_on_the_phone(tmp_path, monkeypatch):
+    """The kit has no console: after a wrong PIN the phone's page is where the technician
+    chooses to try again, skip or abort (issue 16.3), and the record says what was chosen."""
+    from emulator_process import emulator_process
+
+    monkeypatch.setenv("POSDIAG_CONFIG_DIR", str(tmp_path / "state"))
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SLIP_PLAN)
+    folder = web_dir(tmp_path / "state")
+    offered: list[dict] = []
+
+    with emulator_process(tmp_path) as terminal, server_presence(folder):
+        def person_and_phone() -> None:
+            terminal.act("swipe visa")
+            terminal.act("pin 9999")  # the person slips: not the TEST card's PIN
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                prompt = current_prompt(folder)
+                if prompt is not None and prompt["kind"] == "choose":
+                    offered.append(prompt)
+                    assert answer_prompt(folder, prompt["nonce"], "dance") == "invalid"
+                    assert answer_prompt(folder, prompt["nonce"], "skip") == "answered"
+                    return
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=person_and_phone)
+        thread.start()
+        outcome = run_plan(plan, terminal.port, tmp_path / "records",
+                           state_dir=tmp_path / "state")
+        thread.join()
+    [prompt] = offered
+    assert prompt["choices"] == ["retry", "skip", "abort"]
+    assert "not the PIN of test card 'visa'" in prompt["text"]
+    assert not outcome.passed
+    record = _record(tmp_path / "records")
+    [pin_step] = [s for s in record["steps"] if s["name"] == "pin-entry"]
+    assert [(a["slip"], a["then"]) for a in pin_step["attempts"]] == [("wrong-pin", "skip")]
+    assert pin_step["outcome"] == "SKIPPED"
+    assert "9999" not in json.dumps(record)
