@@ -367,3 +367,12 @@ def test_a_checked_record_cannot_be_changed_afterwards() -> None:
     record = parse_record(EXAMPLE_LINE)
     with pytest.raises(dataclasses.FrozenInstanceError):
         record.pan = "4761739001010010"  # type: ignore[misc]
+
+
+def test_a_tally_in_one_currency_skips_every_other_currency() -> None:
+    from posdiag.journal import TurnoverTally
+
+    tally = TurnoverTally(978)
+    for seq, currency in enumerate((978, 840, 985, 0, 999), start=1):  # EUR, USD, PLN, ...
+        tally.add(dataclasses.replace(EXAMPLE, seq=seq, receipt=seq, currency=currency))
+    assert tally.to_totals().count == 1 and tally.to_totals().amount == 1234
