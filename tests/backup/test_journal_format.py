@@ -72,6 +72,7 @@ def _line_with(**changes: object) -> bytes:
     (_line_with(amount=-1), "'amount'"),
     (_line_with(amount=True), "'amount'"),
     (_line_with(v=2), "version"),
+    (_line_with(v=0), "version"),
     (b'{"v":1,"v":1}\n', "not valid JSON"),
     (b'[1,2]\n', "not a JSON object"),
     (b'{"v":NaN}\n', "not valid JSON"),
@@ -251,21 +252,38 @@ def test_each_text_field_takes_exactly_its_documented_form(field, good, bad) -> 
         assert not _parses(**{field: value}), (field, value)
 
 
-def test_a_line_may_be_as_long_as_the_limit_and_not_a_byte_longer() -> None:
-    from posdiag.journal import MAX_LINE_BYTES
-
+@pytest.mark.parametrize("limit", [2048, 301])  # the default, and an odd one given
+def test_a_line_may_be_as_long_as_the_limit_and_not_a_byte_longer(limit: int) -> None:
     line = encode_record(EXAMPLE)
-    padded = line[:-2] + b" " * (MAX_LINE_BYTES + 1 - len(line)) + b"}\n"  # JSON whitespace
-    assert len(padded) == MAX_LINE_BYTES + 1  # the limit counts the bytes before "\n"
-    assert [p.raw for p in JournalParser().feed(padded)] == [padded]
+    padded = line[:-2] + b" " * (limit + 1 - len(line)) + b"}\n"  # JSON whitespace
+    assert len(padded) == limit + 1  # the limit counts the bytes before "\n"
+    assert [p.raw for p in JournalParser(max_line=limit).feed(padded)] == [padded]
     longer = padded[:-2] + b" }\n"
-    with pytest.raises(ProtocolError, match="longer than 2048"):
-        JournalParser().feed(longer)
+    with pytest.raises(ProtocolError, match=f"longer than {limit}"):
+        JournalParser(max_line=limit).feed(longer)
     # Held back as a partial record: the limit holds before the line ends too.
-    parser = JournalParser()
+    parser = JournalParser(max_line=limit)
     assert parser.feed(padded[:-1]) == [] and parser.pending == padded[:-1]
-    with pytest.raises(ProtocolError, match="longer than 2048"):
-        JournalParser().feed(longer[:-1])
+    with pytest.raises(ProtocolError, match=f"longer than {limit}"):
+        JournalParser(max_line=limit).feed(longer[:-1])
+
+
+def test_the_parser_offset_is_always_a_record_boundary() -> None:
+    journal, _ = make_journal(3)
+    first = journal.index(b"\n") + 1
+    parser = JournalParser(start_offset=500)
+    assert parser.offset == 500
+    parser.feed(journal[:first + 10])  # one record and the start of the next
+    assert parser.offset == 500 + first and parser.pending == journal[first:first + 10]
+    assert parser.last_seq == 1
+
+
+def test_a_decline_read_from_a_journal_is_not_counted() -> None:
+    lines = [_line_with(seq=1, receipt=1), _line_with(seq=2, receipt=2, type="decline",
+                                                       result=5)]
+    records = [p.record for p in iter_records(lines)]
+    assert records[1].type == "decline"
+    assert totals_from_records(records, 978).count == 1
 
 
 # --- the BMP 60 buckets and the incremental tally (docs/journal.md, "Totals from records") ---
