@@ -84,6 +84,16 @@ def test_parser_rejects_records_that_are_not_clean(line: bytes, message: str) ->
     assert "4761739001010010" not in str(caught.value)  # the error never echoes a PAN
 
 
+def test_a_pan_of_twelve_plain_digits_or_more_is_named_an_unmasked_card_number() -> None:
+    # docs/journal.md: 12 or more plain digits are a full card number; fewer are a bad pan.
+    for pan in ("476173900101", "4761739001010010", "4761739001010010123"):
+        with pytest.raises(ProtocolError, match="unmasked card number"):
+            parse_record(_line_with(pan=pan))
+    with pytest.raises(ProtocolError, match="bad 'pan'") as caught:
+        parse_record(_line_with(pan="47617390010"))
+    assert "unmasked" not in str(caught.value)
+
+
 def test_encoder_refuses_an_unmasked_pan() -> None:
     with pytest.raises(ProtocolError, match="unmasked"):
         encode_record(dataclasses.replace(EXAMPLE, pan="4761739001010010"))
@@ -269,6 +279,7 @@ def test_a_line_may_be_as_long_as_the_limit_and_not_a_byte_longer(limit: int) ->
 
 
 def test_the_parser_offset_is_always_a_record_boundary() -> None:
+    assert JournalParser().offset == 0  # a journal read from its start
     journal, _ = make_journal(3)
     first = journal.index(b"\n") + 1
     parser = JournalParser(start_offset=500)

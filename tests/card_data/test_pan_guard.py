@@ -310,6 +310,10 @@ def test_an_amex_grouping_is_found_wherever_it_sits_in_a_run() -> None:
     assert find_pans("card 3742 454554 00001 1 of 2") == ["374245455400001"]
 
 
+def test_fours_after_a_group_of_another_size_are_read_from_their_first_group() -> None:
+    assert find_pans("No. 123 4761 7390 0101 0010") == ["4761739001010010"]
+
+
 def test_fours_take_one_shorter_group_after_them_not_more() -> None:
     # "2 items" after a 4-4-4-1 Visa number is not part of it.
     assert find_pans("card 4012 3456 7890 9 2 items") == ["4012345678909"]
