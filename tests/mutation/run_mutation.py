@@ -3,7 +3,8 @@
     python tests/mutation/run_mutation.py [--again] [PATH_FRAGMENT ...]
 
 ``--again`` reruns only the survivors of a module whose source has not changed since its
-last run (tests were added): a killed mutant stays killed.
+last run (tests were added): a killed mutant stays killed, and one listed in
+equivalent.toml is not run again.
 
 cosmic-ray makes the mutants (its operators, its session database, its reports) and writes
 each one into the source file, so everything happens in a scratch copy of the tree
@@ -290,9 +291,17 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     source_sha = hashlib.sha256(source_text.encode()).hexdigest()
     if again and session.exists() and digest.exists() and digest.read_text() == source_sha:
         # The module is unchanged and tests were only added: a killed mutant stays killed,
-        # so only the survivors run again.
+        # and one listed as equivalent survives whatever the tests, so only the other
+        # survivors run again.
+        lines = source_text.splitlines()
         with sqlite3.connect(session) as db:
-            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+            survived = db.execute(
+                "SELECT r.job_id, s.operator_name, s.start_pos_row, s.start_pos_col "
+                "FROM work_results r JOIN mutation_specs s ON s.job_id = r.job_id "
+                "WHERE r.test_outcome = 'SURVIVED'").fetchall()
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [
+                (job,) for job, operator, row, column in survived
+                if (path, operator, lines[row - 1].strip(), column) not in known])
         skipped = -1
     else:
         session.unlink(missing_ok=True)
