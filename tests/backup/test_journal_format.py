@@ -235,6 +235,7 @@ def test_optional_fields_may_be_null_and_required_ones_may_not() -> None:
 
 def test_only_a_decline_has_a_non_zero_result_and_only_a_reversal_an_original() -> None:
     assert _parses(type="decline", result=5) and not _parses(type="decline", result=0)
+    assert not _parses(type="decline", result=-1)
     for kind in ("payment", "refund", "reversal"):
         assert _parses(type=kind, result=0) and not _parses(type=kind, result=5)
     assert not _parses(type="payment", orig_receipt=1)
@@ -396,6 +397,17 @@ def test_a_checked_record_cannot_be_changed_afterwards() -> None:
     record = parse_record(EXAMPLE_LINE)
     with pytest.raises(dataclasses.FrozenInstanceError):
         record.pan = "4761739001010010"  # type: ignore[misc]
+    (parsed,) = iter_records([EXAMPLE_LINE])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.raw = b"{}\n"  # type: ignore[misc]
+
+
+def test_a_record_without_optional_fields_writes_them_as_null_and_reads_back() -> None:
+    bare = dataclasses.replace(EXAMPLE, card_type=None, brand=None, pan=None, aid=None,
+                               auth=None)
+    line = encode_record(bare)
+    assert b'"pan":null' in line and b'"auth":null' in line and b"orig_receipt" not in line
+    assert parse_record(line) == bare
 
 
 def test_a_tally_in_one_currency_skips_every_other_currency() -> None:

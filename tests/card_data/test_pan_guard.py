@@ -400,3 +400,12 @@ def test_find_pans_lists_no_number_starting_with_zero_yet_masking_hides_the_one_
     # number starts with 0; the card number inside it is still masked.
     assert find_pans("ref 0004761739001010010") == []
     assert mask_text("ref 0004761739001010010") == "ref 000476173******0010"
+
+
+def test_a_long_hex_dump_is_masked_without_fail() -> None:
+    # 320 BCD bytes in one run: 40 card numbers, masked as one stretch (over-masking is
+    # the safe failure), never an exception.
+    text = " ".join(["47 61 73 90 01 01 00 10"] * 40)
+    masked = mask_text(text)
+    assert len(masked) == len(text) and masked.startswith("47 61 73 **")
+    assert find_pans(masked) == [] and not holds_pan(masked)

@@ -192,6 +192,7 @@ def test_track_data_is_withheld_whole_not_only_its_pan():
 def test_luhn_is_defined_from_two_digits_on() -> None:
     # The shortest number with a check digit has two digits: "18" passes, "1" alone does not.
     assert luhn_valid("18") and luhn_valid("00") and not luhn_valid("8")
+    assert not luhn_valid("0")  # one digit is no check digit, though its sum is 0
     assert luhn_check_digit("1") == "8"
     for partial in ("4761 7390", "47a1", "\uff14\uff17"):  # full-width digits are not ASCII
         with pytest.raises(BadInput):
