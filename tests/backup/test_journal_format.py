@@ -290,12 +290,19 @@ def test_the_parser_offset_is_always_a_record_boundary() -> None:
     assert parser.last_seq == 1
 
 
-def test_a_decline_read_from_a_journal_is_not_counted() -> None:
+def test_records_read_from_a_journal_count_by_their_type() -> None:
+    # Strings read from JSON are new objects: the tally compares them by value.
     lines = [_line_with(seq=1, receipt=1), _line_with(seq=2, receipt=2, type="decline",
-                                                       result=5)]
+                                                       result=5),
+             _line_with(seq=3, receipt=3, type="refund", amount=200)]
     records = [p.record for p in iter_records(lines)]
-    assert records[1].type == "decline"
-    assert totals_from_records(records, 978).count == 1
+    assert [r.type for r in records] == ["payment", "decline", "refund"]
+    totals = totals_from_records(records, 978)
+    assert (totals.count, totals.amount) == (2, 1234 - 200)
+
+
+def test_a_line_parses_with_or_without_its_newline() -> None:
+    assert parse_record(EXAMPLE_LINE) == parse_record(EXAMPLE_LINE[:-1]) == EXAMPLE
 
 
 # --- the BMP 60 buckets and the incremental tally (docs/journal.md, "Totals from records") ---
