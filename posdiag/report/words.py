@@ -7,6 +7,7 @@ approved, receipt 2". Each kind's ``data`` is read defensively: a record may be 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,27 @@ def answer_word(answer: Any) -> str:
     if answer is None:
         return _("no answer")
     return {"yes": _("yes"), "no": _("no"), "done": _("done")}.get(str(answer), str(answer))
+
+
+# A file path of the machine the test ran on: POSIX (/tmp/x/testplans/cards.toml) or Windows
+# (C:\Users\x\cards.toml). A document for a merchant names the file, not the folders;
+# a device (/dev/ttyACM0) is a port, and stays.
+_LOCAL_PATH = re.compile(r"(?<![\w.:/])(?:/(?!dev/)(?:[^\s/'\"(),;:\[\]]+/)+"
+                         r"|[A-Za-z]:\\(?:[^\s\\]+\\)+)"
+                         r"(?P<name>[^\s/\\'\"(),;:\[\]]+)")
+
+
+def without_local_paths(text: str) -> str:
+    """``text`` with local file paths shortened: a shipped file as ``testplans/NAME`` (where
+    it is in the package), any other by its name alone. Records written before prompts named
+    files that way still held the technician's folders."""
+    def short(match: re.Match[str]) -> str:
+        whole, name = match.group(0), match.group("name")
+        if "/testplans/" in whole or "\\testplans\\" in whole:
+            return f"testplans/{name}"
+        return name
+
+    return _LOCAL_PATH.sub(short, text)
 
 
 def answered_by_words(by: Any) -> str:
@@ -195,7 +217,7 @@ def step_findings(step: Mapping[str, Any]) -> list[str]:
     last = attempts[-1] if attempts else {}
     lines: list[str] = []
     if step.get("message"):
-        lines.append(str(step.get("message")))
+        lines.append(without_local_paths(str(step.get("message"))))
     for earlier in attempts[:-1]:
         lines.append(_("Attempt {number}: {outcome}, {message}").format(
             number=earlier.get("number") or "?", outcome=outcome_word(earlier.get("outcome")),

@@ -47,7 +47,14 @@ from posdiag.i18n_format import (
     format_number,
 )
 from posdiag.i18n_terms import outcome_word, step_kind_word
-from posdiag.report.words import answer_word, answered_by_words, mapping, sequence, step_findings
+from posdiag.report.words import (
+    answer_word,
+    answered_by_words,
+    mapping,
+    sequence,
+    step_findings,
+    without_local_paths,
+)
 
 COMPARED = ("model", "serial_number", "terminal_id", "merchant_id", "software_version",
             "currency")
@@ -380,7 +387,7 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
     else:
         ref = check.ref
         rows += [
-            (_("Test record"), ref.file),
+            (_("Test record"), without_local_paths(ref.file)),
             (_("Run"), digest(ref.run_id)),
             (_("Record SHA-256"), digest(ref.sha256)),
             (_("Plan"), ref.plan),
