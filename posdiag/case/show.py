@@ -198,11 +198,12 @@ def case_lines(case_file: CaseFile) -> list[str]:
                                                            at=case.decision.at)]
         if case.decision.reason:
             lines.append(f"  {case.decision.reason}")
-    lines += ["", _("History:")]
+    lines += ["", _("History (by revision of the case file):")]
+    revisions = case_file.action_revisions()
     lines += ["  " + line for line in text_table(
-        [(str(a.number), str(a.at), a.host, _("{technician}:").format(
-            technician=who_words(a.technician)),
-          action_text(a)) for a in case.actions], align=("right",))]
+        [(_("r{revision}").format(revision=revisions[i]) if i < len(revisions) else "?",
+          str(a.at), a.host, _("{technician}:").format(technician=who_words(a.technician)),
+          action_text(a)) for i, a in enumerate(case.actions)], align=("right",))]
     return lines
 
 

@@ -615,3 +615,32 @@ def test_the_totals_and_the_journal_count_say_what_they_count(cli, story):
     assert has(text, f"{booked} booked transactions since the last end of day")
     assert has(text, f"Journal records backed up {records} (every payment, reversal, refund "
                      "and declined attempt)")
+
+
+def test_the_history_counts_in_revisions_as_the_case_file_does(cli, case_dir, tmp_path):
+    """One numbering: `case show` says how many revisions the case file has, each history
+    entry shows the revision it was written in, and "made from revision N" is that N."""
+    out_pdf = tmp_path / "request.pdf"
+    assert cli("case", "request", case_dir, "-o", out_pdf)[0] == 0
+    case_file = load_case(case_dir)
+    head = case_file.head.number
+    code, out, err = cli("case", "show", case_dir)
+    assert code == 0, err
+    assert f"Case file verified: {head} revision(s)" in out
+    history = out[out.index("History (by revision of the case file):"):].splitlines()[1:]
+    numbers = [int(re.match(r"\s*r(\d+)\s", line).group(1)) for line in history if line.strip()]
+    assert len(numbers) == len(case_file.case.actions) > head  # some revisions hold two
+    assert numbers == sorted(numbers) and numbers[0] == 1 and numbers[-1] == head
+    made_from = case_file.case.actions[-1].details["revision"]
+    [written] = [line for line in history if "replacement request written" in line]
+    assert f"from revision {made_from}" in written and written.strip().startswith(f"r{head}")
+    # Every revision in the history is a file of the case, holding that action first.
+    for action, revision in zip(case_file.case.actions, case_file.action_revisions(),
+                                strict=True):
+        content = json.loads((case_dir / f"case-{revision:04d}.json").read_text())
+        assert len(content["case"]["actions"]) >= action.number
+        if revision > 1:
+            before = json.loads((case_dir / f"case-{revision - 1:04d}.json").read_text())
+            assert len(before["case"]["actions"]) < action.number
+    code, out, _err = cli("case", "show", case_dir, "--json")
+    assert json.loads(out)["action_revisions"] == numbers
