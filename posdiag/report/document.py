@@ -40,6 +40,7 @@ from posdiag.report.words import (
     answered_by_words,
     currency_text,
     mapping,
+    prompt_words,
     sequence,
     step_findings,
     without_local_paths,
@@ -218,7 +219,7 @@ def _prompt_rows(steps: Sequence[Mapping[str, Any]], zone: tzinfo) -> list[tuple
                 answer = f"{answer}\n{without_local_paths(str(prompt.get('reason')))}"
             row = (format_datetime(prompt.get("at"), zone=zone) if prompt.get("at") else "—",
                    str(step.get("name") or "—"),
-                   without_local_paths(str(prompt.get("text") or "—")), answer,
+                   prompt_words(step, prompt), answer,
                    answered_by_words(prompt.get("by")))
             found.append((moment.timestamp() if moment else float("inf"), len(found), row))
     return [row for _t, _n, row in sorted(found)]

@@ -644,3 +644,45 @@ def test_the_history_counts_in_revisions_as_the_case_file_does(cli, case_dir, tm
             assert len(before["case"]["actions"]) < action.number
     code, out, _err = cli("case", "show", case_dir, "--json")
     assert json.loads(out)["action_revisions"] == numbers
+
+
+def test_texts_are_shown_in_the_language_of_the_page_not_of_the_run(cli, shop, tmp_path):
+    """A run recorded in Chinese, read in English (and the other way round): the shipped
+    questions, what the binding was compared with and the terminal's status are stored as
+    codes and said in the page's language."""
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    assert cli("case", "request", case_dir, "--force", "--reason", "no backup needed")[0] == 0
+    code, _out, err = cli("--lang", "zh-CN", "test", "--case", case_dir, "--port",
+                          "sim:serial=7000000002", "--plan", "acceptance")
+    assert code == 0, err
+    code, out, err = cli("--lang", "en", "case", "show", case_dir)
+    assert code == 0, err
+    replacement = out[out.index("Replacement 1:"):out.index("History")]
+    assert "[ok] Are the seals on the terminal's casing intact? yes" in replacement
+    assert f"merchant binding against case {case_dir.name}: same" in replacement
+    assert not re.search(r"[\u4e00-\u9fff]", replacement), replacement
+    text = pdf_text(render_case_document(case_dir, CERTIFICATE_KIND, language="en").data)
+    assert has(text, "Status: PT ready.") and has(text, f"Same as case {case_dir.name}")
+    assert "终端就绪" not in text and "工单" not in text
+    code, out, err = cli("--lang", "zh-CN", "case", "show", case_dir)
+    assert "终端外壳上的封条是否完好？" in out and f"工单 {case_dir.name}" in out
+
+
+def test_records_written_before_keep_their_meaning():
+    """Origins recorded as sentences (before they were codes) are said in the page's
+    language too."""
+    from posdiag.i18n import use_language
+    from posdiag.i18n_terms import origin_words
+
+    with use_language("zh_CN"):
+        assert origin_words("the backup set set1") == "备份集 set1"
+        assert origin_words("case 2026-1130-52500001-01") == "工单 2026-1130-52500001-01"
+        assert origin_words("backup:set1") == "备份集 set1"
+    with use_language("en"):
+        assert origin_words("工单 2026-1130-52500001-01") == "case 2026-1130-52500001-01"
+        assert origin_words("测试计划的 [expect]") == "the plan's [expect]"
+        assert origin_words("something else") == "something else"

@@ -118,3 +118,14 @@ def test_no_local_path_reaches_the_report(records, chinese_pdf, tmp_path):
         page = pdf_text(out)
         assert "/tmp/" not in page and "C:\\Users" not in page and "pytest-of-li" not in page
         assert "testplans/cards.toml" in page and "mine.toml" in page
+
+
+def test_the_chinese_report_asks_the_shipped_questions_in_chinese(records, chinese_pdf):
+    """The run was recorded in English; the arrival inspection's questions are the shipped
+    ones, named by id in the record, and the Chinese page asks them in Chinese."""
+    text = pdf_text(chinese_pdf)
+    assert "Are the seals on the terminal's casing intact?" in "".join(
+        p.read_text(encoding="utf-8") for p in records.glob("*.json"))
+    page = text[:text.index("原始记录字段（供工程师查看）")]  # the appendix keeps the raw record
+    assert "终端外壳上的封条是否完好？" in page
+    assert "Are the seals on the terminal" not in page
