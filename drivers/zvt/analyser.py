@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posdiag.cards import mask_text
-from posdiag.drivers.zvt import serial_framing, tlv_render
+from posdiag.drivers.zvt import charsets, serial_framing, tlv_render
 from posdiag.drivers.zvt.apdu import EXTENDED, Apdu
 from posdiag.drivers.zvt.bmp import partial_decoding
 from posdiag.drivers.zvt.codes import command_name
@@ -128,6 +128,16 @@ def _masked(value: Any) -> Any:
 # --- input ----------------------------------------------------------------------------------
 
 
+def _byte_tokens(body: str) -> list[str]:
+    """The hex tokens of a capture line: runs of hex digits split by white space, or bytes
+    written as C does (``0x06, 0x0F, 0x00``): a comma ends a token only where every token
+    is 0x-prefixed, so a comma never joins or splits digits of the plain notation."""
+    tokens = body.replace(",", " ").split()
+    if "," in body and not all(t[:2] in ("0x", "0X") for t in tokens):
+        return body.split()  # a comma elsewhere is reported as the non-hex it is
+    return tokens
+
+
 def parse_hex(text: str, line: int | None = None) -> tuple[str | None, bytes]:
     """(direction, bytes) of one capture line; BadInput names the bad byte and its position."""
     where = _("line {n}: ").format(n=line) if line is not None else ""
@@ -136,7 +146,9 @@ def parse_hex(text: str, line: int | None = None) -> tuple[str | None, bytes]:
     if body[:1] in (TO_PT, TO_ECR):
         direction, body = body[0], body[1:]
     out = bytearray()
-    for token in body.split():
+    for token in _byte_tokens(body):
+        if token[:2] in ("0x", "0X") and 3 <= len(token) <= 4:  # 0x6, 0x0F: one byte each
+            token = token[2:].rjust(2, "0")
         for i in range(0, len(token), 2):
             pair = token[i : i + 2]
             try:
@@ -243,11 +255,23 @@ def analyse(
     except ProtocolError as err:
         return _with(report, [*problems, str(err)], decoded=False), None
     problems += decode_problems
-    fields = tuple(message.fields(charset))
+    fields = tuple(message.fields(charset if fixed else _declared_charset(message, charset)))
     tree = tlv_render.render(message.tlv, charset, fixed)
     report = FrameReport(kind, message_name(message), cls, instr, fields, tree, direction, crc_ok,
                          line=line)  # fmt: skip
     return _with(report, problems), message
+
+
+def _declared_charset(message: Message, session: str | None) -> str | None:
+    """The set a tag 14 at the top of the message's TLV container names (§9.4.2: the PT
+    sends it in the Status-Information), for the BMP texts of that message; else the
+    session's. tlv_render applies the same tag to the container's own texts."""
+    for node in message.tlv:
+        if node.tag == 0x14 and isinstance(node.value, bytes) and node.value:
+            declared = charsets.codec_of(node.value[-1])
+            if declared is not None:
+                return declared
+    return session
 
 
 def _with(report: FrameReport, problems: list[str], decoded: bool = True) -> FrameReport:

@@ -22,7 +22,13 @@ from datetime import datetime
 from typing import Self
 
 from posdiag.drivers.zvt import bcd
-from posdiag.drivers.zvt.bmp import Bmp, encode_bmps
+from posdiag.drivers.zvt.bmp import (
+    TLV_BMP,
+    Bmp,
+    decoding_partially,
+    encode_bmps,
+    strict_decoding,
+)
 from posdiag.drivers.zvt.codes import currency_alpha
 from posdiag.drivers.zvt.messages_base import (
     BmpCommand,
@@ -58,9 +64,9 @@ class Registration(Message):
     bmps: tuple[Bmp, ...] = ()  # 03 service byte, 06 TLV
 
     def __post_init__(self) -> None:
+        # §2.1.1 puts the CC before 03/06; some ECRs leave it out, and such a Registration
+        # is kept as sent (and says so when shown) rather than refused.
         bcd.encode_password(self.password)
-        if self.bmps and self.currency_code is None:
-            raise ProtocolError(_("Registration: service byte or TLV require the currency code"))
 
     def data(self) -> bytes:
         cc = b"" if self.currency_code is None else bcd.int_to_bcd(self.currency_code, 2)
@@ -78,6 +84,20 @@ class Registration(Message):
         if rest:
             if len(rest) < 2:
                 raise ProtocolError(_("Registration: currency code truncated"))
+            try:
+                with strict_decoding():
+                    return cls(password, config, bcd.bcd_to_int(rest[:2]), parse_bmps(rest[2:]),
+                               long_length=long_length)  # fmt: skip
+            except ProtocolError as in_spec_order:
+                if rest[0] in (0x03, TLV_BMP):  # 03/06 straight after the config byte
+                    try:
+                        with strict_decoding():
+                            return cls(password, config, None, parse_bmps(rest),
+                                       long_length=long_length)  # fmt: skip
+                    except ProtocolError:
+                        pass
+                if not decoding_partially():
+                    raise in_spec_order from None
             currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
         return cls(password, config, currency, parse_bmps(rest), long_length=long_length)
 
@@ -106,6 +126,10 @@ class Registration(Message):
         if self.currency_code is not None:
             cc = self.currency_code
             views.append(FieldView(None, "currency code", f"{cc:03d} ({currency_alpha(cc)})"))
+        elif self.bmps:
+            views.append(FieldView(None, "currency code", _(
+                "none: no currency code before the service byte/TLV container (PA00P015 "
+                "§2.1.1 puts it first; read as sent)")))
         return views
 
 

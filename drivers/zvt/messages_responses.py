@@ -2,7 +2,9 @@
 
   80 00  Ack    [data]: key codes, 06 TLV, MsgSeqId echo ... (messages_answers.py types the
                 answers whose data depends on the command answered)
-  84 xx  Nack   xx = result code; 84 9C "repeat the Status-Information", 84 9D partial issue
+  84 xx  Nack   xx = result code; 84 9C "repeat the Status-Information", 84 9D partial issue;
+                84 1E <result code> [<CC>]: the PT refuses like an Abort (06 1E) would
+                (§2.1.3 wrong currency at Registration, §2.64 Close Card Session)
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Self
 
-from posdiag.drivers.zvt import charsets
+from posdiag.drivers.zvt import bcd, charsets
 from posdiag.drivers.zvt.apdu import Apdu
-from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, strict_decoding
+from posdiag.drivers.zvt.bmp import TLV_BMP, Bmp, decoding_partially, strict_decoding
 from posdiag.drivers.zvt.bmp_render import render_bmp
-from posdiag.drivers.zvt.codes import result_text
+from posdiag.drivers.zvt.codes import currency_alpha, result_text
 from posdiag.drivers.zvt.messages_base import FieldView, Message, parse_bmps
 from posdiag.drivers.zvt.tlv import TlvNode
 from posdiag.errors import ProtocolError
 from posdiag.i18n import _
+
+REFUSAL = 0x1E  # 84 1E: not result code 1E but the instruction of Abort (06 1E)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,24 @@ class Nack(Message):
         if apdu.cls != 0x84:
             raise ProtocolError(_("a negative acknowledgement is 84 xx, got "
                                   "{value:02X}").format(value=apdu.cls))
-        return cls(apdu.instr, apdu.data, long_length=apdu.long_length)
+        nack = cls(apdu.instr, apdu.data, long_length=apdu.long_length)
+        left = nack.refusal()[2] if nack.error == REFUSAL else b""
+        if left and not decoding_partially():
+            raise ProtocolError(_("84 1E: {n} byte(s) after the result code and currency code "
+                                  "not understood: {bytes}").format(
+                                      n=len(left), bytes=charsets.hex_view(left)))
+        return nack
+
+    def refusal(self) -> tuple[int | None, int | None, bytes]:
+        """84 1E data (§2.1.3): (result code, currency code after 6F, bytes left over)."""
+        if not self.payload:
+            return None, None, b""
+        code, rest = self.payload[0], self.payload[1:]
+        currency = None
+        is_bcd = all(b >> 4 <= 9 and b & 0xF <= 9 for b in rest[:2])  # else left over
+        if code == 0x6F and len(rest) >= 2 and is_bcd:
+            currency, rest = bcd.bcd_to_int(rest[:2]), rest[2:]
+        return code, currency, rest
 
     @property
     def positive(self) -> bool:
@@ -126,6 +147,16 @@ class Nack(Message):
 
     def positional_fields(self, charset: str | None = None) -> list[FieldView]:
         views = [FieldView(None, "meaning", self._meaning())]
+        if self.error == REFUSAL:
+            code, currency, left = self.refusal()
+            if code is not None:
+                views.append(FieldView(None, "result code", f"{code:02X} ({result_text(code)})"))
+            if currency is not None:
+                views.append(FieldView(None, "currency code",
+                                       f"{currency:03d} ({currency_alpha(currency)})"))
+            if left:
+                views.append(FieldView(None, "data", charsets.hex_view(left)))
+            return views
         if self.payload and self._payload_bmps() is None:
             views.append(FieldView(None, "data", charsets.hex_view(self.payload)))
         return views
@@ -144,6 +175,8 @@ class Nack(Message):
         if self.error == 0x9D:
             return _("9D: only part of the goods was issued; the amount of the goods issued "
                      "follows (no reversal)")  # fmt: skip
+        if self.error == REFUSAL:
+            return _("1E: the PT refuses the command (as Abort 06 1E)")
         if self.answering == (0x06, 0xE4) and self.error == 0x6E:
             return _("6E: the card is in the blocked list")
         if goods:

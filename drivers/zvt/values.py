@@ -211,8 +211,9 @@ LANGUAGE: Mapping[int, str] = {
     0x08: N_("Swedish"), 0x09: N_("Dutch"), 0x0A: N_("Polish"), 0x0B: N_("Slovak"),
     0x0C: N_("Danish"), 0x0D: N_("Greek"), 0x0E: N_("Portuguese"), 0x0F: N_("Lithuanian"),
 }  # fmt: skip
-# §2.57 Table 13: baud rate (08 40).
-BAUD_RATE: Mapping[int, str] = {0: "9600", 1: "19200", 6: "57600", 7: "115200"}
+# §2.57 Table 13: baud rate (08 40); 2-5 are RFU.
+BAUD_RATE: Mapping[int, str] = {0: "9600", 1: "19200", 2: N_("RFU"), 3: N_("RFU"), 4: N_("RFU"),
+                                5: N_("RFU"), 6: "57600", 7: "115200"}  # fmt: skip
 BAUD_RATES: Mapping[int, int] = {0: 9600, 1: 19200, 6: 57600, 7: 115200}
 # §2.61 Table 15: protocol type (08 02).
 PROTOCOL_TYPE: Mapping[int, str] = {0x01: "T=1", 0x02: N_("serial IFSF")}

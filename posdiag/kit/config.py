@@ -8,6 +8,8 @@
     password = "123456"  # optional: the terminals' password (6 digits)
     baud = 9600          # optional: the serial rate the terminals are set to
     charset = "cp437"    # optional: their character set (default: what they announce)
+    language = "zh-CN"   # optional: the kit journal's language (default: the environment's);
+                         # the phone page speaks the phone's language whatever this says
 
     [case]               # optional: file every backup under a repair case on the stick
     open = true
@@ -38,7 +40,7 @@ from posdiag.terminal_settings import TerminalSettings
 DEFAULT_CONFIG_PATH = Path("/etc/posdiag/kit.toml")
 AUTO = "auto"
 KEYS = ("recipients", "port", "media", "plan", "hook", "case", "web", "password", "baud",
-        "charset")
+        "charset", "language")
 _SECRET_MARK = "AGE-SECRET-KEY-"
 
 
@@ -53,6 +55,7 @@ class KitConfig:
     case_open: bool = False  # each cycle opens (or continues) a repair case on the stick
     case_description: str = ""
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    language: str | None = None  # a catalog name (zh_CN, en); None: the environment's
 
 
 def load_kit_config(path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
@@ -96,6 +99,7 @@ def parse_kit_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> KitConfig:
         plan=_plan(data.get("plan"), path),
         hook=_hook(data.get("hook"), path),
         terminal=_terminal(data, path),
+        language=_language(data.get("language"), path),
         **_case(data.get("case", {}), path),
     )
 
@@ -107,6 +111,18 @@ def _terminal(data: dict[str, Any], path: Path) -> TerminalSettings:
         return TerminalSettings.from_table(table, str(path))
     except BadInput as err:
         raise PlanError(str(err)) from err
+
+
+def _language(value: Any, path: Path) -> str | None:
+    from posdiag.i18n import normalise_language
+
+    if value is None:
+        return None
+    language = normalise_language(value) if isinstance(value, str) else None
+    if language is None:
+        raise PlanError(_("The kit config {path}: language = {value!r} is not one posdiag "
+                          "speaks; use \"zh-CN\" or \"en\".").format(path=path, value=value))
+    return language
 
 
 def _case(value: Any, path: Path) -> dict[str, Any]:

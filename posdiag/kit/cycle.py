@@ -176,8 +176,9 @@ def run_cycle(config: KitConfig, port: str, media_root: Path, *,
             signal(signals.FAILED, str(err))
             raise
         except OSError as err:
-            signal(signals.FAILED, f"{err.strerror or err} ({err.filename or 'no file'}); "
-                                   "check the stick and the kit's state folder.")
+            signal(signals.FAILED, signals.said(signals.FILE_PROBLEM,
+                                                problem=err.strerror or err,
+                                                file=err.filename or _("no file")))
             raise
 
 
@@ -192,10 +193,10 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
         check_folder(media_root, media_root / RECORDS_FOLDER)
     kit_key = _kit_key(state_dir)
     signal.note(kit_key=kit_key.public_key, media=str(media_root), port=port)
-    signal(signals.IDENTIFYING, f"opening the terminal on {port}")
+    signal(signals.IDENTIFYING, signals.said(signals.OPENING_TERMINAL, port=port))
     result, terminal_name = _back_up(config, port, media_root, kit_key, signal, medium,
                                      segment_bytes)
-    signal(signals.VERIFYING, f"checking signatures and hashes of {result.set_dir}")
+    signal(signals.VERIFYING, signals.said(signals.VERIFYING_SET, folder=result.set_dir))
     _verify(result.set_dir, kit_key, medium)
     totals_agree = None if result.totals is None else result.totals.agree
     if totals_agree is False:
@@ -203,18 +204,18 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
                         value='; '.join(result.totals.differences) if result.totals else ''))
     plan_passed = None
     if config.plan is not None:
-        signal(signals.TESTING, f"running the acceptance plan {config.plan}")
+        signal(signals.TESTING, signals.said(signals.RUNNING_PLAN, plan=config.plan))
         outcome = plan_runner(config.plan, port, media_root / RECORDS_FOLDER)
         plan_passed = outcome.passed
         if outcome.passed:
             log.info("%s", outcome.message)
         else:
             signal(signals.TEST_FAILED, outcome.message)
-    signal(signals.SYNCING, f"flushing {media_root}")
+    signal(signals.SYNCING, signals.said(signals.FLUSHING, folder=media_root))
     ejected = ejector(media_root)
-    summary = (f"terminal {terminal_name}: {result.records} records ({result.journal_bytes} "
-               f"bytes) in {result.set_dir.name}, generation {result.generation}, verified; "
-               f"{ejected.message}")
+    summary = signals.said(signals.FINISHED, terminal=terminal_name, records=result.records,
+                           size=result.journal_bytes, folder=result.set_dir.name,
+                           generation=result.generation, ejected=ejected.message)
     final = signals.SAFE_TO_REMOVE if ejected.safe else signals.DONE
     signal(final, summary)
     return CycleResult(final, port, result.set_dir, terminal_name, result.generation,
@@ -248,9 +249,9 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
 
             case_dir = kit_case(media_root, port, terminal, identity, kit_key,
                                 description=config.case_description)
-        signal(signals.BACKING_UP, f"{'resuming' if resume else 'starting'} the backup of "
-                                   f"terminal {name} ({identity.device_name or 'unnamed'}) "
-                                   f"into {set_dir}")
+        signal(signals.BACKING_UP, signals.said(
+            signals.RESUMING_BACKUP if resume else signals.STARTING_BACKUP, terminal=name,
+            model=identity.device_name or _("unnamed"), folder=set_dir))
         result = run_backup(terminal, set_dir, recipients, kit_key, recipient_labels=labels,
                             resume=resume, medium=medium, segment_bytes=segment_bytes,
                             on_progress=_ProgressLog(signal))

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from posdiag.backup.kitkey import config_dir
 from posdiag.backup.media import MountedMedium
 from posdiag.errors import PlanError, PosdiagError
+from posdiag.i18n import use_language
 from posdiag.kit import signals
 from posdiag.kit.config import AUTO, KitConfig, load_kit_config
 from posdiag.kit.cycle import CycleResult, run_cycle
@@ -126,24 +127,28 @@ class KitService:
             if str(err) != self._config_problem:
                 self._config_problem = str(err)
                 self._signal(None)(signals.CONFIG_INVALID,
-                                          f"{err} Waiting for a fixed config.")
+                                   signals.said(signals.FIX_CONFIG, problem=err))
             return CONFIG_INVALID
         if self._config_problem is not None:
             log.info("The kit config %s is valid again.", self.config_path)
             self._config_problem = None
+        with use_language(config.language) if config.language else contextlib.nullcontext():
+            return self._act(config)
+
+    def _act(self, config: KitConfig) -> str:
         signal = self._signal(config)
         port = config.port if config.port != AUTO else self.find_port()
         media = config.media
         if media is None:
             stick = self.find_media()
             media = stick.mount_point if stick else None
-        missing = " and ".join(what for what, there in (("a terminal", port), ("a stick", media))
-                               if not there)
+        missing = (signals.PLUG_IN_BOTH if port is None and media is None
+                   else signals.PLUG_IN_TERMINAL if port is None else signals.PLUG_IN_STICK)
         if port is None or media is None:
             self._done_for = None  # something was unplugged: the next plug-in is a new job
             if missing != self._waiting_for:
                 self._waiting_for = missing
-                signal(signals.WAITING, f"plug in {missing}")
+                signal(signals.WAITING, signals.said(missing))
             return WAITING
         self._waiting_for = None
         job = (port, str(media))

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from posdiag.cards import mask_text
 from posdiag.display import untrusted
-from posdiag.i18n import _
+from posdiag.i18n import N_, _
 
 log = logging.getLogger("posdiag.kit")
 
@@ -42,6 +43,64 @@ HOOK_TIMEOUT = 10.0
 
 Runner = Callable[..., Any]  # subprocess.run's shape
 
+# What the cycle says about its states, in no language yet: the journal gets each in the
+# kit's language (kit.toml `language`), the phone page in the phone's (Accept-Language).
+OPENING_TERMINAL = N_("opening the terminal on {port}")
+STARTING_BACKUP = N_("starting the backup of terminal {terminal} ({model}) into {folder}")
+RESUMING_BACKUP = N_("resuming the backup of terminal {terminal} ({model}) into {folder}")
+VERIFYING_SET = N_("checking signatures and hashes of {folder}")
+RUNNING_PLAN = N_("running the acceptance plan {plan}")
+FLUSHING = N_("flushing {folder}")
+FINISHED = N_("terminal {terminal}: {records} records ({size} bytes) in {folder}, generation "
+              "{generation}, verified; {ejected}")
+PLUG_IN_BOTH = N_("plug in a terminal and a stick")
+PLUG_IN_TERMINAL = N_("plug in a terminal")
+PLUG_IN_STICK = N_("plug in a stick")
+FIX_CONFIG = N_("{problem} Waiting for a fixed config.")
+FILE_PROBLEM = N_("{problem} ({file}); check the stick and the kit's state folder.")
+TEMPLATES = frozenset({OPENING_TERMINAL, STARTING_BACKUP, RESUMING_BACKUP, VERIFYING_SET,
+                       RUNNING_PLAN, FLUSHING, FINISHED, PLUG_IN_BOTH, PLUG_IN_TERMINAL,
+                       PLUG_IN_STICK, FIX_CONFIG, FILE_PROBLEM})
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A kit message before it is put into words: one of TEMPLATES and its values (already
+    masked and escaped, as text). ``text()`` says it in the current language."""
+
+    template: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return _(self.template).format(**self.values)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"template": self.template, "values": dict(self.values)}
+
+
+def said(template: str, **values: object) -> Said:
+    """A message of the cycle; its values masked (card numbers) and escaped (controls), as
+    they quote device text and names on the stick."""
+    if template not in TEMPLATES:
+        raise ValueError(_("not a kit message template: {template!r}").format(template=template))
+    return Said(template, {k: untrusted(mask_text(str(v))) for k, v in values.items()})
+
+
+def said_in_current_language(document: Mapping[str, Any]) -> str | None:
+    """The message of a status document's ``said`` in the current language; None when it has
+    none, or one this posdiag does not know (an older or a forged status file)."""
+    found = document.get("said")
+    if not isinstance(found, Mapping):
+        return None
+    template, values = found.get("template"), found.get("values")
+    if template not in TEMPLATES or not isinstance(values, Mapping) \
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
+        return None
+    try:
+        return mask_text(_(template).format(**values))
+    except (KeyError, IndexError, ValueError):
+        return None
+
 
 class StateSignal:
     """Call with (state, message): logs one line and runs the hook, if any."""
@@ -54,18 +113,19 @@ class StateSignal:
         self.board = board  # the phone page's status file (StatusBoard), if any
         self.history: list[str] = []  # states signalled, in order (tests and summaries)
 
-    def __call__(self, state: str, message: str) -> None:
+    def __call__(self, state: str, message: str | Said) -> None:
         if state not in STATES:
             raise ValueError(_("unknown kit state {state!r}").format(state=state))
+        words = message if isinstance(message, Said) else None
         # Messages quote device text and names on the stick: masked, controls escaped, so
         # neither the journal nor a hook nor `kit once` on a terminal gets them raw.
-        message = untrusted(mask_text(message))
+        text = untrusted(mask_text(message.text() if isinstance(message, Said) else message))
         self.history.append(state)
-        self._log.log(_LEVELS.get(state, logging.INFO), "state %s: %s", state, message)
+        self._log.log(_LEVELS.get(state, logging.INFO), "state %s: %s", state, text)
         if self.board is not None:
-            self.board.state(state, message)
+            self.board.state(state, text, said=words)
         if self.hook:
-            self._run_hook(state, message)
+            self._run_hook(state, text)
 
     def progress(self, done: int, total: int | None, records: int) -> None:
         """Backup progress, for the phone page only (the journal gets a line per tenth)."""

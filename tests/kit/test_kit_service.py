@@ -190,3 +190,32 @@ def test_sigterm_stops_the_wait_even_if_it_lands_before_the_wait_blocks() -> Non
         os.kill(os.getpid(), os_signal.SIGTERM)  # delivered now, before wait() is called
         assert stop.wait(60) is True
     assert os_signal.getsignal(os_signal.SIGTERM) is previous
+
+
+def test_the_kit_journal_speaks_the_language_of_its_config(write_config, stick, state_dir,
+                                                           caplog) -> None:
+    """kit.toml `language = "zh-CN"`: the journal lines of the service (states, messages) are
+    Chinese for a technician who reads Chinese first, whatever the unit's environment says."""
+    plugs = Plugs(stick)
+    plugs.port = None
+    service = make_service(write_config('language = "zh-CN"'), state_dir, plugs)
+    assert service.step() == svc.WAITING
+    [waiting] = states(caplog, "waiting")
+    assert waiting == "state waiting: " + chinese("plug in a terminal")
+    assert "plug in" not in waiting
+
+
+def test_a_language_posdiag_does_not_speak_is_a_config_problem(write_config, state_dir,
+                                                              caplog) -> None:
+    service = make_service(write_config('language = "tlh"'), state_dir, Plugs(None))
+    assert service.step() == svc.CONFIG_INVALID
+    assert "language = 'tlh' is not one posdiag speaks" in caplog.text
+
+
+def chinese(message: str) -> str:
+    from posdiag.i18n import _, use_language
+
+    with use_language("zh-CN"):
+        translated = _(message)
+    assert translated != message, f"{message!r} has no zh_CN translation"
+    return translated

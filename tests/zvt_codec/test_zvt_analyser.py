@@ -485,3 +485,18 @@ def test_every_apdu_the_spec_prints_decodes_completely(line, name):
 def test_ingenico_intermediate_statuses_are_named_and_labelled():
     # Portalum.Zvt IngenicoEnglishIntermediateStatusRepository: A0-A5 are not in Table 17.
     assert "A2 (cancellation successful [vendor-specific: Ingenico])" in shown(one("04 FF 01 A2"))
+
+
+@pytest.mark.parametrize("written", [
+    "06 0F 00", "060F00", "0x06 0x0F 0x00", "0x06, 0x0F, 0x00", "0x06,0x0F,0x00",
+    "0X6 0x0f 0x0",
+])
+def test_bytes_as_captures_write_them(written):
+    """Plain hex pairs, or bytes as a C program logs them (0x.., commas): the same bytes."""
+    assert parse_hex(written) == (None, bytes.fromhex("060F00"))
+
+
+@pytest.mark.parametrize("written", ["06, 0F, 00", "0x100", "0x", "06 0F 0", "0x06, 0F"])
+def test_mixed_or_ambiguous_notations_are_refused_not_guessed(written):
+    with pytest.raises(BadInput):
+        parse_hex(written)

@@ -77,13 +77,19 @@ class StatusBoard:
             if isinstance(previous.get("facts"), dict) else {},
         }
 
-    def state(self, state: str, message: str) -> None:
+    def state(self, state: str, message: str, said: Any = None) -> None:
+        """The cycle's state and its message: in the kit's language, and (``said``, a
+        posdiag.kit.signals.Said) in no language yet, for the page to say in the phone's."""
         now = self._clock()
         if state != self.doc["state"]:
             self.doc["since"] = now
             self.doc["progress"] = None
             self._rate_start = None
         self.doc["state"], self.doc["message"] = state, message
+        if said is not None:
+            self.doc["said"] = said.as_json()
+        else:
+            self.doc.pop("said", None)
         if state in ERROR_STATES:
             self.doc["errors"] = [*self.doc["errors"],
                                   {"at": now, "state": state, "message": message}

@@ -130,7 +130,10 @@ class NowView:
 def now_view(status: dict[str, Any] | None, prompt: dict[str, Any] | None) -> NowView:
     state = str(status.get("state")) if status else ""
     title, todo, tone = STATES.get(state, UNKNOWN)
-    message = status.get("message", "") if status else ""
+    from posdiag.kit.signals import said_in_current_language
+
+    message = ((said_in_current_language(status) or status.get("message", "")) if status
+               else "")
     stale = bool(status) and state in BUSY_STATES and not pid_alive(status.get("pid")
                                                                     if status else None)
     return NowView(

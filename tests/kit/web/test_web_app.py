@@ -3,6 +3,7 @@ what it never says, and that a form without the CSRF token changes nothing."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -111,6 +112,34 @@ def test_now_says_the_error_and_what_to_do(site):
     page = client(site).get("/").text
     assert "Error" in page and "The terminal stopped answering on /dev/ttyACM0." in page
     assert "tries again in 30 seconds" in page
+
+
+def test_the_kits_message_is_said_in_the_phones_language(site):
+    """The kit may log in English while the phone reads Chinese: a state's message is kept in
+    no language (its catalog text and values) and put into words for each page."""
+    from posdiag.i18n import _, use_language
+    from posdiag.kit import signals
+
+    board = StatusBoard(site.folder)
+    with use_language("en"):  # the kit process's own language
+        signals.StateSignal(board=board)(signals.IDENTIFYING, signals.said(
+            signals.OPENING_TERMINAL, port="/dev/posdiag/terminal-1"))
+    with use_language("zh-CN"):
+        chinese = _(signals.OPENING_TERMINAL).format(port="/dev/posdiag/terminal-1")
+    assert chinese != "opening the terminal on /dev/posdiag/terminal-1"
+    assert chinese in client(site).get("/", headers=ZH).text
+    assert "opening the terminal on /dev/posdiag/terminal-1" in client(site).get("/").text
+
+
+def test_a_status_file_with_an_unknown_template_shows_its_plain_message(site):
+    board = StatusBoard(site.folder)
+    board.state("backing-up", "starting the backup of terminal 29001234")
+    document = json.loads((site.folder / "status.json").read_text())
+    document["said"] = {"template": "{port.__class__}", "values": {"port": "x"}}
+    (site.folder / "status.json").write_text(json.dumps(document))
+    page = client(site).get("/", headers=ZH).text
+    assert "starting the backup of terminal 29001234" in page
+    assert "&lt;class" not in page and "<class" not in page
 
 
 def test_regions_for_the_live_update(site):
