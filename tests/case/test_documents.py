@@ -85,7 +85,7 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "posdiag EMU-700 (emulated)", "序列号", case.old_terminal.serial_number, "终端号",
                   "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
-                  "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
+                  "一直", "诊断结果", "终端就绪", "host connection OK", "自上次日结以来",
                   "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份流水记录",
                   "流水记录与终端自上次日结以来的汇总一致", "附件", "签字", "技术员", "第 1 页"):
         assert has(text, words), words
