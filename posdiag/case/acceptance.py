@@ -67,7 +67,7 @@ def replaced_terminal(case: Case) -> ReplacedTerminal:
         "currency": currency, "serial_number": old.serial_number,
         "device_name": old.device_name, "software_version": old.software_version}
     model = case.request.requested_model if case.request else old.model_name
-    return ReplacedTerminal(origin=_("case {case_id}").format(case_id=case.case_id),
+    return ReplacedTerminal(origin=f"case:{case.case_id}",  # a code; pages translate it
                             identity={k: v for k, v in identity.items() if v not in (None, "")},
                             model=model)
 

@@ -12,13 +12,16 @@ from typing import Any
 
 from posdiag.case.actions import who_words
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
+from posdiag.case.documents.words import inspection_question, inspection_reason
 from posdiag.case.listing import CaseSummary
 from posdiag.case.model import Action, Case, Diagnostics, TerminalInfo
 from posdiag.case.states import state_label
 from posdiag.case.store import CaseFile
 from posdiag.i18n import N_, _
 from posdiag.i18n_format import format_money
+from posdiag.i18n_terms import origin_words
 from posdiag.i18n_width import text_table
+from posdiag.report.words import answer_word, status_words
 
 ACTION_TEXTS: dict[str, str] = {
     "opened": N_("case opened (terminal identity {identity})"),
@@ -115,7 +118,9 @@ def _diagnostic_lines(diagnostics: Diagnostics | None) -> list[str]:
     lines = []
     if diagnostics.status_code is not None:
         lines.append("  " + _("status: {text} ({code:02X})").format(
-            text=diagnostics.status_text or "-", code=diagnostics.status_code))
+            text=status_words({"status": diagnostics.status_code,
+                               "status_text": diagnostics.status_text}) or "-",
+            code=diagnostics.status_code))
     if diagnostics.printer_ready is not None:
         lines.append("  " + _("printer: {state}").format(
             state=_("ready") if diagnostics.printer_ready else _("not ready")))
@@ -198,11 +203,12 @@ def case_lines(case_file: CaseFile) -> list[str]:
                                                            at=case.decision.at)]
         if case.decision.reason:
             lines.append(f"  {case.decision.reason}")
-    lines += ["", _("History:")]
+    lines += ["", _("History (by revision of the case file):")]
+    revisions = case_file.action_revisions()
     lines += ["  " + line for line in text_table(
-        [(str(a.number), str(a.at), a.host, _("{technician}:").format(
-            technician=who_words(a.technician)),
-          action_text(a)) for a in case.actions], align=("right",))]
+        [(_("r{revision}").format(revision=revisions[i]) if i < len(revisions) else "?",
+          str(a.at), a.host, _("{technician}:").format(technician=who_words(a.technician)),
+          action_text(a)) for i, a in enumerate(case.actions)], align=("right",))]
     return lines
 
 
@@ -253,13 +259,17 @@ def _replacement_lines(number: int, replacement: Any) -> list[str]:
     if replacement.reason:
         lines.append("  " + _("reason: {reason}").format(reason=replacement.reason))
     for answer in replacement.inspection:
+        # The shipped questions in the language shown now; a plan's own as it was asked.
         mark = "ok" if answer.ok else "NO"
-        extra = f" — {answer.reason}" if answer.reason else ""
-        lines.append(f"  [{mark}] {answer.question} {answer.answer}{extra}")
+        reason = inspection_reason(answer)
+        extra = f" — {reason}" if reason else ""
+        shown = answer_word(answer.answer) if answer.item != "serial-label" else answer.answer
+        lines.append(f"  [{mark}] {inspection_question(answer)} {shown}{extra}")
     if replacement.binding is not None:
         binding = replacement.binding
         lines.append("  " + _("merchant binding against {origin}: {result}").format(
-            origin=binding.against or "-", result=_("same") if binding.ok else _("DIFFERENT")))
+            origin=origin_words(binding.against),
+            result=_("same") if binding.ok else _("DIFFERENT")))
     record = replacement.record
     lines.append("  " + _("test record {file} ({outcome}), SHA-256 {sha}").format(
         file=record.file, outcome=record.outcome, sha=record.sha256))

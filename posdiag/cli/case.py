@@ -84,6 +84,8 @@ def _case_json(case_file: CaseFile) -> dict[str, Any]:
         "revision_sha256": head.sha256 if head else None,
         "kit_key": head.revision.kit_key if head and head.revision else None,
         "case": to_json(head.revision.case) if head and head.revision else None,
+        # the revision each action of case.actions was written in (the history's numbering)
+        "action_revisions": list(case_file.action_revisions()),
     }
 
 

@@ -85,7 +85,7 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "posdiag EMU-700 (emulated)", "序列号", case.old_terminal.serial_number, "终端号",
                   "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
-                  "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
+                  "一直", "诊断结果", "终端就绪", "host connection OK", "自上次日结以来",
                   "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份流水记录",
                   "流水记录与终端自上次日结以来的汇总一致", "附件", "签字", "技术员", "第 1 页"):
         assert has(text, words), words
@@ -615,3 +615,74 @@ def test_the_totals_and_the_journal_count_say_what_they_count(cli, story):
     assert has(text, f"{booked} booked transactions since the last end of day")
     assert has(text, f"Journal records backed up {records} (every payment, reversal, refund "
                      "and declined attempt)")
+
+
+def test_the_history_counts_in_revisions_as_the_case_file_does(cli, case_dir, tmp_path):
+    """One numbering: `case show` says how many revisions the case file has, each history
+    entry shows the revision it was written in, and "made from revision N" is that N."""
+    out_pdf = tmp_path / "request.pdf"
+    assert cli("case", "request", case_dir, "-o", out_pdf)[0] == 0
+    case_file = load_case(case_dir)
+    head = case_file.head.number
+    code, out, err = cli("case", "show", case_dir)
+    assert code == 0, err
+    assert f"Case file verified: {head} revision(s)" in out
+    history = out[out.index("History (by revision of the case file):"):].splitlines()[1:]
+    numbers = [int(re.match(r"\s*r(\d+)\s", line).group(1)) for line in history if line.strip()]
+    assert len(numbers) == len(case_file.case.actions) > head  # some revisions hold two
+    assert numbers == sorted(numbers) and numbers[0] == 1 and numbers[-1] == head
+    made_from = case_file.case.actions[-1].details["revision"]
+    [written] = [line for line in history if "replacement request written" in line]
+    assert f"from revision {made_from}" in written and written.strip().startswith(f"r{head}")
+    # Every revision in the history is a file of the case, holding that action first.
+    for action, revision in zip(case_file.case.actions, case_file.action_revisions(),
+                                strict=True):
+        content = json.loads((case_dir / f"case-{revision:04d}.json").read_text())
+        assert len(content["case"]["actions"]) >= action.number
+        if revision > 1:
+            before = json.loads((case_dir / f"case-{revision - 1:04d}.json").read_text())
+            assert len(before["case"]["actions"]) < action.number
+    code, out, _err = cli("case", "show", case_dir, "--json")
+    assert json.loads(out)["action_revisions"] == numbers
+
+
+def test_texts_are_shown_in_the_language_of_the_page_not_of_the_run(cli, shop, tmp_path):
+    """A run recorded in Chinese, read in English (and the other way round): the shipped
+    questions, what the binding was compared with and the terminal's status are stored as
+    codes and said in the page's language."""
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    assert cli("case", "request", case_dir, "--force", "--reason", "no backup needed")[0] == 0
+    code, _out, err = cli("--lang", "zh-CN", "test", "--case", case_dir, "--port",
+                          "sim:serial=7000000002", "--plan", "acceptance")
+    assert code == 0, err
+    code, out, err = cli("--lang", "en", "case", "show", case_dir)
+    assert code == 0, err
+    replacement = out[out.index("Replacement 1:"):out.index("History")]
+    assert "[ok] Are the seals on the terminal's casing intact? yes" in replacement
+    assert f"merchant binding against case {case_dir.name}: same" in replacement
+    assert not re.search(r"[\u4e00-\u9fff]", replacement), replacement
+    text = pdf_text(render_case_document(case_dir, CERTIFICATE_KIND, language="en").data)
+    assert has(text, "Status: PT ready.") and has(text, f"Same as case {case_dir.name}")
+    assert "终端就绪" not in text and "工单" not in text
+    code, out, err = cli("--lang", "zh-CN", "case", "show", case_dir)
+    assert "终端外壳上的封条是否完好？" in out and f"工单 {case_dir.name}" in out
+
+
+def test_records_written_before_keep_their_meaning():
+    """Origins recorded as sentences (before they were codes) are said in the page's
+    language too."""
+    from posdiag.i18n import use_language
+    from posdiag.i18n_terms import origin_words
+
+    with use_language("zh_CN"):
+        assert origin_words("the backup set set1") == "备份集 set1"
+        assert origin_words("case 2026-1130-52500001-01") == "工单 2026-1130-52500001-01"
+        assert origin_words("backup:set1") == "备份集 set1"
+    with use_language("en"):
+        assert origin_words("工单 2026-1130-52500001-01") == "case 2026-1130-52500001-01"
+        assert origin_words("测试计划的 [expect]") == "the plan's [expect]"
+        assert origin_words("something else") == "something else"

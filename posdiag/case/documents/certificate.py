@@ -19,6 +19,8 @@ from typing import Any
 from posdiag.case.documents.evidence import Evidence, PrintedReceipt, RecordCheck, last_data
 from posdiag.case.documents.words import (
     dash,
+    inspection_question,
+    inspection_reason,
     technician_words,
     terminal_field_label,
     terminal_value,
@@ -47,7 +49,14 @@ from posdiag.i18n_format import (
     format_number,
 )
 from posdiag.i18n_terms import outcome_word, step_kind_word
-from posdiag.report.words import answer_word, answered_by_words, mapping, sequence, step_findings
+from posdiag.report.words import (
+    answer_word,
+    answered_by_words,
+    mapping,
+    sequence,
+    step_findings,
+    without_local_paths,
+)
 
 COMPARED = ("model", "serial_number", "terminal_id", "merchant_id", "software_version",
             "currency")
@@ -150,19 +159,6 @@ def _terminals_section(case: Case, replacement: Replacement) -> Section:
 # --- arrival inspection ----------------------------------------------------------------------
 
 
-def inspection_question(answer: InspectionAnswer) -> str:
-    """The question in the document's language for the shipped items; a plan's own question
-    as the plan asked it."""
-    questions = {
-        "seals": _("Are the seals on the terminal's casing intact?"),
-        "no-tampering": _("Is the terminal free of extra wires, extra labels and holes (no sign "
-                          "of tampering)?"),
-        "serial-label": _("Serial number on the label"),
-        "model": _("Is it the model that was requested?"),
-    }
-    return questions.get(answer.item, answer.question)
-
-
 def _inspection_answer(answer: InspectionAnswer) -> str:
     if answer.item == "serial-label":
         text = _("typed from the label: {typed}").format(typed=dash(answer.answer))
@@ -170,8 +166,9 @@ def _inspection_answer(answer: InspectionAnswer) -> str:
             text += "\n" + _("the terminal reports: {reported}").format(reported=answer.expected)
     else:
         text = answer_word(answer.answer)
-    if answer.reason:
-        text += "\n" + _("why: {reason}").format(reason=answer.reason)
+    reason = inspection_reason(answer)
+    if reason:
+        text += "\n" + _("why: {reason}").format(reason=reason)
     return text
 
 
@@ -380,7 +377,7 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
     else:
         ref = check.ref
         rows += [
-            (_("Test record"), ref.file),
+            (_("Test record"), without_local_paths(ref.file)),
             (_("Run"), digest(ref.run_id)),
             (_("Record SHA-256"), digest(ref.sha256)),
             (_("Plan"), ref.plan),

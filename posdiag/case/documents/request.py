@@ -43,6 +43,7 @@ from posdiag.documents.model import (
 )
 from posdiag.i18n import _, ngettext
 from posdiag.i18n_format import format_datetime, format_money, format_number
+from posdiag.report.words import status_words
 
 
 def probe_words(name: str) -> str:
@@ -167,7 +168,9 @@ def diagnostics_blocks(diagnostics: Diagnostics | None, zone: tzinfo) -> list[Bl
     rows: list[tuple[str, str]] = []
     if diagnostics.status_code is not None:
         rows.append((_("Status"), _("{text} (status code {code})").format(
-            text=dash(diagnostics.status_text), code=f"{diagnostics.status_code:02X}")))
+            text=dash(status_words({"status": diagnostics.status_code,
+                                    "status_text": diagnostics.status_text})),
+            code=f"{diagnostics.status_code:02X}")))
     if diagnostics.printer_ready is not None:
         rows.append((_("Printer"), _("ready") if diagnostics.printer_ready else _(
             "not ready ({why})").format(why=dash(diagnostics.printer_text))))

@@ -9,6 +9,7 @@ from typing import Any
 
 from posdiag.errors import UsageError
 from posdiag.i18n import _
+from posdiag.i18n_terms import origin_words
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
 from posdiag.plan.operator import DISPLAY, Look
@@ -74,14 +75,17 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
     # A repair case may not know every field (a dead terminal's identity is typed from its
     # label): what it does not know is noted, not failed — except the binding itself.
     optional: set[str] = set()
+    # origin: what was compared with, as a code the record keeps ("case:ID", "backup:NAME",
+    # "expect"); pages say it in their own language (report.words.origin_words).
     if options["source"] != "expect" and options.get("backup"):
         expected = _backup_identity(Path(options["backup"]))
-        origin = f"the backup set {Path(options['backup']).name}"
+        origin = f"backup:{Path(options['backup']).name}"
     elif options["source"] == "replaced":
         expected, origin = dict(options.get("expected") or {}), str(options.get("against"))
         optional = set(options["fields"]) - {"terminal_id", "merchant_id"}
     else:
-        expected, origin = ctx.expect, _("the plan's [expect]")
+        expected, origin = ctx.expect, "expect"
+    against = origin_words(origin)
     with ctx.timed():
         actual = current_identity(ctx)
     compared, differences, unknown = {}, [], []
@@ -91,10 +95,11 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
         if want in (None, "") and name in optional:
             unknown.append(name)
         elif want in (None, ""):
-            differences.append(_("{origin} records no {name}").format(origin=origin, name=name))
+            differences.append(_("{origin} records no {name}").format(origin=against,
+                                                                       name=name))
         elif str(want) != str(got):
             differences.append(_("{name} is {got}, {origin} has {want}").format(
-                name=name, got=got, origin=origin, want=want))
+                name=name, got=got, origin=against, want=want))
     # A replacement is another unit: the terminal it replaces reporting its own serial number
     # again means the old terminal (or its twin by a copied configuration) is on the cable.
     old_serial = str(expected.get("serial_number") or "") if options["source"] != "expect" else ""
@@ -127,7 +132,8 @@ def display(ctx: StepContext, spec: StepSpec) -> None:
     with ctx.timed():
         terminal.display_text(lines, duration=ctx.options["duration"])
     shown_text = " / ".join(lines)
-    answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
+    answer = ctx.confirm("confirm", _("Does the terminal display \"{text}\"?").format(
+                             text=shown_text),
                          look=Look(DISPLAY, tuple(lines)))
     if not answer.yes:
         raise ctx.fail(_("the operator did not see the text on the display "
