@@ -9,9 +9,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install whenever pyproject.toml changes.
+# Re-install whenever pyproject.toml changes. -qq hides setuptools' build warnings (an editable
+# install of a package-dir layout is warned about at length); errors still show.
+# The demo's install has the documents extra, so the demo writes the request form and the
+# acceptance certificate as PDF too (HTML needs nothing extra).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --quiet -e '.[documents]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -19,6 +19,7 @@ from posdiag.backup.contents import check_journal, check_snapshot, opening_ident
 from posdiag.backup.layout import (
     PASSPHRASE_KEY_NAME,
     README_NAME,
+    README_TEXT,
     SIGNATURE_SUFFIX,
     SNAPSHOT_PATTERN,
     parse_index_name,
@@ -26,9 +27,9 @@ from posdiag.backup.layout import (
     parse_piece_name,
     parse_seal_name,
 )
-from posdiag.backup.medium import Medium, media_error
+from posdiag.backup.medium import Medium, media_error, read_bounded
 from posdiag.backup.scan import FileChecks, SetScan, scan_set
-from posdiag.errors import UsageError, VerificationError, WrongIdentity
+from posdiag.errors import MediaError, UsageError, VerificationError, WrongIdentity
 from posdiag.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -246,10 +247,23 @@ def require_set_folder(set_dir: Path, medium: Medium, command: str = "verify") -
             "{path} is not a backup set but holds {count} of them: {names}; {command} one of "
             "them.", len(sets)).format(path=set_dir, count=len(sets),
                                        names=", ".join(sorted(sets)), command=command))
-    if not any(_set_file(n.lower()) for n in names):
+    if not any(_set_file(n.lower()) for n in names) and not _our_readme(set_dir, names, medium):
         raise UsageError(_("{path} holds no backup set (no manifest-NNNNNN.json, here or one "
                            "folder down); give the folder of a set (posdiag-…).").format(
             path=set_dir))
+
+
+def _our_readme(set_dir: Path, names: list[str], medium: Medium) -> bool:
+    """The folder holds the README.txt a backup writes first: a set that stopped before its
+    first generation (exit 1, incomplete), not a wrong folder."""
+    found = next((n for n in names if n.lower() == README_NAME.lower()), None)
+    if found is None:
+        return False
+    try:
+        head = read_bounded(medium, set_dir / found, 64 * 1024)  # setwriter.README_CAP
+    except (VerificationError, MediaError):
+        return False
+    return head.startswith(README_TEXT.split("\n", 1)[0].encode())
 
 
 def _set_file(name: str) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from posdiag.cli.help import Group
-from posdiag.cli.options import json_option, print_json, terminal_options
+from posdiag.cli.options import json_option, port_option, print_json, terminal_options
 from posdiag.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
@@ -113,8 +113,7 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--port", metavar="PORT", help=N_("The broken terminal's port (it is read, "
-                                                "never changed)."))
+@port_option(required=False)
 @terminal_options
 @click.option("--no-terminal", is_flag=True,
               help=N_("The terminal no longer answers: take its identity from --model, --serial, "
@@ -264,6 +263,11 @@ def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
 @case.command("list")
 @click.argument("roots", nargs=-1, type=click.Path(exists=True, file_okay=False,
                                                    path_type=Path))
+@click.option("--root", "root_options", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help=N_("Look in this folder (as the arguments do; as `case verify-document "
+                      "--root`); repeat for more. Default: the kit's case folder and USB "
+                      "sticks."))
 @click.option("--tid", default="", help=N_("Cases of this terminal ID (old or replacement)."))
 @click.option("--serial", default="", help=N_("Cases of this serial number (old or "
                                               "replacement)."))
@@ -274,10 +278,14 @@ def show(case_dir: Path, kit_key: str | None, as_json: bool) -> None:
 @profile_option
 @config_dir_option
 @json_option
-def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
+def list_command(roots: tuple[Path, ...], root_options: tuple[Path, ...], tid: str,
+                 serial: str, merchant: str,
                  since: date | None, state: str, profile: Path | None,
                  config_dir: Path | None, as_json: bool) -> None:
     """Find cases: on sticks, in the kit's state folder, or in the folders given.
+
+    The folders can be given as arguments or with --root (as for `case open` and
+    `case verify-document`); a folder that does not exist is a usage error.
 
     Only the newest revision of each case is read and its signature checked; a
     case marked "!" did not verify (see `posdiag case show`).
@@ -286,6 +294,7 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
     Examples:
       posdiag case list --tid 52500001
       posdiag case list /media/stick --state requested --json
+      posdiag case list --root /media/stick/posdiag-cases --serial 1234567890
       posdiag case list --merchant 张记 --since 2026-01-01
     """
     from posdiag.case.codec import to_json
@@ -295,8 +304,8 @@ def list_command(roots: tuple[Path, ...], tid: str, serial: str, merchant: str,
     from posdiag.i18n_width import text_table
 
     query = CaseQuery(tid=tid, serial=serial, merchant=merchant, since=since, state=state)
-    where = list(roots) or default_roots(load_kit_profile(profile, config_dir=config_dir),
-                                         config_dir)
+    where = [*roots, *root_options] or default_roots(
+        load_kit_profile(profile, config_dir=config_dir), config_dir)
     found = list_cases(where, query)
     if as_json:
         print_json([{"path": str(s.path), "verified": s.verified, "problem": s.problem,

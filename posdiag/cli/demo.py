@@ -23,8 +23,10 @@ def demo(directory: Path, journal: int) -> None:
     case for it (reading the terminal), backs it up into the case (a fresh demo
     key, verified), files the replacement request, acceptance-tests an emulated
     replacement with the emulator's operator — arrival inspection, merchant
-    binding, card, PIN, receipt, payment — and closes the accepted case. Prints
-    where everything is.
+    binding, card, PIN, receipt, payment — writes the acceptance certificate and
+    closes the accepted case. The request form and the certificate are written as
+    HTML, and as PDF too with the documents extra (`make demo` installs it).
+    Prints where everything is.
 
     \b
     Examples:
@@ -39,6 +41,14 @@ def demo(directory: Path, journal: int) -> None:
                        progress=lambda line: click.echo(line, err=True))
     click.echo(summary_table(outcome.test.result))
     click.echo("")
+    # The verdict after the results that prove it.
+    if outcome.verdict == "accepted":
+        click.echo(_("Replacement accepted; certificate written; case {state}.").format(
+            state=outcome.case_state))
+    else:
+        click.echo(_("Replacement {verdict}; the case stays {state}.").format(
+            verdict=outcome.verdict, state=outcome.case_state))
+    click.echo("")
     rows = [
         (_("Case:"), _("{folder}  ({state}; replacement {verdict})").format(
             folder=outcome.case_dir, state=outcome.case_state, verdict=outcome.verdict)),
@@ -49,12 +59,16 @@ def demo(directory: Path, journal: int) -> None:
         (_("Test record:"), str(outcome.test.record)),
         (_("Signature:"), str(outcome.test.signature)),
         (_("JUnit:"), str(outcome.test.junit)),
+        *((_("Request form:") if "request" in path.name else _("Certificate:"), str(path))
+          for path in outcome.documents),
     ]
     from posdiag.i18n_width import text_table
 
     for line in text_table(rows):  # aligned by display width (Chinese labels)
         click.echo(line)
     click.echo("")
+    if outcome.no_pdf:
+        click.echo(_("No PDF documents: {reason}").format(reason=outcome.no_pdf))
     click.echo(_("See the whole case: posdiag case show {folder}").format(
         folder=outcome.case_dir))
     from posdiag.cli.test import raise_for

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from posdiag.cli.help import Group
+from posdiag.cli.options import port_option
 from posdiag.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -29,12 +30,6 @@ _prefix_option = click.option(
     "--prefix", type=click.Path(file_okay=False, path_type=Path), default=None,
     help=N_("Install below this folder instead of / (no accounts, no reloads)."))
 _dry_run_option = click.option("--dry-run", is_flag=True, help=N_("Only print what would be done."))
-
-KIT_PORT_HELP = N_(
-    "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
-    "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator. Default: the config's "
-    "port."
-)
 
 
 @click.group(cls=Group)
@@ -60,19 +55,28 @@ def _print_report(report: InstallReport) -> None:
 @_prefix_option
 @click.option("--bin", "posdiag_bin", metavar="COMMAND", default=None,
               help=N_("posdiag command the service runs (default: this posdiag)."))
-def install(dry_run: bool, prefix: Path | None, posdiag_bin: str | None) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help=N_("With --dry-run: also print the contents of every file."))
+def install(dry_run: bool, prefix: Path | None, posdiag_bin: str | None, verbose: bool) -> None:
     """Install udev rules, systemd units and the udisks2 polkit rule; create group posdiag.
+
+    Also makes the kit page's secret (once) and a label to print with its address and
+    QR code. --dry-run prints what would be written, made and run, one line each
+    (--verbose: with the files' contents), and warns when the units could not start
+    the posdiag given (a home or temporary folder their sandbox hides).
 
     \b
     Examples:
       sudo posdiag kit install
       posdiag kit install --dry-run
-      posdiag kit install --prefix /tmp/image-root
+      posdiag kit install --dry-run --verbose --bin /opt/posdiag/bin/posdiag
+      posdiag kit install --prefix /srv/image-root
     """
     from posdiag.kit.install import Environment, default_posdiag_command, install_kit
 
     command = posdiag_bin or default_posdiag_command(sys.argv[0], sys.executable)
-    _print_report(install_kit(command, dry_run=dry_run, env=Environment(prefix=prefix)))
+    _print_report(install_kit(command, dry_run=dry_run, verbose=verbose,
+                              env=Environment(prefix=prefix)))
 
 
 @kit.command()
@@ -126,8 +130,7 @@ def _result_json(result: CycleResult) -> dict[str, object]:
 
 
 @kit.command()
-@click.option("--port", metavar="PORT", default=None,
-              help=KIT_PORT_HELP)
+@port_option(required=False)
 @click.option("--media", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=N_("Folder of the stick (default: the config's media, or the one USB stick)."))
 @_config_option
@@ -137,7 +140,8 @@ def once(port: str | None, media: Path | None, config_path: Path, state_dir: Pat
          as_json: bool) -> None:
     """One full kit cycle now, without waiting: for scripts and tests.
 
-    Exit codes: 0 backed up and verified; 1 done but totals or plan failed;
+    Without --port the config's port is used (auto: the one terminal plugged
+    in). Exit codes: 0 backed up and verified; 1 done but totals or plan failed;
     2 config or usage; 3 terminal; 4 stick.
 
     \b

@@ -11,9 +11,12 @@ import click
 
 from posdiag.i18n import N_, _
 
+# The one help text of every --port (README, "PORT is ..."): tests/cli/test_docs_agree.py
+# checks each command uses it.
 PORT_HELP = N_(
-    "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, rfc2217://HOST:PORT, socket://HOST:PORT, "
-    "or sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator."
+    "Terminal port: /dev/ttyACM0, tcp://HOST:PORT, tls://HOST:PORT?ca=FILE (or "
+    "?fingerprint=SHA256), rfc2217://HOST:PORT, socket://HOST:PORT, or "
+    "sim[:journal=N,seed=S,fault=SPEC,…] for the built-in emulator."
 )
 
 

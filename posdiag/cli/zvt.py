@@ -50,7 +50,7 @@ def decode(
     \b
     Examples:
       posdiag zvt decode 06 0F 0B F0 F0 F7 32 2E 31 34 2E 31 35 00
-      posdiag zvt decode "> 10 02 05 01 03 12 34 56 10 03 E0 43"
+      posdiag zvt decode "> 10 02 05 01 03 11 22 33 10 03 8C 2E"
       posdiag zvt decode --file capture.txt --json
       posdiag zvt decode --file capture.txt --charset latin-1
     """

@@ -133,17 +133,34 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(temp, path)  # ext4 on the SD card: rename is atomic here (not on the stick)
 
 
-def install_kit(posdiag_bin: str, *, dry_run: bool = False,
+def unit_cannot_run(posdiag_bin: str) -> str:
+    """Why the kit's units could not start ``posdiag_bin`` (their sandbox hides it), or ""."""
+    program = posdiag_bin.split()[0] if posdiag_bin.split() else posdiag_bin
+    if program.startswith(("/home/", "/root/")) or program in ("/home", "/root"):
+        return _("warning: {bin} is in a home folder, which the kit's services cannot see "
+                 "(ProtectHome=yes); they could not start it. Install posdiag under /opt and "
+                 "give --bin.").format(bin=posdiag_bin)
+    if program.startswith(("/tmp/", "/var/tmp/")):
+        return _("warning: {bin} is in a temporary folder; the kit's services get a /tmp of "
+                 "their own (PrivateTmp=yes) and could not start it. Install posdiag under "
+                 "/opt and give --bin.").format(bin=posdiag_bin)
+    return ""
+
+
+def install_kit(posdiag_bin: str, *, dry_run: bool = False, verbose: bool = False,
                 env: Environment | None = None) -> InstallReport:
-    """Write rules, units and the polkit rule; create group and user; reload udev and systemd."""
+    """Write rules, units and the polkit rule; create group and user; reload udev and systemd.
+
+    ``dry_run``: only say, one line each, what would be written, made and run (with
+    ``verbose``, each file's contents too)."""
     env = env or Environment()
     previous = _load_manifest(env) or {}
     ours = {entry["path"]: entry["sha256"] for entry in previous.get("files", [])}
     files = kit_files(posdiag_bin)
     lines: list[str] = []
-    if posdiag_bin.startswith(("/home/", "/root/")):
-        lines.append(f"warning: {posdiag_bin} is in a home folder, which the service cannot "
-                     "see (ProtectHome); install posdiag under /opt and use --bin")
+    warning = unit_cannot_run(posdiag_bin)
+    if warning:
+        lines.append(warning)
     # Refuse before writing anything: a file we did not write is somebody else's.
     for kit_file in files:
         path = env.path(kit_file.target)
@@ -157,8 +174,9 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False,
         path = env.path(kit_file.target)
         written.append(str(path))
         if dry_run:
-            lines.append(f"would write {path}:")
-            lines.extend(f"    {line}" for line in kit_file.text.splitlines())
+            lines.append(_("would write {path}").format(path=path) + (":" if verbose else ""))
+            if verbose:
+                lines.extend(f"    {line}" for line in kit_file.text.splitlines())
             continue
         for folder in _missing_parents(path):
             folder.mkdir(mode=0o755)
@@ -170,7 +188,8 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False,
     _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))
     manifest_path = env.path(MANIFEST_TARGET)
     if dry_run:
-        lines.append(f"would record what was installed in {manifest_path}")
+        lines.extend(_web_access_plan(env))
+        lines.append(_("would record what was installed in {path}").format(path=manifest_path))
         return InstallReport(tuple(lines), tuple(written))
     for folder in _missing_parents(manifest_path):
         folder.mkdir(mode=0o755)
@@ -218,6 +237,17 @@ def _web_access(env: Environment, lines: list[str], previous: dict[str, Any]) ->
         lines.append("(the address is NetworkManager's hotspot address; the access point is "
                      "not up yet, see docs/field-kit.md)")
     return {"web_secret_created": created, "web_label": WEB_LABEL_TARGET}
+
+
+def _web_access_plan(env: Environment) -> list[str]:
+    """What ``_web_access`` would make, one line each (nothing is read or written)."""
+    secret = env.path(WEB_SECRET_TARGET)
+    lines = [_("would keep the kit page's secret {path}").format(path=secret) if secret.exists()
+             else _("would create the kit page's secret {path}").format(path=secret)]
+    lines.append(_("would write the label {path} (PNG: the page's address with its secret, "
+                   "and its QR code)").format(path=env.path(WEB_LABEL_TARGET)))
+    lines.append(_("would print the page's address and its QR code"))
+    return lines
 
 
 def _unprefixed(env: Environment, path: Path) -> str:

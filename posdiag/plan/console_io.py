@@ -143,6 +143,9 @@ class _LineFeeder:
         return line
 
 
+# One feeder per file descriptor, for the life of the process: bytes read past a line belong
+# to the next question, whichever console operator asks it (a run has several steps, and a
+# test several runs), so the buffer cannot live in one operator.
 _feeders: dict[int, _LineFeeder] = {}
 
 

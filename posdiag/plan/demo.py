@@ -18,10 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posdiag.errors import UsageError, VerificationError
-from posdiag.i18n import _
+from posdiag.i18n import _, ngettext
 from posdiag.plan.service import TestRun
+
+if TYPE_CHECKING:
+    from posdiag.case.documents.service import Form
 
 DEMO_SEED = 1
 REPLACEMENT_SERIAL = "EMU0000002"
@@ -58,6 +62,8 @@ class DemoOutcome:
     test: TestRun
     verdict: str
     case_state: str
+    documents: tuple[Path, ...] = ()  # the request form and the certificate, as written
+    no_pdf: str = ""  # why no PDF was written (the documents extra missing), or ""
 
 
 def shipped_plan(name: str) -> Path:
@@ -92,7 +98,9 @@ def run_demo(directory: Path, *, journal: int = 200,
     from posdiag.backup.verify import verify_set
     from posdiag.case.acceptance import run_case_acceptance
     from posdiag.case.backup import backup_for_case
-    from posdiag.case.flow import close_case, make_request
+    from posdiag.case.documents.service import file_request, write_case_document
+    from posdiag.case.documents.words import CERTIFICATE_KIND, REQUEST_KIND
+    from posdiag.case.flow import close_case
     from posdiag.case.model import Fault
     from posdiag.case.opening import Opening, open_case
     from posdiag.case.profiles import load_merchant_profile
@@ -134,13 +142,24 @@ def run_demo(directory: Path, *, journal: int = 200,
         raise VerificationError(_("The demo backup set {set_dir} does not verify: "
                                   "{problems}.").format(
                                     set_dir=set_dir, problems='; '.join(report.problems)))
-    progress(_("   Backup verified with the office key: generation {generation}, {records} "
-               "records decrypted and checked.").format(generation=report.generation,
-                                                       records=report.records))
+    from posdiag.backup.layout import manifest_name
+
+    assert report.generation is not None and report.records is not None
+    progress(ngettext("   Backup verified with the office key: {manifest}, {records} record "
+                      "decrypted and checked.",
+                      "   Backup verified with the office key: {manifest}, {records} records "
+                      "decrypted and checked.", report.records).format(
+        manifest=manifest_name(report.generation), records=report.records))
 
     progress(_("3. Filing the replacement request ..."))
-    requested = make_request(case_dir, kit_key, show=lambda text: progress(
-        "   " + _("CAUTION: {text}").format(text=text)))
+    no_pdf = _no_pdf()
+    written = [run_dir / "request.html"]
+    requested, _document, _made = file_request(
+        case_dir, kit_key, output=written[0], show=lambda text: progress(
+            "   " + _("CAUTION: {text}").format(text=text)))
+    if not no_pdf:
+        written.append(write_case_document(case_dir, REQUEST_KIND, run_dir / "request.pdf",
+                                           kit_key, form="pdf").path)
     request = requested.case.request
     assert request is not None
     progress(_("   Request to {name} ({role}); under warranty: {warranty}.").format(
@@ -156,7 +175,27 @@ def run_demo(directory: Path, *, journal: int = 200,
                                    "acceptance", kit_key, junit=run_dir / "junit.xml")
     state = accepted.case.case.state
     if accepted.replacement.verdict == "accepted":
-        progress(_("5. Replacement accepted; closing the case."))
+        # The verdict is the caller's to print, after the results that prove it.
+        progress(_("5. Writing the acceptance certificate and closing the case ..."))
+        forms: tuple[Form, ...] = ("html",) if no_pdf else ("html", "pdf")
+        for form in forms:
+            written.append(write_case_document(case_dir, CERTIFICATE_KIND,
+                                               run_dir / f"certificate.{form}", kit_key,
+                                               form=form).path)
         state = close_case(case_dir, kit_key).case.state
     return DemoOutcome(run_dir, case_dir, set_dir, key_file, backed.result.records,
-                       accepted.test, accepted.replacement.verdict, state)
+                       accepted.test, accepted.replacement.verdict, state, tuple(written),
+                       no_pdf)
+
+
+def _no_pdf() -> str:
+    """Why this installation cannot write PDF documents (the documents extra, a CJK font);
+    "" when it can."""
+    from posdiag.documents.pdf import check_pdf_possible
+    from posdiag.errors import DocumentSetupError
+
+    try:
+        check_pdf_possible()
+    except DocumentSetupError as err:
+        return str(err)
+    return ""

@@ -129,12 +129,10 @@ class ConsoleOperator:
         self.input_closed = input_closed(self.stdin)  # seen before, or when, input ends
 
     def instruct(self, prompt: Prompt) -> Answer:
-        """Show what to do at the terminal; with no one at the console (its input closed)
-        nothing will be done: the prompt is unanswered at once instead of after a wait."""
+        """Show what to do at the terminal. Nothing is typed here, so a closed input does
+        not stop it: someone may act at the terminal all the same (a robot in CI). Only the
+        questions after it are unanswered at once, and a slip is not tried again."""
         self.end_wait()
-        if self.input_closed:
-            self.out.write(f"\n>>> {prompt.text}\n")
-            raise self._closed()
         header = f"\n>>> {prompt.text}"
         if isatty(self.out):
             self._countdown = Countdown(

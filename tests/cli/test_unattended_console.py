@@ -85,3 +85,23 @@ def test_piped_answers_are_read_and_an_open_silent_pipe_ends_at_the_timeout(posd
     err = err_file.read_text()
     assert silent.returncode == 1, err
     assert "nobody answered \"Are the seals on the terminal's casing intact?\" within 3 s" in err
+
+
+def test_a_slip_with_a_closed_input_is_not_tried_again(posdiag_process, tmp_path):
+    """The card wait is the terminal's (someone may act there without a keyboard), but after
+    the slip nobody can choose retry/skip/abort: the step ends at once, not after its retries."""
+    from emulator_process import emulator_process
+
+    plan = tmp_path / "card.toml"
+    plan.write_text('[plan]\nname = "card"\n\n[[step]]\nkind = "card-swipe"\ncard = "visa"\n'
+                    'timeout = 3\nretries = 3\n', encoding="utf-8")
+    with emulator_process(tmp_path) as terminal:
+        started = time.monotonic()
+        done = posdiag_process("test", "--port", terminal.port, "--plan", plan, "--record",
+                               tmp_path / "records")
+        took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert CLOSED in done.stderr  # said where the question would have been asked
+    assert "no card was presented within 3 s" in done.stderr
+    assert "trying again" not in done.stderr
+    assert took < 3 * 4, f"{took:.0f} s: the step was tried again"

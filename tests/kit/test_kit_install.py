@@ -35,9 +35,9 @@ def test_install_under_a_prefix_writes_the_generated_files_and_a_manifest(tmp_pa
     assert "udevadm" not in result.output  # nothing is reloaded for a prefix
 
 
-def test_dry_run_prints_everything_and_writes_nothing(tmp_path) -> None:
-    result = CliRunner().invoke(cli, ["kit", "install", "--dry-run", "--prefix", str(tmp_path),
-                                      "--bin", BIN])
+def test_dry_run_verbose_prints_everything_and_writes_nothing(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["kit", "install", "--dry-run", "--verbose", "--prefix",
+                                      str(tmp_path), "--bin", BIN])
     assert result.exit_code == 0, result.output
     assert tree(tmp_path) == set()
     assert "would write" in result.output

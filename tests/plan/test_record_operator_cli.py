@@ -151,8 +151,10 @@ def test_demo_backs_up_verifies_tests_and_says_where(tmp_path):
     assert "(closed; replacement accepted)" in done.stdout
     for step in ("1. Opening a case", "2. Backing up", "CAUTION: Do not unplug",
                  "3. Filing the replacement request", "CAUTION: Keep the backup safe",
-                 "4. The replacement arrived", "5. Replacement accepted"):
+                 "4. The replacement arrived", "5. Writing the acceptance certificate"):
         assert step in done.stderr
+    # The verdict after the results table that proves it (issue 16.10).
+    assert done.stdout.index("Result: PASS") < done.stdout.index("Replacement accepted")
     [record] = (tmp_path / "demo").glob("*/cases/*/records/*.json")
     assert load_record(record)["outcome"] == "PASS"
     verify_record(record)
