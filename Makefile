@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench catalogs clean
+.PHONY: demo test lint bench catalogs clean fuzz mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-fuzz: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
 demo: $(VENV)/.installed
 	$(BIN)/posdiag demo
 
@@ -32,6 +40,20 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check posdiag drivers tests bench
 	$(BIN)/mypy posdiag drivers
+
+# Fuzzing (docs/testing.md): atheris over every decoder and loader of tests/fuzz/fuzz_targets.py,
+# FUZZ_SECONDS each (FUZZ_TARGETS to pick some). `make test` runs a short hypothesis slice of
+# the same targets.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: $(VENV)/.installed-fuzz
+	$(BIN)/python tests/fuzz/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Mutation testing (docs/testing.md): cosmic-ray over the modules of tests/mutation/modules.toml,
+# each against its own tests, in a scratch copy of the tree (MUTATION_MODULES to pick some).
+MUTATION_MODULES ?=
+mutation: $(VENV)/.installed-mutation
+	$(BIN)/python tests/mutation/run_mutation.py $(MUTATION_MODULES)
 
 bench: $(VENV)/.installed-test
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -7,6 +7,9 @@ words, translated where shown (docs/i18n.md has the glossary the Chinese follows
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from posdiag.i18n import N_, _
 
 # Outcomes read as badges, in capitals in English as on the console since the start.
@@ -68,3 +71,32 @@ def error_class_word(error_class: str | None) -> str:
     if not error_class:
         return ""
     return _(ERROR_CLASSES[error_class]) if error_class in ERROR_CLASSES else error_class
+
+
+# What identity-match compared with, as records keep it: a code ("case:ID", "backup:NAME",
+# "expect"), or — in records written before — the sentence in the language of that run.
+_LEGACY_ORIGINS = (
+    (re.compile(r"^(?:case|工单) (?P<value>\S+)$"), "case"),
+    (re.compile(r"^(?:the backup set|备份集) (?P<value>\S+)$"), "backup"),
+    (re.compile(r"^(?:the plan's \[expect\]|测试计划的 \[expect\])$"), "expect"),
+)
+
+
+def origin_words(origin: Any) -> str:
+    """What a replacement was compared with, in the language of the page."""
+    text = str(origin or "").strip()
+    kind, _sep, value = text.partition(":")
+    if kind not in ("case", "backup", "expect") or (kind != "expect" and not value):
+        kind, value = "", ""
+        for pattern, legacy in _LEGACY_ORIGINS:
+            found = pattern.match(text)
+            if found:
+                kind, value = legacy, found.groupdict().get("value") or ""
+                break
+    if kind == "case":
+        return _("case {case_id}").format(case_id=value)
+    if kind == "backup":
+        return _("the backup set {name}").format(name=value)
+    if kind == "expect":
+        return _("the plan's [expect]")
+    return text or "?"

@@ -69,7 +69,10 @@ def build_emulator(options: dict[str, str]) -> Any:
             except ValueError as err:
                 raise BadInput(_("sim option {key} takes seconds, e.g. {key}=0.5.").format(
                                    key=key)) from err
-    config = load_config(options.get("identity"), **timers)
+    # serial=: another unit of the same terminal (a replacement in a repair case), over what
+    # an identity file says.
+    config = load_config(options.get("identity"), **timers,
+                         serial_number=options.get("serial") or None)
     return EmulatedTerminal(
         config,
         faults=parse_faults(options.get("fault")),

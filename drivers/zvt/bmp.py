@@ -299,7 +299,9 @@ def decode_bmps(data: bytes) -> list[Bmp]:
             if salvaged is not None:
                 bmps.append(salvaged)
             else:
-                problems.append(f"{err} (at offset {pos}; {len(data) - pos} byte(s) not decoded)")
+                problems.append(_("{error} (at offset {offset}; {count} byte(s) not "
+                                  "decoded)").format(error=err, offset=pos,
+                                                     count=len(data) - pos))
             break
         bmps.append(bmp)
     return bmps
@@ -323,14 +325,15 @@ def _salvage(data: bytes, pos: int, problems: list[str]) -> Bmp | None:
         return None
     raw = bytes(data[start : start + size])
     if len(raw) < size:
-        problems.append(f"BMP {bmp_id:02X} says {size} bytes, only {len(raw)} follow "
-                        "(truncated)")  # fmt: skip
+        problems.append(_("BMP {bmp:02X} says {size} bytes, only {present} follow "
+                          "(truncated)").format(bmp=bmp_id, size=size, present=len(raw)))
     if spec.form is not Form.TLV:
         return Bmp(bmp_id, raw, _decode_value(spec, raw))
     nodes, tlv_problems = tlv.decode_tlv_partial(raw)
     problems.extend(tlv_problems)
     if start + size < len(data):
-        problems.append(f"{len(data) - start - size} byte(s) after BMP 06 not decoded")
+        problems.append(_("{count} byte(s) after BMP 06 not decoded").format(
+            count=len(data) - start - size))
     return Bmp(bmp_id, raw, nodes)
 
 

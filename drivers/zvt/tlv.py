@@ -217,12 +217,14 @@ def _decode_partial(data: bytes, depth: int, problems: list[str]) -> tuple[TlvNo
             tag, body = parse_tag(data, pos)
             length, body = parse_length(data, body)
         except ProtocolError as err:
-            problems.append(f"{err}; {len(data) - pos} byte(s) not decoded")
+            problems.append(_("{error}; {count} byte(s) not decoded").format(
+                error=err, count=len(data) - pos))
             break
         end = body + length
         if end > len(data):
-            problems.append(f"TLV tag {tag_hex(tag)} says {length} bytes, only "
-                            f"{len(data) - body} follow (truncated)")  # fmt: skip
+            problems.append(_("TLV tag {tag} says {length} bytes, only {present} follow "
+                              "(truncated)").format(tag=tag_hex(tag), length=length,
+                                                    present=len(data) - body))
         content = bytes(data[body:end])
         value: TlvValue = content
         if is_constructed(tag):
@@ -236,8 +238,8 @@ def _children_or_bytes(
     tag: int, content: bytes, depth: int, problems: list[str], cut: bool
 ) -> TlvValue:
     if depth >= MAX_DEPTH:
-        problems.append(f"TLV nested deeper than {MAX_DEPTH} levels; tag {tag_hex(tag)} kept "
-                        "as bytes")  # fmt: skip
+        problems.append(_("TLV nested deeper than {depth} levels; tag {tag} kept as "
+                          "bytes").format(depth=MAX_DEPTH, tag=tag_hex(tag)))
         return content
     try:
         return decode_tlv(content, depth + 1)
@@ -250,8 +252,8 @@ def _children_or_bytes(
     if cut:
         problems.extend(inner)  # a cut-off container: what is there are data objects
         return children
-    problems.append(f"TLV tag {tag_hex(tag)} is constructed but its {len(content)} bytes are "
-                    "not data objects; kept as bytes")  # fmt: skip
+    problems.append(_("TLV tag {tag} is constructed but its {count} bytes are not data "
+                      "objects; kept as bytes").format(tag=tag_hex(tag), count=len(content)))
     return content
 
 

@@ -33,6 +33,7 @@ from posdiag.case.store import RECORDS_DIR, CaseFile, load_case, reference, sha2
 from posdiag.errors import PlanError, PosdiagError
 from posdiag.i18n import _
 from posdiag.plan.model import FAIL, PASS, ReplacedTerminal
+from posdiag.plan.steps.terminal import same_serial
 
 if TYPE_CHECKING:
     from posdiag.backup.kitkey import KitKey
@@ -66,7 +67,7 @@ def replaced_terminal(case: Case) -> ReplacedTerminal:
         "currency": currency, "serial_number": old.serial_number,
         "device_name": old.device_name, "software_version": old.software_version}
     model = case.request.requested_model if case.request else old.model_name
-    return ReplacedTerminal(origin=_("case {case_id}").format(case_id=case.case_id),
+    return ReplacedTerminal(origin=f"case:{case.case_id}",  # a code; pages translate it
                             identity={k: v for k, v in identity.items() if v not in (None, "")},
                             model=model)
 
@@ -110,7 +111,7 @@ def run_case_acceptance(case_dir: Path, port: str, plan: str | Path, kit_key: Ki
         change_case(case_dir, kit_key, lambda c: act(c, actor, "test-error", details={
             "error": message}), actor=actor)
         raise
-    replacement = judge(case_dir, test)
+    replacement = judge(case_dir, test, replaced_serial=case.old_terminal.serial_number)
     written = change_case(case_dir, kit_key, lambda c: record_replacement(c, actor, replacement),
                           actor=actor)
     return CaseAcceptance(test, written, replacement)
@@ -130,8 +131,11 @@ def record_replacement(case: Case, actor: Actor, replacement: Replacement) -> Ca
     return case
 
 
-def judge(case_dir: Path, test: TestRun) -> Replacement:
-    """The replacement as the run showed it: identity, inspection, binding, verdict."""
+def judge(case_dir: Path, test: TestRun, replaced_serial: str = "") -> Replacement:
+    """The replacement as the run showed it: identity, inspection, binding, verdict.
+
+    ``replaced_serial``: the old terminal's serial number; a "replacement" that reports it is
+    the same unit and is never accepted, whatever the plan compared."""
     from posdiag.plan.record import load_record
 
     result = test.result
@@ -159,10 +163,18 @@ def judge(case_dir: Path, test: TestRun) -> Replacement:
                 ok=bool(a["ok"]), reason=str(a.get("reason", "")),
                 expected=str(a.get("expected", ""))) for a in data["inspection"])
         if kind == "identity-match" and "compared" in data:
-            binding = BindingCheck(ok=outcome == PASS, against=str(data.get("against", "")),
+            # binding_ok: the merchant binding alone (the step also fails for the same unit).
+            binding = BindingCheck(ok=bool(data.get("binding_ok", outcome == PASS)),
+                                   against=str(data.get("against", "")),
                                    fields=dict(data["compared"]), message=message)
-    verdict, reason = _verdict(test, binding)
     terminal = _terminal(result.terminal)
+    verdict, reason = _verdict(test, binding)
+    reported = terminal.serial_number if terminal is not None else ""
+    if replaced_serial and same_serial(reported, replaced_serial):
+        verdict, reason = REJECTED, _(
+            "the terminal tested reports serial number {serial}, the serial number of the "
+            "terminal it replaces: it is the same unit, not a replacement").format(
+                serial=reported)
     return Replacement(terminal=terminal, record=ref, verdict=verdict, reason=reason,
                        inspection=inspection, binding=binding)
 

@@ -31,18 +31,36 @@ def _user() -> str:
         return ""
 
 
+LOGIN_PREFIX = "login:"
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The technician at work, the machine they work on, and the clock."""
+    """The technician at work, the machine they work on, and the clock.
 
-    technician: Technician = field(default_factory=lambda: Technician(_user()))
+    ``technician`` is a person (``--technician``, the kit profile): the one a document names.
+    Nobody named, it stays empty — a login name such as "root" is not a person to print on a
+    form a merchant signs — and the history keeps the account instead (``login:root``)."""
+
+    technician: Technician = field(default_factory=Technician)
     host: str = field(default_factory=socket.gethostname)
     now: Callable[[], str] = utc_now
+    login: str = field(default_factory=_user)
 
     @property
     def name(self) -> str:
-        who = self.technician.name or _("unknown technician")
+        """Who did it, for the history: the person (with their ID), else the login."""
+        who = self.technician.name
+        if not who:
+            return f"{LOGIN_PREFIX}{self.login}" if self.login else ""
         return f"{who} ({self.technician.id})" if self.technician.id else who
+
+
+def who_words(technician: str) -> str:
+    """An action's ``technician`` as shown: a person as recorded, a login as such."""
+    if technician.startswith(LOGIN_PREFIX):
+        return _("login {name}").format(name=technician[len(LOGIN_PREFIX):])
+    return technician or _("unknown technician")
 
 
 def act(case: Case, actor: Actor, kind: str, *, to_state: str = "", force: bool = False,

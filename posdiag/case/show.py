@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posdiag.case.actions import who_words
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
+from posdiag.case.documents.words import inspection_question, inspection_reason
 from posdiag.case.listing import CaseSummary
 from posdiag.case.model import Action, Case, Diagnostics, TerminalInfo
 from posdiag.case.states import state_label
 from posdiag.case.store import CaseFile
 from posdiag.i18n import N_, _
 from posdiag.i18n_format import format_money
+from posdiag.i18n_terms import origin_words
 from posdiag.i18n_width import text_table
+from posdiag.report.words import answer_word, status_words
 
 ACTION_TEXTS: dict[str, str] = {
     "opened": N_("case opened (terminal identity {identity})"),
@@ -114,13 +118,20 @@ def _diagnostic_lines(diagnostics: Diagnostics | None) -> list[str]:
     lines = []
     if diagnostics.status_code is not None:
         lines.append("  " + _("status: {text} ({code:02X})").format(
-            text=diagnostics.status_text or "-", code=diagnostics.status_code))
+            text=status_words({"status": diagnostics.status_code,
+                               "status_text": diagnostics.status_text}) or "-",
+            code=diagnostics.status_code))
     if diagnostics.printer_ready is not None:
         lines.append("  " + _("printer: {state}").format(
             state=_("ready") if diagnostics.printer_ready else _("not ready")))
     if diagnostics.totals is not None:
         totals = diagnostics.totals
-        lines.append("  " + _("totals: {count} transactions, {amount}").format(
+        # The terminal's turnover totals (06 10): booked transactions since its last end of
+        # day, net — a declined attempt is not booked, a reversal takes its payment out — so
+        # fewer than the journal's records, which keep every attempt.
+        lines.append("  " + _("totals since the last end of day: {count} booked transactions "
+                              "(net of reversals; declined attempts are not booked), "
+                              "{amount}").format(
             count=totals.count, amount=format_money(totals.amount, totals.currency)))
     failed = [p for p in diagnostics.probes if not p.ok]
     lines += ["  " + _("{what} refused: {error}").format(what=p.name, error=p.error)
@@ -192,10 +203,12 @@ def case_lines(case_file: CaseFile) -> list[str]:
                                                            at=case.decision.at)]
         if case.decision.reason:
             lines.append(f"  {case.decision.reason}")
-    lines += ["", _("History:")]
+    lines += ["", _("History (by revision of the case file):")]
+    revisions = case_file.action_revisions()
     lines += ["  " + line for line in text_table(
-        [(str(a.number), str(a.at), a.host, _("{technician}:").format(technician=a.technician),
-          action_text(a)) for a in case.actions], align=("right",))]
+        [(_("r{revision}").format(revision=revisions[i]) if i < len(revisions) else "?",
+          str(a.at), a.host, _("{technician}:").format(technician=who_words(a.technician)),
+          action_text(a)) for i, a in enumerate(case.actions)], align=("right",))]
     return lines
 
 
@@ -223,9 +236,11 @@ def _backup_lines(case: Case) -> list[str]:
         return [_("Backup: none yet")]
     lines = [_("Backup:")]
     for ref in case.backups:
-        totals = {True: _("totals agree"), False: _("totals DISAGREE"), None: _("no totals")}[
-            ref.totals_agree]
-        lines.append("  " + _("set {set_id} generation {generation}: {records} records, {state}, "
+        totals = {True: _("its records add up to the terminal's totals"),
+                  False: _("its records do NOT add up to the terminal's totals"),
+                  None: _("no totals to compare")}[ref.totals_agree]
+        lines.append("  " + _("set {set_id} generation {generation}: {records} journal records "
+                              "(every payment, reversal, refund and declined attempt), {state}, "
                               "{totals}").format(
             set_id=ref.set_id, generation=ref.generation, records=ref.records,
             state=_("complete") if ref.complete else _("INCOMPLETE"), totals=totals))
@@ -244,13 +259,17 @@ def _replacement_lines(number: int, replacement: Any) -> list[str]:
     if replacement.reason:
         lines.append("  " + _("reason: {reason}").format(reason=replacement.reason))
     for answer in replacement.inspection:
+        # The shipped questions in the language shown now; a plan's own as it was asked.
         mark = "ok" if answer.ok else "NO"
-        extra = f" — {answer.reason}" if answer.reason else ""
-        lines.append(f"  [{mark}] {answer.question} {answer.answer}{extra}")
+        reason = inspection_reason(answer)
+        extra = f" — {reason}" if reason else ""
+        shown = answer_word(answer.answer) if answer.item != "serial-label" else answer.answer
+        lines.append(f"  [{mark}] {inspection_question(answer)} {shown}{extra}")
     if replacement.binding is not None:
         binding = replacement.binding
         lines.append("  " + _("merchant binding against {origin}: {result}").format(
-            origin=binding.against or "-", result=_("same") if binding.ok else _("DIFFERENT")))
+            origin=origin_words(binding.against),
+            result=_("same") if binding.ok else _("DIFFERENT")))
     record = replacement.record
     lines.append("  " + _("test record {file} ({outcome}), SHA-256 {sha}").format(
         file=record.file, outcome=record.outcome, sha=record.sha256))

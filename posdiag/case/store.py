@@ -116,6 +116,21 @@ class CaseFile:
     def case(self) -> Case:
         return self.revision.case
 
+    def action_revisions(self) -> tuple[int, ...]:
+        """The revision each action of the case first appears in, in the order of the
+        actions: the history counts in revisions, as the case file does (an action number is
+        not a revision number — one revision may add several actions)."""
+        head = self.head
+        if head is None or head.revision is None:
+            return ()
+        found: list[int] = []
+        for check in self.checks:
+            if check.number > head.number or check.revision is None:
+                continue
+            count = len(check.revision.case.actions)
+            found += [check.number] * max(0, count - len(found))
+        return tuple(found)
+
     def require_unaltered(self) -> None:
         """Refuse to build on a case whose history does not verify."""
         if self.problems:

@@ -84,6 +84,8 @@ def _case_json(case_file: CaseFile) -> dict[str, Any]:
         "revision_sha256": head.sha256 if head else None,
         "kit_key": head.revision.kit_key if head and head.revision else None,
         "case": to_json(head.revision.case) if head and head.revision else None,
+        # the revision each action of case.actions was written in (the history's numbering)
+        "action_revisions": list(case_file.action_revisions()),
     }
 
 
@@ -462,6 +464,7 @@ def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ..
       posdiag case verify-document 换机申请表.pdf CASEDIR
       posdiag case verify-document certificate.pdf --root /media/stick/posdiag-cases
     """
+    from posdiag.case.actions import who_words
     from posdiag.case.documents.service import verify_case_document
     from posdiag.case.listing import default_roots
     from posdiag.case.profiles import load_kit_profile
@@ -498,7 +501,8 @@ def verify_document(document: Path, case_dir: Path | None, roots: tuple[Path, ..
     if checked.written is not None:
         written = checked.written
         click.echo(_("The case recorded writing it: {at} on {host} by {technician} ({file}).")
-                   .format(at=written.at, host=written.host, technician=written.technician,
+                   .format(at=written.at, host=written.host,
+                           technician=who_words(written.technician),
                            file=written.details.get("file") or "-"))
     else:
         click.echo(_("The case has no record of this file being written (rendered for a page "

@@ -36,6 +36,10 @@ from posdiag.i18n import _, current_language
 FONT = "posdiag-cjk"
 TEXT_SIZE = 9.5
 LINE = 5.0  # mm per line of body text
+BOTTOM = 18.0  # mm below the text: room for the page footer
+SIGNATURE_BLOCK = 48.0  # mm: the gap above, each role's name, signature line and date line
+REFERENCE_SIZE = 7.5
+REFERENCE_LINE = 3.6
 QR_SIZE = 30.0  # mm: scans from arm's length, leaves room for the title
 GREY = (97, 97, 97)
 BLACK = (33, 33, 33)
@@ -95,7 +99,7 @@ def _page_class(fpdf: Any) -> Any:
             self.missing = missing
             self.spaces = {ord(c): " " for c in missing_spaces(fonts, document.texts())}
             self.set_margins(15, 15, 15)
-            self.set_auto_page_break(True, margin=18)
+            self.set_auto_page_break(True, margin=BOTTOM)
             self.add_font(FONT, "", str(fonts.regular.path),
                           collection_font_number=fonts.regular.index)
             self.add_font(FONT, "B", str(fonts.bold.path), collection_font_number=fonts.bold.index)
@@ -140,18 +144,54 @@ def _page_class(fpdf: Any) -> Any:
         # --- the document --------------------------------------------------------------------
 
         def draw(self) -> None:
+            """The document, then its reference line, which ends the last page: the last part
+            (the last section — the signatures, on the case documents — or the appendix) is
+            drawn with room kept for the reference below it, so the reference never stands
+            alone on a page and the signatures and the reference are on one page."""
+            stamp = self.document.stamp
+            reference = self.t(_(
+                "Reference {reference}; made from data with SHA-256 {sha256}.").format(
+                    reference=stamp.reference, sha256=stamp.source_sha256))
             self.add_page()
             self.draw_header()
-            for number, section in enumerate(self.document.sections):
+            height = self.reference_height(reference)
+            keep = height + 8  # the gap above the reference, and what the last block adds
+            sections = self.document.sections
+            appendix = self.document.appendix
+            for number, section in enumerate(sections):
+                if appendix is None and number == len(sections) - 1:
+                    self.set_auto_page_break(True, margin=BOTTOM + keep)
                 self.draw_section(section, first=number == 0)
-            if self.document.appendix is not None:
+            if appendix is not None:
+                self.set_auto_page_break(True, margin=BOTTOM + keep)
                 self.draw_appendix()
-            self.ln(4)
-            self.font(7.5, colour=GREY)
-            stamp = self.document.stamp
-            self.mc(0, 3.6, self.t(_(
-                "Reference {reference}; made from data with SHA-256 {sha256}.").format(
-                    reference=stamp.reference, sha256=stamp.source_sha256)))
+            self.set_auto_page_break(True, margin=BOTTOM)
+            self.ln(max(0.0, min(4.0, self.page_break_trigger - self.get_y() - height - 0.5)))
+            self.font(REFERENCE_SIZE, colour=GREY)
+            self.mc(0, REFERENCE_LINE, reference)
+
+        def reference_height(self, reference: str) -> float:
+            self.font(REFERENCE_SIZE, colour=GREY)
+            return float(self.multi_cell(0, REFERENCE_LINE, reference, dry_run=True,
+                                         output="HEIGHT"))
+
+        def section_height(self, section: Section) -> float | None:
+            """How tall a section of headings, paragraphs and signatures is drawn; None for
+            one with other blocks (tables and pictures break across pages as they must)."""
+            height = 2 + 7 + 2.5
+            for block in section.blocks:
+                if isinstance(block, Heading):
+                    height += 8
+                elif isinstance(block, Paragraph):
+                    self.font(TEXT_SIZE, bold=block.tone == "fail")
+                    height += float(self.multi_cell(
+                        0, LINE, self.t(block.text), dry_run=True, output="HEIGHT",
+                        padding=2 if block.boxed else 0)) + 1.5
+                elif isinstance(block, Signatures):
+                    height += SIGNATURE_BLOCK
+                else:
+                    return None
+            return height
 
         def draw_header(self) -> None:
             top = self.get_y()
@@ -172,7 +212,13 @@ def _page_class(fpdf: Any) -> Any:
             self.set_y(max(self.get_y(), below_qr) + 2)
 
         def draw_section(self, section: Section, first: bool) -> None:
-            if (section.new_page and not first) or self.will_page_break(25):
+            # A section that ends in signature lines is kept on one page when it fits one:
+            # what is signed stays with the lines it is signed on.
+            whole = (self.section_height(section)
+                     if any(isinstance(b, Signatures) for b in section.blocks) else None)
+            fits_a_page = whole is not None and whole <= self.page_break_trigger - self.t_margin
+            if ((section.new_page and not first) or self.will_page_break(25)
+                    or (fits_a_page and whole is not None and self.will_page_break(whole))):
                 self.add_page()
             self.ln(2)
             self.font(13, bold=True)
@@ -328,8 +374,13 @@ def _page_class(fpdf: Any) -> Any:
             return 3.4 * max(len(item.lines), 1) + 3
 
         def signatures(self, block: Signatures) -> None:
-            if self.will_page_break(40):
+            """Each role's name, signature line and date line, all on one page: measured
+            first, and drawn without page breaks (a break inside used to leave a page holding
+            only "Date")."""
+            if self.will_page_break(SIGNATURE_BLOCK):
                 self.add_page()
+            margin = self.b_margin
+            self.set_auto_page_break(False)
             self.ln(6)
             count = max(len(block.roles), 1)
             gap = 10.0
@@ -348,7 +399,8 @@ def _page_class(fpdf: Any) -> Any:
                     self.set_xy(x, y + 0.5)
                     self.font(7.5, colour=GREY)
                     self.cell(width, 4, self.t(label))
-            self.set_y(top + 42)
+            self.set_y(top + SIGNATURE_BLOCK - 6)
+            self.set_auto_page_break(True, margin=margin)
 
         def draw_appendix(self) -> None:
             appendix = self.document.appendix

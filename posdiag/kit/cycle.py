@@ -147,8 +147,9 @@ class _ProgressLog:
             return
         percent = 100 * progress.done // progress.total
         if percent >= self._next:
-            log.info("backup %d%%: %d of %d journal bytes, %d records", percent, progress.done,
-                     progress.total, progress.records)
+            log.info("%s", _("backup {percent}%: {done} of {total} journal bytes, {records} "
+                             "records").format(percent=percent, done=progress.done,
+                                               total=progress.total, records=progress.records))
             self._next = percent - percent % 10 + 10
 
 
@@ -226,8 +227,8 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
 def _kit_key(state_dir: Path) -> KitKey:
     kit_key = load_or_create_kit_key(state_dir)
     if kit_key.created:
-        log.info("created the kit signing key %s; register its public key %s", kit_key.path,
-                 kit_key.public_key)
+        log.info("%s", _("created the kit signing key {path}; register its public key "
+                         "{key}").format(path=kit_key.path, key=kit_key.public_key))
     return kit_key
 
 
@@ -259,7 +260,7 @@ def _back_up(config: KitConfig, port: str, media_root: Path, kit_key: KitKey,
         from posdiag.case.kit import link_kit_backup
 
         link_kit_backup(case_dir, result.set_dir, kit_key)
-        log.info("backup filed under case %s", case_dir.name)
+        log.info("%s", _("backup filed under case {case}").format(case=case_dir.name))
     return result, name
 
 

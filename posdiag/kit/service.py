@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from posdiag.backup.kitkey import config_dir
 from posdiag.backup.media import MountedMedium
 from posdiag.errors import PlanError, PosdiagError
-from posdiag.i18n import use_language
+from posdiag.i18n import _, use_language
 from posdiag.kit import signals
 from posdiag.kit.config import AUTO, KitConfig, load_kit_config
 from posdiag.kit.cycle import CycleResult, run_cycle
@@ -130,7 +130,8 @@ class KitService:
                                    signals.said(signals.FIX_CONFIG, problem=err))
             return CONFIG_INVALID
         if self._config_problem is not None:
-            log.info("The kit config %s is valid again.", self.config_path)
+            log.info("%s", _("The kit config {path} is valid again.").format(
+                path=self.config_path))
             self._config_problem = None
         with use_language(config.language) if config.language else contextlib.nullcontext():
             return self._act(config)
@@ -166,8 +167,9 @@ class KitService:
     def run(self, stop: StopEvent, poll: float = POLL_SECONDS,
             retry: float = RETRY_SECONDS) -> None:
         """Step until ``stop`` is set (SIGTERM in the CLI)."""
-        log.info("posdiag kit service started; config %s", self.config_path)
+        log.info("%s", _("posdiag kit service started; config {path}").format(
+            path=self.config_path))
         while not stop.is_set():
             outcome = self.step()
             stop.wait(retry if outcome == FAILED else poll)
-        log.info("posdiag kit service stopped.")
+        log.info("%s", _("posdiag kit service stopped."))

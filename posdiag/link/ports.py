@@ -28,7 +28,8 @@ from posdiag.i18n import _
 from posdiag.link.tcp import ZVT_TCP_PORT
 from posdiag.link.tls import ZVT_TLS_PORT, TlsOptions
 
-SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity", "t2", "t3"}
+SIM_KEYS = {"journal", "seed", "baud", "fault", "operator", "transport", "identity", "serial",
+            "t2", "t3"}
 
 
 @dataclass(frozen=True, slots=True)

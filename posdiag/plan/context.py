@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posdiag.cards import mask_text
@@ -195,13 +196,12 @@ class StepContext:
         return self.state.cards[name]
 
     def cards_file_shown(self) -> str:
-        """The test-card file in use, as a person can find it: the plan's, else the shipped
-        testplans/cards.toml."""
+        """The test-card file in use, as a person can find it without a local path (the
+        prompt is kept in the record, which goes to people who do not have this machine's
+        folders): the plan's file by its name, else the shipped testplans/cards.toml."""
         if self.state.cards_file:
-            return str(self.state.cards_file)
-        from posdiag.testplans import shipped_path
-
-        return str(shipped_path("cards.toml"))
+            return Path(self.state.cards_file).name
+        return "testplans/cards.toml"
 
     def fail(self, message: str) -> StepFailed:
         return StepFailed(message)

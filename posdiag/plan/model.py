@@ -69,7 +69,7 @@ class ReplacedTerminal:
     identity-match with ``source = "replaced"`` compares against ``identity`` (terminal_id,
     merchant_id, currency, ... as far as known); the arrival checklist asks for ``model``."""
 
-    origin: str  # what the values come from, e.g. "case 2026-1130-52500001-01"
+    origin: str  # what the values come from, as a code: "case:2026-1130-52500001-01"
     identity: dict[str, Any] = field(default_factory=dict)
     model: str = ""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any
 
 from posdiag.documents.model import (
@@ -34,7 +35,16 @@ from posdiag.report.model import (
     ReportEntry,
     outcome_counts,
 )
-from posdiag.report.words import answer_word, currency_text, mapping, sequence, step_findings
+from posdiag.report.words import (
+    answer_word,
+    answered_by_words,
+    currency_text,
+    mapping,
+    prompt_words,
+    sequence,
+    step_findings,
+    without_local_paths,
+)
 
 KIND = "test-report"
 
@@ -134,7 +144,8 @@ def _signature_block(entry: ReportEntry) -> Paragraph:
             "warn", boxed=True)
     return Paragraph(_(
         "This record's signature does NOT verify: {detail} Its content may have been altered; "
-        "do not rely on it.").format(detail=signature.detail), "fail", boxed=True)
+        "do not rely on it.").format(detail=without_local_paths(signature.detail)), "fail",
+        boxed=True)
 
 
 def _run(number: int, entry: ReportEntry, zone: tzinfo) -> Section:
@@ -161,7 +172,7 @@ def _run(number: int, entry: ReportEntry, zone: tzinfo) -> Section:
         (_("Started"), format_datetime(record.get("started"), zone=zone)),
         (_("Finished"), finished),
         (_("Duration"), format_duration(record.get("seconds"))),
-        (_("Answered by"), _operator_word(record.get("operator"))),
+        (_("Answered by"), answered_by_words(record.get("operator"))),
         (_("Outcome"), badge(entry.outcome)),
     )))
     total = plan.get("steps") if isinstance(plan.get("steps"), int) else len(steps)
@@ -182,12 +193,6 @@ def _run(number: int, entry: ReportEntry, zone: tzinfo) -> Section:
     plan_name = str(plan.get("name") or "—")
     return Section(_("{number}. {plan}").format(number=number, plan=plan_name), tuple(blocks),
                    anchor=f"run-{number}", badge=badge(entry.outcome), new_page=True)
-
-
-def _operator_word(operator: Any) -> str:
-    words = {"console": _("the technician at the console"),
-             "answers": _("an answers file"), "emulator": _("the emulator (automatic)")}
-    return words.get(str(operator), str(operator or "—"))
 
 
 def _step_row(number: int, step: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -211,10 +216,11 @@ def _prompt_rows(steps: Sequence[Mapping[str, Any]], zone: tzinfo) -> list[tuple
             moment = parse_time(prompt.get("at"))
             answer = answer_word(prompt.get("answer"))
             if prompt.get("reason"):
-                answer = f"{answer}\n{prompt.get('reason')}"
+                answer = f"{answer}\n{without_local_paths(str(prompt.get('reason')))}"
             row = (format_datetime(prompt.get("at"), zone=zone) if prompt.get("at") else "—",
-                   str(step.get("name") or "—"), str(prompt.get("text") or "—"), answer,
-                   str(prompt.get("by") or "—"))
+                   str(step.get("name") or "—"),
+                   prompt_words(step, prompt), answer,
+                   answered_by_words(prompt.get("by")))
             found.append((moment.timestamp() if moment else float("inf"), len(found), row))
     return [row for _t, _n, row in sorted(found)]
 
@@ -222,12 +228,14 @@ def _prompt_rows(steps: Sequence[Mapping[str, Any]], zone: tzinfo) -> list[tuple
 def _appendix(entries: Sequence[ReportEntry]) -> Appendix:
     groups = []
     for number, entry in enumerate(entries, 1):
-        rows = [("source", entry.source), ("sha256", entry.sha256),
+        # The record file by its name: the folders it was read from are the technician's.
+        source = Path(entry.source).name or entry.source
+        rows = [("source", source), ("sha256", entry.sha256),
                 ("signature", entry.signature.state), ("signature.key", entry.signature.key or ""),
                 ("signature.detail", entry.signature.detail)]
         rows += flatten(entry.record)
-        groups.append((_("Run {number}: {source}").format(number=number, source=entry.source),
-                       tuple((k, v) for k, v in rows)))
+        groups.append((_("Run {number}: {source}").format(number=number, source=source),
+                       tuple((k, without_local_paths(v)) for k, v in rows)))
     return Appendix(_("Raw record fields (for engineers)"),
                     _("Every field of each record as written by posdiag test "
                       "(docs/test-record.md); times in UTC, amounts in minor units."),

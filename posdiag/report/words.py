@@ -7,12 +7,17 @@ approved, receipt 2". Each kind's ``data`` is read defensively: a record may be 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from posdiag.i18n import _
 from posdiag.i18n_format import format_list, format_money, format_number
-from posdiag.i18n_terms import outcome_word, terminal_field_word
+from posdiag.i18n_terms import (
+    origin_words,
+    outcome_word,
+    terminal_field_word,
+)
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -27,6 +32,73 @@ def answer_word(answer: Any) -> str:
     if answer is None:
         return _("no answer")
     return {"yes": _("yes"), "no": _("no"), "done": _("done")}.get(str(answer), str(answer))
+
+
+# A file path of the machine the test ran on: POSIX (/tmp/x/testplans/cards.toml) or Windows
+# (C:\Users\x\cards.toml). A document for a merchant names the file, not the folders;
+# a device (/dev/ttyACM0) is a port, and stays.
+_LOCAL_PATH = re.compile(r"(?<![\w.:/])(?:/(?!dev/)(?:[^\s/'\"(),;:\[\]]+/)+"
+                         r"|[A-Za-z]:\\(?:[^\s\\]+\\)+)"
+                         r"(?P<name>[^\s/\\'\"(),;:\[\]]+)")
+
+
+def without_local_paths(text: str) -> str:
+    """``text`` with local file paths shortened: a shipped file as ``testplans/NAME`` (where
+    it is in the package), any other by its name alone. Records written before prompts named
+    files that way still held the technician's folders."""
+    def short(match: re.Match[str]) -> str:
+        whole, name = match.group(0), match.group("name")
+        if "/testplans/" in whole or "\\testplans\\" in whole:
+            return f"testplans/{name}"
+        return name
+
+    return _LOCAL_PATH.sub(short, text)
+
+
+def prompt_words(step: Mapping[str, Any], prompt: Mapping[str, Any]) -> str:
+    """A question as the page shows it: the arrival inspection's shipped questions in the
+    language of the page (the record names them by id); any other as it was asked, with no
+    local file path."""
+    text = without_local_paths(str(prompt.get("text") or "—"))
+    if step.get("kind") != "checklist":
+        return text
+    from posdiag.plan.steps.checklist import MODEL_QUESTION, QUESTIONS
+
+    item = str(prompt.get("id") or "").rpartition(".")[2]
+    if item == "model":
+        model = str(mapping(step.get("options")).get("model") or "")
+        return _(MODEL_QUESTION).format(model=model) if model else _(QUESTIONS["model"])
+    return _(QUESTIONS[item]) if item in QUESTIONS else text
+
+
+def status_words(identity: Mapping[str, Any]) -> str:
+    """A terminal's status in the language of the page: from the status byte it sent (ZVT
+    §11), else the text recorded with it."""
+    code = identity.get("status")
+    if isinstance(code, int) and not isinstance(code, bool):
+        from posdiag.drivers.zvt.codes import TERMINAL_STATUS, terminal_status_text
+
+        if code in TERMINAL_STATUS:
+            return terminal_status_text(code)
+    return str(identity.get("status_text") or "")
+
+
+def answered_by_words(by: Any) -> str:
+    """Who answered a prompt, as the record says (``by``): a person at the console or on the
+    kit's page, a prepared answers file, or the emulator's person in a test run — never a
+    person where a program answered. A bench of both ("emulator+console") says both."""
+    words = {"console": _("the technician at the console"),
+             "kit-page": _("the technician on the kit's page"),
+             "answers": _("an answers file (prepared answers)"),
+             "emulator": _("the emulated person (a test run, no one answered)")}
+    text = str(by or "")
+    if not text:
+        return "—"
+    parts = text.split("+")
+    if len(parts) > 1 and all(part in words for part in parts):
+        return _("{first} and {second}").format(first=words[parts[0]],
+                                                 second=words[parts[1]])
+    return words.get(text, text)
 
 
 def currency_text(currency: Any) -> str:
@@ -46,8 +118,9 @@ def _identify(data: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     lines = [_("Terminal {model}, serial number {serial}, software {software}.").format(
         model=identity.get("device_name") or "?", serial=identity.get("serial_number") or "?",
         software=identity.get("software_version") or "?")]
-    if identity.get("status_text"):
-        lines.append(_("Status: {status}.").format(status=identity.get("status_text")))
+    status = status_words(identity)
+    if status:
+        lines.append(_("Status: {status}.").format(status=status))
     return lines
 
 
@@ -60,7 +133,7 @@ def _identity_match(data: Mapping[str, Any], options: Mapping[str, Any]) -> list
     lines = []
     if same:
         lines.append(_("Same as {against}: {fields}.").format(
-            against=data.get("against") or "?", fields=format_list(same)))
+            against=origin_words(data.get("against")), fields=format_list(same)))
     for field, value in compared.items():
         pair = mapping(value)
         if pair.get("expected") != pair.get("actual"):
@@ -95,9 +168,10 @@ def _pin_entry(data: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]
 
 def _receipt_print(data: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     lines = []
-    if data.get("terminal_status"):
-        lines.append(_("Terminal status before printing: {status}.").format(
-            status=data.get("terminal_status")))
+    status = status_words({"status": data.get("terminal_status_code"),
+                           "status_text": data.get("terminal_status")})
+    if status:
+        lines.append(_("Terminal status before printing: {status}.").format(status=status))
     if data.get("printer_status"):
         lines.append(_("Printer status: {status}.").format(
             status=", ".join(str(s) for s in sequence(data.get("printer_status")))))
@@ -177,7 +251,7 @@ def step_findings(step: Mapping[str, Any]) -> list[str]:
     last = attempts[-1] if attempts else {}
     lines: list[str] = []
     if step.get("message"):
-        lines.append(str(step.get("message")))
+        lines.append(without_local_paths(str(step.get("message"))))
     for earlier in attempts[:-1]:
         lines.append(_("Attempt {number}: {outcome}, {message}").format(
             number=earlier.get("number") or "?", outcome=outcome_word(earlier.get("outcome")),

@@ -24,6 +24,7 @@ from posdiag.cards import (
     mask_data,
     mask_text,
     pan_paths,
+    trailing_run_start,
 )
 
 FULL_WIDTH = "".join(chr(0xFF10 + int(c)) for c in TEST_PAN)
@@ -285,3 +286,126 @@ def test_the_test_helper_passes_digests_but_not_card_numbers_next_to_them() -> N
         assert_no_pans(f"{digest} card {TEST_PAN}")
     with pytest.raises(AssertionError):
         assert_no_pans("0" * 16 + TEST_PAN + "0" * 32)  # all digits: no digest
+
+
+# --- the groupings at their edges (issue 10: mutants of cards.py that lived) -----------------
+
+
+@pytest.mark.parametrize(("text", "pan"), [
+    ("6799 9902 0000 0001 114", "6799990200000001114"),  # 4-4-4-4-3: a 19-digit Maestro
+    ("3607 0500 0013 76", "36070500001376"),  # 4-4-4-2: a 14-digit Diners number
+    ("4012 3456 7890 9", "4012345678909"),  # 4-4-4-1: a 13-digit Visa
+])
+def test_fours_with_a_shorter_last_group_are_one_number(text: str, pan: str) -> None:
+    assert find_pans(f"card {text} ok") == [pan]
+    assert pan[6:-4] not in mask_text(text).replace(" ", "")
+
+
+def test_an_amex_grouping_is_found_wherever_it_sits_in_a_run() -> None:
+    # "No. 1 3742 454554 00001": the 4-6-5 triple starts at the run's second group.
+    assert find_pans("No. 1 3742 454554 00001") == ["374245455400001"]
+    assert find_pans("ref 12-3742-454554-00001") == ["374245455400001"]
+    assert find_pans("Diners 3607 050000 1376") == ["36070500001376"]  # 4-6-4
+    # Followed by another group, the triple is still the number, and only the triple.
+    assert find_pans("card 3742 454554 00001 1 of 2") == ["374245455400001"]
+
+
+def test_fours_after_a_group_of_another_size_are_read_from_their_first_group() -> None:
+    assert find_pans("No. 123 4761 7390 0101 0010") == ["4761739001010010"]
+
+
+def test_fours_take_one_shorter_group_after_them_not_more() -> None:
+    # "2 items" after a 4-4-4-1 Visa number is not part of it.
+    assert find_pans("card 4012 3456 7890 9 2 items") == ["4012345678909"]
+
+
+def test_a_pair_of_digits_is_not_joined_to_a_long_group_after_it() -> None:
+    # Ones and twos join each other (BCD bytes), not the group that follows them: "12" and
+    # eleven digits are two numbers, even when the thirteen together pass the Luhn check.
+    text = "ref 12 34567890128"
+    assert find_pans(text) == [] and mask_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("", 0), ("no digits", 9), ("card 4761 7390", 5), ("4761", 0), ("4761 ", 0),
+    ("total 12,50", 9), ("4761 7390 x", 11),
+])
+def test_a_cut_keeps_a_run_that_may_go_on_whole(text: str, start: int) -> None:
+    # Writers cut held text where a run at its end begins: that run may continue in the
+    # next piece, so it is kept back whole; a separator after it keeps it open too.
+    assert trailing_run_start(text) == start
+
+
+def test_mask_data_masks_any_other_object_by_its_text_and_keeps_it_when_clean() -> None:
+    # A path, a decimal or an exception in a document: kept as it is when its text holds no
+    # card number, replaced by that text masked when it does.
+    from decimal import Decimal
+    from pathlib import PurePosixPath
+
+    leaky = PurePosixPath("/stick/4761739001010010.txt")
+    assert mask_data(leaky) == "/stick/476173******0010.txt"
+    clean = PurePosixPath("/stick/case-2026-11-30/receipt-0042.txt")
+    assert mask_data(clean) is clean
+    amount = Decimal("12.50")
+    assert mask_data([amount]) == [amount] and isinstance(mask_data(amount), Decimal)
+
+
+def test_numbers_without_a_card_number_stay_numbers() -> None:
+    doc = {"amount": 1250, "rate": 0.5, "receipt": 42, "ok": True, "none": None}
+    masked = mask_data(doc)
+    assert masked == doc and type(masked["amount"]) is int and type(masked["rate"]) is float
+
+
+def test_track_one_in_an_object_is_withheld_too() -> None:
+    # An exception in a document whose text is a whole track 1 (it starts with %B).
+    error = ValueError("%B4761739001010010^CARDHOLDER/TEST^25121010000000000000?")
+    masked = mask_data(error)
+    assert isinstance(masked, str) and "4761739001010010" not in masked
+    assert "track data withheld" in masked
+
+
+def test_find_pans_reads_text_as_masking_does_a_digest_is_no_card_number() -> None:
+    digest = "4761739001010010" + "a" * 48  # a SHA-256 in shape, with a Luhn-valid run
+    assert find_pans(f"manifest {digest}") == []
+    assert mask_text(f"manifest {digest}") == f"manifest {digest}"
+
+
+def test_a_digest_posdiag_computed_is_left_exact_whatever_its_length() -> None:
+    from posdiag.cards import Digest
+
+    odd = Digest("4761739001010010" + "a" * 32)  # 48 hex digits: no standard digest shape
+    assert mask_text(odd) == odd
+    assert mask_text(str(odd)) != str(odd)  # the same text read from outside is masked
+
+
+def test_a_long_run_of_grouped_card_numbers_is_masked_without_fail() -> None:
+    # A table of 80 card numbers in fours, one run of 320 groups.
+    # Read as one stretch of fours, so windows across two numbers hide more (over-masking is
+    # the safe failure); however many groups, masking never raises and leaves no number.
+    text = " ".join(["4761 7390 0101 0010"] * 80)
+    masked = mask_text(text)
+    assert len(masked) == len(text) and masked.startswith("4761 73** ****")
+    assert find_pans(masked) == [] and not holds_pan(masked)
+
+
+def test_bcd_bytes_after_a_longer_group_are_read_from_their_first_byte() -> None:
+    # A hex dump line: a three-digit offset, then the card number's BCD bytes.
+    text = "offset 010 47 61 73 90 01 01 00 10"
+    assert find_pans(text) == ["4761739001010010"]
+    assert mask_text(text) == "offset 010 47 61 73 ** ** ** 00 10"
+
+
+def test_find_pans_lists_no_number_starting_with_zero_yet_masking_hides_the_one_inside() -> None:
+    # 0004761739001010010 passes the Luhn check (leading zeros add nothing), but no card
+    # number starts with 0; the card number inside it is still masked.
+    assert find_pans("ref 0004761739001010010") == []
+    assert mask_text("ref 0004761739001010010") == "ref 000476173******0010"
+
+
+def test_a_long_hex_dump_is_masked_without_fail() -> None:
+    # 320 BCD bytes in one run: 40 card numbers, masked as one stretch (over-masking is
+    # the safe failure), never an exception.
+    text = " ".join(["47 61 73 90 01 01 00 10"] * 40)
+    masked = mask_text(text)
+    assert len(masked) == len(text) and masked.startswith("47 61 73 **")
+    assert find_pans(masked) == [] and not holds_pan(masked)

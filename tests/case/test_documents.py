@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from document_checks import (
     check_page,
+    check_signature_layout,
     chromium,
     pdf_fonts,
     pdf_pages,
@@ -84,9 +85,9 @@ def test_the_chinese_request_pdf_reads_as_a_form(cli, case_dir, tmp_path):
                   "posdiag EMU-700 (emulated)", "序列号", case.old_terminal.serial_number, "终端号",
                   "52500001",
                   "软件版本", "EMU-ZVT 1.0.0", "从终端读取", "打印机故障", "prints blank receipts",
-                  "一直", "诊断结果", "PT ready", "host connection OK", "自上次日结以来",
-                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份交易笔数",
-                  "交易流水与终端汇总一致", "附件", "签字", "技术员", "第 1 页"):
+                  "一直", "诊断结果", "终端就绪", "host connection OK", "自上次日结以来",
+                  "终端数据备份", backup.set_id, backup.manifest_sha256, "已备份流水记录",
+                  "流水记录与终端自上次日结以来的汇总一致", "附件", "签字", "技术员", "第 1 页"):
         assert has(text, words), words
     assert_no_pans(text)
     assert all(font["emb"] == "yes" for font in pdf_fonts(out))
@@ -108,8 +109,10 @@ def test_the_english_request_and_its_qr_code(cli, case_dir, tmp_path):
     assert code == 0, err
     text = pdf_text(out)
     for words in ("Replacement request", "Merchant number", "Terminal ID", "Serial number",
-                  "Printer fault", "No repair fee.", "Transactions backed up",
-                  "The journal agrees with the terminal's totals", "Page 1 of"):
+                  "Printer fault", "No repair fee.", "Journal records backed up",
+                  "The journal's records add up to the terminal's totals since the last end of "
+                  "day", "booked transactions since the last end of day (net of reversals; "
+                  "declined attempts are not booked)", "Page 1 of"):
         assert has(text, words), words
     assert_no_pans(text)
     [scanned] = [c for c in pdf_qr_codes(out) if c.startswith("posdiag:doc")]
@@ -343,6 +346,25 @@ def test_render_case_document_gives_bytes_and_records_nothing(story, kind):
     assert checked.revision == revisions and checked.later == ()
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_document_keeps_its_signatures_and_reference_on_one_page(story, tmp_path,
+                                                                       language):
+    """Turned page by page: the signature block (both parties' names, signature and date
+    lines) and the reference line share a page; no page holds only a date or a reference."""
+    from posdiag.i18n import _, use_language
+    from posdiag.report.service import build_report
+
+    with use_language(language):
+        roles = (_("Technician: {name}").format(name=""), _("Merchant: {name}").format(name=""))
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        rendered = render_case_document(story.case_dir, kind, form="pdf", language=language)
+        check_signature_layout(rendered.data, language, roles)
+    report = tmp_path / "report.pdf"
+    with use_language(language):
+        build_report([story.case_dir / "records"], report, pdf=True)
+    check_signature_layout(report.read_bytes(), language, ())
+
+
 # --- the HTML page in a browser ----------------------------------------------------------------
 
 
@@ -421,6 +443,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
         "signature": (case, replace(evidence, record=replace(
             evidence.record, signature_ok=False, detail="the signature does not match"))),
         "record": (case, replace(evidence, record=None)),
+        # A case recorded before the same-unit check: accepted, yet the old serial number.
+        "same unit": (replace(case, replacements=(replace(replacement, terminal=replace(
+            replacement.terminal, serial_number=case.old_terminal.serial_number)),)),
+            evidence),
     }
     for name, (changed_case, changed_evidence) in variants.items():
         document = certificate_of(changed_case, changed_evidence)
@@ -431,6 +457,10 @@ def test_only_a_certificate_where_everything_passed_says_the_terminal_works(stor
     assert "Card swipe: FAIL — the card could not be read" in texts
     texts = "\n".join(certificate_of(*variants["inspection"]).texts())
     assert "a seal is broken" in texts
+    same = certificate_of(*variants["same unit"])
+    texts = "\n".join(same.texts())
+    assert "SAME UNIT" in texts and "the same unit?" not in texts
+    assert dict(same.header)["Result"] == "replacement not accepted (see the conclusion)"
 
 
 def test_no_card_number_reaches_a_certificate_whatever_the_record_holds(story):
@@ -509,3 +539,151 @@ def test_a_digest_is_printed_as_it_is_even_with_a_luhn_valid_run_inside(story):
         texts = list(request_document(replace(case, request=request), stamp, UTC, 7).texts())
     assert lucky in texts
     assert not any(TEST_PAN in text for text in texts if text != lucky)
+
+
+# --- who signs ----------------------------------------------------------------------------------
+
+
+def test_a_document_names_a_person_never_the_login(cli, story, shop, tmp_path, config):
+    """Nobody named (no --technician, no kit profile): the forms leave a line to write the name
+    on, and the login name ("root") is not printed as the technician; the history keeps it as
+    a login. Named — on the command line or in the kit profile — the person is printed."""
+    import getpass
+
+    login = getpass.getuser()
+    case = load_case(story.case_dir).case
+    assert case.technician.name == ""
+    for kind in (REQUEST_KIND, CERTIFICATE_KIND):
+        text = pdf_text(render_case_document(story.case_dir, kind, language="en").data)
+        assert has(text, "Technician: ________"), kind
+        assert not has(text, f"Technician: {login}"), kind
+    assert case.actions[0].technician == f"login:{login}"
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1) and f"login {login}:" in out
+
+    # Named on the command line: the request names them.
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--technician", "Li Wei",
+                          "--technician-id", "T-42", "--root", tmp_path / "named")
+    assert code == 0, err
+    named = only_case(tmp_path / "named")
+    assert cli("case", "request", named, "--force", "--reason", "no backup needed")[0] == 0
+    text = pdf_text(render_case_document(named, REQUEST_KIND, language="zh_CN").data)
+    assert has(text, "技术员：Li Wei (T-42)")
+    # In the kit profile: the person for every command run with it.
+    config.mkdir(exist_ok=True)
+    (config / "profile.toml").write_text('[technician]\nname = "王芳"\nid = "T-7"\n',
+                                         encoding="utf-8")
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "profiled")
+    assert code == 0, err
+    profiled = only_case(tmp_path / "profiled")
+    assert load_case(profiled).case.technician.name == "王芳"
+    assert load_case(profiled).case.actions[0].technician == "王芳 (T-7)"
+
+
+def test_the_certificate_says_who_answered_as_the_record_says(story):
+    """The story's questions were answered by the emulator's person: the certificate says
+    so, and never that the technician confirmed."""
+    record = json.loads(next((story.case_dir / "records").glob("*.json")).read_text())
+    by = {p["by"] for s in record["steps"] for a in s["attempts"] for p in a["prompts"]}
+    assert by == {"emulator"}
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND, language="en").data)
+    assert not has(text, "Confirmed by the technician")
+    assert has(text, "Asked to confirm: yes, answered by the emulated person (a test run, no "
+                     "one answered).")
+    assert has(text, "Answered by the emulated person (a test run, no one answered).")
+    text = pdf_text(render_case_document(story.case_dir, CERTIFICATE_KIND,
+                                         language="zh_CN").data)
+    assert has(text, "模拟") and not has(text, "技术员已确认")
+
+
+def test_the_totals_and_the_journal_count_say_what_they_count(cli, story):
+    """The terminal's totals count booked transactions since its last end of day (net of
+    reversals, declines not booked); the backup counts every journal record: two numbers a
+    merchant can tell apart, in `case show` and on the request."""
+    case = load_case(story.case_dir).case
+    booked, records = case.diagnostics.totals.count, case.backups[0].records
+    code, out, _err = cli("case", "show", story.case_dir)
+    assert code in (0, 1)
+    assert (f"totals since the last end of day: {booked} booked transactions (net of "
+            "reversals; declined attempts are not booked)") in out
+    assert f"{records} journal records (every payment, reversal, refund and declined " \
+           "attempt)" in out and "its records add up to the terminal's totals" in out
+    text = pdf_text(render_case_document(story.case_dir, REQUEST_KIND, language="en").data)
+    assert has(text, f"{booked} booked transactions since the last end of day")
+    assert has(text, f"Journal records backed up {records} (every payment, reversal, refund "
+                     "and declined attempt)")
+
+
+def test_the_history_counts_in_revisions_as_the_case_file_does(cli, case_dir, tmp_path):
+    """One numbering: `case show` says how many revisions the case file has, each history
+    entry shows the revision it was written in, and "made from revision N" is that N."""
+    out_pdf = tmp_path / "request.pdf"
+    assert cli("case", "request", case_dir, "-o", out_pdf)[0] == 0
+    case_file = load_case(case_dir)
+    head = case_file.head.number
+    code, out, err = cli("case", "show", case_dir)
+    assert code == 0, err
+    assert f"Case file verified: {head} revision(s)" in out
+    history = out[out.index("History (by revision of the case file):"):].splitlines()[1:]
+    numbers = [int(re.match(r"\s*r(\d+)\s", line).group(1)) for line in history if line.strip()]
+    assert len(numbers) == len(case_file.case.actions) > head  # some revisions hold two
+    assert numbers == sorted(numbers) and numbers[0] == 1 and numbers[-1] == head
+    made_from = case_file.case.actions[-1].details["revision"]
+    # the story writes its own request and certificate first: the last entry is this one
+    written = [line for line in history if "replacement request written" in line][-1]
+    assert f"from revision {made_from}" in written and written.strip().startswith(f"r{head}")
+    # Every revision in the history is a file of the case, holding that action first.
+    for action, revision in zip(case_file.case.actions, case_file.action_revisions(),
+                                strict=True):
+        content = json.loads((case_dir / f"case-{revision:04d}.json").read_text())
+        assert len(content["case"]["actions"]) >= action.number
+        if revision > 1:
+            before = json.loads((case_dir / f"case-{revision - 1:04d}.json").read_text())
+            assert len(before["case"]["actions"]) < action.number
+    code, out, _err = cli("case", "show", case_dir, "--json")
+    assert json.loads(out)["action_revisions"] == numbers
+
+
+def test_texts_are_shown_in_the_language_of_the_page_not_of_the_run(cli, shop, tmp_path):
+    """A run recorded in Chinese, read in English (and the other way round): the shipped
+    questions, what the binding was compared with and the terminal's status are stored as
+    codes and said in the page's language."""
+    code, _out, err = cli("case", "open", "--port", OLD, "--merchant", shop(), "--fault",
+                          "printer", "--describe", "blank receipts", "--root",
+                          tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    assert cli("case", "request", case_dir, "--force", "--reason", "no backup needed")[0] == 0
+    code, _out, err = cli("--lang", "zh-CN", "test", "--case", case_dir, "--port",
+                          "sim:serial=7000000002", "--plan", "acceptance")
+    assert code == 0, err
+    code, out, err = cli("--lang", "en", "case", "show", case_dir)
+    assert code == 0, err
+    replacement = out[out.index("Replacement 1:"):out.index("History")]
+    assert "[ok] Are the seals on the terminal's casing intact? yes" in replacement
+    assert f"merchant binding against case {case_dir.name}: same" in replacement
+    assert not re.search(r"[\u4e00-\u9fff]", replacement), replacement
+    text = pdf_text(render_case_document(case_dir, CERTIFICATE_KIND, language="en").data)
+    assert has(text, "Status: PT ready.") and has(text, f"Same as case {case_dir.name}")
+    assert "终端就绪" not in text and "工单" not in text
+    code, out, err = cli("--lang", "zh-CN", "case", "show", case_dir)
+    assert "终端外壳上的封条是否完好？" in out and f"工单 {case_dir.name}" in out
+
+
+def test_records_written_before_keep_their_meaning():
+    """Origins recorded as sentences (before they were codes) are said in the page's
+    language too."""
+    from posdiag.i18n import use_language
+    from posdiag.i18n_terms import origin_words
+
+    with use_language("zh_CN"):
+        assert origin_words("the backup set set1") == "备份集 set1"
+        assert origin_words("case 2026-1130-52500001-01") == "工单 2026-1130-52500001-01"
+        assert origin_words("backup:set1") == "备份集 set1"
+    with use_language("en"):
+        assert origin_words("工单 2026-1130-52500001-01") == "case 2026-1130-52500001-01"
+        assert origin_words("测试计划的 [expect]") == "the plan's [expect]"
+        assert origin_words("something else") == "something else"

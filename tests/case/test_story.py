@@ -249,3 +249,44 @@ def test_a_slip_leaves_the_case_under_test_and_the_rest_of_the_plan_accepts_it(
     replacement = case.replacement
     assert replacement.verdict == "accepted"
     assert replacement.binding.ok and replacement.inspection  # from the first run's record
+
+
+def test_the_old_terminal_is_not_accepted_as_its_own_replacement(tmp_path, cli, shop):
+    """The reviewer's story: the case opened on `sim`, the acceptance run on `sim` again — the
+    same serial number (7000000001). Identity-match fails with one sentence, the case is
+    rejected, and the certificate never says "accepted" beside the same unit."""
+    from document_checks import pdf_text
+
+    code, _out, err = cli("case", "open", "--port", "sim", "--merchant", shop(recently()),
+                          "--fault", "printer", "--describe", "blank receipts",
+                          "--root", tmp_path / "cases")
+    assert code == 0, err
+    case_dir = only_case(tmp_path / "cases")
+    assert cli("case", "request", case_dir, "--force", "--reason", "journal empty")[0] == 0
+    code, out, err = cli("test", "--case", case_dir, "--port", "sim", "--plan", "acceptance")
+    assert code == 1, err
+    assert ("the terminal reports serial number 7000000001, the serial number of the terminal "
+            "it replaces: it is the same unit, not a replacement") in out + err
+    case = load_case(case_dir).case
+    assert case.state == "rejected" and case.replacement.verdict == "rejected"
+    assert "same unit" in case.decision.reason
+    assert case.replacement.binding.ok  # the merchant binding itself is the same
+    for language in ("en", "zh-CN"):
+        pdf = tmp_path / f"certificate-{language}.pdf"
+        code, _out, err = cli("--lang", language, "case", "certificate", case_dir, "-o", pdf)
+        assert code == 0, err
+        text = pdf_text(pdf)
+        if language == "en":
+            assert "SAME UNIT" in text and "it is the same unit, not a replacement" in text
+            assert "works normally" not in text and "the same unit?" not in text
+            assert not re.search(r"\baccepted\b", text.replace("not accepted", ""))
+        else:
+            assert "同一台" in text and "POS机运行正常" not in text
+
+    # Another unit (sim:serial=) of the same merchant is accepted.
+    code, out, err = cli("test", "--case", case_dir, "--port", "sim:serial=7000000002",
+                         "--plan", "acceptance")
+    assert code == 0, out + err
+    case = load_case(case_dir).case
+    assert case.state == "accepted"
+    assert case.replacement.terminal.serial_number == "7000000002"

@@ -184,3 +184,46 @@ def test_track_data_is_withheld_whole_not_only_its_pan():
     assert "2512201" not in masked and "1143878089" not in masked
     assert masked.count("476173******0010") == 3
     assert "<track data withheld>" in masked
+
+
+# --- edges of the rules (issue 10: mutants of cards.py that the tests above let live) --------
+
+
+def test_luhn_is_defined_from_two_digits_on() -> None:
+    # The shortest number with a check digit has two digits: "18" passes, "1" alone does not.
+    assert luhn_valid("18") and luhn_valid("00") and not luhn_valid("8")
+    assert not luhn_valid("0")  # one digit is no check digit, though its sum is 0
+    assert luhn_check_digit("1") == "8"
+    for partial in ("4761 7390", "47a1", "\uff14\uff17"):  # full-width digits are not ASCII
+        with pytest.raises(BadInput):
+            luhn_check_digit(partial)
+
+
+@pytest.mark.parametrize(("number", "masked"), [
+    ("1", "1"), ("123", "123"), ("1234", "1234"), ("12345", "*2345"), ("12345678", "****5678"),
+    ("123456789012", "********9012"),
+])  # fmt: skip
+def test_mask_pan_of_a_short_number_keeps_only_its_last_four(number: str, masked: str) -> None:
+    assert mask_pan(number) == masked
+
+
+def test_a_run_of_up_to_4096_digits_is_masked_window_by_window_a_longer_one_whole() -> None:
+    # No window of zeros is a card number, so 4096 of them stay; past the bound the run is
+    # blanked without looking (it would hold a Luhn-valid window with near certainty).
+    assert mask_text("0" * 4096) == "0" * 4096
+    assert mask_text("0" * 4097) == "*" * 4097
+
+
+@pytest.mark.parametrize("message, args", [
+    ("two %s %s", ("4761739001010010",)),  # TypeError: too few arguments
+    ("card %q", ("4761739001010010",)),  # ValueError: no such conversion
+    ("card %(pan)s", ({"card": "4761739001010010"},)),  # KeyError: no such key
+])
+def test_a_broken_format_string_still_logs_its_line_masked(masked_log, message, args) -> None:
+    # Logging would print msg and args raw in its error report; the filter keeps one line,
+    # with the card number masked, instead of withholding it.
+    logger, stream = masked_log
+    logger.info(message, *args)
+    out = stream.getvalue()
+    assert_no_pans(out)
+    assert "476173******0010" in out and "withheld" not in out

@@ -186,3 +186,96 @@ def test_parsing_random_bytes_raises_only_protocol_errors(block: bytes, pan: str
     except ProtocolError:
         return
     assert pin.isdigit() and 4 <= len(pin) <= 12
+
+
+# --- what a parser must refuse, what a builder must draw (ISO 9564-1 §9.3) ---------------------
+
+
+def stream(hex_bytes: str):
+    """An rng seam that hands out the given bytes in order, as a real source would."""
+    pending = bytearray(bytes.fromhex(hex_bytes))
+
+    def draw(n: int) -> bytes:
+        taken = bytes(pending[:n])
+        del pending[:n]
+        assert len(taken) == n, "the builder asked for more random bytes than the test gave"
+        return taken
+
+    return draw
+
+
+def test_format3_fill_redraws_bytes_that_would_bias_the_a_to_f_digits() -> None:
+    # 252..255 would make A-D likelier than E-F; they are dropped and drawn again, and the
+    # 10 fill digits come from the 10 bytes below 252, in order: A + b % 6.
+    rng = stream("FC FD 00 01 FE 02 03 04 05 FF 06 07 08 09 FB")
+    block = pinblock.build_format3("1234", "5555555551234567", rng=rng)
+    clear = bytes(a ^ b for a, b in zip(block, pinblock.pan_field("5555555551234567"),
+                                        strict=True))
+    assert clear.hex().upper() == "341234ABCDEFABCD"
+    assert pinblock.parse_pin_block(block, "5555555551234567") == "1234"
+
+
+def test_format1_fill_takes_one_nibble_per_random_byte() -> None:
+    # The low nibble of each byte: 10 fill digits for a 4-digit PIN, from 10 bytes.
+    block = pinblock.build_format1("1234", rng=stream("F1 E2 D3 C4 B5 A6 97 88 79 6A"))
+    assert block.hex().upper() == "141234123456789A"
+
+
+@pytest.mark.parametrize(("pin", "fill"), [("1234", "ABCDEFABCD"), ("123456789012", "FA")])
+def test_format4_pin_field_is_filled_with_a_and_its_random_half_is_the_8_bytes_drawn(
+        pin: str, fill: str) -> None:
+    field = pinblock.pin_field_format4(pin, rng=stream("0011223344556677"))
+    assert field.hex().upper() == f"4{len(pin):X}{pin}".ljust(16, "A") + "0011223344556677"
+    with pytest.raises(BadInput):
+        pinblock.pin_field_format4(pin, rng=lambda n: bytes(n - 1))
+
+
+@pytest.mark.parametrize("block", [
+    "041234FFFFFFFFFE",  # format 0 fill is all F: one E is not format 0
+    "241234FFFFFFFFF0",  # format 2 likewise
+    "341234ABCDEF0BCD",  # format 3 fill is A-F only: a 0 is not format 3
+    "341234ABCDEF9BCD",
+])
+def test_a_fill_that_does_not_match_the_format_is_refused(block: str) -> None:
+    # Written as the clear PIN field; formats 0 and 3 are XORed with the PAN field first.
+    clear = bytes.fromhex(block)
+    pan = "5555555551234567"
+    if clear[0] >> 4 in (0, 3):  # the test blocks are given clear: XOR the PAN field in
+        clear = bytes(a ^ b for a, b in zip(clear, pinblock.pan_field(pan), strict=True))
+    with pytest.raises(ProtocolError, match="fill"):
+        pinblock.parse_pin_block(clear, pan)
+    assert not pinblock.verify_pin_block(clear, pan, "1234")
+
+
+def test_format1_accepts_any_fill() -> None:
+    assert pinblock.parse_pin_block(bytes.fromhex("141234000F9A5C3E")) == "1234"
+
+
+@pytest.mark.parametrize("length", [0, 1, 3, 13, 15])
+def test_a_pin_length_outside_4_to_12_is_refused(length: int) -> None:
+    for fmt, fill in ((1, "0"), (2, "F")):
+        block = bytes.fromhex(f"{fmt}{length:X}" + ("1" * min(length, 14)).ljust(14, fill))
+        with pytest.raises(ProtocolError, match="length"):
+            pinblock.parse_pin_block(block)
+    field = bytes.fromhex(f"4{length:X}" + ("1" * min(length, 14)).ljust(14, "A")) + bytes(8)
+    with pytest.raises(ProtocolError, match="length"):
+        pinblock.parse_pin_field_format4(field)
+
+
+@pytest.mark.parametrize("length", [4, 12])
+def test_pin_lengths_4_and_12_are_the_bounds_that_parse(length: int) -> None:
+    pin = "9876543210987"[:length]
+    assert pinblock.parse_pin_block(bytes.fromhex(f"2{length:X}{pin}".ljust(16, "F"))) == pin
+    assert pinblock.parse_pin_block(pinblock.build_format1(pin)) == pin
+
+
+def test_a_block_of_another_length_or_format_is_refused() -> None:
+    for block in (bytes(7), bytes(9), bytes.fromhex("541234FFFFFFFFFF")):
+        with pytest.raises(ProtocolError):
+            pinblock.parse_pin_block(block, "5555555551234567")
+    with pytest.raises(ProtocolError):
+        pinblock.parse_pin_field_format4(bytes.fromhex("341234AAAAAAAAAA") + bytes(8))
+    with pytest.raises(ProtocolError):
+        pinblock.parse_pin_field_format4(bytes.fromhex("441234AAAAAAAAAA") + bytes(7))
+    with pytest.raises(ProtocolError):
+        pinblock.decipher_format4(bytes(15), "4111111111111111", EP2_KEY)

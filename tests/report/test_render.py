@@ -118,7 +118,8 @@ def test_chinese_report_uses_the_technicians_words_and_local_time():
 
 def test_prompts_and_answers_are_listed_in_time_order():
     text = text_of(render(entry()))
-    assert "Was the card swiped? no card reader light stayed off console" in text
+    assert ("Was the card swiped? no card reader light stayed off the technician at the "
+            "console") in text
 
 
 def test_a_verified_signature_names_the_key():

@@ -87,3 +87,45 @@ def test_the_html_page_in_chromium_fits_a4_and_prints(records, tmp_path, languag
     assert_no_pans(checked.text)
     if language == "zh_CN" and not (DOCS / "report-zh-CN.png").exists():
         shutil.copy(checked.screenshot, DOCS / "report-zh-CN.png")  # the picture in docs/
+
+
+def test_no_local_path_reaches_the_report(records, chinese_pdf, tmp_path):
+    """The PIN prompt says where the test card's PIN is written: as testplans/cards.toml,
+    never the technician's folders — in the record, and on the page even for a record
+    written before (its prompt held the whole path)."""
+    import json
+
+    [accepted] = [p for p in records.glob("*.json") if "acceptance" in p.read_text()]
+    text = accepted.read_text(encoding="utf-8")
+    assert "testplans/cards.toml" in text and str(shipped_path("cards.toml")) not in text
+    page = pdf_text(chinese_pdf)
+    assert "testplans/cards.toml" in page and "/tmp" not in page
+    assert str(records.parent.parent) not in page
+    # An old record: the whole local path in the prompt (and in a step's message).
+    doc = json.loads(text)
+    local = "/tmp/pytest-of-li/run7/posdiag/testplans/cards.toml"
+    for step in doc["steps"]:
+        for attempt in step["attempts"]:
+            for prompt in attempt["prompts"]:
+                prompt["text"] = prompt["text"].replace("testplans/cards.toml", local)
+    doc["steps"][0]["message"] = "plan file C:\\Users\\li\\plans\\mine.toml read"
+    old = tmp_path / "old" / accepted.name
+    old.parent.mkdir()
+    old.write_text(json.dumps(doc), encoding="utf-8")
+    for language in ("zh_CN", "en"):
+        out = tmp_path / f"old-{language}.pdf"
+        build_report([old], out, language=language)
+        page = pdf_text(out)
+        assert "/tmp/" not in page and "C:\\Users" not in page and "pytest-of-li" not in page
+        assert "testplans/cards.toml" in page and "mine.toml" in page
+
+
+def test_the_chinese_report_asks_the_shipped_questions_in_chinese(records, chinese_pdf):
+    """The run was recorded in English; the arrival inspection's questions are the shipped
+    ones, named by id in the record, and the Chinese page asks them in Chinese."""
+    text = pdf_text(chinese_pdf)
+    assert "Are the seals on the terminal's casing intact?" in "".join(
+        p.read_text(encoding="utf-8") for p in records.glob("*.json"))
+    page = text[:text.index("原始记录字段（供工程师查看）")]  # the appendix keeps the raw record
+    assert "终端外壳上的封条是否完好？" in page
+    assert "Are the seals on the terminal" not in page

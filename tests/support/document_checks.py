@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -53,6 +54,43 @@ def pdf_text(pdf: Path | bytes, layout: bool = False) -> str:
     data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
     args = [tool, *(["-layout"] if layout else []), "-enc", "UTF-8", "-", "-"]
     return subprocess.run(args, input=data, capture_output=True, check=True).stdout.decode()
+
+
+def pdf_page_texts(pdf: Path | bytes) -> list[str]:
+    """The text of each page in turn, as pdftotext extracts it (it ends every page with a form
+    feed)."""
+    pages = pdf_text(pdf).split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def page_bodies(pdf: bytes) -> list[list[str]]:
+    """Each page's non-empty lines without the page footer ("Page 2 of 3", "第 2 页")."""
+    footer = re.compile(r"Page \d+ of \d+|第 \d+ 页")
+    return [[line.strip() for line in page.splitlines()
+             if line.strip() and not footer.search(line)] for page in pdf_page_texts(pdf)]
+
+
+def check_signature_layout(pdf: bytes, language: str, roles: tuple[str, ...]) -> None:
+    """The rules of a signed page, in the words of ``language``."""
+    from posdiag.i18n import _, use_language
+
+    with use_language(language):
+        signature, date = _("Signature"), _("Date")
+        reference = _("Reference {reference}; made from data with SHA-256 {sha256}.").split(
+            "{", 1)[0].strip()
+    pages = page_bodies(pdf)
+    for number, lines in enumerate(pages, 1):
+        assert lines, f"page {number} is empty"
+        assert set(lines) != {date}, f"page {number} holds only a date line"
+        assert not all(line.startswith(reference) or "SHA-256" in line for line in lines), \
+            f"page {number} holds only the reference: {lines}"
+    [with_reference] = [n for n, lines in enumerate(pages) if any(
+        line.startswith(reference) for line in lines)]
+    text = "\n".join(pages[with_reference])
+    for role in roles:
+        assert re.sub(r"\s+", "", role) in re.sub(r"\s+", "", text), (role, text)
+    assert text.count(signature) >= len(roles) and text.count(date) >= len(roles), text
+    assert with_reference == len(pages) - 1  # the reference ends the document
 
 
 def pdf_fonts(pdf: Path) -> list[dict[str, str]]:

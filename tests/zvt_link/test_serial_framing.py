@@ -1,9 +1,10 @@
 """Serial framing per PA00P016 §3: known frames from the brief (zvt.md §1.2), then properties."""
 
 import contextlib
+import dataclasses
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from posdiag.drivers.zvt.serial_framing import (
@@ -218,3 +219,144 @@ def test_a_line_is_split_only_into_whole_frames_and_handshake_bytes():
     stuffing = bytes.fromhex("10 02 04 10 05")
     for bad in (one + b"\xaa", b"\xaa" + one, one + two[:-1], stuffing + one):
         assert split_line(bad) is None
+
+
+# --- what the line may hold between and inside frames (PA00P016 §3) ---------------------------
+
+OTHER_BYTES = [b for b in range(256) if b not in (0x06, 0x10, 0x15)]
+
+
+@pytest.mark.parametrize("byte", OTHER_BYTES, ids=lambda b: f"{b:02X}")
+def test_between_frames_only_06_and_15_are_handshakes_every_other_byte_is_noise(byte):
+    events = FrameReceiver().feed(bytes((byte,)) + b"\x06" + bytes((byte,)) + b"\x15")
+    assert events == [Noise(bytes((byte,))), AckReceived(), Noise(bytes((byte,))),
+                      NakReceived()]
+
+
+@pytest.mark.parametrize("byte", [b for b in range(256) if b not in (0x02, 0x03, 0x10)],
+                         ids=lambda b: f"{b:02X}")
+def test_inside_a_frame_dle_is_followed_only_by_dle_etx_or_stx(byte):
+    wire = bytes.fromhex("10 02 04 FF") + bytes((0x10, byte)) + frame(b"\x80\x00\x00")
+    events = FrameReceiver().feed(wire)
+    assert events[0] == FrameError(f"DLE followed by {byte:02X} inside a frame (bad stuffing)",
+                                   bytes.fromhex("10 02 04 FF 10") + bytes((byte,)))
+    assert events[-1] == FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5)
+
+
+def test_no_event_or_result_shows_the_bytes_it_holds():
+    # A frame may carry track 2 or a PAN; logging an event or a result must not copy it.
+    secret = b";4761739001010010=2512?"
+    for value in (Noise(secret), FrameError("bad stuffing", secret),
+                  FrameReceived(secret, True, 1, 1), Unframed(secret, True)):
+        assert "4761" not in repr(value) and "34 37 36 31" not in repr(value)
+
+
+@settings(deadline=None)
+@example(b"", b"")
+@example(b"\x80\x00\x00", b"\xaa\xbb")
+@given(st.binary(max_size=40), st.binary(max_size=4).filter(lambda b: 0x10 not in b))
+def test_lenient_unframing_recovers_the_apdu_of_a_frame_cut_before_its_crc(apdu, junk):
+    # The capture ends inside the CRC, or junk came first: the APDU is still what the frame
+    # held, and with no CRC to compare the line is not called correct.
+    cut = frame(apdu)[:-2]
+    assert unframe_leniently(junk + cut).apdu == apdu
+    assert not unframe_leniently(junk + cut).crc_ok
+    # Its start lost (and no DLE in it that could pass for one): the body up to DLE ETX,
+    # and the CRC after it, still check.
+    headless = frame(apdu)[2:]
+    if 0x10 not in apdu and 0x10 not in headless[-2:]:
+        assert unframe_leniently(headless) == Unframed(apdu, True, ("bytes outside the frame",))
+
+
+def test_what_is_no_frame_at_all_is_named_so():
+    with pytest.raises(ProtocolError, match="not a serial frame"):
+        unframe(b"")
+    assert unframe_leniently(b"").problems == (
+        "not a serial frame (expected DLE STX ... DLE ETX CRC CRC)",)
+
+
+def test_of_two_frames_on_a_line_the_first_is_decoded_with_its_own_crc_verdict():
+    bad = bytearray(frame(b"\x06\x0f\x00"))
+    bad[-1] ^= 0xFF
+    result = unframe_leniently(bytes(bad) + frame(b"\x80\x00\x00"))
+    assert (result.apdu, result.crc_ok) == (b"\x06\x0f\x00", False)
+    assert result.problems == ("2 frames on one line; decoding the first",)
+
+
+def test_a_damaged_frame_passes_the_crc_only_with_both_crc_bytes_matching():
+    # Bad stuffing sends unframing the lenient way: the CRC after DLE ETX is compared with
+    # the body it holds. A wrong CRC, one cut to its low byte or a byte after it is refused.
+    body = bytes.fromhex("04 FF 01 10 05")
+    crc = crc16_kermit(body + b"\x03")
+    start = bytes.fromhex("10 02 04 FF 01 10 05 10 03")
+    assert unframe_leniently(start + crc.to_bytes(2, "little") + b"\xaa").crc_ok
+    for tail in (b"\xff\xff", b"\x00\x00", crc.to_bytes(2, "little")[:1], b""):
+        assert not unframe_leniently(start + tail).crc_ok, tail.hex()
+    # A CRC whose high byte is 00 does not match when only its low byte arrived.
+    for n in range(5000):
+        apdu = bytes.fromhex("04 FF 01 10 05") + n.to_bytes(2, "big")
+        low_only = crc16_kermit(apdu + b"\x03")
+        if low_only < 0x100:
+            break
+    else:
+        pytest.fail("no APDU with a CRC below 0100")
+    stuffed = b"\x10\x02" + apdu + b"\x10\x03"  # its 10 05 is the bad stuffing
+    assert not unframe_leniently(stuffed + bytes((low_only,))).crc_ok
+
+
+def test_a_long_line_of_frames_is_split_however_long_it_is():
+    frames = [frame(bytes((0x06, 0xD1, 0x20, *range(0x20, 0x40)))) for _ in range(12)]
+    line = b"".join(frames)
+    assert len(line) > 256
+    assert split_line(line) == frames
+
+
+def test_received_events_cannot_be_altered():
+    # What was checked against its CRC stays what was checked.
+    event = FrameReceiver().feed(frame(b"\x80\x00\x00"))[0]
+    for value, name in ((event, "apdu"), (Noise(b"\xaa"), "data"),
+                        (FrameError("x", b""), "reason"), (Unframed(b"", True), "crc_ok")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, b"\x00")
+
+
+@pytest.mark.parametrize("byte", [b for b in range(256) if b not in (0x02, 0x06, 0x10, 0x15)],
+                         ids=lambda b: f"{b:02X}")
+def test_between_frames_a_dle_starts_a_frame_only_with_stx(byte):
+    # DLE 00 or DLE 01 is as much noise as DLE 41: only DLE STX opens a frame.
+    events = FrameReceiver().feed(bytes((0x10, byte, 0x06)))
+    assert events == [Noise(bytes((0x10, byte))), AckReceived()]
+    receiver = FrameReceiver()
+    receiver.feed(bytes((0x10, byte)))
+    assert not receiver.in_frame
+
+
+def test_noise_ending_in_a_dle_waits_for_the_next_read_and_comes_out_as_one_run():
+    # A DLE at the end of a read may start a frame; until the next byte says, the noise
+    # before it is held, so a noise run cut there is still reported as one.
+    receiver = FrameReceiver()
+    assert receiver.feed(b"\xaa\x10") == []
+    assert receiver.feed(b"\x41") == [Noise(b"\xaa\x10\x41")]
+    receiver = FrameReceiver()
+    assert receiver.feed(b"\xaa\x10") == []
+    assert receiver.feed(frame(b"\x80\x00\x00")[1:]) == [
+        Noise(b"\xaa"), FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5)]
+
+
+def test_a_line_without_dle_etx_is_never_crc_correct():
+    # No DLE ETX, so no CRC bytes to compare: not even two bytes of the line that happen to
+    # equal the CRC of the rest make it correct.
+    prefix = b"\x41\x42\x43"
+    lucky = next(prefix + t.to_bytes(2, "big") for t in range(0x10000)
+                 if crc16_kermit(prefix + t.to_bytes(2, "big") + b"\x03") == 0x4342
+                 and 0x10 not in t.to_bytes(2, "big"))
+    result = unframe_leniently(lucky)
+    assert result.apdu == lucky and not result.crc_ok
+
+
+def test_events_are_values_that_can_be_counted():
+    # Equal events are equal and hash alike, so a link log can count ACKs and NAKs.
+    events = FrameReceiver().feed(bytes.fromhex("06 06 15") + frame(b"\x80\x00\x00"))
+    counts = {event: events.count(event) for event in set(events)}
+    assert counts == {AckReceived(): 2, NakReceived(): 1,
+                      FrameReceived(b"\x80\x00\x00", True, 0x1FF5, 0x1FF5): 1}

@@ -17,7 +17,14 @@ from datetime import tzinfo
 from typing import Any
 
 from posdiag.case.documents.evidence import Evidence, PrintedReceipt, RecordCheck, last_data
-from posdiag.case.documents.words import dash, terminal_field_label, terminal_value
+from posdiag.case.documents.words import (
+    dash,
+    inspection_question,
+    inspection_reason,
+    technician_words,
+    terminal_field_label,
+    terminal_value,
+)
 from posdiag.case.model import Case, InspectionAnswer, Replacement, TerminalInfo
 from posdiag.documents.model import (
     Badge,
@@ -42,7 +49,14 @@ from posdiag.i18n_format import (
     format_number,
 )
 from posdiag.i18n_terms import outcome_word, step_kind_word
-from posdiag.report.words import answer_word, mapping, sequence, step_findings
+from posdiag.report.words import (
+    answer_word,
+    answered_by_words,
+    mapping,
+    sequence,
+    step_findings,
+    without_local_paths,
+)
 
 COMPARED = ("model", "serial_number", "terminal_id", "merchant_id", "software_version",
             "currency")
@@ -56,8 +70,11 @@ def certificate_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int,
     if replacement is None:
         raise ValueError(_("the case holds no acceptance run"))
     record = evidence.record.record if evidence.record else None
-    failures = failures_of(replacement, evidence)
+    failures = failures_of(replacement, evidence, case.old_terminal)
     verdict = _verdict_words(replacement.verdict)
+    if failures and replacement.verdict == "accepted":
+        # The page judges again: it never says "accepted" beside a failure it lists.
+        verdict = _("replacement not accepted (see the conclusion)")
     header = (
         (_("Case"), case.case_id),
         (_("Merchant"), _("{name} (merchant number {number})").format(
@@ -70,7 +87,7 @@ def certificate_document(case: Case, stamp: Stamp, zone: tzinfo, revision: int,
     steps = [mapping(s) for s in sequence(record.get("steps"))] if record else []
     sections = [
         _terminals_section(case, replacement),
-        _inspection_section(replacement),
+        _inspection_section(replacement, steps),
         _steps_section(steps, evidence.record),
         _money_section(steps, zone),
         _receipts_section(evidence.receipts),
@@ -93,12 +110,22 @@ def _verdict_words(verdict: str) -> str:
 # --- old and new ------------------------------------------------------------------------------
 
 
+def same_unit(old: TerminalInfo, new: TerminalInfo | None) -> bool:
+    """Whether the "replacement" reports the serial number of the terminal it replaces."""
+    from posdiag.plan.steps.terminal import same_serial
+
+    return new is not None and bool(old.serial_number) and same_serial(new.serial_number,
+                                                                        old.serial_number)
+
+
 def _same(old: TerminalInfo, new: TerminalInfo | None, field: str) -> Cell:
     if new is None:
         return ""
     before, after = terminal_value(old, field), terminal_value(new, field)
     if field == "serial_number":
-        return _("another unit") if before != after else _("the same unit?")
+        if same_unit(old, new):
+            return Badge("FAIL", _("SAME UNIT"))
+        return _("not known") if "—" in (before, after) else _("another unit")
     if "—" in (before, after):
         return _("not known")
     if field in BOUND:
@@ -132,19 +159,6 @@ def _terminals_section(case: Case, replacement: Replacement) -> Section:
 # --- arrival inspection ----------------------------------------------------------------------
 
 
-def inspection_question(answer: InspectionAnswer) -> str:
-    """The question in the document's language for the shipped items; a plan's own question
-    as the plan asked it."""
-    questions = {
-        "seals": _("Are the seals on the terminal's casing intact?"),
-        "no-tampering": _("Is the terminal free of extra wires, extra labels and holes (no sign "
-                          "of tampering)?"),
-        "serial-label": _("Serial number on the label"),
-        "model": _("Is it the model that was requested?"),
-    }
-    return questions.get(answer.item, answer.question)
-
-
 def _inspection_answer(answer: InspectionAnswer) -> str:
     if answer.item == "serial-label":
         text = _("typed from the label: {typed}").format(typed=dash(answer.answer))
@@ -152,24 +166,47 @@ def _inspection_answer(answer: InspectionAnswer) -> str:
             text += "\n" + _("the terminal reports: {reported}").format(reported=answer.expected)
     else:
         text = answer_word(answer.answer)
-    if answer.reason:
-        text += "\n" + _("why: {reason}").format(reason=answer.reason)
+    reason = inspection_reason(answer)
+    if reason:
+        text += "\n" + _("why: {reason}").format(reason=reason)
     return text
 
 
-def _inspection_section(replacement: Replacement) -> Section:
+def answered_by(steps: Sequence[Mapping[str, Any]], kind: str) -> list[str]:
+    """Who answered the prompts of the steps of ``kind``, in the record's words (``by``),
+    each once, in order."""
+    found: list[str] = []
+    for step in steps:
+        if step.get("kind") != kind:
+            continue
+        for attempt in sequence(step.get("attempts")):
+            for prompt in sequence(mapping(attempt).get("prompts")):
+                by = str(mapping(prompt).get("by") or "")
+                if by and by not in found:
+                    found.append(by)
+    return found
+
+
+def _inspection_section(replacement: Replacement,
+                        steps: Sequence[Mapping[str, Any]]) -> Section:
     if not replacement.inspection:
         return Section(_("Arrival inspection"), (Paragraph(
             _("No arrival inspection was recorded."), "fail", boxed=True),))
     rows = tuple((inspection_question(a), _inspection_answer(a),
                   Badge("PASS", _("OK")) if a.ok else Badge("FAIL", _("NO")))
                  for a in replacement.inspection)
-    return Section(_("Arrival inspection"), (
+    blocks: list[Block] = [
         Paragraph(_("Checked when the replacement arrived, before it was switched on for the "
                     "tests: the seals, signs of tampering (a card-skimming risk), the serial "
                     "number on its label and the model.")),
         Table(header=(_("Question"), _("Answer"), _("Result")), rows=rows, widths=(5, 4, 1.3)),
-    ))
+    ]
+    who = answered_by(steps, "checklist")
+    if who:
+        blocks.append(Paragraph(_("Answered by {who}.").format(
+            who=_("; ").join(answered_by_words(by) for by in who)),
+            "warn" if "emulator" in who else "muted"))
+    return Section(_("Arrival inspection"), tuple(blocks))
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -213,8 +250,10 @@ def _step_words(step: Mapping[str, Any]) -> str:
         for prompt in sequence(last.get("prompts")):
             asked = mapping(prompt)
             if asked.get("kind") == "confirm":
-                lines.append(_("Confirmed by the technician: {answer}.").format(
-                    answer=answer_word(asked.get("answer"))))
+                # Who answered, as the record says: a program's answer is not a person's.
+                lines.append(_("Asked to confirm: {answer}, answered by {who}.").format(
+                    answer=answer_word(asked.get("answer")),
+                    who=answered_by_words(asked.get("by"))))
     if len(attempts) > 1:
         lines.append(ngettext("Passed on attempt {count}.", "Took {count} attempts.",
                               len(attempts)).format(count=len(attempts)))
@@ -338,7 +377,7 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
     else:
         ref = check.ref
         rows += [
-            (_("Test record"), ref.file),
+            (_("Test record"), without_local_paths(ref.file)),
             (_("Run"), digest(ref.run_id)),
             (_("Record SHA-256"), digest(ref.sha256)),
             (_("Plan"), ref.plan),
@@ -369,9 +408,15 @@ def _records_section(case: Case, revision: int, check: RecordCheck | None) -> Se
 # --- conclusion ------------------------------------------------------------------------------
 
 
-def failures_of(replacement: Replacement, evidence: Evidence) -> list[str]:
-    """What did not pass, in plain words; empty only when everything passed."""
+def failures_of(replacement: Replacement, evidence: Evidence,
+                old: TerminalInfo | None = None) -> list[str]:
+    """What did not pass, in plain words; empty only when everything passed. ``old``: the
+    terminal replaced (a replacement with its serial number is the same unit)."""
     failures: list[str] = []
+    if old is not None and same_unit(old, replacement.terminal):
+        failures.append(_("The terminal tested reports serial number {serial}, the serial "
+                          "number of the terminal it replaces: it is the same unit, not a "
+                          "replacement.").format(serial=old.serial_number))
     check = evidence.record
     if check is None or check.record is None:
         failures.append(_("The test record is missing or unreadable."))
@@ -425,13 +470,12 @@ def _conclusion_section(case: Case, replacement: Replacement, failures: list[str
                             boxed=True),
                   Paragraph("\n".join(f"• {failure}" for failure in failures), "fail")]
         badge = Badge("FAIL", _("replacement not accepted"))
-    technician = case.technician
-    tech = technician.name + (f" ({technician.id})" if technician.id else "")
+    tech = technician_words(case, acceptance=True)
     merchant = case.merchant.contact or case.merchant.name
     blocks.append(Paragraph(_("By signing, the merchant confirms that the replacement terminal "
                               "was received and tested as described on this page.")))
     blocks.append(Signatures(
-        roles=(_("Technician: {name}").format(name=dash(tech)),
+        roles=(_("Technician: {name}").format(name=tech),
                _("Merchant: {name}").format(name=dash(merchant))),
         signature_label=_("Signature"), date_label=_("Date")))
     return Section(_("Conclusion"), tuple(blocks), badge=badge)

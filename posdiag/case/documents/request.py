@@ -23,6 +23,7 @@ from posdiag.case.documents.words import (
     person_date,
     role_words,
     source_words,
+    technician_words,
     terminal_field_label,
     terminal_value,
     warranty_words,
@@ -42,6 +43,7 @@ from posdiag.documents.model import (
 )
 from posdiag.i18n import _, ngettext
 from posdiag.i18n_format import format_datetime, format_money, format_number
+from posdiag.report.words import status_words
 
 
 def probe_words(name: str) -> str:
@@ -166,7 +168,9 @@ def diagnostics_blocks(diagnostics: Diagnostics | None, zone: tzinfo) -> list[Bl
     rows: list[tuple[str, str]] = []
     if diagnostics.status_code is not None:
         rows.append((_("Status"), _("{text} (status code {code})").format(
-            text=dash(diagnostics.status_text), code=f"{diagnostics.status_code:02X}")))
+            text=dash(status_words({"status": diagnostics.status_code,
+                                    "status_text": diagnostics.status_text})),
+            code=f"{diagnostics.status_code:02X}")))
     if diagnostics.printer_ready is not None:
         rows.append((_("Printer"), _("ready") if diagnostics.printer_ready else _(
             "not ready ({why})").format(why=dash(diagnostics.printer_text))))
@@ -177,9 +181,13 @@ def diagnostics_blocks(diagnostics: Diagnostics | None, zone: tzinfo) -> list[Bl
                             if line.strip()))))
     totals = diagnostics.totals
     if totals is not None:
+        # 06 10: booked transactions since the last end of day, net of reversals; the
+        # journal's records (below, in the backup) count every attempt.
         rows.append((_("Totals"), ngettext(
-            "{count} transaction since the last end of day, {amount} in all.",
-            "{count} transactions since the last end of day, {amount} in all.",
+            "{count} booked transaction since the last end of day (net of reversals; declined "
+            "attempts are not booked), {amount} in all.",
+            "{count} booked transactions since the last end of day (net of reversals; "
+            "declined attempts are not booked), {amount} in all.",
             totals.count).format(count=totals.count,
                                  amount=format_money(totals.amount, totals.currency))))
     if diagnostics.log_tail:
@@ -208,8 +216,8 @@ def backup_blocks(request: Request, zone: tzinfo) -> list[Block]:
         return [Paragraph(_("No backup of the terminal's data is linked to this case."),
                           "warn", boxed=True)]
     if ref.totals_agree is True:
-        totals = _("The journal agrees with the terminal's totals (count and amount per card "
-                   "brand).")
+        totals = _("The journal's records add up to the terminal's totals since the last end "
+                   "of day: the same booked transactions and amount per card brand.")
     elif ref.totals_agree is False:
         totals = _("The journal does NOT agree with the terminal's totals: {differences}")\
             .format(differences="; ".join(ref.totals_differences) or "—")
@@ -224,7 +232,9 @@ def backup_blocks(request: Request, zone: tzinfo) -> list[Block]:
             (_("Manifest"), _("generation {generation} ({manifest})").format(
                 generation=ref.generation, manifest=ref.manifest)),
             (_("Manifest SHA-256"), digest(ref.manifest_sha256)),
-            (_("Transactions backed up"), str(ref.records)),
+            (_("Journal records backed up"), _(
+                "{count} (every payment, reversal, refund and declined attempt)").format(
+                    count=format_number(ref.records))),
             (_("Complete"), _("yes") if ref.complete else _("NO: the set is incomplete")),
             (_("Totals"), totals),
             (_("Backed up"), format_datetime(ref.created, zone=zone) if ref.created else "—"),
@@ -253,13 +263,12 @@ def _attachments_section(case: Case, request: Request) -> Section:
 def _signature_section(case: Case) -> Section:
     merchant = case.merchant
     who = merchant.contact or merchant.name
-    technician = case.technician
-    tech = technician.name + (f" ({technician.id})" if technician.id else "")
+    tech = technician_words(case)
     return Section(_("Signatures"), (
         Paragraph(_("The merchant confirms the fault described above; the technician confirms "
                     "the terminal's identity and the backup named above.")),
         Signatures(roles=(
             _("Merchant: {name}").format(name=dash(who)),
-            _("Technician: {name}").format(name=dash(tech))),
+            _("Technician: {name}").format(name=tech)),
             signature_label=_("Signature"), date_label=_("Date")),
     ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 
 from posdiag.case.categories import FAULT_CATEGORIES, FREQUENCIES
-from posdiag.case.model import Party, TerminalInfo, Warranty
+from posdiag.case.model import Case, InspectionAnswer, Party, TerminalInfo, Warranty
 from posdiag.i18n import _
 from posdiag.i18n_format import NOTHING, babel_locale, currency_code, format_date
 
@@ -134,3 +134,48 @@ def terminal_value(terminal: TerminalInfo | None, field: str) -> str:
     if field == "source":
         return source_words(terminal)
     return dash(getattr(terminal, field, ""))
+
+
+WRITE_HERE = "_" * 18  # a line to write a name on by hand
+
+
+def technician_words(case: Case, *, acceptance: bool = False) -> str:
+    """The technician a document names: a person, never a login. On the certificate, the one
+    who ran the acceptance test when the history names a person for it; else the case's
+    technician (--technician, the kit profile, `case edit --technician`); nobody known, a line
+    to write the name on."""
+    from posdiag.case.actions import LOGIN_PREFIX
+
+    if acceptance:
+        for action in reversed(case.actions):
+            if action.kind == "test-finished":
+                who = action.technician
+                if who and not who.startswith(LOGIN_PREFIX):
+                    return who
+                break
+    technician = case.technician
+    if not technician.name:
+        return WRITE_HERE
+    return f"{technician.name} ({technician.id})" if technician.id else technician.name
+
+
+def inspection_question(answer: InspectionAnswer) -> str:
+    """The question in the document's language for the shipped items; a plan's own question
+    as the plan asked it."""
+    questions = {
+        "seals": _("Are the seals on the terminal's casing intact?"),
+        "no-tampering": _("Is the terminal free of extra wires, extra labels and holes (no sign "
+                          "of tampering)?"),
+        "serial-label": _("Serial number on the label"),
+        "model": _("Is it the model that was requested?"),
+    }
+    return questions.get(answer.item, answer.question)
+
+
+def inspection_reason(answer: InspectionAnswer) -> str:
+    """Why an inspection answer failed, in the language of the page where posdiag wrote the
+    reason (a label that disagrees with the terminal); the operator's own words as given."""
+    if answer.item == "serial-label" and not answer.ok and answer.expected:
+        return _("the label says {typed}, the terminal reports {reported}").format(
+            typed=answer.answer or "-", reported=answer.expected)
+    return answer.reason

@@ -117,5 +117,6 @@ def serve(site: KitSite, addresses: list[str], port: int) -> None:
     with server_presence(site.folder), listening(addresses, port) as sockets:
         for address in addresses:
             shown = f"[{address}]" if ":" in address else address
-            log.info("kit page: listening on http://%s:%d/", shown, port)
+            log.info("%s", _("kit page: listening on http://{address}:{port}/").format(
+                address=shown, port=port))
         server.run(sockets=sockets)

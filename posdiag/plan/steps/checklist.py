@@ -10,13 +10,12 @@ reason, after all questions have been asked, so the record shows the whole inspe
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from posdiag.i18n import N_, _
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
-from posdiag.plan.steps.terminal import current_identity
+from posdiag.plan.steps.terminal import current_identity, same_serial
 
 QUESTIONS = {
     "seals": N_("Are the seals on the terminal's casing intact?"),
@@ -27,15 +26,7 @@ QUESTIONS = {
 }
 MODEL_QUESTION = N_("Is this terminal the model that was requested ({model})?")
 
-_SEPARATORS = re.compile(r"[\s\-_.:/]")
-
-
-def same_serial(typed: str, reported: str) -> bool:
-    """Serial numbers compared as people copy them: case, spaces and dashes do not count."""
-    def plain(text: str) -> str:
-        return _SEPARATORS.sub("", text).upper()
-
-    return bool(plain(reported)) and plain(typed) == plain(reported)
+__all__ = ["MODEL_QUESTION", "QUESTIONS", "checklist", "same_serial"]
 
 
 def _serial_label(ctx: StepContext) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def _on_terminal(ctx: StepContext) -> None:
     terminal = ctx.terminal
     status, text = terminal.status()
     ctx.note("terminal_status", text)
+    ctx.note("terminal_status_code", status)  # pages say it in their language from the code
     if status != 0x00:
         raise ctx.fail(_("the terminal is not ready to print: {text} ({status:02X}).").format(
                            text=text, status=status))

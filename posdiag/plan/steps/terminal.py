@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 from posdiag.errors import UsageError
 from posdiag.i18n import _
+from posdiag.i18n_terms import origin_words
 from posdiag.plan.context import StepContext
 from posdiag.plan.model import StepSpec
 from posdiag.plan.operator import DISPLAY, Look
 
 READY = 0x00  # ZVT terminal status (§11): PT ready
+_SEPARATORS = re.compile(r"[\s\-_.:/]")
+
+
+def same_serial(typed: str, reported: str) -> bool:
+    """Serial numbers compared as people copy them: case, spaces and dashes do not count."""
+    def plain(text: str) -> str:
+        return _SEPARATORS.sub("", text).upper()
+
+    return bool(plain(reported)) and plain(typed) == plain(reported)
 
 
 def identity_dict(identity: Any) -> dict[str, Any]:
@@ -64,14 +75,17 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
     # A repair case may not know every field (a dead terminal's identity is typed from its
     # label): what it does not know is noted, not failed — except the binding itself.
     optional: set[str] = set()
+    # origin: what was compared with, as a code the record keeps ("case:ID", "backup:NAME",
+    # "expect"); pages say it in their own language (report.words.origin_words).
     if options["source"] != "expect" and options.get("backup"):
         expected = _backup_identity(Path(options["backup"]))
-        origin = f"the backup set {Path(options['backup']).name}"
+        origin = f"backup:{Path(options['backup']).name}"
     elif options["source"] == "replaced":
         expected, origin = dict(options.get("expected") or {}), str(options.get("against"))
         optional = set(options["fields"]) - {"terminal_id", "merchant_id"}
     else:
-        expected, origin = ctx.expect, _("the plan's [expect]")
+        expected, origin = ctx.expect, "expect"
+    against = origin_words(origin)
     with ctx.timed():
         actual = current_identity(ctx)
     compared, differences, unknown = {}, [], []
@@ -81,18 +95,33 @@ def identity_match(ctx: StepContext, spec: StepSpec) -> None:
         if want in (None, "") and name in optional:
             unknown.append(name)
         elif want in (None, ""):
-            differences.append(_("{origin} records no {name}").format(origin=origin, name=name))
+            differences.append(_("{origin} records no {name}").format(origin=against,
+                                                                       name=name))
         elif str(want) != str(got):
             differences.append(_("{name} is {got}, {origin} has {want}").format(
-                name=name, got=got, origin=origin, want=want))
+                name=name, got=got, origin=against, want=want))
+    # A replacement is another unit: the terminal it replaces reporting its own serial number
+    # again means the old terminal (or its twin by a copied configuration) is on the cable.
+    old_serial = str(expected.get("serial_number") or "") if options["source"] != "expect" else ""
+    new_serial = str(actual.get("serial_number") or "")
+    same_unit = bool(old_serial) and same_serial(new_serial, old_serial)
     if unknown:
         ctx.note("not_compared", unknown)
     ctx.note("compared", compared)
     ctx.note("against", origin)
+    ctx.note("binding_ok", not differences)
+    problems = []
+    if same_unit:
+        ctx.note("same_unit", new_serial)
+        problems.append(_("the terminal reports serial number {serial}, the serial number of "
+                          "the terminal it replaces: it is the same unit, not a replacement; "
+                          "connect the replacement terminal").format(serial=new_serial))
     if differences:
-        raise ctx.fail(_("{differences}: this terminal is not bound to the same merchant; have "
-                         "the acquirer/network operator re-assign it.").format(
-                             differences=_("; ").join(differences)))
+        problems.append(_("{differences}: this terminal is not bound to the same merchant; "
+                          "have the acquirer/network operator re-assign it").format(
+                              differences=_("; ").join(differences)))
+    if problems:
+        raise ctx.fail(_("{problems}.").format(problems=_("; ").join(problems)))
 
 
 def display(ctx: StepContext, spec: StepSpec) -> None:
@@ -103,7 +132,8 @@ def display(ctx: StepContext, spec: StepSpec) -> None:
     with ctx.timed():
         terminal.display_text(lines, duration=ctx.options["duration"])
     shown_text = " / ".join(lines)
-    answer = ctx.confirm("confirm", f"Does the terminal display \"{shown_text}\"?",
+    answer = ctx.confirm("confirm", _("Does the terminal display \"{text}\"?").format(
+                             text=shown_text),
                          look=Look(DISPLAY, tuple(lines)))
     if not answer.yes:
         raise ctx.fail(_("the operator did not see the text on the display "
