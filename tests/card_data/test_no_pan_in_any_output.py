@@ -138,17 +138,6 @@ def hostile_terminal(journal: list[bytes], generated: int = 30) -> Iterator[str]
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> tuple[Path, str]:
-    from posdiag.crypto.age import generate_identity
-
-    secret, recipient = generate_identity()
-    key = tmp_path / "office.key"
-    key.write_text(f"# test identity (test material)\n{secret}\n")
-    key.chmod(0o600)
-    return key, recipient
-
-
-@pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {"POSDIAG_CONFIG_DIR": str(tmp_path / "config")}
 

@@ -13,9 +13,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from posdiag.display import escape_controls, untrusted
 from posdiag.emulator.config import TerminalConfig
@@ -74,16 +71,6 @@ def hostile_terminal() -> Iterator[str]:
         yield f"tcp://{host}:{port}"
     finally:
         emulator.stop()
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> tuple[Path, str]:
-    from posdiag.crypto.age import generate_identity
-
-    secret, recipient = generate_identity()
-    key = tmp_path / "office.key"
-    key.write_text(f"# test identity (test material)\n{secret}\n")
-    return key, recipient
 
 
 def test_nothing_from_the_stick_or_the_terminal_reaches_the_screen_raw(tmp_path, office) -> None:
