@@ -182,7 +182,7 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False, verbose: bool = Fals
             folder.mkdir(mode=0o755)
             created_dirs.append(_unprefixed(env, folder))
         _write(path, kit_file.text.encode())
-        lines.append(f"wrote {path}")
+        lines.append(_("wrote {path}").format(path=path))
     accounts = _create_accounts(env, dry_run, lines, previous)
     _reload(env, dry_run, lines, ("udevadm", "control", "--reload"))
     _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))
@@ -203,9 +203,9 @@ def install_kit(posdiag_bin: str, *, dry_run: bool = False, verbose: bool = Fals
         **web,
     }
     _write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
-    lines.append(f"recorded what was installed in {manifest_path}")
-    lines.append(f"next: write {env.path(CONFIG_TARGET)}, then "
-                 f"`systemctl enable --now {KIT_UNIT} {WEB_UNIT}`")
+    lines.append(_("recorded what was installed in {path}").format(path=manifest_path))
+    lines.append(_("next: write {config}, then `{command}`").format(
+        config=env.path(CONFIG_TARGET), command=f"systemctl enable --now {KIT_UNIT} {WEB_UNIT}"))
     return InstallReport(tuple(lines), tuple(written))
 
 
@@ -224,18 +224,18 @@ def _web_access(env: Environment, lines: list[str], previous: dict[str, Any]) ->
     if not path.exists():
         write_secret(path, new_secret(), group_id)
         created = True
-        lines.append(f"created the kit page's secret {path}")
+        lines.append(_("created the kit page's secret {path}").format(path=path))
     url, seen = label_url(load_web_config(env.path(CONFIG_TARGET)), read_secret(path))
     label = env.path(WEB_LABEL_TARGET)
     write_label_png(url, label)
-    lines.append("The kit's page for the phone: join the kit's Wi-Fi, then scan this code or "
-                 "open the address (it holds the kit's secret; keep it with the kit):")
+    lines.append(_("The kit's page for the phone: join the kit's Wi-Fi, then scan this code or "
+                   "open the address (it holds the kit's secret; keep it with the kit):"))
     lines.append(f"    {url}")
     lines.extend(terminal_qr(url).rstrip("\n").splitlines())
-    lines.append(f"a label to print for the kit's case: {label}")
+    lines.append(_("a label to print for the kit's case: {path}").format(path=label))
     if not seen:
-        lines.append("(the address is NetworkManager's hotspot address; the access point is "
-                     "not up yet, see docs/field-kit.md)")
+        lines.append(_("(the address is NetworkManager's hotspot address; the access point is "
+                       "not up yet, see docs/field-kit.md)"))
     return {"web_secret_created": created, "web_label": WEB_LABEL_TARGET}
 
 
@@ -260,6 +260,13 @@ def _create_accounts(env: Environment, dry_run: bool, lines: list[str],
                      previous: dict[str, Any]) -> dict[str, bool]:
     made = {"group_created": bool(previous.get("group_created")),
             "user_created": bool(previous.get("user_created"))}
+    # (skipped, exists, created) in words: one sentence each for a group and a user.
+    said = {
+        "group": (_("skipped creating the group {name} ({why}); as root run: {command}"),
+                  _("the group {name} exists"), _("created the group {name}")),
+        "user": (_("skipped creating the user {name} ({why}); as root run: {command}"),
+                 _("the user {name} exists"), _("created the user {name}")),
+    }
     commands = [
         ("group", GROUP, env.group_exists, "group_created", ["groupadd", "--system", GROUP]),
         ("user", USER, env.user_exists, "user_created",
@@ -267,22 +274,22 @@ def _create_accounts(env: Environment, dry_run: bool, lines: list[str],
           "--shell", "/usr/sbin/nologin", USER]),
     ]
     for what, name, exists, key, argv in commands:
+        skipped, existing, created = said[what]
         if not env.system:
-            why = "under --prefix" if env.prefix is not None else "not running as root"
-            lines.append(f"skipped creating the {what} {name} ({why}); as root run: "
-                         f"{' '.join(argv)}")
+            why = _("under --prefix") if env.prefix is not None else _("not running as root")
+            lines.append(skipped.format(name=name, why=why, command=" ".join(argv)))
             continue
         if exists(name):
-            lines.append(f"the {what} {name} exists")
+            lines.append(existing.format(name=name))
             continue
         if dry_run:
-            lines.append(f"would run: {' '.join(argv)}")
+            lines.append(_would_run(argv))
             continue
         if env.run(argv) != 0:
             raise UsageError(_("`{argv}` failed; fix the error above and install "
                                "again.").format(argv=' '.join(argv)))
         made[key] = True
-        lines.append(f"created the {what} {name}")
+        lines.append(created.format(name=name))
     return made
 
 
@@ -290,16 +297,26 @@ def _reload(env: Environment, dry_run: bool, lines: list[str], argv: Sequence[st
     if env.prefix is not None:
         return  # files under a prefix are not this machine's: nothing to reload
     if env.which(argv[0]) is None:
-        lines.append(f"{argv[0]} not found: skipped `{' '.join(argv)}`")
+        lines.append(_("{program} not found: skipped `{command}`").format(
+            program=argv[0], command=" ".join(argv)))
         return
     if not env.is_root:
-        lines.append(f"not root: skipped `{' '.join(argv)}`")
+        lines.append(_("not root: skipped `{command}`").format(command=" ".join(argv)))
         return
     if dry_run:
-        lines.append(f"would run: {' '.join(argv)}")
+        lines.append(_would_run(argv))
         return
-    code = env.run(argv)
-    lines.append(f"ran `{' '.join(argv)}`" + ("" if code == 0 else f" (exit {code})"))
+    lines.append(_ran(argv, env.run(argv)))
+
+
+def _would_run(argv: Sequence[str]) -> str:
+    return _("would run: {command}").format(command=" ".join(argv))
+
+
+def _ran(argv: Sequence[str], code: int = 0) -> str:
+    if code == 0:
+        return _("ran `{command}`").format(command=" ".join(argv))
+    return _("ran `{command}` (exit {code})").format(command=" ".join(argv), code=code)
 
 
 def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> InstallReport:
@@ -310,49 +327,51 @@ def uninstall_kit(*, dry_run: bool = False, env: Environment | None = None) -> I
         raise UsageError(_("Nothing to uninstall: {path} does not exist (the kit was "
                            "not installed with `posdiag kit install` here).").format(
                              path=env.path(MANIFEST_TARGET)))
-    verb = "would remove" if dry_run else "removed"
+    removal = _("would remove {path}") if dry_run else _("removed {path}")
     lines: list[str] = []
     removed: list[str] = []
     if env.system and env.which("systemctl") is not None:
         argv = ["systemctl", "disable", "--now", KIT_UNIT, WEB_UNIT]
         if dry_run:
-            lines.append(f"would run: {' '.join(argv)}")
+            lines.append(_would_run(argv))
         else:
             env.run(argv)  # not enabled is fine
-            lines.append(f"ran `{' '.join(argv)}`")
+            lines.append(_ran(argv))
     for entry in manifest.get("files", []):
         path = env.path(entry["path"])
         if not path.exists():
-            lines.append(f"{path} was already gone")
+            lines.append(_("{path} was already gone").format(path=path))
             continue
         if _sha256(path.read_bytes()) != entry["sha256"]:
-            lines.append(f"left {path} in place: it changed since it was installed")
+            lines.append(_("left {path} in place: it changed since it was installed").format(
+                path=path))
             continue
         if not dry_run:
             path.unlink()
         removed.append(str(path))
-        lines.append(f"{verb} {path}")
+        lines.append(removal.format(path=path))
     for key, target in (("web_label", WEB_LABEL_TARGET), ("web_secret_created",
                                                            WEB_SECRET_TARGET)):
         path = env.path(target)
         if manifest.get(key) and path.exists():
             if not dry_run:
                 path.unlink()
-            lines.append(f"{verb} {path}")
+            lines.append(removal.format(path=path))
     _remove_accounts(env, dry_run, lines, manifest)
     _reload(env, dry_run, lines, ("udevadm", "control", "--reload"))
     _reload(env, dry_run, lines, ("systemctl", "daemon-reload"))
     manifest_path = env.path(MANIFEST_TARGET)
     if not dry_run:
         manifest_path.unlink()
-    lines.append(f"{verb} {manifest_path}")
+    lines.append(removal.format(path=manifest_path))
     # Folders the install created, deepest first, and only when nothing else is in them.
     for folder in sorted(manifest.get("dirs", []), key=lambda d: d.count("/"), reverse=True):
         path = env.path(folder)
         if path.is_dir() and (dry_run or not any(path.iterdir())):
             if not dry_run:
                 path.rmdir()
-            lines.append(f"{verb} folder {path}")
+            lines.append((_("would remove the folder {path}") if dry_run
+                          else _("removed the folder {path}")).format(path=path))
     return InstallReport(tuple(lines), tuple(removed))
 
 
@@ -362,12 +381,12 @@ def _remove_accounts(env: Environment, dry_run: bool, lines: list[str],
         if not manifest.get(key):
             continue
         if not env.system:
-            lines.append(f"skipped `{' '.join(argv)}` (not root or under --prefix)")
+            lines.append(_("skipped `{command}` (not root or under --prefix)").format(
+                command=" ".join(argv)))
         elif dry_run:
-            lines.append(f"would run: {' '.join(argv)}")
+            lines.append(_would_run(argv))
         else:
-            code = env.run(argv)
-            lines.append(f"ran `{' '.join(argv)}`" + ("" if code == 0 else f" (exit {code})"))
+            lines.append(_ran(argv, env.run(argv)))
 
 
 def repo_copies(root: Path, files: Sequence[KitFile] | None = None) -> dict[Path, str]:

@@ -150,3 +150,22 @@ def test_not_root_skips_accounts_and_reloads_with_a_message(tmp_path) -> None:
     assert any("not running as root" in line and "groupadd --system posdiag" in line
                for line in report.lines)
     assert any("not root: skipped `udevadm control --reload`" in line for line in report.lines)
+
+
+def test_install_and_uninstall_speak_the_language_of_the_run(tmp_path) -> None:
+    """Every line the runner prints goes through the catalog: in zh-CN no English sentence is
+    left, only paths, commands and names."""
+    install = CliRunner().invoke(cli, ["--lang", "zh-CN", "kit", "install", "--prefix",
+                                       str(tmp_path), "--bin", BIN])
+    assert install.exit_code == 0, install.output
+    uninstall = CliRunner().invoke(cli, ["--lang", "zh-CN", "kit", "uninstall", "--prefix",
+                                         str(tmp_path)])
+    assert uninstall.exit_code == 0, uninstall.output
+    output = install.output + uninstall.output
+    assert "未创建用户组 posdiag（使用了 --prefix）；请以 root 身份运行：groupadd --system posdiag" \
+        in output
+    assert f"已写入 {tmp_path}" in output and f"已删除 {tmp_path}" in output
+    assert "下一步：写入" in output and "已删除文件夹" in output
+    for english in ("wrote ", "skipped creating", "recorded what", "next: ", "removed ",
+                    "a label to print", "The kit's page", "folder"):
+        assert english not in output
