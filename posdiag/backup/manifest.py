@@ -262,15 +262,14 @@ _HEX64 = s.text(s.HEX64, 64)
 _COUNT = s.integer()
 _SIGNED = s.integer(-s.MAX_SIZE, s.MAX_SIZE)  # amounts and net counts may be negative
 _SEQ = s.nullable(s.integer(0, (1 << 63) - 1))
-_FILE_NAME = s.text(r"[a-z0-9][a-z0-9.-]{0,63}", 64)
 
 
-def _file(name: re.Pattern[str] | str | None = None) -> s.Check:
-    return s.record({"name": s.text(name, 64) if name else _FILE_NAME, "size": _COUNT,
-                     "sha256": _HEX64})
+def _file(name: re.Pattern[str] | str) -> s.Check:
+    """A file of the set: its name must be one the layout gives this kind of file."""
+    return s.record({"name": s.text(name, 64), "size": _COUNT, "sha256": _HEX64})
 
 
-_TALLY = s.mapping(s.literal(*BRAND_ORDER), s.pair(_SIGNED, _SIGNED), 16)
+_TALLY = s.mapping(s.literal(*BRAND_ORDER), s.pair(_SIGNED, _SIGNED), len(BRAND_ORDER))
 _TOTALS_SIDE = s.record({
     "amount": _SIGNED, "currency": s.nullable(s.integer(0, 9999)),
     "receipt_from": s.nullable(_COUNT), "receipt_to": s.nullable(_COUNT),
@@ -294,9 +293,10 @@ _SEGMENT_FIELDS = {"kind": s.literal("journal"), "index": s.integer(1, MAX_SEGME
 _ONE_FILE_SEGMENT = s.record({**_SEGMENT_FIELDS, "file": _file(V1_SEGMENT_PATTERN)})
 _SEGMENT = {
     1: _ONE_FILE_SEGMENT,
-    # A version-1 set continued by --resume keeps its one-file segments.
-    2: s.one_of(s.record({**_SEGMENT_FIELDS, "file": _file(INDEX_PATTERN),
-                          "parts": s.integer(1, 99_999)}), _ONE_FILE_SEGMENT),
+    # A version-1 set continued by --resume keeps its one-file segments (without parts).
+    2: s.with_or_without("parts", s.record({**_SEGMENT_FIELDS, "file": _file(INDEX_PATTERN),
+                                            "parts": s.integer(1, 99_999)}),
+                         _ONE_FILE_SEGMENT),
 }
 
 

@@ -170,7 +170,7 @@ _SEAL = s.record({
                       "sha256": _HEX64}),
     "offset": s.integer(), "length": s.integer(1), "records": s.integer(1),
     "first_seq": _SEQ, "last_seq": _SEQ,
-    "tally": s.mapping(s.literal(*BRAND_ORDER), s.pair(_SIGNED, _SIGNED), 16),
+    "tally": s.mapping(s.literal(*BRAND_ORDER), s.pair(_SIGNED, _SIGNED), len(BRAND_ORDER)),
 })
 
 

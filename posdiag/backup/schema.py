@@ -135,15 +135,9 @@ def record(required: Mapping[str, Check], optional: Mapping[str, Check] | None =
     return check
 
 
-def one_of(*checks: Check) -> Check:
-    """The first check that accepts the value (e.g. a string or an integer)."""
+def with_or_without(key: str, present: Check, absent: Check) -> Check:
+    """An object of one of two forms, told apart by whether it has ``key``: the refusal
+    then names what is wrong in the form it has, not in the form it was never meant to be."""
     def check(value: Any, path: str) -> Any:
-        last: SchemaError | None = None
-        for inner in checks:
-            try:
-                return inner(value, path)
-            except SchemaError as err:
-                last = err
-        assert last is not None
-        raise last
+        return (present if isinstance(value, dict) and key in value else absent)(value, path)
     return check
