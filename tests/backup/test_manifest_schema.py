@@ -506,6 +506,7 @@ def shift_journal(obj: dict[str, Any], length: int = 0, records: int = 0) -> Non
 DO_NOT_ADD_UP = [
     (at("segments[1].index", 3), "segment 2 is numbered 3"),
     (at("segments[0].index", 2), "segment 1 is numbered 2"),
+    (at("segments[1].index", 1), "segment 2 is numbered 1"),
     (at("segments[0].offset", 1), "segment 1 starts at journal byte 1, where segment 0 ended "
                                   "at 0"),
     (at("segments[1].offset", 999), "segment 2 starts at journal byte 999, where segment 1 "
@@ -524,6 +525,8 @@ DO_NOT_ADD_UP = [
     (at("segments[1].records", 4), "the segments hold 14 records / 1500 bytes, the journal "
                                    "entry says 15 / 1500"),
     (at("journal.last_seq", 14), "the journal's last sequence number is not its last "
+                                 "segment's"),
+    (at("journal.last_seq", 16), "the journal's last sequence number is not its last "
                                  "segment's"),
     (at("journal.reported_size", 1499), "more journal bytes are committed than the terminal "
                                         "reported"),
@@ -550,6 +553,9 @@ DO_NOT_ADD_UP = [
      "follows"),
     (at("skipped", ["manifest-000004.json"]), "it skips manifest-000004.json, which does not lie "
                                               "between it and the generation it follows"),
+    (at("generation", 300, also=lambda o: o.update(skipped=["manifest-000300.json"])),
+     "it skips manifest-000300.json, which does not lie between it and the generation it "
+     "follows"),
     (at("previous", None, also=lambda o: o.update(skipped=["manifest-000000.json"])),
      "it skips manifest-000000.json, which does not lie between it and the generation it "
      "follows"),

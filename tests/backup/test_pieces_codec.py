@@ -9,6 +9,7 @@ age: the end-to-end behaviour (power cuts, resume adopting seals) is in test_bac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -125,6 +126,10 @@ def test_the_piece_list_is_bounded_before_its_items_are_read() -> None:
     (index_obj(segment=5), 4, 7000, "it lists a piece of another segment"),
     (changed(index_obj(), "parts[1].name", "journal-000005-00002.age"), 4, 7000,
      "it lists a piece of another segment"),
+    (changed(index_obj(), "parts[1].name", "journal-000003-00002.age"), 4, 7000,
+     "it lists a piece of another segment"),
+    # Segment numbers past 256 are distinct objects in CPython: compared by value.
+    (index_obj(segment=300), 301, 7000, "it lists a piece of another segment"),
     (changed(index_obj(), "parts[1].name", "journal-000004-00001.age"), 4, 7000,
      "its pieces do not follow each other"),
     (index_obj(), 4, 6999, "its pieces do not follow each other"),
@@ -135,6 +140,10 @@ def test_an_index_whose_pieces_do_not_follow_from_the_segment_start_is_refused(
         obj: dict[str, Any], segment: int, offset: int, why: str) -> None:
     assert index_refusal(obj, segment, offset) == (
         f"journal-000004-index.json is damaged or altered ({why}).")
+
+
+def test_an_index_of_a_segment_past_256_reads() -> None:
+    assert len(decode_index(canonical_json(index_obj(segment=300)), "i", 300, 7000)) == 2
 
 
 def test_pieces_may_be_listed_in_any_part_order_if_their_bytes_follow() -> None:
@@ -255,6 +264,7 @@ def test_a_signed_seal_with_a_value_past_an_edge_is_refused_and_named(path: str,
 
 @pytest.mark.parametrize(("body", "why"), [
     (changed(seal_body(), "part", 3), "its figures do not add up"),
+    (changed(seal_body(), "part", 1), "its figures do not add up"),
     (changed(seal_body(), "segment", 5), "its figures do not add up"),
     (changed(seal_body(), "first_seq", 14), "its figures do not add up"),
 ])
@@ -290,9 +300,13 @@ def test_a_seal_that_is_not_two_lines_is_not_a_seal(cut: Any) -> None:
         "journal-000004-00002.seal is damaged or altered (it is not a seal).")
 
 
-def test_a_signed_seal_in_another_spelling_is_refused() -> None:
-    body = json.dumps(seal_body(), sort_keys=True).encode() + b"\n"
-    assert seal_refusal(signed(body)) == (
+@pytest.mark.parametrize("spell", [
+    lambda body: json.dumps(body, sort_keys=True).encode() + b"\n",  # sorts before canonical
+    lambda body: json.dumps(dict(sorted(body.items(), reverse=True)),
+                            separators=(",", ":")).encode() + b"\n",  # sorts after it
+])
+def test_a_signed_seal_in_another_spelling_is_refused(spell: Any) -> None:
+    assert seal_refusal(signed(spell(seal_body()))) == (
         "journal-000004-00002.seal is damaged or altered (it is not in canonical form).")
 
 
@@ -327,3 +341,12 @@ def test_segment_figures_are_the_range_counts_sequence_and_tally_of_its_pieces()
     assert segment_figures(pieces, 978) == {
         "offset": 7000, "length": 1000, "records": 9, "first_seq": 1, "last_seq": 9,
         "tally": {"girocard": [1, 50], "VISA": [2, 200]}}
+
+
+@pytest.mark.parametrize("record", [seal(), seal().base, seal().piece, seal().piece.file,
+                                    decode_index(encode_index(4, [piece(1, 0, 5)]), "i", 4, 0)[0]])
+def test_records_read_from_a_stick_cannot_be_changed_afterwards(record: Any) -> None:
+    name = next(iter(record.__slots__))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(record, name, None)
+    assert not hasattr(record, "__dict__")
