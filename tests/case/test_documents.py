@@ -294,6 +294,36 @@ def test_an_edited_pdf_fails(cli, case_dir, tmp_path):
     assert code == 1 and "changed after posdiag made them" in err
 
 
+def test_a_document_the_case_recorded_verifies_after_an_update_changed_the_layout(
+        cli, case_dir, tmp_path, monkeypatch):
+    """Months later, on a newer posdiag that lays the page out differently: the certificate the
+    case recorded writing (its SHA-256 in a signed revision) still verifies; one it did not
+    record must still render to exactly its bytes."""
+    import posdiag.case.documents.service as service
+    from posdiag.case.documents.service import render_case_document
+
+    out = tmp_path / "certificate.pdf"
+    assert cli("case", "certificate", case_dir, "-o", out)[0] == 0
+    unrecorded = render_case_document(case_dir, CERTIFICATE_KIND, form="pdf").data
+    assert verify_case_document(unrecorded, case_dir).written is None  # today: renders alike
+    newer = service.render_revision
+
+    def newer_layout(*args, **kwargs):
+        return newer(*args, **kwargs) + b"% laid out by a newer posdiag\n"
+
+    monkeypatch.setattr(service, "render_revision", newer_layout)
+    monkeypatch.setattr(service, "__version__", "99.0")
+    code, stdout, err = cli("case", "verify-document", out, case_dir)
+    assert code == 0, err
+    assert "verified" in stdout and "(certificate.pdf)" in stdout
+    with pytest.raises(VerificationError, match="made by posdiag .* \\(this is 99.0\\)"):
+        verify_case_document(unrecorded, case_dir)
+    edited = bytearray(out.read_bytes())
+    edited[edited.rindex(b"stream\n") + 40] ^= 0x01
+    with pytest.raises(VerificationError, match="made by posdiag"):
+        verify_case_document(bytes(edited), case_dir)
+
+
 def test_a_document_of_an_altered_case_fails(cli, case_dir, tmp_path):
     out = tmp_path / "request.pdf"
     assert cli("case", "request", case_dir, "-o", out)[0] == 0

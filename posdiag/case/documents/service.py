@@ -299,6 +299,16 @@ def verify_case_document(pdf: bytes, case_dir: str | Path | None = None, *,
                                                               actual=check.revision.case_id))
     revision = check.revision
 
+    digest = hashlib.sha256(pdf).hexdigest()
+    # Every document posdiag writes is recorded, with its SHA-256, in a signed revision of
+    # the case: such a file is the one written, whatever this version of posdiag would
+    # render today (a layout changed by an update must not void last year's certificate).
+    # A document the case does not record must render again to exactly its bytes.
+    recorded = any(a.kind == DOCUMENT_ACTION and a.details.get("sha256") == digest
+                   and a.details.get("revision") == check.number
+                   and a.details.get("revision_sha256") == check.sha256
+                   for a in head.revision.case.actions)
+
     def render(as_stamped: Stamp) -> bytes:
         return render_revision(stamp.kind, folder, revision, as_stamped, "pdf")
 
@@ -307,14 +317,13 @@ def verify_case_document(pdf: bytes, case_dir: str | Path | None = None, *,
     except OSError as err:
         raise MediaError(_("Cannot read {path} ({reason}); check the medium.").format(
             path=folder / check.name, reason=err.strerror or err)) from err
-    verify_pdf(pdf, source, render, tool_version=__version__)
+    verify_pdf(pdf, source, None if recorded else render, tool_version=__version__)
     if case_file.problems:
         raise VerificationError(_(
             "The document matches revision {number} of case {case_id}, but the case file does "
             "not verify now ({problem}); see `posdiag case show {path}`.").format(
                 number=check.number, case_id=stamp.reference, problem=case_file.problems[0],
                 path=folder))
-    digest = hashlib.sha256(pdf).hexdigest()
     later = head.revision.case.actions[len(check.revision.case.actions):]
     written = next((a for a in later if a.kind == DOCUMENT_ACTION
                     and a.details.get("sha256") == digest), None)
