@@ -9,6 +9,7 @@ replacement accepted), then times, in the same run and in the same process:
   certificate   the acceptance certificate, PDF and HTML: the record read, its signature
                 verified, five receipts drawn as pictures
   verify        verify_case_document on the certificate PDF (chain checked, re-rendered)
+  recorded      the same on the certificate the case recorded writing (chain checked only)
 
 Each is the median of N runs, printed in seconds and as a ratio to the reference. Not a
 test: numbers only (docs/performance.md).
@@ -70,6 +71,13 @@ def main() -> int:
             ("verify certificate PDF", median_seconds(
                 lambda: verify_case_document(certificate, case_dir), args.runs)),
         ]
+        # The certificate the story wrote: the case recorded its SHA-256, nothing re-renders.
+        written = next(p for p in story.documents if p.suffix == ".pdf"
+                       and verify_case_document(p.read_bytes(), case_dir).stamp.kind
+                       == CERTIFICATE_KIND)
+        data = written.read_bytes()
+        rows.append(("verify recorded certificate", median_seconds(
+            lambda: verify_case_document(data, case_dir), args.runs)))
     print(f"{'what':<28} {'median s':>9} {'ratio':>7}   ({args.runs} runs each)")
     for name, seconds in rows:
         print(f"{name:<28} {seconds:>9.3f} {seconds / reference:>7.2f}")

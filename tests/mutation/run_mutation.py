@@ -50,7 +50,8 @@ BUILD = ROOT / "build" / "mutation"
 # One copy per run, so two runs (two modules) can go side by side.
 TREE = BUILD / f"tree-{os.getpid()}"
 BAR = 0.90
-COPIED = ("posdiag", "drivers", "testplans", "tests", "pyproject.toml")
+# What the tests read besides the code: docs/ too (tests hold the code to the documented limits).
+COPIED = ("posdiag", "drivers", "testplans", "tests", "docs", "README.md", "pyproject.toml")
 LINKS = {"posdiag/drivers": "../drivers", "posdiag/testplans": "../testplans"}
 
 
@@ -309,6 +310,10 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
         skipped = skip_annotations(session, source_text)
         digest.write_text(source_sha)
     lines_file = BUILD / f"{stem}.lines.json"
+    # The unmutated run happens where every mutant's run does (the scratch tree), so a test
+    # that cannot run there (a file the copy lacks) stops the run here instead of passing
+    # for a killed mutant.
+    os.chdir(TREE)
     outcome, _seconds = run_tests(tests, timeout * 10, log, (TREE / path, lines_file),
                                   TREE / path)
     if outcome != "passed":
@@ -322,7 +327,6 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     print(f"{path}: {'survivors only; ' if skipped < 0 else ''}"
           f"{max(skipped, 0)} mutants inside annotations skipped; tests take {seconds:.1f} s, "
           f"a mutant's run is stopped after {limit:.0f} s", flush=True)
-    os.chdir(TREE)
     with use_db(session, WorkDB.Mode.open) as db:
         pending = list(db.pending_work_items)
         for number, item in enumerate(pending, 1):
