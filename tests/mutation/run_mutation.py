@@ -1,10 +1,12 @@
 """`make mutation`: cosmic-ray over the modules that guard data, each against its own tests.
 
-    python tests/mutation/run_mutation.py [--again] [PATH_FRAGMENT ...]
+    python tests/mutation/run_mutation.py [--again | --recheck-timeouts] [PATH_FRAGMENT ...]
 
 ``--again`` reruns only the survivors of a module whose source has not changed since its
 last run (tests were added): a killed mutant stays killed, and one listed in
-equivalent.toml is not run again.
+equivalent.toml is not run again. ``--recheck-timeouts`` also reruns the mutants counted
+as killed because their tests ran past the time limit: on a loaded machine that may be the
+load, not a hang, so a score is only final once they are rechecked on a quiet one.
 
 cosmic-ray makes the mutants (its operators, its session database, its reports) and writes
 each one into the source file, so everything happens in a scratch copy of the tree
@@ -63,6 +65,7 @@ class Score:
     equivalent: list[str] = field(default_factory=list)
     survivors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    timed_out: int = 0  # of the killed: ran past the time limit (a hang, or a loaded machine)
 
     @property
     def score(self) -> float:
@@ -264,7 +267,7 @@ class TestChooser:
 
 
 def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
-               again: bool = False) -> Score:
+               again: bool = False, recheck_timeouts: bool = False) -> Score:
     import cosmic_ray.plugins
     from cosmic_ray.mutating import _make_diff, use_mutation
     from cosmic_ray.work_db import WorkDB, use_db
@@ -303,6 +306,8 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
             db.executemany("DELETE FROM work_results WHERE job_id = ?", [
                 (job,) for job, operator, row, column in survived
                 if (path, operator, lines[row - 1].strip(), column) not in known])
+            if recheck_timeouts:  # killed by the clock on a loaded machine, or a real hang?
+                db.execute("DELETE FROM work_results WHERE worker_outcome = 'ABNORMAL'")
         skipped = -1
     else:
         session.unlink(missing_ok=True)
@@ -372,6 +377,7 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
             where = f"{path}:{row}:{column} {mutation['operator_name']}: {text}"
             if outcome == "killed":
                 score.killed += 1
+                score.timed_out += result.get("worker_outcome") == "abnormal"
             elif key in known:
                 score.equivalent.append(f"{where}  -- {known[key]}")
             else:
@@ -383,7 +389,10 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
 def main(argv: list[str]) -> int:
     modules = tomllib.loads((HERE / "modules.toml").read_text(encoding="utf-8"))["module"]
     again = "--again" in argv  # rerun only the survivors of an unchanged module
-    argv = [a for a in argv if a != "--again"]
+    # ... and the mutants killed by running past the time limit (run it on a quiet machine)
+    recheck = "--recheck-timeouts" in argv
+    again = again or recheck
+    argv = [a for a in argv if a not in ("--again", "--recheck-timeouts")]
     if argv:
         modules = [m for m in modules if any(a in m["path"] for a in argv)]
     BUILD.mkdir(parents=True, exist_ok=True)
@@ -400,7 +409,7 @@ def main(argv: list[str]) -> int:
                              capture_output=True, text=True).stdout.strip()
     scores = []
     for module in modules:
-        score = run_module(module, known, again)
+        score = run_module(module, known, again, recheck)
         scores.append(score)
         for survivor in score.survivors:
             print("SURVIVED", survivor)
@@ -408,7 +417,8 @@ def main(argv: list[str]) -> int:
             print("EQUIVALENT", equivalent)
         print(f"{score.path}: {score.killed} of {score.total - len(score.equivalent)} killed "
               f"({score.score:.1%}), {len(score.equivalent)} equivalent, "
-              f"{len(score.survivors)} survived, {score.seconds:.0f} s", flush=True)
+              f"{len(score.survivors)} survived, {score.seconds:.0f} s; {score.timed_out} of the "
+              "killed ran past the time limit", flush=True)
     today = datetime.date.today().isoformat()
     print(f"\n{version}, {today}")
     print("| module | mutants | equivalent | killed | survived | score | time |")
@@ -420,6 +430,7 @@ def main(argv: list[str]) -> int:
     (BUILD / f"scores-{'-'.join(Path(s.path).stem for s in scores)}.json").write_text(json.dumps(
         [{"path": s.path, "total": s.total, "killed": s.killed,
           "equivalent": len(s.equivalent), "survived": len(s.survivors), "score": s.score,
+          "timed_out": s.timed_out,
           "seconds": round(s.seconds)} for s in scores], indent=1), encoding="utf-8")
     return 0 if all(s.score >= BAR for s in scores) else 1
 
