@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from posdiag.backup.contents import DECRYPT_CHUNK, SMALL_SNAPSHOT
 from posdiag.backup.manifest import MANIFEST_CAP, MAX_SEGMENTS
 from posdiag.backup.medium import MAX_FOLDER_ENTRIES
 from posdiag.backup.pieces import INDEX_CAP, PIECE_BYTES, SEAL_CAP
@@ -34,7 +35,8 @@ def documented_cap(what: str) -> int:
 
 @pytest.mark.parametrize(("what", "cap"), [
     ("manifest", MANIFEST_CAP), ("signature", SIGNATURE_CAP), ("seal", SEAL_CAP),
-    ("index", INDEX_CAP), ("README", README_CAP), ("folder", MAX_FOLDER_ENTRIES),
+    ("index", INDEX_CAP), ("README", README_CAP), ("snapshot", SMALL_SNAPSHOT),
+    ("folder", MAX_FOLDER_ENTRIES),
 ])
 def test_every_read_cap_is_the_documented_one(what: str, cap: int) -> None:
     assert cap == documented_cap(what)
@@ -48,3 +50,8 @@ def test_a_piece_holds_at_most_the_documented_journal_bytes() -> None:
 def test_a_manifest_lists_at_most_the_documented_number_of_segments() -> None:
     found = re.search(r"\| `segments` \| list \(at most ([\d ]+)\)", DOC)
     assert found and int(found[1].replace(" ", "")) == MAX_SEGMENTS
+
+
+def test_decryption_streams_chunks_of_the_documented_size() -> None:
+    found = re.search(r"Decryption streams (\d+) KiB chunks", DOC)
+    assert found and int(found[1]) * 1024 == DECRYPT_CHUNK

@@ -137,3 +137,86 @@ def test_a_totals_snapshot_that_differs_from_the_compared_totals(stick, kit, cli
     problems = keyed_problems(cli, stick, identity_file)
     assert ("totals.age: holds other terminal totals than the manifest compared the journal "
             "with") in problems
+
+
+def test_segment_record_counts_that_do_not_match_its_records(stick, kit, cli,
+                                                             identity_file) -> None:
+    """One record moved from segment 3's count to segment 2's: the totals still add up, every
+    piece still matches its index; only decrypting segment 2 shows it holds one record less."""
+    obj = load_manifest(manifest_files(stick)[-1])
+    second = obj["segments"][1]
+
+    def move_one(obj: dict) -> None:
+        obj["segments"][1]["records"] += 1
+        obj["segments"][2]["records"] -= 1
+
+    resign(stick, newest(stick), kit, move_one)
+    assert (f"segment 2: decrypted {second['records']} records / {second['length']} bytes, the "
+            f"manifest says {second['records'] + 1} / {second['length']}") in \
+        keyed_problems(cli, stick, identity_file)
+
+
+def test_piece_record_counts_that_do_not_match_their_index(stick, kit, cli,
+                                                           identity_file) -> None:
+    index = json.loads((stick / "journal-000002-index.json").read_bytes())
+    first, second = index["parts"][0], index["parts"][1]
+    first["records"] += 1
+    second["records"] -= 1
+    data = canonical_json(index)
+    (stick / "journal-000002-index-2.json").write_bytes(data)
+    resign(stick, newest(stick), kit, lambda obj: obj["segments"][1]["file"].update(
+        name="journal-000002-index-2.json", size=len(data),
+        sha256=hashlib.sha256(data).hexdigest()))
+    assert (f"segment 2: {first['name']}: decrypted {first['records'] - 1} records / "
+            f"{first['length']} bytes, its index says {first['records']} / {first['length']}") \
+        in keyed_problems(cli, stick, identity_file)
+
+
+@pytest.mark.parametrize("delta", [1, -1])
+def test_a_snapshot_length_is_checked_exactly(stick, kit, cli, identity_file, delta) -> None:
+    obj = load_manifest(manifest_files(stick)[-1])
+    length = next(s for s in obj["snapshots"] if s["kind"] == "identity")["length"]
+
+    def misstate(obj: dict) -> None:
+        next(s for s in obj["snapshots"] if s["kind"] == "identity")["length"] += delta
+
+    resign(stick, newest(stick), kit, misstate)
+    assert (f"identity.age: decrypted {length} bytes, the manifest says {length + delta}") in \
+        keyed_problems(cli, stick, identity_file)
+
+
+@pytest.mark.parametrize("serial", ["7000000000", "7000000002", ""])
+def test_an_identity_field_differing_either_way_is_caught(stick, kit, cli, identity_file,
+                                                          serial) -> None:
+    resign(stick, newest(stick), kit, lambda obj: obj["terminal"].update(serial_number=serial))
+    assert (f"identity.age: holds serial_number '7000000001', the manifest says {serial!r}") in \
+        keyed_problems(cli, stick, identity_file)
+
+
+def test_a_snapshot_that_does_not_decrypt_to_a_snapshot_is_a_problem(stick, kit, cli,
+                                                                     identity_file,
+                                                                     office_key) -> None:
+    """A totals.age replaced by an age file of other content (and a manifest re-signed to
+    name it): a problem of the set, reported with the rest, not a crash."""
+    import io
+
+    from posdiag.crypto.age import encrypt_stream, parse_recipient
+
+    out = io.BytesIO()
+    encrypt_stream(io.BytesIO(b'{"format": "not a snapshot"}'), out,
+                   [parse_recipient(office_key[1])])
+    data = out.getvalue()
+    name = "totals-9.age"  # a retry's name: older generations keep naming theirs
+    (stick / name).write_bytes(data)
+
+    def renamed(obj: dict) -> None:
+        snapshot = next(s for s in obj["snapshots"] if s["kind"] == "totals")
+        snapshot["file"] = {"name": name, "size": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()}
+        snapshot["length"] = 28
+
+    resign(stick, newest(stick), kit, renamed)
+    problems = keyed_problems(cli, stick, identity_file)
+    assert any(p.startswith(f"{name}: {name} does not hold a posdiag-terminal-totals snapshot")
+               for p in problems), \
+        problems
