@@ -316,7 +316,7 @@ def test_a_document_the_case_recorded_verifies_after_an_update_changed_the_layou
     code, stdout, err = cli("case", "verify-document", out, case_dir)
     assert code == 0, err
     assert "verified" in stdout and "(certificate.pdf)" in stdout
-    with pytest.raises(VerificationError, match="made by posdiag .* \\(this is 99.0\\)"):
+    with pytest.raises(VerificationError, match=r"made by posdiag .* \(this is 99\.0\)"):
         verify_case_document(unrecorded, case_dir)
     edited = bytearray(out.read_bytes())
     edited[edited.rindex(b"stream\n") + 40] ^= 0x01

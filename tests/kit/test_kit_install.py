@@ -162,8 +162,8 @@ def test_install_and_uninstall_speak_the_language_of_the_run(tmp_path) -> None:
                                          str(tmp_path)])
     assert uninstall.exit_code == 0, uninstall.output
     output = install.output + uninstall.output
-    assert "未创建用户组 posdiag（使用了 --prefix）；请以 root 身份运行：groupadd --system posdiag" \
-        in output
+    assert ("未创建用户组 posdiag（使用了 --prefix）；"
+            "请以 root 身份运行：groupadd --system posdiag") in output
     assert f"已写入 {tmp_path}" in output and f"已删除 {tmp_path}" in output
     assert "下一步：写入" in output and "已删除文件夹" in output
     for english in ("wrote ", "skipped creating", "recorded what", "next: ", "removed ",
