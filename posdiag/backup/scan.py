@@ -128,7 +128,7 @@ class FileChecks:
         self._medium, self._dir = medium, set_dir
         self._present = {name.lower(): name for name in files}
         self._hashes: dict[tuple[str, int], FileEntry | str | None] = {}
-        self._segments: dict[tuple[str, str, int], str | None] = {}
+        self._segments: dict[tuple[str, str, int, int | None, int, int], str | None] = {}
         self._named: dict[tuple[str, str, int], frozenset[str]] = {}
 
     def path(self, name: str) -> Path | None:
@@ -163,8 +163,13 @@ class FileChecks:
         return decode_index(data, segment.file.name, segment.index, segment.offset)
 
     def segment_problem(self, segment: SegmentEntry) -> str | None:
-        """The first problem with the files of a segment: its index and every piece listed."""
-        key = (segment.file.name.lower(), segment.file.sha256, segment.offset)
+        """The first problem with the files of a segment: its index and every piece listed.
+
+        The verdict is kept for every generation naming the same index at the same place and
+        counting the same pieces, bytes and records: a generation that counts otherwise (one
+        re-signed with other figures) is checked on its own."""
+        key = (segment.file.name.lower(), segment.file.sha256, segment.offset, segment.parts,
+               segment.length, segment.records)
         if key in self._segments:
             return self._segments[key]
         problem = self.problem(segment.file)
