@@ -243,6 +243,7 @@ def test_a_seal_at_the_edges_the_format_allows_reads_back_exactly(changes: dict[
     ("part", 0, "part must be between 1 and 99999"),
     ("part", 100_000, "part must be between 1 and 99999"),
     ("file.name", "journal-000004-00002.seal", "file.name has a form"),
+    ("file.name", "journal-000004-00002.age" + " " * 9, "file.name is longer than 32"),
     ("file.size", -1, "file.size must be between 0 and"),
     ("file.sha256", 5, "file.sha256 must be a string"),
     ("offset", -1, "offset must be between 0 and"),
