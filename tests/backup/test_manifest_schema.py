@@ -419,6 +419,14 @@ REFUSED_BY_SCHEMA = [
     (at("segments[0].parts", 2, version=1), "segments[0]", "key this format does not know"),
     (at("segments[0].file.name", "journal-000001-index.json", version=1),
      "segments[0].file.name", "form"),
+    # Every text is bounded before its pattern is tried (a hostile stick's 4 MiB string is
+    # refused by its length): the bound, then the pattern, decide.
+    (at("readme.name", "R" * 64), "readme.name", "form"),
+    (at("readme.name", "R" * 65), "readme.name", "longer than 64"),
+    (at("created", "2" * 32), "created", "form"),
+    (at("created", "2" * 33), "created", "longer than 32"),
+    (at("skipped", ["m" * 32]), "skipped[0]", "form"),
+    (at("skipped", ["m" * 33]), "skipped[0]", "longer than 32"),
     (at("readme.name", "READMEXtxt"), "readme.name", "form"),
     (at("readme.name", "readme.txt"), "readme.name", "form"),
     (at("readme.sha256", HASH_A[:-1]), "readme.sha256", "form"),
