@@ -60,7 +60,10 @@ class CycleResult:
 @dataclass(frozen=True, slots=True)
 class PlanOutcome:
     passed: bool
-    message: str
+    message: str | signals.Said  # Said: put into words in the language of who reads it
+
+    def text(self) -> str:
+        return self.message.text() if isinstance(self.message, signals.Said) else self.message
 
 
 PlanRunner = Callable[[Path, str, Path], PlanOutcome]
@@ -87,13 +90,17 @@ def run_plan(plan: Path, port: str, record_dir: Path, state_dir: Path | None = N
                               timeout=PLAN_TIMEOUT, check=False,
                               env={**os.environ, **environment})
     except subprocess.TimeoutExpired:
-        return PlanOutcome(False, f"the plan {plan} did not finish within "
-                                  f"{PLAN_TIMEOUT / 60:.0f} minutes.")
+        return PlanOutcome(False, signals.said(signals.PLAN_TIMED_OUT, plan=plan,
+                                               minutes=f"{PLAN_TIMEOUT / 60:.0f}"))
     if done.returncode == 0:
-        return PlanOutcome(True, f"the plan {plan.name} passed; records in {record_dir}.")
+        return PlanOutcome(True, signals.said(signals.PLAN_PASSED, plan=plan.name,
+                                              folder=record_dir))
     last = (done.stderr or done.stdout or "").strip().splitlines()
-    return PlanOutcome(False, f"the plan {plan.name} failed (exit {done.returncode}"
-                              f"{': ' + last[-1] if last else ''}).")
+    if not last:
+        return PlanOutcome(False, signals.said(signals.PLAN_FAILED_SILENTLY, plan=plan.name,
+                                               code=done.returncode))
+    return PlanOutcome(False, signals.said(signals.PLAN_FAILED, plan=plan.name,
+                                           code=done.returncode, last=last[-1]))
 
 
 def kit_set_dir(root: Path, identity: TerminalIdentity, medium: Medium | None = None,
@@ -209,7 +216,7 @@ def _cycle(config: KitConfig, port: str, media_root: Path, state_dir: Path,
         outcome = plan_runner(config.plan, port, media_root / RECORDS_FOLDER)
         plan_passed = outcome.passed
         if outcome.passed:
-            log.info("%s", outcome.message)
+            log.info("%s", outcome.text())
         else:
             signal(signals.TEST_FAILED, outcome.message)
     signal(signals.SYNCING, signals.said(signals.FLUSHING, folder=media_root))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from posdiag.backup.media import SYSTEM_MOUNTS, MountedMedium, list_mounted_media
+from posdiag.i18n import _
 
 UDISKSCTL = "udisksctl"
 TIMEOUT = 60.0
@@ -51,30 +52,33 @@ def eject(folder: Path, *, mounts_text: str | None = None, sys_root: Path = Path
     sync()
     medium = medium_holding(folder, mounts_text, sys_root)
     if medium is None:
-        return _not_safe(f"{folder} is not on a mounted USB stick; data is synced, nothing "
-                         "was powered off.")
+        return _not_safe(_("{folder} is not on a mounted USB stick; data is synced, nothing "
+                           "was powered off.").format(folder=folder))
     tool = which(UDISKSCTL)
     if tool is None:
-        return _not_safe(f"udisksctl is not installed, so {medium.device} stays mounted; "
-                         "install udisks2 or unmount it by hand before pulling it.")
+        return _not_safe(_("udisksctl is not installed, so {device} stays mounted; install "
+                           "udisks2 or unmount it by hand before pulling it.").format(
+                               device=medium.device))
     for action in ("unmount", "power-off"):
         try:
             done = run([tool, action, "--no-user-interaction", "-b", medium.device],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as err:
-            return _not_safe(f"udisksctl {action} of {medium.device} failed ({err}); do not "
-                             "pull the stick yet.")
+            return _not_safe(_("udisksctl {action} of {device} failed ({reason}); do not pull "
+                               "the stick yet.").format(action=action, device=medium.device,
+                                                        reason=err))
         if done.returncode != 0:
             why = (done.stderr or done.stdout or "").strip().splitlines()
-            detail = why[-1] if why else f"exit status {done.returncode}"
+            detail = why[-1] if why else _("exit status {code}").format(code=done.returncode)
             if action == "power-off":  # unmounted: the data is safe, only the LED stays on
-                return EjectOutcome(True, False, f"{medium.device} is unmounted but could not "
-                                                 f"be powered off ({detail}); pull it now.")
-            return _not_safe(f"udisksctl could not unmount {medium.device} ({detail}); do not "
-                             "pull the stick yet.")
-    return EjectOutcome(True, True, f"{medium.device} is unmounted and powered off; pull the "
-                                    "stick.")
+                return EjectOutcome(True, False, _("{device} is unmounted but could not be "
+                                                   "powered off ({reason}); pull it now.").format(
+                                                       device=medium.device, reason=detail))
+            return _not_safe(_("udisksctl could not unmount {device} ({reason}); do not pull "
+                               "the stick yet.").format(device=medium.device, reason=detail))
+    return EjectOutcome(True, True, _("{device} is unmounted and powered off; pull the "
+                                      "stick.").format(device=medium.device))
 
 
 def _not_safe(message: str) -> EjectOutcome:

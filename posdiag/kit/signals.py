@@ -58,9 +58,14 @@ PLUG_IN_TERMINAL = N_("plug in a terminal")
 PLUG_IN_STICK = N_("plug in a stick")
 FIX_CONFIG = N_("{problem} Waiting for a fixed config.")
 FILE_PROBLEM = N_("{problem} ({file}); check the stick and the kit's state folder.")
+PLAN_PASSED = N_("the plan {plan} passed; records in {folder}.")
+PLAN_FAILED = N_("the plan {plan} failed (exit {code}): {last}")
+PLAN_FAILED_SILENTLY = N_("the plan {plan} failed (exit {code}).")
+PLAN_TIMED_OUT = N_("the plan {plan} did not finish within {minutes} minutes.")
 TEMPLATES = frozenset({OPENING_TERMINAL, STARTING_BACKUP, RESUMING_BACKUP, VERIFYING_SET,
                        RUNNING_PLAN, FLUSHING, FINISHED, PLUG_IN_BOTH, PLUG_IN_TERMINAL,
-                       PLUG_IN_STICK, FIX_CONFIG, FILE_PROBLEM})
+                       PLUG_IN_STICK, FIX_CONFIG, FILE_PROBLEM, PLAN_PASSED, PLAN_FAILED,
+                       PLAN_FAILED_SILENTLY, PLAN_TIMED_OUT})
 
 
 @dataclass(frozen=True, slots=True)
