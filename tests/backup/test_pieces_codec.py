@@ -103,6 +103,7 @@ def changed(obj: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     ("parts[0].name", "journal-000004-00001.age" + " " * 9, "parts[0].name is longer than 32"),
     ("parts[0].size", -1, "parts[0].size must be between 0 and"),
     ("parts[0].sha256", HASH_A[:63], "parts[0].sha256 has a form"),
+    ("parts[0].sha256", HASH_A + "a", "parts[0].sha256 is longer than 64"),
     ("parts[0].offset", -1, "parts[0].offset must be between 0 and"),
     ("parts[0].length", 0, "parts[0].length must be between 1 and"),
     ("parts[0].records", 0, "parts[0].records must be between 1 and"),
@@ -124,6 +125,9 @@ def test_the_piece_list_is_bounded_before_its_items_are_read() -> None:
 @pytest.mark.parametrize(("obj", "segment", "offset", "why"), [
     (index_obj(), 5, 7000, "it lists a piece of another segment"),
     (index_obj(segment=5), 4, 7000, "it lists a piece of another segment"),
+    # The index's own segment number, either way off, with pieces of the right segment.
+    (changed(index_obj(), "segment", 5), 4, 7000, "it lists a piece of another segment"),
+    (changed(index_obj(), "segment", 3), 4, 7000, "it lists a piece of another segment"),
     (changed(index_obj(), "parts[1].name", "journal-000005-00002.age"), 4, 7000,
      "it lists a piece of another segment"),
     (changed(index_obj(), "parts[1].name", "journal-000003-00002.age"), 4, 7000,
@@ -279,6 +283,8 @@ def test_only_a_seal_signed_by_the_kit_it_names_and_the_reader_expects_is_read()
     not_this_kit = "journal-000004-00002.seal is damaged or altered (it is not signed by this kit)."
     assert seal_refusal(good, OTHER_KIT_KEY) == not_this_kit
     assert seal_refusal(signed(seal_body(), OTHER_KIT)) == not_this_kit
+    for named in ("+" * 56, "z" * 56):  # a kit key sorting before ours, and one after
+        assert seal_refusal(signed(changed(seal_body(), "kit_key", named))) == not_this_kit
     other = changed(seal_body(), "kit_key", OTHER_KIT_KEY)
     assert seal_refusal(signed(other, OTHER_KIT)) == not_this_kit
     assert seal_refusal(signed(other, KIT)) == not_this_kit
