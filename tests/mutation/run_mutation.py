@@ -1,12 +1,15 @@
 """`make mutation`: cosmic-ray over the modules that guard data, each against its own tests.
 
-    python tests/mutation/run_mutation.py [--again | --recheck-timeouts] [PATH_FRAGMENT ...]
+    python tests/mutation/run_mutation.py [--again | --recheck-timeouts | --resume] [PATH ...]
 
 ``--again`` reruns only the survivors of a module whose source has not changed since its
 last run (tests were added): a killed mutant stays killed, and one listed in
 equivalent.toml is not run again. ``--recheck-timeouts`` also reruns the mutants counted
 as killed because their tests ran past the time limit: on a loaded machine that may be the
 load, not a hang, so a score is only final once they are rechecked on a quiet one.
+``--resume`` goes on with the mutants of an unchanged module that have no result yet: after
+a stopped run, or as a second process on a second core beside a running one (each process
+takes the next mutant nobody has a result for).
 
 cosmic-ray makes the mutants (its operators, its session database, its reports) and writes
 each one into the source file, so everything happens in a scratch copy of the tree
@@ -267,7 +270,8 @@ class TestChooser:
 
 
 def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
-               again: bool = False, recheck_timeouts: bool = False) -> Score:
+               again: bool = False, recheck_timeouts: bool = False,
+               resume: bool = False) -> Score:
     import cosmic_ray.plugins
     from cosmic_ray.mutating import _make_diff, use_mutation
     from cosmic_ray.work_db import WorkDB, use_db
@@ -279,7 +283,7 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     stem = path.replace("/", "_").removesuffix(".py")
     config = BUILD / f"{stem}.toml"
     session = BUILD / f"{stem}.sqlite"
-    log = BUILD / f"{stem}.log"
+    log = BUILD / f"{stem}-{os.getpid()}.log"  # one per process: runs may share a module
     config.write_text(
         "[cosmic-ray]\n"
         f"module-path = {json.dumps(path)}\n"
@@ -293,7 +297,12 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     source_text = (TREE / path).read_text(encoding="utf-8")
     digest = BUILD / f"{stem}.source-sha256"
     source_sha = hashlib.sha256(source_text.encode()).hexdigest()
-    if again and session.exists() and digest.exists() and digest.read_text() == source_sha:
+    unchanged = session.exists() and digest.exists() and digest.read_text() == source_sha
+    if resume and unchanged:
+        # Go on with the mutants not run yet, beside any other process doing the same
+        # (each takes the next one nobody has a result for).
+        skipped = -1
+    elif again and unchanged:
         # The module is unchanged and tests were only added: a killed mutant stays killed,
         # and one listed as equivalent survives whatever the tests, so only the other
         # survivors run again.
@@ -314,7 +323,7 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
         subprocess.run([cosmic, "init", str(config), str(session)], cwd=TREE, check=True)
         skipped = skip_annotations(session, source_text)
         digest.write_text(source_sha)
-    lines_file = BUILD / f"{stem}.lines.json"
+    lines_file = BUILD / f"{stem}-{os.getpid()}.lines.json"
     # The unmutated run happens where every mutant's run does (the scratch tree), so a test
     # that cannot run there (a file the copy lacks) stops the run here instead of passing
     # for a killed mutant.
@@ -329,12 +338,14 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     outcome, seconds = run_tests(tests, timeout * 3, log, mutated=TREE / path)
     # A mutant may take the tests' own time several times over before it counts as a hang.
     limit = min(timeout, max(10.0, seconds * 4))
-    print(f"{path}: {'survivors only; ' if skipped < 0 else ''}"
+    print(f"{path}: {'only the mutants without a result; ' if skipped < 0 else ''}"
           f"{max(skipped, 0)} mutants inside annotations skipped; tests take {seconds:.1f} s, "
           f"a mutant's run is stopped after {limit:.0f} s", flush=True)
     with use_db(session, WorkDB.Mode.open) as db:
         pending = list(db.pending_work_items)
         for number, item in enumerate(pending, 1):
+            if _has_result(session, item.job_id):  # another process took it meanwhile
+                continue
             (mutation,) = item.mutations
             operator = cosmic_ray.plugins.get_operator(mutation.operator_name)(
                 **(mutation.operator_args or {}))
@@ -386,13 +397,22 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
     return score
 
 
+def _has_result(session: Path, job_id: str) -> bool:
+    with sqlite3.connect(session, timeout=30) as db:
+        return db.execute("SELECT 1 FROM work_results WHERE job_id = ?",
+                          (job_id,)).fetchone() is not None
+
+
 def main(argv: list[str]) -> int:
     modules = tomllib.loads((HERE / "modules.toml").read_text(encoding="utf-8"))["module"]
     again = "--again" in argv  # rerun only the survivors of an unchanged module
     # ... and the mutants killed by running past the time limit (run it on a quiet machine)
     recheck = "--recheck-timeouts" in argv
     again = again or recheck
-    argv = [a for a in argv if a not in ("--again", "--recheck-timeouts")]
+    # ... or go on with the mutants not run yet (a stopped run; or a second process on a
+    # second core: each takes the next mutant nobody has a result for)
+    resume = "--resume" in argv
+    argv = [a for a in argv if a not in ("--again", "--recheck-timeouts", "--resume")]
     if argv:
         modules = [m for m in modules if any(a in m["path"] for a in argv)]
     BUILD.mkdir(parents=True, exist_ok=True)
@@ -409,7 +429,7 @@ def main(argv: list[str]) -> int:
                              capture_output=True, text=True).stdout.strip()
     scores = []
     for module in modules:
-        score = run_module(module, known, again, recheck)
+        score = run_module(module, known, again, recheck, resume)
         scores.append(score)
         for survivor in score.survivors:
             print("SURVIVED", survivor)
