@@ -67,6 +67,14 @@ def test_the_untouched_passphrase_set_verifies(stick) -> None:
     assert report.ok and report.records == 40, report.problems
 
 
+def test_a_wrong_passphrase_is_its_own_outcome_and_says_what_opens_the_set(stick) -> None:
+    report = verify_set(stick, [ScryptIdentity(b"not the passphrase (test material)")])
+    assert report.outcome == "wrong-identity" and not report.problems
+    assert report.wrong_identity == (
+        "None of the given identities can open this set (it is encrypted to a passphrase); "
+        "give the identity or passphrase it was made for.")
+
+
 def test_a_set_key_file_holding_no_key_is_a_problem(stick, passphrase_set) -> None:
     replace_set_key(stick, passphrase_set[1], b"# nothing here\n")
     assert verify_set(stick).ok  # keyless, everything is as signed

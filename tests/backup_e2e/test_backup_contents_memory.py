@@ -76,3 +76,18 @@ def test_an_identity_snapshot_is_read_to_its_cap_and_no_further(small_set, offic
     assert problem is not None and "does not hold a posdiag-terminal-identity snapshot" in problem
     # The 1 MiB read, its copy and its text for the JSON parser: a few MiB, not 12.
     assert peak < 5 * MIB, f"peak {peak} bytes while checking a {len(blob)}-byte snapshot"
+
+
+@pytest.mark.parametrize(("log", "lines"), [
+    (b"first\nsecond\n", 2),
+    (b"first\nsecond", 2),  # the last line lacks its newline: it still counts
+    (b"first\nsecond\t", 2),  # ... whatever its last byte (below a newline)
+    (b"first\nsecond x", 2),  # ... or above it
+    (b"\n", 1),
+])
+def test_a_logs_last_line_counts_with_or_without_its_newline(small_set, office_key, log,
+                                                             lines) -> None:
+    _peak, problem = peak_while_checking(small_set, office_key, "log", log, lines)
+    assert problem is None
+    _peak, problem = peak_while_checking(small_set, office_key, "log", log, lines + 1)
+    assert problem == f"decrypted {lines} log lines, the manifest says {lines + 1}"
