@@ -64,7 +64,7 @@ def test_the_untouched_set_has_neither_problems_nor_notes(stick) -> None:
     assert len(manifest_files(stick)) >= 4 and len(newest(stick)["segments"]) >= 3
 
 
-@pytest.mark.parametrize(("strays", "more"), [(1, None), (20, None), (21, 1), (26, 6)])
+@pytest.mark.parametrize(("strays", "more"), [(1, None), (20, None), (21, 1), (45, 25)])
 def test_stray_files_are_named_up_to_twenty_and_the_rest_counted(stick, strays, more) -> None:
     for number in range(strays):
         (stick / f"stray-{number:02d}.txt").write_text("not part of the set\n")
@@ -100,7 +100,7 @@ def test_every_broken_link_of_the_chain_is_reported(stick, kit) -> None:
     second = load_manifest(manifest_files(stick)[1])["generation"]
     fourth = load_manifest(manifest_files(stick)[3])["generation"]
     resign(stick, second, kit, lambda obj: obj["previous"].update(sha256="0" * 64))
-    resign(stick, fourth, kit, lambda obj: obj["previous"].update(sha256="1" * 64))
+    resign(stick, fourth, kit, lambda obj: obj["previous"].update(sha256="f" * 64))
     problems = verify_set(stick).problems
     for number, follows in ((second, second - 1), (fourth, fourth - 1)):
         assert (f"manifest-{number:06d}.json: the generation {follows} it follows is missing or "
@@ -170,3 +170,113 @@ def test_a_scan_cannot_be_changed_after_it_was_made(stick) -> None:
     assert json.dumps([g.generation for g in scan.generations])  # plain values
     assert hashlib.sha256(manifest_files(stick)[0].read_bytes()).hexdigest() == \
         scan.generations[0].sha256
+
+
+def test_an_index_must_list_as_many_pieces_as_counted_either_way(stick, kit) -> None:
+    resign(stick, newest(stick)["generation"], kit,
+           lambda obj: obj["segments"][1].update(parts=obj["segments"][1]["parts"] - 1))
+    assert ("journal-000002-index.json lists other pieces than the manifest counts"
+            in " ".join(verify_set(stick).problems))
+
+
+@pytest.mark.parametrize("moved", [1, -1])
+def test_an_index_must_hold_as_many_records_as_counted_either_way(stick, kit, moved) -> None:
+    def move(obj: dict) -> None:
+        obj["segments"][1]["records"] += moved
+        obj["segments"][2]["records"] -= moved
+
+    resign(stick, newest(stick)["generation"], kit, move)
+    assert ("journal-000002-index.json lists other pieces than the manifest counts"
+            in " ".join(verify_set(stick).problems))
+
+
+def test_an_index_with_the_named_hash_but_no_index_inside_is_a_problem(stick, kit) -> None:
+    data = b'{"format": "not an index"}\n'
+    (stick / "journal-000002-index-9.json").write_bytes(data)
+    resign(stick, newest(stick)["generation"], kit, lambda obj: obj["segments"][1].update(
+        file={"name": "journal-000002-index-9.json", "size": len(data),
+              "sha256": hashlib.sha256(data).hexdigest()}))
+    assert any("journal-000002-index-9.json is damaged or altered" in p
+               for p in verify_set(stick).problems)
+
+
+def test_a_manifest_file_that_is_not_a_regular_file_is_a_problem(stick) -> None:
+    first = manifest_files(stick)[0]
+    first.unlink()
+    os.mkfifo(first)
+    report = verify_set(stick)
+    assert any(first.name in p and "not a regular file" in p for p in report.problems), \
+        report.problems
+
+
+def test_a_manifest_under_another_generations_name_is_a_problem(stick) -> None:
+    second = manifest_files(stick)[1]
+    shutil.copy(second, stick / "manifest-000009.json")
+    shutil.copy(stick / f"{second.name}.minisig", stick / "manifest-000009.json.minisig")
+    problems = " ".join(verify_set(stick).problems)
+    assert f"manifest-000009.json says it is generation {second.name[9:15].lstrip('0')}" \
+        in problems
+
+
+def test_a_good_generation_cannot_be_skipped(stick, kit) -> None:
+    """The newest generation claims to follow the one two before it, skipping a generation
+    that verifies: a fork, not damage superseded."""
+    files = manifest_files(stick)
+    grandparent, parent = files[-3], files[-2]
+    number = newest(stick)["generation"]
+    resign(stick, number, kit, lambda obj: obj.update(
+        previous={"generation": number - 2,
+                  "sha256": hashlib.sha256(grandparent.read_bytes()).hexdigest()},
+        skipped=[parent.name]))
+    assert (f"manifest-{number:06d}.json: it does not follow {parent.name}, which lies before "
+            "it (a fork or an altered chain)") in verify_set(stick).problems
+
+
+def write_seal_claiming(stick: Path, name: str, base: int) -> None:
+    (stick / name).write_bytes(json.dumps({"base": {"generation": base}}).encode() + b"\nx\n")
+
+
+def test_one_seal_on_a_removed_generation_is_enough_and_an_unreadable_one_is_passed_over(
+        stick) -> None:
+    top = newest(stick)["generation"]
+    os.mkfifo(stick / "journal-000007-00001.seal")  # unreadable: not evidence, not a stop
+    write_seal_claiming(stick, "journal-000007-00002.seal", top + 1)
+    write_seal_claiming(stick, "journal-000007-00003.seal", top + 2)
+    rolled = [p for p in verify_set(stick).problems if "was sealed on generation" in p]
+    assert rolled == [f"journal-000007-00002.seal was sealed on generation {top + 1}, which is "
+                      "no longer here: newer generations were removed (rolled back)"]
+
+
+def test_one_unsealed_index_of_the_open_segment_is_enough(stick) -> None:
+    segment = len(newest(stick)["segments"]) + 1
+    for retry in ("", "-2"):
+        (stick / f"journal-{segment:06d}-index{retry}.json").write_text(json.dumps(
+            {"parts": [{"name": f"journal-{segment:06d}-00001.age"}]}))
+    rolled = [p for p in verify_set(stick).problems if "neither sealed nor named" in p]
+    assert len(rolled) == 1, rolled
+
+
+def test_an_unsealed_index_is_read_for_its_first_thousand_pieces(stick) -> None:
+    """Only the first 1000 names of an index no generation names are looked at: the 1000th
+    piece sealed clears it, the 1001st would not be seen."""
+    segment = len(newest(stick)["segments"]) + 1
+    names = [f"journal-{segment:06d}-{part:05d}.age" for part in range(1, 1002)]
+    index = stick / f"journal-{segment:06d}-index.json"
+    index.write_text(json.dumps({"parts": [{"name": n} for n in names]}))
+    (stick / names[999].replace(".age", ".seal")).write_bytes(b"{}\nx\n")
+    assert not [p for p in verify_set(stick).problems if "neither sealed nor named" in p]
+    (stick / names[999].replace(".age", ".seal")).unlink()
+    (stick / names[1000].replace(".age", ".seal")).write_bytes(b"{}\nx\n")
+    assert [p for p in verify_set(stick).problems if "neither sealed nor named" in p]
+
+
+@pytest.mark.parametrize("content", [
+    b"{", b"\xff\xfe", b"{}", b'{"parts": [{}]}', b'{"parts": 5}', b"[" * 100_000,
+    b" " * (8 * 1024 * 1024 + 1),
+], ids=["json", "ascii", "no parts", "no name", "not a list", "deep", "over the cap"])
+def test_an_unreadable_index_of_the_open_segment_is_no_evidence_and_no_crash(stick,
+                                                                             content) -> None:
+    segment = len(newest(stick)["segments"]) + 1
+    (stick / f"journal-{segment:06d}-index.json").write_bytes(content)
+    report = verify_set(stick)
+    assert report.ok, report.problems
