@@ -280,3 +280,44 @@ def test_an_unreadable_index_of_the_open_segment_is_no_evidence_and_no_crash(sti
     (stick / f"journal-{segment:06d}-index.json").write_bytes(content)
     report = verify_set(stick)
     assert report.ok, report.problems
+
+
+def test_a_segment_of_hundreds_of_pieces_verifies(tmp_path, office_key) -> None:
+    """Counts past 256 are distinct objects in CPython: compared by value, not identity."""
+    from posdiag.backup.service import run_backup
+    from posdiag.crypto.age import parse_recipient
+    from posdiag.terminals import open_terminal
+
+    with open_terminal("sim:journal=300,seed=53") as terminal:
+        run_backup(terminal, tmp_path / "set", [parse_recipient(office_key[1])],
+                   load_or_create_kit_key(tmp_path / "kit"), segment_bytes=1 << 20,
+                   piece_bytes=128)
+    segment = newest(tmp_path / "set")["segments"][0]
+    assert segment["parts"] > 256
+    report = verify_set(tmp_path / "set")
+    assert report.ok, report.problems
+
+
+def test_a_set_of_hundreds_of_generations_verifies(tmp_path, office_key) -> None:
+    from posdiag.backup.service import run_backup
+    from posdiag.crypto.age import parse_recipient
+    from posdiag.terminals import open_terminal
+
+    with open_terminal("sim:journal=300,seed=54") as terminal:
+        run_backup(terminal, tmp_path / "set", [parse_recipient(office_key[1])],
+                   load_or_create_kit_key(tmp_path / "kit"), segment_bytes=200,
+                   piece_bytes=200)
+    assert len(manifest_files(tmp_path / "set")) > 256
+    report = verify_set(tmp_path / "set")
+    assert report.ok, report.problems
+
+
+def test_a_seal_on_no_generation_is_no_rollback_evidence(tmp_path) -> None:
+    """A stick holding only a seal that claims generation 0 (a seal always continues a
+    generation, the first is 1): malformed, not a trace of removed generations."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_seal_claiming(folder, "journal-000001-00001.seal", 0)
+    assert not [p for p in verify_set(folder).problems if "rolled back" in p]
+    write_seal_claiming(folder, "journal-000001-00001.seal", 1)
+    assert [p for p in verify_set(folder).problems if "was sealed on generation 1" in p]
