@@ -85,12 +85,15 @@ def test_a_set_key_file_holding_no_key_is_a_problem(stick, passphrase_set) -> No
 def test_a_set_key_file_holding_another_key_is_a_problem(stick, passphrase_set) -> None:
     from posdiag.backup.sealing import new_set_key
 
-    other, _recipient = new_set_key()
-    parse_identity(other.decode().splitlines()[-1])  # a real key, just not the set's
-    replace_set_key(stick, passphrase_set[1], other)
-    report = verify_set(stick, [ScryptIdentity(PASSPHRASE)])
-    assert "set-key.age holds another key than the manifest names" in report.problems, \
-        report.problems
+    named = load_manifest(manifest_files(stick)[-1])["passphrase_key"]["recipient"]
+    keys = [new_set_key() for _ in range(40)]  # real keys, just not the set's
+    below = next(k for k, r in keys if str(r) < named)
+    above = next(k for k, r in keys if str(r) > named)
+    for other in (below, above):  # another key, whichever way it sorts
+        replace_set_key(stick, passphrase_set[1], other)
+        report = verify_set(stick, [ScryptIdentity(PASSPHRASE)])
+        assert "set-key.age holds another key than the manifest names" in report.problems, \
+            report.problems
 
 
 def test_a_wrong_key_for_a_set_without_journal_is_its_own_outcome(tmp_path, office_key) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tracemalloc
 from pathlib import Path
@@ -47,6 +48,9 @@ def peak_while_checking(set_dir: Path, office_key, kind: str, plaintext: bytes,
     data = out.getvalue()
     (set_dir / name).write_bytes(data)
     del out, data
+    # The kind as a manifest read from a stick gives it: a string parsed from JSON, not a
+    # literal of the program (so an identity comparison would show).
+    kind = json.loads(json.dumps(kind))
     entry = SnapshotEntry(kind, FileEntry(name, (set_dir / name).stat().st_size,
                                           hashlib.sha256((set_dir / name).read_bytes())
                                           .hexdigest()), 0, len(plaintext), records)
@@ -91,3 +95,18 @@ def test_a_logs_last_line_counts_with_or_without_its_newline(small_set, office_k
     assert problem is None
     _peak, problem = peak_while_checking(small_set, office_key, "log", log, lines + 1)
     assert problem == f"decrypted {lines} log lines, the manifest says {lines + 1}"
+
+
+def test_an_identity_snapshot_just_over_its_cap_is_still_read_whole(small_set,
+                                                                     office_key) -> None:
+    """The cap is a bound on memory, reached a chunk at a time: a snapshot ending within the
+    chunk that crosses 1 MiB is read whole and judged by what it holds."""
+    from posdiag.backup.snapshots import IDENTITY_FORMAT, SNAPSHOT_VERSION, _canonical
+
+    terminal = dict(open_set(small_set).manifest.terminal)
+    document = {"format": IDENTITY_FORMAT, "version": SNAPSHOT_VERSION,
+                "identity": {**terminal, "serial_number": "S" * MIB}}
+    data = _canonical(document)
+    assert MIB < len(data) < MIB + 64 * 1024
+    _peak, problem = peak_while_checking(small_set, office_key, "identity", data, 1)
+    assert problem is not None and problem.startswith("holds serial_number 'SSSS"), problem
