@@ -92,8 +92,24 @@ def test_files_of_generations_after_a_damaged_one_are_still_the_sets(stick) -> N
 def test_a_generation_that_follows_none_names_the_first_it_skips_over(stick, kit) -> None:
     three = load_manifest(manifest_files(stick)[2])["generation"]
     resign(stick, three, kit, lambda obj: obj.update(previous=None, skipped=[]))
-    assert (f"manifest-{three:06d}.json: it does not follow manifest-000001.json, which lies "
-            "before it (a fork or an altered chain)") in verify_set(stick).problems
+    forks = [p for p in verify_set(stick).problems if p.startswith(f"manifest-{three:06d}.json")]
+    assert forks == [f"manifest-{three:06d}.json: it does not follow manifest-000001.json, "
+                     "which lies before it (a fork or an altered chain)"]  # one, not one each
+
+
+def test_a_fork_after_a_damaged_generation_is_still_found(stick, kit) -> None:
+    first = manifest_files(stick)[0]
+    first.write_bytes(first.read_bytes()[:40])  # generation 1 torn
+    number = newest(stick)["generation"]
+    resign(stick, number, kit, lambda obj: obj.update(previous=None, skipped=[]))
+    assert any(p.startswith(f"manifest-{number:06d}.json: it does not follow") for p in
+               verify_set(stick).problems)
+
+
+def test_a_generation_numbered_0_is_not_one_a_first_generation_skips(stick) -> None:
+    (stick / "manifest-000000.json").write_bytes(b"{}")
+    problems = verify_set(stick).problems
+    assert not [p for p in problems if "does not follow manifest-000000.json" in p], problems
 
 
 def test_every_broken_link_of_the_chain_is_reported(stick, kit) -> None:
@@ -141,6 +157,25 @@ def test_an_index_is_read_back_only_as_its_generation_hashed_it(stick) -> None:
         checks.read_index(dataclasses.replace(segment, file=dataclasses.replace(
             segment.file, name="journal-000002-index-9.json")))
     assert isinstance(segment, SegmentEntry)
+
+
+def test_a_piece_that_is_not_a_regular_file_is_a_problem_not_a_crash(stick) -> None:
+    index = json.loads((stick / "journal-000002-index.json").read_bytes())
+    piece = index["parts"][1]["name"]
+    (stick / piece).unlink()
+    os.mkfifo(stick / piece)
+    report = verify_set(stick)
+    assert any(piece in p and "not a regular file" in p for p in report.problems), \
+        report.problems
+
+
+def test_a_set_folder_that_cannot_be_listed_is_a_media_error(tmp_path) -> None:
+    from posdiag.errors import MediaError
+
+    not_a_folder = tmp_path / "set"
+    not_a_folder.write_text("a file where the set folder should be\n")
+    with pytest.raises(MediaError):
+        scan_set(not_a_folder)
 
 
 def test_a_named_file_that_is_not_a_regular_file_is_a_problem_not_a_crash(stick) -> None:
@@ -310,6 +345,12 @@ def test_a_set_of_hundreds_of_generations_verifies(tmp_path, office_key) -> None
     assert len(manifest_files(tmp_path / "set")) > 256
     report = verify_set(tmp_path / "set")
     assert report.ok, report.problems
+    # ... and the open segment, numbered past 256 too, is still recognised as such.
+    segment = len(newest(tmp_path / "set")["segments"]) + 1
+    (tmp_path / "set" / f"journal-{segment:06d}-index.json").write_text(json.dumps(
+        {"parts": [{"name": f"journal-{segment:06d}-00001.age"}]}))
+    assert [p for p in verify_set(tmp_path / "set").problems
+            if "neither sealed nor named" in p]
 
 
 def test_a_seal_on_no_generation_is_no_rollback_evidence(tmp_path) -> None:
