@@ -362,12 +362,17 @@ def run_module(module: dict, known: dict[tuple[str, str, str, int], str],
                     outcome, output = "passed", "no test runs this statement"
             forget_bytecode(TREE / path)  # the mutant's own, now the original is back
             diff = "\n".join(_make_diff(original, mutated, mutation.module_path))
-            db.set_result(item.job_id, WorkResult(
-                worker_outcome=(WorkerOutcome.ABNORMAL if outcome == "timeout"
-                                else WorkerOutcome.NORMAL),
-                test_outcome=(TestOutcome.SURVIVED if outcome == "passed"
-                              else TestOutcome.KILLED),
-                output=output, diff=diff))
+            try:
+                db.set_result(item.job_id, WorkResult(
+                    worker_outcome=(WorkerOutcome.ABNORMAL if outcome == "timeout"
+                                    else WorkerOutcome.NORMAL),
+                    test_outcome=(TestOutcome.SURVIVED if outcome == "passed"
+                                  else TestOutcome.KILLED),
+                    output=output, diff=diff))
+            except KeyError:  # cosmic-ray's word for a result already stored
+                if not _has_result(session, item.job_id):
+                    raise
+                # another process ran the same mutant at the same time: its verdict stands
             if number % 25 == 0:
                 print(f"  {number} of {len(pending)} mutants run", flush=True)
     os.chdir(ROOT)
