@@ -77,6 +77,7 @@ def test_stray_files_are_named_up_to_twenty_and_the_rest_counted(stick, strays, 
                                                      "ignored")]
     assert counted == ([] if more is None else [f"{more} more files are named by no manifest; "
                                                 "ignored"])
+    assert not [n for n in report.notes if "sealed but not yet named" in n]  # no seal: no piece
 
 
 def test_files_of_generations_after_a_damaged_one_are_still_the_sets(stick) -> None:
@@ -130,13 +131,14 @@ def test_an_index_must_list_as_many_pieces_as_its_generation_counts(stick, kit) 
             in " ".join(verify_set(stick).problems))
 
 
-def test_an_index_must_hold_as_many_bytes_as_its_generation_counts(stick, kit) -> None:
+@pytest.mark.parametrize("delta", [1, -1])
+def test_an_index_must_hold_as_many_bytes_as_its_generation_counts(stick, kit, delta) -> None:
     def one_byte_more(obj: dict) -> None:
-        obj["segments"][1]["length"] += 1
+        obj["segments"][1]["length"] += delta
         for segment in obj["segments"][2:]:
-            segment["offset"] += 1
-        obj["journal"]["committed"] += 1
-        obj["journal"]["reported_size"] += 1
+            segment["offset"] += delta
+        obj["journal"]["committed"] += delta
+        obj["journal"]["reported_size"] += delta
 
     resign(stick, newest(stick)["generation"], kit, one_byte_more)
     assert ("journal-000002-index.json lists other pieces than the manifest counts"
@@ -250,6 +252,15 @@ def test_a_manifest_under_another_generations_name_is_a_problem(stick) -> None:
     shutil.copy(stick / f"{second.name}.minisig", stick / "manifest-000009.json.minisig")
     problems = " ".join(verify_set(stick).problems)
     assert f"manifest-000009.json says it is generation {second.name[9:15].lstrip('0')}" \
+        in problems
+
+
+def test_a_manifest_under_an_older_generations_name_is_a_problem(stick) -> None:
+    second = manifest_files(stick)[1]
+    shutil.copy(second, stick / "manifest-000000.json")
+    shutil.copy(stick / f"{second.name}.minisig", stick / "manifest-000000.json.minisig")
+    problems = " ".join(verify_set(stick).problems)
+    assert f"manifest-000000.json says it is generation {second.name[9:15].lstrip('0')}" \
         in problems
 
 
