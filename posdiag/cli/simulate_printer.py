@@ -60,15 +60,18 @@ def printer(tcp: str | None, serial: bool, out_dir: str, encoding: str, width: i
             raise BadInput(_("--tcp wants HOST:PORT such as 127.0.0.1:9100, not "
                              "{tcp!r}.").format(tcp=tcp))
         server = TcpPrinterServer(device, host, int(port), report=warn)
-        click.echo(_("printer listening on {host}:{address} (raw TCP); receipts go "
-                     "to {out_dir}/").format(
-                       host=host, address=server.address[1], out_dir=writer.out_dir))
+        ready = _("printer listening on {host}:{address} (raw TCP); receipts go to "
+                  "{out_dir}/").format(host=host, address=server.address[1],
+                                       out_dir=writer.out_dir)
     else:
         server = PtyPrinterServer(device, report=warn)
-        click.echo(_("printer on serial port {slave_path}; receipts go to {out_dir}/").format(
-                       slave_path=server.slave_path, out_dir=writer.out_dir))
+        ready = _("printer on serial port {slave_path}; receipts go to {out_dir}/").format(
+            slave_path=server.slave_path, out_dir=writer.out_dir)
     server.start()
     try:
+        # Said once the server runs and Ctrl-C is handled: a script (or a test) that waits
+        # for this line may stop the printer at once and get exit 0.
+        click.echo(ready)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
