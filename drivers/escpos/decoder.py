@@ -127,7 +127,10 @@ class Decoder:
     def finish(self) -> Receipt | None:
         """End of stream: report a truncated command and return the uncut remainder."""
         if self._buf or self._skip:
-            self._at = self._offset
+            if not self._skip:  # a partial command: it starts where the unconsumed bytes do
+                self._at = self._offset
+            # (while skipping an oversized command, _at is still where that command began:
+            # the stream ended inside it, and the note points at it, not past the end)
             missing = f" ({self._skip} more bytes were announced)" if self._skip else ""
             self._note(0, bytes(self._buf[:NOTE_RAW]), f"truncated command{missing}")
             self._offset += len(self._buf)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from posdiag.drivers.escpos import Decoder, EscposWriter, decode
@@ -16,6 +16,9 @@ STREAMS = st.lists(st.one_of(st.integers(0, 255), COMMAND_BYTES), max_size=400).
 
 @settings(max_examples=400, deadline=None)
 @given(STREAMS)
+# An oversized raster image cut off by the end of the stream: the note points at the command,
+# not past the last byte (found by this property in CI).
+@example(b"\x1dv0\x00\x00\x02\x00\t")
 def test_random_bytes_never_crash_the_decoder(data: bytes) -> None:
     receipts = decode(data)
     for receipt in receipts:
