@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 import pytest
+from ctrl_c import as_at_a_terminal
 
 from posdiag.cli import cli as root_group
 from posdiag.cli import main
@@ -406,7 +407,8 @@ def test_ctrl_c_during_a_test_run_ends_with_130_and_a_record(world: World):
         process = subprocess.Popen(
             _posdiag("test", "--port", terminal.port, "--plan", "quick", "--record", records),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "POSDIAG_CONFIG_DIR": str(world.root / "config")})
+            env={**os.environ, "POSDIAG_CONFIG_DIR": str(world.root / "config")},
+            preexec_fn=as_at_a_terminal)
         try:
             _started(process, "card")  # the card prompt: the terminal now waits for one
             time.sleep(0.5)
@@ -437,7 +439,7 @@ def test_servers_end_with_0_when_stopped(args: tuple[str, ...], marker: str, str
     stopped once it says it runs (not after a fixed wait, which a loaded machine outlasts)."""
     process = subprocess.Popen(_posdiag(*args), stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=world.root,
+                               cwd=world.root, preexec_fn=as_at_a_terminal,
                                env={**os.environ,
                                     "POSDIAG_CONFIG_DIR": str(world.root / "config")})
     try:

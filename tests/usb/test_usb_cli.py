@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ctrl_c import as_at_a_terminal
 
 from posdiag.cli import cli, main
 from posdiag.drivers.escpos import EscposWriter
@@ -70,7 +71,7 @@ def test_simulate_printer_over_tcp_writes_receipts(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "posdiag", "simulate", "printer", "--tcp", "127.0.0.1:0",
          "--out", str(tmp_path)], stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_at_a_terminal)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
