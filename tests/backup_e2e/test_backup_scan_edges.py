@@ -124,9 +124,11 @@ def test_every_broken_link_of_the_chain_is_reported(stick, kit) -> None:
                 "altered") in problems, problems
 
 
-def test_an_index_must_list_as_many_pieces_as_its_generation_counts(stick, kit) -> None:
+@pytest.mark.parametrize("delta", [1, -1])
+def test_an_index_must_list_as_many_pieces_as_its_generation_counts(stick, kit,
+                                                                    delta) -> None:
     resign(stick, newest(stick)["generation"], kit,
-           lambda obj: obj["segments"][1].update(parts=obj["segments"][1]["parts"] + 1))
+           lambda obj: obj["segments"][1].update(parts=obj["segments"][1]["parts"] + delta))
     assert ("journal-000002-index.json lists other pieces than the manifest counts"
             in " ".join(verify_set(stick).problems))
 
@@ -207,13 +209,6 @@ def test_a_scan_cannot_be_changed_after_it_was_made(stick) -> None:
     assert json.dumps([g.generation for g in scan.generations])  # plain values
     assert hashlib.sha256(manifest_files(stick)[0].read_bytes()).hexdigest() == \
         scan.generations[0].sha256
-
-
-def test_an_index_must_list_as_many_pieces_as_counted_either_way(stick, kit) -> None:
-    resign(stick, newest(stick)["generation"], kit,
-           lambda obj: obj["segments"][1].update(parts=obj["segments"][1]["parts"] - 1))
-    assert ("journal-000002-index.json lists other pieces than the manifest counts"
-            in " ".join(verify_set(stick).problems))
 
 
 @pytest.mark.parametrize("moved", [1, -1])
