@@ -92,3 +92,18 @@ def append_generation(set_dir: Path, kit_key, change=lambda obj: None) -> int:
     change(obj)
     write_signed(set_dir, obj, kit_key)
     return obj["generation"]
+
+
+def emulator_set(root: Path, port: str, office_recipient: str) -> tuple[Path, Path]:
+    """(set folder, kit folder) of a backup of the emulated terminal at ``port`` in small
+    segments (20 KiB) of small pieces (8 KiB): several generations, several pieces each."""
+    from posdiag.backup.kitkey import load_or_create_kit_key
+    from posdiag.backup.service import run_backup
+    from posdiag.crypto.age import parse_recipient
+    from posdiag.terminals import open_terminal
+
+    with open_terminal(port) as terminal:
+        run_backup(terminal, root / "set", [parse_recipient(office_recipient)],
+                   load_or_create_kit_key(root / "kit"), segment_bytes=20 * 1024,
+                   piece_bytes=8 * 1024)
+    return root / "set", root / "kit"

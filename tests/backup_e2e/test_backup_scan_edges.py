@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from set_tools import load_manifest, manifest_files, resign
+from set_tools import emulator_set, load_manifest, manifest_files, resign
 
 from posdiag.backup.kitkey import load_or_create_kit_key
 from posdiag.backup.manifest import SegmentEntry
@@ -31,16 +31,7 @@ PORT = "sim:journal=250,seed=52"
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory, office_key) -> tuple[Path, Path]:
-    from posdiag.backup.service import run_backup
-    from posdiag.crypto.age import parse_recipient
-    from posdiag.terminals import open_terminal
-
-    root = tmp_path_factory.mktemp("scan")
-    with open_terminal(PORT) as terminal:
-        run_backup(terminal, root / "set", [parse_recipient(office_key[1])],
-                   load_or_create_kit_key(root / "kit"), segment_bytes=20 * 1024,
-                   piece_bytes=8 * 1024)
-    return root / "set", root / "kit"
+    return emulator_set(tmp_path_factory.mktemp("scan"), PORT, office_key[1])
 
 
 @pytest.fixture
